@@ -1,0 +1,241 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Evonic.Sessions.SampleData;
+
+/// <summary>Options for one agent's chat.db: older Evonic versions lack <c>user_id</c> or <c>session_state</c>.</summary>
+public sealed record ChatSchemaOptions(bool WithUserId = true, bool WithSessionState = true);
+
+/// <summary>
+/// Writes an Evonic instance on disk: the main DB, one chat.db per agent (WAL, Evonic's DDL), JSONL logs and
+/// attachments. Flat layout by default; release layout puts data under <c>shared/</c> beside <c>current -&gt; releases/&lt;tag&gt;</c>.
+/// </summary>
+public sealed class InstanceBuilder
+{
+    public InstanceBuilder(string root, bool releaseLayout = false, bool withSessionIndex = true)
+    {
+        Root = Path.GetFullPath(root);
+        ReleaseLayout = releaseLayout;
+        DataRoot = releaseLayout ? Path.Combine(Root, "shared") : Root;
+        Directory.CreateDirectory(Path.Combine(Root, "shared", "db"));
+        Directory.CreateDirectory(Path.Combine(DataRoot, "agents"));
+        Directory.CreateDirectory(Path.Combine(DataRoot, "data", "attachments"));
+        if (releaseLayout)
+        {
+            string release = Path.Combine(Root, "releases", "v1.4.2");
+            Directory.CreateDirectory(release);
+            File.WriteAllText(Path.Combine(release, "VERSION"), "1.4.2\n");
+            Directory.CreateSymbolicLink(Path.Combine(Root, "current"), release);
+        }
+        using SqliteConnection main = Connect(MainDatabasePath);
+        Exec(main, "PRAGMA journal_mode = WAL;");
+        Exec(main, EvonicSchema.MainDatabase);
+        if (withSessionIndex) Exec(main, EvonicSchema.SessionIndex);
+        Exec(main, "INSERT INTO users (id, name) VALUES ('u1', 'Admin')");
+    }
+
+    public string Root { get; }
+    public bool ReleaseLayout { get; }
+    public string DataRoot { get; }
+    public string MainDatabasePath => Path.Combine(Root, "shared", "db", "evonic.db");
+
+    public AgentBuilder Agent(string id, ChatSchemaOptions? schema = null)
+    {
+        var agent = new AgentBuilder(this, id, schema ?? new ChatSchemaOptions());
+        using SqliteConnection main = Connect(MainDatabasePath);
+        Exec(main, "INSERT INTO agents (id, name, session_count) VALUES ($id, $id, 0)", ("$id", id));
+        return agent;
+    }
+
+    /// <summary>Sets every agent's cached session_count the way Evonic does.</summary>
+    public void UpdateSessionCounts()
+    {
+        using SqliteConnection main = Connect(MainDatabasePath);
+        foreach (string id in Query(main, "SELECT id FROM agents").Select(r => (string)r[0]!))
+        {
+            string chat = Path.Combine(DataRoot, "agents", id, "chat.db");
+            if (!File.Exists(chat)) continue;
+            using SqliteConnection db = Connect(chat);
+            long count = (long)Query(db, "SELECT COUNT(*) FROM chat_sessions")[0][0]!;
+            Exec(main, "UPDATE agents SET session_count = $c WHERE id = $id", ("$c", count), ("$id", id));
+        }
+    }
+
+    public static string Timestamp(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+
+    public static SqliteConnection Connect(string path)
+    {
+        // Like Evonic's Python sqlite3: foreign keys off.
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path, Pooling = false, ForeignKeys = false, DefaultTimeout = 10,
+        }.ToString());
+        connection.Open();
+        Exec(connection, "PRAGMA busy_timeout = 10000;");
+        return connection;
+    }
+
+    public static int Exec(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command.ExecuteNonQuery();
+    }
+
+    public static List<object?[]> Query(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        using SqliteDataReader reader = command.ExecuteReader();
+        var rows = new List<object?[]>();
+        while (reader.Read())
+        {
+            var row = new object?[reader.FieldCount];
+            for (int i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            rows.Add(row);
+        }
+        return rows;
+    }
+}
+
+/// <summary>One agent of an <see cref="InstanceBuilder"/>: its chat.db, logs and attachments.</summary>
+public sealed class AgentBuilder
+{
+    private readonly InstanceBuilder _instance;
+
+    internal AgentBuilder(InstanceBuilder instance, string id, ChatSchemaOptions schema)
+    {
+        _instance = instance;
+        Id = id;
+        Schema = schema;
+        Directory.CreateDirectory(SessionsFolder);
+        using SqliteConnection chat = InstanceBuilder.Connect(ChatDatabasePath);
+        InstanceBuilder.Exec(chat, "PRAGMA journal_mode = WAL;");
+        InstanceBuilder.Exec(chat, EvonicSchema.ChatSessions);
+        InstanceBuilder.Exec(chat, EvonicSchema.ChatMessages);
+        InstanceBuilder.Exec(chat, EvonicSchema.ChatSummaries);
+        InstanceBuilder.Exec(chat, EvonicSchema.Indexes);
+        InstanceBuilder.Exec(chat, EvonicSchema.SummaryLastMessageTs);
+        if (schema.WithUserId) InstanceBuilder.Exec(chat, EvonicSchema.SessionUserId);
+        InstanceBuilder.Exec(chat, EvonicSchema.AgentState);
+        if (schema.WithSessionState) InstanceBuilder.Exec(chat, EvonicSchema.SessionState);
+        InstanceBuilder.Exec(chat, EvonicSchema.Memories);
+    }
+
+    public string Id { get; }
+    public ChatSchemaOptions Schema { get; }
+    public string Folder => Path.Combine(_instance.DataRoot, "agents", Id);
+    public string ChatDatabasePath => Path.Combine(Folder, "chat.db");
+    public string SessionsFolder => Path.Combine(Folder, "sessions");
+
+    /// <summary>Adds a session row with <paramref name="messages"/> messages, the last one at <paramref name="lastActivity"/>.</summary>
+    public AgentBuilder Session(string sessionId, string externalUserId, DateTime lastActivity, int messages = 3,
+        string? channelId = null, string? sessionAgentId = null, bool botEnabled = true, bool archived = false,
+        string? updatedAtText = null, bool withSummary = true, bool withAgentState = false)
+    {
+        using SqliteConnection chat = InstanceBuilder.Connect(ChatDatabasePath);
+        using SqliteTransaction tx = chat.BeginTransaction();
+        string created = InstanceBuilder.Timestamp(lastActivity.AddDays(-30));
+        string sql = Schema.WithUserId
+            ? "INSERT INTO chat_sessions (id, agent_id, channel_id, external_user_id, bot_enabled, archived, created_at, updated_at, user_id) VALUES ($id, $agent, $channel, $user, $bot, $archived, $created, $updated, 'u1')"
+            : "INSERT INTO chat_sessions (id, agent_id, channel_id, external_user_id, bot_enabled, archived, created_at, updated_at) VALUES ($id, $agent, $channel, $user, $bot, $archived, $created, $updated)";
+        InstanceBuilder.Exec(chat, sql, ("$id", sessionId), ("$agent", sessionAgentId ?? Id), ("$channel", channelId),
+            ("$user", externalUserId), ("$bot", botEnabled ? 1 : 0), ("$archived", archived ? 1 : 0), ("$created", created),
+            ("$updated", updatedAtText ?? InstanceBuilder.Timestamp(lastActivity)));
+        long lastId = 0;
+        for (int i = 0; i < messages; i++)
+        {
+            DateTime at = lastActivity.AddMinutes(-(messages - 1 - i));
+            InstanceBuilder.Exec(chat, "INSERT INTO chat_messages (session_id, role, content, created_at) VALUES ($s, $role, $content, $at)",
+                ("$s", sessionId), ("$role", i % 2 == 0 ? "user" : "assistant"), ("$content", $"message {i} of {sessionId}"), ("$at", InstanceBuilder.Timestamp(at)));
+            lastId = (long)InstanceBuilder.Query(chat, "SELECT last_insert_rowid()")[0][0]!;
+        }
+        if (withSummary && messages > 0)
+            InstanceBuilder.Exec(chat, "INSERT INTO chat_summaries (session_id, summary, last_message_id, message_count, last_message_ts) VALUES ($s, 'summary', $last, $n, $ts)",
+                ("$s", sessionId), ("$last", lastId), ("$n", messages), ("$ts", new DateTimeOffset(lastActivity).ToUnixTimeMilliseconds()));
+        if (withAgentState)
+            InstanceBuilder.Exec(chat, "INSERT INTO agent_state (session_id, content) VALUES ($s, '{\"scratch\": 1}')", ("$s", sessionId));
+        tx.Commit();
+        AddToSessionIndex(sessionId, sessionAgentId ?? Id, externalUserId, channelId, lastActivity);
+        return this;
+    }
+
+    private void AddToSessionIndex(string sessionId, string agentId, string user, string? channel, DateTime at)
+    {
+        using SqliteConnection main = InstanceBuilder.Connect(_instance.MainDatabasePath);
+        if (InstanceBuilder.Query(main, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'session_index'")[0][0] is 0L) return;
+        InstanceBuilder.Exec(main, "INSERT INTO session_index (session_id, agent_id, external_user_id, channel_id, updated_at) VALUES ($s, $a, $u, $c, $t)",
+            ("$s", sessionId), ("$a", agentId), ("$u", user), ("$c", channel), ("$t", InstanceBuilder.Timestamp(at)));
+    }
+
+    public AgentBuilder SessionState(string sessionId, string json)
+    {
+        using SqliteConnection chat = InstanceBuilder.Connect(ChatDatabasePath);
+        InstanceBuilder.Exec(chat, "INSERT INTO session_state (session_id, content) VALUES ($s, $c)", ("$s", sessionId), ("$c", json));
+        return this;
+    }
+
+    /// <summary>The agent's global <c>'__agent__'</c> state row.</summary>
+    public AgentBuilder AgentState(string json)
+    {
+        using SqliteConnection chat = InstanceBuilder.Connect(ChatDatabasePath);
+        InstanceBuilder.Exec(chat, "INSERT INTO agent_state (session_id, content) VALUES ('__agent__', $c)", ("$c", json));
+        return this;
+    }
+
+    public AgentBuilder Memory(string content, string? sourceSessionId)
+    {
+        using SqliteConnection chat = InstanceBuilder.Connect(ChatDatabasePath);
+        InstanceBuilder.Exec(chat, "INSERT INTO memories (content, source_session_id) VALUES ($c, $s)", ("$c", content), ("$s", sourceSessionId));
+        return this;
+    }
+
+    /// <summary>The JSONL log path Evonic uses: the id without the "agent-" prefix, else the full id.</summary>
+    public string LogPath(string sessionId)
+        => Path.Combine(SessionsFolder, (sessionId.StartsWith(Id + "-", StringComparison.Ordinal) ? sessionId[(Id.Length + 1)..] : sessionId) + ".jsonl");
+
+    /// <summary>Writes a JSONL log of complete turns ending at <paramref name="lastActivity"/>; optionally a torn last line or an open turn.</summary>
+    public string Log(string sessionId, DateTime lastActivity, int turns = 2, bool openTurn = false, bool tornLastLine = false)
+    {
+        var text = new StringBuilder();
+        void Line(string type, DateTime at, string extra = "")
+            => text.Append("{\"type\":\"").Append(type).Append("\",\"session_id\":").Append(JsonSerializer.Serialize(sessionId))
+                .Append(",\"ts\":").Append(new DateTimeOffset(at).ToUnixTimeMilliseconds()).Append(extra).Append("}\n");
+        DateTime t = lastActivity.AddMinutes(-10 * turns - 5);
+        for (int i = 0; i < turns; i++)
+        {
+            Line("user", t, ",\"content\":\"hello\"");
+            Line("turn_begin", t = t.AddSeconds(1));
+            Line("tool_call", t = t.AddSeconds(1), ",\"name\":\"search\"");
+            Line("tool_output", t = t.AddSeconds(1), ",\"output\":\"ok\"");
+            Line("final", t = t.AddSeconds(1), ",\"content\":\"done\"");
+            Line("turn_end", t = t.AddSeconds(1));
+            t = t.AddMinutes(10);
+        }
+        if (openTurn) Line("turn_begin", lastActivity.AddSeconds(-1));
+        Line("user", lastActivity, ",\"content\":\"last\"");
+        if (tornLastLine) text.Append("{\"type\":\"final\",\"session_id\":\"x\",\"ts\":17");
+        string path = LogPath(sessionId);
+        File.WriteAllText(path, text.ToString());
+        File.SetLastWriteTimeUtc(path, lastActivity);
+        return path;
+    }
+
+    /// <summary>Adds an attachment row and its file under <c>data/attachments/&lt;agent&gt;/&lt;session&gt;/</c>.</summary>
+    public string Attachment(string sessionId, string fileName, int bytes = 1024, string? sessionAgentId = null)
+    {
+        string agent = sessionAgentId ?? Id;
+        string relative = Path.Combine("data", "attachments", agent, sessionId, fileName);
+        string path = Path.Combine(_instance.DataRoot, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, Enumerable.Range(0, bytes).Select(i => (byte)(i * 31)).ToArray());
+        using SqliteConnection main = InstanceBuilder.Connect(_instance.MainDatabasePath);
+        InstanceBuilder.Exec(main, "INSERT INTO attachments (agent_id, session_id, filename, size, file_path) VALUES ($a, $s, $f, $n, $p)",
+            ("$a", agent), ("$s", sessionId), ("$f", fileName), ("$n", bytes), ("$p", relative.Replace('\\', '/')));
+        return path;
+    }
+}

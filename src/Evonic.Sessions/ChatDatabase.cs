@@ -1,0 +1,224 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Evonic.Sessions;
+
+/// <summary>One session row of an agent's <c>chat.db</c>, with what its messages tell about its age.</summary>
+internal sealed class SessionRow
+{
+    public string Id = "";
+    public string AgentId = "";
+    public string? ChannelId;
+    public string? ExternalUserId;
+    public bool BotEnabled = true;
+    public bool Archived;
+    public string? UpdatedAtText;
+    public double? UpdatedAtJulian;
+    public long MessageCount;
+    public double? LastMessageJulian;
+    public bool HasUnreadableMessageTime;
+}
+
+/// <summary>
+/// An agent's <c>chat.db</c>, written concurrently by the live Evonic app. Reads sessions with their message
+/// statistics and removes sessions in short <c>BEGIN IMMEDIATE</c> transactions whose every DELETE repeats the
+/// age condition, so a session that became active after it was listed is kept whole.
+/// </summary>
+internal sealed class ChatDatabase : IDisposable
+{
+    private const string AgentStateKey = "__agent__";
+    private readonly SqliteConnection _connection;
+    private readonly HashSet<string> _tables;
+    private readonly HashSet<string> _sessionColumns;
+
+    private ChatDatabase(SqliteConnection connection, string path)
+    {
+        _connection = connection;
+        Path = path;
+        _tables = SqliteDatabase.Tables(connection);
+        if (!_tables.Contains("chat_sessions") || !_tables.Contains("chat_messages"))
+            throw new EvonicException(EvonicErrorKind.UnknownSchema,
+                $"'{path}' is not an Evonic chat database: it lacks the chat_sessions or chat_messages table.", path);
+        _sessionColumns = SqliteDatabase.Columns(connection, "chat_sessions");
+        foreach (string required in new[] { "id", "agent_id", "updated_at" })
+            if (!_sessionColumns.Contains(required))
+                throw new EvonicException(EvonicErrorKind.UnknownSchema,
+                    $"'{path}' has an unknown schema: chat_sessions lacks the column '{required}'.", path);
+    }
+
+    public string Path { get; }
+
+    public bool HasSessionState => _tables.Contains("session_state");
+
+    public static ChatDatabase Open(EvonicInstance instance, string agentId, bool writable)
+    {
+        string path = instance.ChatDatabasePath(agentId);
+        if (!System.IO.File.Exists(path))
+            throw new EvonicException(EvonicErrorKind.AgentDatabaseMissing,
+                $"Agent '{agentId}' is listed in the main database, but its chat database '{path}' does not exist.", path);
+        SqliteConnection? connection = null;
+        try
+        {
+            connection = SqliteDatabase.Open(path, writable);
+            return new ChatDatabase(connection, path);
+        }
+        catch (SqliteException e)
+        {
+            connection?.Dispose();
+            throw Translate(e, path);
+        }
+        catch
+        {
+            connection?.Dispose();
+            throw;
+        }
+    }
+
+    public static EvonicException Translate(SqliteException e, string path)
+        => SqliteDatabase.IsBusy(e)
+            ? new EvonicException(EvonicErrorKind.DatabaseLocked,
+                $"'{path}' stayed locked by another writer for more than {SqliteDatabase.BusyTimeoutMilliseconds / 1000} s: {e.Message}", path, e)
+            : new EvonicException(EvonicErrorKind.AgentDatabaseUnreadable, $"'{path}' cannot be read: {e.Message}", path, e);
+
+    private string Column(string name) => _sessionColumns.Contains(name) ? "s." + name : "NULL";
+
+    public List<SessionRow> ReadSessions()
+    {
+        var rows = new List<SessionRow>();
+        using var command = _connection.CreateCommand();
+        // One pass: each session's messages are reached through idx_messages_session.
+        command.CommandText = $@"SELECT s.id, s.agent_id, {Column("channel_id")}, {Column("external_user_id")},
+                {Column("bot_enabled")}, {Column("archived")}, s.updated_at, julianday(s.updated_at),
+                COUNT(m.id), MAX(julianday(m.created_at)),
+                SUM(CASE WHEN m.created_at IS NOT NULL AND julianday(m.created_at) IS NULL THEN 1 ELSE 0 END)
+            FROM chat_sessions s LEFT JOIN chat_messages m ON m.session_id = s.id
+            WHERE s.id IS NOT NULL
+            GROUP BY s.id";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            rows.Add(new SessionRow
+            {
+                Id = Text(reader, 0)!,
+                AgentId = Text(reader, 1) ?? "",
+                ChannelId = Text(reader, 2),
+                ExternalUserId = Text(reader, 3),
+                BotEnabled = reader.IsDBNull(4) || !IsFalse(reader.GetValue(4)),
+                Archived = !reader.IsDBNull(5) && !IsFalse(reader.GetValue(5)),
+                UpdatedAtText = Text(reader, 6),
+                UpdatedAtJulian = reader.IsDBNull(7) ? null : reader.GetDouble(7),
+                MessageCount = reader.GetInt64(8),
+                LastMessageJulian = reader.IsDBNull(9) ? null : reader.GetDouble(9),
+                HasUnreadableMessageTime = !reader.IsDBNull(10) && reader.GetInt64(10) > 0,
+            });
+        }
+        return rows;
+    }
+
+    /// <summary>Per-session <c>session_state</c> JSON, where the table exists.</summary>
+    public Dictionary<string, string> ReadSessionStates()
+    {
+        var states = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!HasSessionState) return states;
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT session_id, content FROM session_state WHERE session_id IS NOT NULL";
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) states[Text(reader, 0)!] = Text(reader, 1) ?? "";
+        return states;
+    }
+
+    /// <summary>The agent's global <c>'__agent__'</c> state JSON, or null when there is none.</summary>
+    public string? ReadAgentState()
+    {
+        if (!_tables.Contains("agent_state")) return null;
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT content FROM agent_state WHERE session_id = $key";
+        command.Parameters.AddWithValue("$key", AgentStateKey);
+        return command.ExecuteScalar() is { } value and not DBNull ? Convert.ToString(value, CultureInfo.InvariantCulture) : null;
+    }
+
+    public long CountSessions()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM chat_sessions";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>
+    /// Removes the rows of <paramref name="sessions"/> in one <c>BEGIN IMMEDIATE</c> transaction. Each DELETE
+    /// repeats the age condition; a session that is no longer old keeps every row. Returns, per session removed,
+    /// how many messages went with it.
+    /// </summary>
+    public Dictionary<string, long> RemoveSessions(IReadOnlyList<EvonicSession> sessions, DateTime cutoffUtc)
+    {
+        var removed = new Dictionary<string, long>(StringComparer.Ordinal);
+        string stillOld = $@"EXISTS (SELECT 1 FROM chat_sessions s WHERE s.id = $id
+                AND julianday(s.updated_at) < $cutoff
+                {(_sessionColumns.Contains("bot_enabled") ? "AND IFNULL(s.bot_enabled, 1) NOT IN (0, '0', 'false')" : "")}
+                AND NOT EXISTS (SELECT 1 FROM chat_messages m WHERE m.session_id = s.id
+                    AND m.created_at IS NOT NULL AND IFNULL(julianday(m.created_at) >= $cutoff, 1)))";
+        var statements = new List<string> { $"DELETE FROM chat_messages WHERE session_id = $id AND {stillOld}" };
+        if (_tables.Contains("chat_summaries")) statements.Add($"DELETE FROM chat_summaries WHERE session_id = $id AND {stillOld}");
+        if (HasSessionState) statements.Add($"DELETE FROM session_state WHERE session_id = $id AND {stillOld}");
+        if (_tables.Contains("agent_state"))
+            statements.Add($"DELETE FROM agent_state WHERE session_id = $id AND session_id <> '{AgentStateKey}' AND {stillOld}");
+        statements.Add($"DELETE FROM chat_sessions WHERE id = $id AND {stillOld}");
+
+        double cutoff = SqliteDatabase.JulianDay(cutoffUtc);
+        try
+        {
+            // deferred: false makes Microsoft.Data.Sqlite issue BEGIN IMMEDIATE: the write lock is taken up front,
+            // so no live write can slip in between the age check and the deletes.
+            using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
+            var commands = new List<SqliteCommand>();
+            try
+            {
+                foreach (string sql in statements)
+                {
+                    SqliteCommand command = _connection.CreateCommand();
+                    command.Transaction = transaction;
+                    command.CommandText = sql;
+                    command.Parameters.Add("$id", SqliteType.Text);
+                    command.Parameters.AddWithValue("$cutoff", cutoff);
+                    commands.Add(command);
+                }
+                foreach (EvonicSession session in sessions)
+                {
+                    long messages = 0;
+                    for (int i = 0; i < commands.Count; i++)
+                    {
+                        commands[i].Parameters["$id"].Value = session.SessionId;
+                        int changed = commands[i].ExecuteNonQuery();
+                        if (i == 0) messages = changed;
+                        if (i == commands.Count - 1 && changed > 0) removed[session.SessionId] = messages;
+                    }
+                }
+                transaction.Commit();
+            }
+            finally
+            {
+                foreach (SqliteCommand command in commands) command.Dispose();
+            }
+        }
+        catch (SqliteException e)
+        {
+            throw Translate(e, Path);
+        }
+        return removed;
+    }
+
+    private static string? Text(SqliteDataReader reader, int ordinal)
+        => reader.IsDBNull(ordinal) ? null : Convert.ToString(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+
+    private static bool IsFalse(object value) => value switch
+    {
+        long l => l == 0,
+        double d => d == 0,
+        string s => s.Trim() == "0" || s.Trim().Equals("false", StringComparison.OrdinalIgnoreCase),
+        _ => false,
+    };
+
+    public void Dispose() => _connection.Dispose();
+}

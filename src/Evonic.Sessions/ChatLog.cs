@@ -1,0 +1,144 @@
+using System;
+using System.IO;
+using System.Text.Json;
+
+namespace Evonic.Sessions;
+
+/// <summary>
+/// What the cleanup needs from a JSONL chat log: the last <c>ts</c>, whether a turn is still open, and the
+/// session id it names. Unparsable lines (a torn last line after a crash, binary junk, lines too long to be
+/// real events) are skipped.
+/// </summary>
+internal sealed class ChatLog
+{
+    /// <summary>Longer lines are skipped unread: no real event is that large, and reading one would cost the memory.</summary>
+    internal const int MaxLineBytes = 8 * 1024 * 1024;
+
+    private ChatLog(string path) => Path = path;
+
+    public string Path { get; }
+    public long Size { get; private set; }
+    public DateTime LastWriteUtc { get; private set; }
+    public DateTime? LastTimestamp { get; private set; }
+    public bool TurnInProgress { get; private set; }
+    public string? SessionId { get; private set; }
+
+    /// <summary>The later of the last <c>ts</c> and the file's modification time.</summary>
+    public DateTime LastActivity => LastTimestamp is { } ts && ts > LastWriteUtc ? ts : LastWriteUtc;
+
+    /// <summary>Size and modification time only, for logs whose content cannot change the verdict.</summary>
+    public static ChatLog Stat(string path)
+    {
+        var info = new FileInfo(path);
+        return new ChatLog(path) { Size = info.Length, LastWriteUtc = info.LastWriteTimeUtc };
+    }
+
+    public static ChatLog Read(string path)
+    {
+        ChatLog log = Stat(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+        byte[] chunk = new byte[64 * 1024];
+        byte[] pending = new byte[4096];
+        int pendingLength = 0;
+        bool skipping = false;
+        int read;
+        while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            int start = 0;
+            while (true)
+            {
+                int newline = Array.IndexOf(chunk, (byte)'\n', start, read - start);
+                int end = newline < 0 ? read : newline;
+                if (!skipping)
+                {
+                    if (pendingLength == 0 && newline >= 0)
+                    {
+                        log.Consume(new ReadOnlySpan<byte>(chunk, start, end - start));
+                    }
+                    else if (pendingLength + (end - start) > MaxLineBytes)
+                    {
+                        skipping = true;
+                        pendingLength = 0;
+                    }
+                    else
+                    {
+                        if (pendingLength + (end - start) > pending.Length)
+                            Array.Resize(ref pending, Math.Min(MaxLineBytes, Math.Max(pending.Length * 2, pendingLength + end - start)));
+                        Buffer.BlockCopy(chunk, start, pending, pendingLength, end - start);
+                        pendingLength += end - start;
+                        if (newline >= 0)
+                        {
+                            log.Consume(new ReadOnlySpan<byte>(pending, 0, pendingLength));
+                            pendingLength = 0;
+                        }
+                    }
+                }
+                if (newline < 0) break;
+                skipping = false;
+                start = newline + 1;
+            }
+        }
+        if (!skipping && pendingLength > 0) log.Consume(new ReadOnlySpan<byte>(pending, 0, pendingLength));
+        return log;
+    }
+
+    private void Consume(ReadOnlySpan<byte> line)
+    {
+        string? type = null, sessionId = null;
+        DateTime? ts = null;
+        try
+        {
+            var reader = new Utf8JsonReader(line, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return;
+            while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == 0))
+            {
+                if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1) continue;
+                if (reader.ValueTextEquals("type"))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String) type = reader.GetString();
+                }
+                else if (reader.ValueTextEquals("session_id"))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String) sessionId = reader.GetString();
+                }
+                else if (reader.ValueTextEquals("ts"))
+                {
+                    reader.Read();
+                    ts = ReadTimestamp(ref reader);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+            if (reader.TokenType != JsonTokenType.EndObject) return; // torn line
+        }
+        catch (JsonException)
+        {
+            return;
+        }
+        catch (InvalidOperationException)
+        {
+            return;
+        }
+
+        if (ts is { } t && (LastTimestamp is not { } last || t > last)) LastTimestamp = t;
+        if (SessionId == null && !string.IsNullOrEmpty(sessionId)) SessionId = sessionId;
+        if (type == "turn_begin") TurnInProgress = true;
+        else if (type == "turn_end") TurnInProgress = false;
+    }
+
+    /// <summary>Evonic writes epoch milliseconds; ISO text is accepted too. Anything else is not a date.</summary>
+    private static DateTime? ReadTimestamp(ref Utf8JsonReader reader)
+    {
+        const long minMs = -62135596800000, maxMs = 253402300799999;
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out double ms) && ms >= minMs && ms <= maxMs)
+            return DateTimeOffset.FromUnixTimeMilliseconds((long)ms).UtcDateTime;
+        if (reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out DateTimeOffset at))
+            return at.UtcDateTime;
+        return null;
+    }
+}

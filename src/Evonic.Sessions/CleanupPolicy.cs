@@ -1,0 +1,66 @@
+using System;
+using System.Globalization;
+using System.IO;
+
+namespace Evonic.Sessions;
+
+/// <summary>
+/// How old a session must be to go: <c>-MaxAgeDays</c>, else <c>EVONIC_SESSION_MAX_AGE_DAYS</c> from the
+/// environment, else from the instance's <c>.env</c> file, else 90. Zero disables cleanup.
+/// </summary>
+public sealed class CleanupPolicy
+{
+    public const string MaxAgeVariable = "EVONIC_SESSION_MAX_AGE_DAYS";
+    public const int DefaultMaxAgeDays = 90;
+
+    private CleanupPolicy(int maxAgeDays, string source)
+    {
+        MaxAgeDays = maxAgeDays;
+        Source = source;
+    }
+
+    public int MaxAgeDays { get; }
+
+    /// <summary>Where <see cref="MaxAgeDays"/> came from, for messages.</summary>
+    public string Source { get; }
+
+    public bool IsDisabled => MaxAgeDays == 0;
+
+    /// <summary>Sessions whose last activity is before this instant are old. Clamped to the calendar's range.</summary>
+    public DateTime CutoffUtc(DateTime nowUtc)
+        => MaxAgeDays >= (nowUtc - DateTime.MinValue).TotalDays
+            ? DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc)
+            : nowUtc.AddDays(-MaxAgeDays);
+
+    public static CleanupPolicy FromParameter(int maxAgeDays)
+    {
+        if (maxAgeDays < 0)
+            throw new EvonicException(EvonicErrorKind.InvalidSetting,
+                $"MaxAgeDays must be 0 (disabled) or a positive number of days, not {maxAgeDays}.", maxAgeDays);
+        return new CleanupPolicy(maxAgeDays, "the MaxAgeDays parameter");
+    }
+
+    /// <summary>Resolves the setting from the environment, then the instance's .env file, then the default.</summary>
+    public static CleanupPolicy Resolve(EvonicInstance instance, Func<string, string?> getEnvironmentVariable)
+    {
+        string? fromEnvironment = getEnvironmentVariable(MaxAgeVariable);
+        if (!string.IsNullOrWhiteSpace(fromEnvironment))
+            return Parse(fromEnvironment!, $"the environment variable {MaxAgeVariable}");
+
+        foreach (string envFile in new[] { Path.Combine(instance.Root, ".env"), Path.Combine(instance.Root, "shared", ".env") })
+        {
+            if (!File.Exists(envFile)) continue;
+            if (DotEnvFile.Read(envFile).TryGetValue(MaxAgeVariable, out string? value) && !string.IsNullOrWhiteSpace(value))
+                return Parse(value, $"{MaxAgeVariable} in '{envFile}'");
+        }
+        return new CleanupPolicy(DefaultMaxAgeDays, "the default");
+    }
+
+    private static CleanupPolicy Parse(string value, string source)
+    {
+        if (!int.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int days) || days < 0)
+            throw new EvonicException(EvonicErrorKind.InvalidSetting,
+                $"{MaxAgeVariable} must be 0 (disabled) or a positive whole number of days, but {source} is '{value}'.", value);
+        return new CleanupPolicy(days, source);
+    }
+}

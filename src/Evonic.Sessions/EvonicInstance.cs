@@ -1,0 +1,111 @@
+using System;
+using System.IO;
+using System.Text.RegularExpressions;
+
+namespace Evonic.Sessions;
+
+/// <summary>
+/// Where an Evonic instance keeps its data. Flat layout: <c>agents/</c> and <c>data/</c> under the root.
+/// Release layout (<c>current -&gt; releases/&lt;tag&gt;</c>): both under <c>&lt;root&gt;/shared</c>.
+/// The main DB is <c>&lt;root&gt;/shared/db/evonic.db</c> in both.
+/// </summary>
+public sealed class EvonicInstance
+{
+    private static readonly Regex AgentIdPattern = new("^[a-z0-9_]+$", RegexOptions.CultureInvariant);
+
+    private EvonicInstance(string root, bool releaseLayout)
+    {
+        Root = root;
+        IsReleaseLayout = releaseLayout;
+        DataRoot = releaseLayout ? Path.Combine(root, "shared") : root;
+    }
+
+    /// <summary>The instance root, as a full path.</summary>
+    public string Root { get; }
+
+    public bool IsReleaseLayout { get; }
+
+    /// <summary>The folder that holds <c>agents/</c> and <c>data/</c>.</summary>
+    public string DataRoot { get; }
+
+    public string MainDatabasePath => Path.Combine(Root, "shared", "db", "evonic.db");
+
+    public string AgentsFolder => Path.Combine(DataRoot, "agents");
+
+    public string AttachmentsFolder => Path.Combine(DataRoot, "data", "attachments");
+
+    public static string MainDatabaseRelativePath => Path.Combine("shared", "db", "evonic.db");
+
+    /// <summary>Opens the instance at <paramref name="path"/>, or says what was expected where.</summary>
+    public static EvonicInstance Open(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+            throw new EvonicException(EvonicErrorKind.InstanceNotFound, "No Evonic instance path was given.", path);
+        string root;
+        try
+        {
+            root = Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new EvonicException(EvonicErrorKind.InstanceNotFound, $"'{path}' is not a valid path: {e.Message}", path, e);
+        }
+        root = root.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        if (root.Length == 0) root = Path.DirectorySeparatorChar.ToString();
+
+        if (File.Exists(root))
+            throw new EvonicException(EvonicErrorKind.NotAnInstance,
+                $"'{root}' is a file, not an Evonic instance folder. Expected a folder holding {MainDatabaseRelativePath}.", root);
+        if (!Directory.Exists(root))
+            throw new EvonicException(EvonicErrorKind.InstanceNotFound,
+                $"The Evonic instance folder '{root}' does not exist.", root);
+
+        bool release = Directory.Exists(Path.Combine(root, "current"))
+            || (!Directory.Exists(Path.Combine(root, "agents")) && Directory.Exists(Path.Combine(root, "shared", "agents")));
+        var instance = new EvonicInstance(root, release);
+        if (!File.Exists(instance.MainDatabasePath))
+            throw new EvonicException(EvonicErrorKind.NotAnInstance,
+                $"'{root}' is not an Evonic instance: expected the main database at '{instance.MainDatabasePath}'.", root);
+        return instance;
+    }
+
+    public const string HomeVariable = "EVONIC_HOME";
+
+    /// <summary>The instance path used when none is given: <c>EVONIC_HOME</c>, else <c>~/.evonic</c>.</summary>
+    public static string DefaultPath(Func<string, string?> getEnvironmentVariable)
+    {
+        string? home = getEnvironmentVariable(HomeVariable);
+        return !string.IsNullOrWhiteSpace(home)
+            ? home!
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".evonic");
+    }
+
+    public static bool IsValidAgentId(string agentId) => AgentIdPattern.IsMatch(agentId);
+
+    public string AgentFolder(string agentId) => Path.Combine(AgentsFolder, agentId);
+
+    public string ChatDatabasePath(string agentId) => Path.Combine(AgentFolder(agentId), "chat.db");
+
+    public string SessionsFolder(string agentId) => Path.Combine(AgentFolder(agentId), "sessions");
+
+    /// <summary>
+    /// The JSONL log of session <paramref name="sessionId"/> owned by <paramref name="agentId"/>:
+    /// the id without the "agent-" prefix, else the full id. Null when the id cannot name a file safely.
+    /// </summary>
+    public string? ChatLogPath(string agentId, string sessionId)
+    {
+        string prefix = agentId + "-";
+        string name = sessionId.StartsWith(prefix, StringComparison.Ordinal) ? sessionId.Substring(prefix.Length) : sessionId;
+        return IsSafeFileName(name) ? Path.Combine(SessionsFolder(agentId), name + ".jsonl") : null;
+    }
+
+    /// <summary>The attachment folder of a session, or null when the ids cannot name a folder safely.</summary>
+    public string? AttachmentFolder(string agentId, string sessionId)
+        => IsSafeFileName(agentId) && IsSafeFileName(sessionId) ? Path.Combine(AttachmentsFolder, agentId, sessionId) : null;
+
+    /// <summary>A name that stays one path component: no separators, no NUL, not "." or "..".</summary>
+    public static bool IsSafeFileName(string name)
+        => name.Length > 0 && name != "." && name != ".."
+           && name.IndexOfAny(new[] { '/', '\\', '\0', ':' }) < 0
+           && name.IndexOfAny(Path.GetInvalidFileNameChars()) < 0;
+}

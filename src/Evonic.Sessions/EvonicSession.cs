@@ -1,0 +1,61 @@
+using System;
+
+namespace Evonic.Sessions;
+
+/// <summary>One chat session of an Evonic agent (or an orphan chat log), as the cleanup sees it.</summary>
+public sealed class EvonicSession
+{
+    /// <summary>The instance root the session was read from.</summary>
+    public string InstanceRoot { get; internal set; } = "";
+
+    /// <summary>The agent whose <c>chat.db</c> and folder hold the session.</summary>
+    public string AgentId { get; internal set; } = "";
+
+    /// <summary>The <c>agent_id</c> column of the session row: differs from <see cref="AgentId"/> for sub-agents.</summary>
+    public string SessionAgentId { get; internal set; } = "";
+
+    public string SessionId { get; internal set; } = "";
+
+    public SessionKind Kind { get; internal set; }
+
+    public string? ExternalUserId { get; internal set; }
+
+    public string? ChannelId { get; internal set; }
+
+    /// <summary>The latest of <c>updated_at</c>, the newest message, the last JSONL <c>ts</c> and the log's modification time (UTC); null when nothing can be dated.</summary>
+    public DateTime? LastActivity { get; internal set; }
+
+    /// <summary>Whole days between <see cref="LastActivity"/> and the time the session was read.</summary>
+    public int? AgeDays { get; internal set; }
+
+    public long MessageCount { get; internal set; }
+
+    /// <summary>Evonic's soft delete (<c>archived = 1</c>).</summary>
+    public bool Archived { get; internal set; }
+
+    public bool BotEnabled { get; internal set; } = true;
+
+    /// <summary>Full path of the JSONL chat log, when one exists.</summary>
+    public string? JsonlPath { get; internal set; }
+
+    public long JsonlSize { get; internal set; }
+
+    public int AttachmentCount { get; internal set; }
+
+    /// <summary>Older than the cutoff the session was listed with.</summary>
+    public bool IsOld { get; internal set; }
+
+    /// <summary>Why the session is kept although old; <see cref="SessionProtection.None"/> when it may be removed.</summary>
+    public SessionProtection Protection { get; internal set; }
+
+    public bool IsRemovable => IsOld && Protection == SessionProtection.None;
+
+    /// <summary>The text PowerShell's ShouldProcess shows: agent, session, last activity and message count.</summary>
+    public string Describe()
+    {
+        string activity = LastActivity is { } at ? at.ToString("yyyy-MM-dd HH:mm:ss") + "Z" : "unknown";
+        return $"agent '{AgentId}', session '{SessionId}' ({Kind}, last activity {activity}, {MessageCount} messages)";
+    }
+
+    public override string ToString() => $"{AgentId}/{SessionId}";
+}

@@ -1,0 +1,118 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+
+namespace Evonic.Sessions;
+
+/// <summary>The files of one session, every path resolved and checked before anything is deleted.</summary>
+internal sealed class SessionFilePlan
+{
+    public string? LogPath;
+    public readonly List<string> AttachmentFiles = new();
+    public readonly List<string> AttachmentFolders = new();
+}
+
+/// <summary>
+/// Deletes a removed session's JSONL log and attachments. Every path is resolved inside the instance root
+/// first (<see cref="SafePath"/>); a session with any path that escapes is refused whole.
+/// </summary>
+internal sealed class SessionFiles
+{
+    private readonly EvonicInstance _instance;
+
+    public SessionFiles(EvonicInstance instance) => _instance = instance;
+
+    /// <summary>Resolves every file of the session; throws <see cref="EvonicErrorKind.UnsafePath"/> or <see cref="EvonicErrorKind.UnsafeSessionId"/>.</summary>
+    public SessionFilePlan Plan(EvonicSession session, IEnumerable<string> attachmentFilePaths)
+    {
+        if (session.Kind != SessionKind.OrphanLog && _instance.ChatLogPath(session.AgentId, session.SessionId) == null)
+            throw new EvonicException(EvonicErrorKind.UnsafeSessionId,
+                $"Refusing session id '{session.SessionId.Replace("\0", "\\0")}' of agent '{session.AgentId}': it cannot name a file safely.", session.SessionId);
+
+        var plan = new SessionFilePlan();
+        if (session.JsonlPath != null) plan.LogPath = SafePath.Resolve(_instance.Root, session.JsonlPath);
+        foreach (string file in attachmentFilePaths)
+        {
+            string path = Path.IsPathRooted(file) ? file : Path.Combine(_instance.DataRoot, file);
+            plan.AttachmentFiles.Add(SafePath.Resolve(_instance.Root, path));
+        }
+        if (session.Kind != SessionKind.OrphanLog)
+        {
+            foreach (string agent in new[] { session.SessionAgentId, session.AgentId }.Distinct(StringComparer.Ordinal))
+            {
+                string? folder = _instance.AttachmentFolder(agent, session.SessionId);
+                if (folder == null || !Directory.Exists(folder)) continue;
+                string resolved = SafePath.Resolve(_instance.Root, folder);
+                foreach (string entry in Directory.EnumerateFileSystemEntries(resolved, "*", SearchOption.AllDirectories))
+                    if (SafePath.IsLink(entry))
+                        throw new EvonicException(EvonicErrorKind.UnsafePath,
+                            $"Refusing the attachment folder '{resolved}': '{entry}' is a symbolic link, and links are never followed for deletion.", entry);
+                plan.AttachmentFolders.Add(resolved);
+            }
+        }
+        return plan;
+    }
+
+    /// <summary>Deletes the log only when it is still old: a log appended to after listing is kept.</summary>
+    public void DeleteLogIfStillOld(SessionFilePlan plan, DateTime cutoffUtc, SessionRemovalResult result)
+    {
+        if (plan.LogPath == null || !File.Exists(plan.LogPath)) return;
+        try
+        {
+            ChatLog log = ChatLog.Read(plan.LogPath);
+            if (log.LastActivity >= cutoffUtc)
+            {
+                result.LogKept = true;
+                return;
+            }
+            File.Delete(plan.LogPath);
+            result.FilesRemoved++;
+            result.BytesFreed += log.Size;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            result.Error ??= new EvonicException(EvonicErrorKind.FileDeleteFailed,
+                $"The chat log '{plan.LogPath}' could not be deleted: {e.Message}", plan.LogPath, e);
+        }
+    }
+
+    public void DeleteAttachments(SessionFilePlan plan, SessionRemovalResult result)
+    {
+        foreach (string file in plan.AttachmentFiles)
+            DeleteFile(file, result);
+        foreach (string folder in plan.AttachmentFolders)
+        {
+            if (!Directory.Exists(folder)) continue;
+            foreach (string file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+                DeleteFile(file, result);
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                result.Error ??= new EvonicException(EvonicErrorKind.FileDeleteFailed,
+                    $"The attachment folder '{folder}' could not be deleted: {e.Message}", folder, e);
+            }
+        }
+    }
+
+    private static void DeleteFile(string path, SessionRemovalResult result)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists) return;
+            long size = info.Length;
+            info.Delete();
+            result.FilesRemoved++;
+            result.BytesFreed += size;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            result.Error ??= new EvonicException(EvonicErrorKind.FileDeleteFailed,
+                $"The attachment '{path}' could not be deleted: {e.Message}", path, e);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+namespace Evonic.Sessions;
+
+/// <summary>What happened to one session that was asked to be removed.</summary>
+public enum RemovalStatus
+{
+    /// <summary>Its rows, log and attachments are gone.</summary>
+    Removed,
+    /// <summary>It became active or protected after it was listed, and was kept whole.</summary>
+    KeptActive,
+    /// <summary>Something could not be removed; <see cref="SessionRemovalResult.Error"/> says what.</summary>
+    Failed,
+}
+
+/// <summary>The outcome of removing one session (what <c>-PassThru</c> emits).</summary>
+public sealed class SessionRemovalResult
+{
+    public SessionRemovalResult(EvonicSession session) => Session = session;
+
+    public EvonicSession Session { get; }
+    public string AgentId => Session.AgentId;
+    public string SessionId => Session.SessionId;
+    public RemovalStatus Status { get; internal set; }
+    public long MessagesRemoved { get; internal set; }
+    public int FilesRemoved { get; internal set; }
+    public long BytesFreed { get; internal set; }
+
+    /// <summary>True when the chat log was appended to after listing, so it was kept although the rows went.</summary>
+    public bool LogKept { get; internal set; }
+
+    /// <summary>The failure, when <see cref="Status"/> is <see cref="RemovalStatus.Failed"/> or a file could not be removed.</summary>
+    public EvonicException? Error { get; internal set; }
+}

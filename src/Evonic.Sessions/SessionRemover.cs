@@ -1,0 +1,118 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+
+namespace Evonic.Sessions;
+
+/// <summary>
+/// Removes sessions of one agent: rows in short batched transactions, then (after each commit) the chat logs,
+/// attachment rows and files, <c>session_index</c> rows, and finally the agent's <c>session_count</c>.
+/// </summary>
+internal sealed class SessionRemover
+{
+    /// <summary>Sessions per write transaction: enough to amortise the commit, few enough to keep it brief for the live app.</summary>
+    internal const int SessionsPerTransaction = 100;
+
+    private readonly EvonicInstance _instance;
+    private readonly DateTime _cutoffUtc;
+    private readonly SessionFiles _files;
+
+    public SessionRemover(EvonicInstance instance, DateTime cutoffUtc)
+    {
+        _instance = instance;
+        _cutoffUtc = cutoffUtc;
+        _files = new SessionFiles(instance);
+    }
+
+    public IEnumerable<SessionRemovalResult> Remove(string agentId, IEnumerable<EvonicSession> sessions)
+    {
+        using ChatDatabase chat = ChatDatabase.Open(_instance, agentId, writable: true);
+        using MainDatabase main = MainDatabase.Open(_instance, writable: true);
+        try
+        {
+            var ready = new List<(EvonicSession Session, SessionFilePlan Plan, SessionRemovalResult Result)>();
+            foreach (EvonicSession session in sessions)
+            {
+                var result = new SessionRemovalResult(session);
+                if (!TryPlan(session, main, result, out SessionFilePlan? plan))
+                {
+                    yield return result;
+                    continue;
+                }
+                if (session.Kind == SessionKind.OrphanLog)
+                {
+                    RemoveOrphanLog(plan!, result);
+                    yield return result;
+                    continue;
+                }
+                ready.Add((session, plan!, result));
+                if (ready.Count == SessionsPerTransaction)
+                {
+                    foreach (SessionRemovalResult done in RemoveBatch(chat, main, ready)) yield return done;
+                    ready.Clear();
+                }
+            }
+            foreach (SessionRemovalResult done in RemoveBatch(chat, main, ready)) yield return done;
+        }
+        finally
+        {
+            // Runs also when the caller stops early (Ctrl+C): the cached count must match what is left.
+            main.UpdateSessionCount(agentId, chat.CountSessions());
+        }
+    }
+
+    private bool TryPlan(EvonicSession session, MainDatabase main, SessionRemovalResult result, out SessionFilePlan? plan)
+    {
+        plan = null;
+        if (!session.IsRemovable)
+        {
+            result.Status = RemovalStatus.KeptActive;
+            return false;
+        }
+        try
+        {
+            plan = _files.Plan(session, session.Kind == SessionKind.OrphanLog ? Array.Empty<string>() : main.AttachmentFiles(session));
+        }
+        catch (EvonicException e)
+        {
+            result.Status = RemovalStatus.Failed;
+            result.Error = e;
+            return false;
+        }
+        // A log written to since listing means the conversation is live again: keep the session whole.
+        if (plan.LogPath != null && File.Exists(plan.LogPath) && File.GetLastWriteTimeUtc(plan.LogPath) >= _cutoffUtc)
+        {
+            result.Status = RemovalStatus.KeptActive;
+            return false;
+        }
+        return true;
+    }
+
+    private List<SessionRemovalResult> RemoveBatch(ChatDatabase chat, MainDatabase main,
+        List<(EvonicSession Session, SessionFilePlan Plan, SessionRemovalResult Result)> batch)
+    {
+        if (batch.Count == 0) return new List<SessionRemovalResult>();
+        Dictionary<string, long> removed = chat.RemoveSessions(batch.Select(b => b.Session).ToList(), _cutoffUtc);
+        main.DeleteSessionRows(batch.Where(b => removed.ContainsKey(b.Session.SessionId)).Select(b => b.Session).ToList());
+        foreach (var (session, plan, result) in batch)
+        {
+            if (!removed.TryGetValue(session.SessionId, out long messages))
+            {
+                result.Status = RemovalStatus.KeptActive;
+                continue;
+            }
+            result.Status = RemovalStatus.Removed;
+            result.MessagesRemoved = messages;
+            _files.DeleteLogIfStillOld(plan, _cutoffUtc, result);
+            _files.DeleteAttachments(plan, result);
+        }
+        return batch.Select(b => b.Result).ToList();
+    }
+
+    private void RemoveOrphanLog(SessionFilePlan plan, SessionRemovalResult result)
+    {
+        _files.DeleteLogIfStillOld(plan, _cutoffUtc, result);
+        result.Status = result.LogKept ? RemovalStatus.KeptActive : result.Error != null ? RemovalStatus.Failed : RemovalStatus.Removed;
+    }
+}

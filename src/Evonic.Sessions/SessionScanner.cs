@@ -1,0 +1,212 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Evonic.Sessions;
+
+/// <summary>
+/// Reads every session of one agent (rows of its <c>chat.db</c> and orphan JSONL logs), dates each by its last
+/// activity, and decides which old ones are protected and why.
+/// </summary>
+internal sealed class SessionScanner
+{
+    private static readonly Regex SubAgentId = new("_sub_[0-9]+$", RegexOptions.CultureInvariant);
+
+    private readonly EvonicInstance _instance;
+    private readonly DateTime _nowUtc;
+    private readonly DateTime _cutoffUtc;
+
+    public SessionScanner(EvonicInstance instance, DateTime nowUtc, DateTime cutoffUtc)
+    {
+        _instance = instance;
+        _nowUtc = nowUtc;
+        _cutoffUtc = cutoffUtc;
+    }
+
+    public List<EvonicSession> Scan(string agentId, ChatDatabase chat, IReadOnlyDictionary<string, int> attachmentCounts)
+    {
+        List<SessionRow> rows = chat.ReadSessions();
+        Dictionary<string, string> states = chat.ReadSessionStates();
+        bool agentInFocus = IsInFocus(chat.ReadAgentState());
+        HashSet<string> logFiles = ListLogFiles(agentId);
+
+        var sessions = new List<EvonicSession>(rows.Count);
+        foreach (SessionRow row in rows)
+        {
+            var session = new EvonicSession
+            {
+                InstanceRoot = _instance.Root,
+                AgentId = agentId,
+                SessionAgentId = row.AgentId,
+                SessionId = row.Id,
+                Kind = Classify(agentId, row),
+                ExternalUserId = row.ExternalUserId,
+                ChannelId = row.ChannelId,
+                MessageCount = row.MessageCount,
+                Archived = row.Archived,
+                BotEnabled = row.BotEnabled,
+                AttachmentCount = attachmentCounts.TryGetValue(row.Id, out int attachments) ? attachments : 0,
+            };
+
+            bool unreadable = row.HasUnreadableMessageTime || row.UpdatedAtJulian == null;
+            DateTime? lastActivity = Latest(
+                row.UpdatedAtJulian is { } updated ? SqliteDatabase.FromJulianDay(updated) : null,
+                row.LastMessageJulian is { } message ? SqliteDatabase.FromJulianDay(message) : null);
+
+            string? logPath = _instance.ChatLogPath(agentId, row.Id);
+            ChatLog? log = null;
+            if (logPath != null && logFiles.Remove(logPath))
+            {
+                // The log's content can only make the session newer; read it only when it could still be old.
+                log = ReadLog(logPath, couldBeOld: lastActivity == null || lastActivity < _cutoffUtc);
+                if (log == null) unreadable = true;
+                else lastActivity = Latest(lastActivity, log.LastActivity);
+                session.JsonlPath = logPath;
+                session.JsonlSize = log?.Size ?? 0;
+            }
+
+            Date(session, lastActivity, unreadable);
+            if (session.IsOld || unreadable)
+            {
+                if (unreadable) session.Protection |= SessionProtection.UnreadableTimestamp;
+                if (!row.BotEnabled) session.Protection |= SessionProtection.HumanTakeover;
+                if (states.TryGetValue(row.Id, out string? state) && HasOpenTasks(state)) session.Protection |= SessionProtection.OpenTasks;
+                if (log != null && log.TurnInProgress) session.Protection |= SessionProtection.TurnInProgress;
+                if (agentInFocus) session.Protection |= SessionProtection.AgentInFocus;
+            }
+            sessions.Add(session);
+        }
+
+        ProtectNewest(sessions.Where(s => s.Kind is SessionKind.Human or SessionKind.Web), _ => "", SessionProtection.NewestHumanSession);
+        ProtectNewest(sessions.Where(s => !string.IsNullOrEmpty(s.ChannelId) && s.Kind != SessionKind.OrphanLog),
+            s => s.SessionAgentId + "\0" + s.ChannelId, SessionProtection.NewestChannelSession);
+
+        foreach (string orphanPath in logFiles.OrderBy(p => p, StringComparer.Ordinal))
+            sessions.Add(ScanOrphanLog(agentId, orphanPath, agentInFocus));
+        return sessions;
+    }
+
+    private EvonicSession ScanOrphanLog(string agentId, string path, bool agentInFocus)
+    {
+        ChatLog? log = ReadLog(path, couldBeOld: true);
+        var session = new EvonicSession
+        {
+            InstanceRoot = _instance.Root,
+            AgentId = agentId,
+            SessionAgentId = agentId,
+            SessionId = log?.SessionId ?? Path.GetFileNameWithoutExtension(path),
+            Kind = SessionKind.OrphanLog,
+            JsonlPath = path,
+            JsonlSize = log?.Size ?? 0,
+        };
+        Date(session, log?.LastActivity, unreadable: log == null);
+        if (log == null) session.Protection |= SessionProtection.UnreadableTimestamp;
+        if (session.IsOld)
+        {
+            if (log!.TurnInProgress) session.Protection |= SessionProtection.TurnInProgress;
+            if (agentInFocus) session.Protection |= SessionProtection.AgentInFocus;
+        }
+        return session;
+    }
+
+    /// <summary>
+    /// Stats a log, and reads its content when the session could still be old by every other measure and the
+    /// file itself is old too. Null when the file cannot be read: such a session cannot be dated.
+    /// </summary>
+    private ChatLog? ReadLog(string path, bool couldBeOld)
+    {
+        try
+        {
+            ChatLog log = ChatLog.Stat(path);
+            return couldBeOld && log.LastWriteUtc < _cutoffUtc ? ChatLog.Read(path) : log;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private void Date(EvonicSession session, DateTime? lastActivity, bool unreadable)
+    {
+        session.LastActivity = lastActivity;
+        session.AgeDays = lastActivity is { } at ? (int)Math.Max(0, Math.Floor((_nowUtc - at).TotalDays)) : null;
+        session.IsOld = !unreadable && lastActivity is { } last && last < _cutoffUtc;
+    }
+
+    /// <summary>The most recently active session of each group is kept when it is old: Evonic still looks it up.</summary>
+    private static void ProtectNewest(IEnumerable<EvonicSession> candidates, Func<EvonicSession, string> group, SessionProtection reason)
+    {
+        foreach (IGrouping<string, EvonicSession> sessions in candidates.GroupBy(group, StringComparer.Ordinal))
+        {
+            EvonicSession? newest = sessions.Where(s => s.LastActivity != null)
+                .OrderByDescending(s => s.LastActivity).ThenBy(s => s.SessionId, StringComparer.Ordinal).FirstOrDefault();
+            if (newest != null && newest.IsOld) newest.Protection |= reason;
+        }
+    }
+
+    private HashSet<string> ListLogFiles(string agentId)
+    {
+        string folder = _instance.SessionsFolder(agentId);
+        return Directory.Exists(folder)
+            ? new HashSet<string>(Directory.EnumerateFiles(folder, "*.jsonl"), StringComparer.Ordinal)
+            : new HashSet<string>(StringComparer.Ordinal);
+    }
+
+    internal static SessionKind Classify(string ownerAgentId, SessionRow row)
+    {
+        if (row.AgentId != ownerAgentId && SubAgentId.IsMatch(row.AgentId)) return SessionKind.SubAgent;
+        string user = row.ExternalUserId ?? "";
+        if (user.StartsWith("__agent__", StringComparison.Ordinal)) return SessionKind.Agent;
+        if (user.StartsWith("__scheduler__", StringComparison.Ordinal)) return SessionKind.Scheduler;
+        if (user.StartsWith("__system__", StringComparison.Ordinal)) return SessionKind.System;
+        return string.IsNullOrEmpty(row.ChannelId) ? SessionKind.Web : SessionKind.Human;
+    }
+
+    /// <summary>A pending or in-progress task keeps the session; a state that cannot be read is assumed open.</summary>
+    internal static bool HasOpenTasks(string stateJson)
+    {
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(stateJson);
+            if (document.RootElement.ValueKind != JsonValueKind.Object) return true;
+            if (!document.RootElement.TryGetProperty("tasks", out JsonElement tasks) || tasks.ValueKind == JsonValueKind.Null) return false;
+            if (tasks.ValueKind != JsonValueKind.Array) return true;
+            foreach (JsonElement task in tasks.EnumerateArray())
+            {
+                if (task.ValueKind != JsonValueKind.Object) return true;
+                if (task.TryGetProperty("status", out JsonElement status)
+                    && status.ValueKind == JsonValueKind.String && status.GetString() is "pending" or "in_progress")
+                    return true;
+            }
+            return false;
+        }
+        catch (JsonException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>The agent is in focus when its <c>'__agent__'</c> state says <c>focus: true</c>; an unreadable state counts as in focus.</summary>
+    internal static bool IsInFocus(string? agentStateJson)
+    {
+        if (agentStateJson == null) return false;
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(agentStateJson);
+            if (document.RootElement.ValueKind != JsonValueKind.Object) return true;
+            return document.RootElement.TryGetProperty("focus", out JsonElement focus)
+                && focus.ValueKind is JsonValueKind.True or JsonValueKind.String or JsonValueKind.Number
+                && !(focus.ValueKind == JsonValueKind.String && focus.GetString() is "" or "false" or "0")
+                && !(focus.ValueKind == JsonValueKind.Number && focus.GetDouble() == 0);
+        }
+        catch (JsonException)
+        {
+            return true;
+        }
+    }
+
+    private static DateTime? Latest(DateTime? a, DateTime? b) => a is null ? b : b is null ? a : a > b ? a : b;
+}

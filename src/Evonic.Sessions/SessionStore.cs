@@ -1,0 +1,70 @@
+using System;
+using System.Collections.Generic;
+
+namespace Evonic.Sessions;
+
+/// <summary>
+/// The entry point of the store: lists an instance's agents, reads each agent's sessions dated against one
+/// cutoff, and removes sessions. Knows nothing of PowerShell; the cmdlets are thin wrappers over it.
+/// </summary>
+public sealed class SessionStore
+{
+    public SessionStore(EvonicInstance instance, CleanupPolicy policy)
+        : this(instance, policy, DateTime.UtcNow)
+    {
+    }
+
+    public SessionStore(EvonicInstance instance, CleanupPolicy policy, DateTime nowUtc)
+    {
+        Instance = instance;
+        Policy = policy;
+        NowUtc = DateTime.SpecifyKind(nowUtc, DateTimeKind.Utc);
+        CutoffUtc = policy.CutoffUtc(NowUtc);
+    }
+
+    public EvonicInstance Instance { get; }
+    public CleanupPolicy Policy { get; }
+    public DateTime NowUtc { get; }
+
+    /// <summary>Sessions whose last activity is before this instant are old.</summary>
+    public DateTime CutoffUtc { get; }
+
+    /// <summary>The agents of the main database's <c>agents</c> table (never a folder listing).</summary>
+    public IReadOnlyList<AgentInfo> GetAgents()
+    {
+        using MainDatabase main = MainDatabase.Open(Instance, writable: false);
+        return main.ReadAgents();
+    }
+
+    /// <summary>Every session of the agent, dated and with its protection decided. Throws <see cref="EvonicException"/> for an unreadable agent.</summary>
+    public IReadOnlyList<EvonicSession> GetSessions(AgentInfo agent)
+    {
+        if (!EvonicInstance.IsValidAgentId(agent.Id))
+            throw new EvonicException(EvonicErrorKind.InvalidAgentId,
+                $"The main database lists the agent id '{agent.Id.Replace("\0", "\\0")}', which is not a valid Evonic agent id (^[a-z0-9_]+$); it is skipped.", agent.Id);
+        Dictionary<string, int> attachments;
+        using (MainDatabase main = MainDatabase.Open(Instance, writable: false))
+            attachments = main.CountAttachments(agent.Id);
+        using ChatDatabase chat = ChatDatabase.Open(Instance, agent.Id, writable: false);
+        try
+        {
+            return new SessionScanner(Instance, NowUtc, CutoffUtc).Scan(agent.Id, chat, attachments);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            throw ChatDatabase.Translate(e, chat.Path);
+        }
+    }
+
+    /// <summary>
+    /// Removes the given sessions of one agent, as read by <see cref="GetSessions"/> of this store. Sessions that
+    /// are not removable, or became active since, are kept whole and reported as <see cref="RemovalStatus.KeptActive"/>.
+    /// Results stream as each batch commits.
+    /// </summary>
+    public IEnumerable<SessionRemovalResult> Remove(AgentInfo agent, IEnumerable<EvonicSession> sessions)
+    {
+        if (!EvonicInstance.IsValidAgentId(agent.Id))
+            throw new EvonicException(EvonicErrorKind.InvalidAgentId, $"'{agent.Id}' is not a valid Evonic agent id.", agent.Id);
+        return new SessionRemover(Instance, CutoffUtc).Remove(agent.Id, sessions);
+    }
+}

@@ -1,0 +1,84 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.Data.Sqlite;
+
+namespace Evonic.Sessions;
+
+/// <summary>Opens Evonic's SQLite files the way a guest of a live app must, and reads their schema.</summary>
+internal static class SqliteDatabase
+{
+    /// <summary>How long a statement waits for the live app's write lock before giving up.</summary>
+    public const int BusyTimeoutMilliseconds = 10_000;
+
+    public static SqliteConnection Open(string path, bool writable)
+    {
+        SqliteNativeLibrary.EnsureInitialized();
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            // ReadWrite, never ReadWriteCreate: a missing database must be an error, not a new empty file.
+            Mode = writable ? SqliteOpenMode.ReadWrite : SqliteOpenMode.ReadOnly,
+            Pooling = false,
+            // Evonic never enables foreign keys; the bundled SQLite does, and chat_sessions.user_id references
+            // a table that lives in another file, so deletes would fail with "no such table: main.users".
+            ForeignKeys = false,
+            DefaultTimeout = BusyTimeoutMilliseconds / 1000,
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA foreign_keys = OFF;");
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    public static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        command.ExecuteNonQuery();
+    }
+
+    public static HashSet<string> Tables(SqliteConnection connection)
+    {
+        var tables = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table'";
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) tables.Add(reader.GetString(0));
+        return tables;
+    }
+
+    public static HashSet<string> Columns(SqliteConnection connection, string table)
+    {
+        var columns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT name FROM pragma_table_info('{table.Replace("'", "''")}')";
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) columns.Add(reader.GetString(0));
+        return columns;
+    }
+
+    /// <summary>SQLite's julian day number of a UTC instant, to compare with <c>julianday(column)</c>.</summary>
+    public static double JulianDay(DateTime utc) => (utc - UnixEpoch).TotalDays + 2440587.5;
+
+    public static DateTime FromJulianDay(double julianDay)
+    {
+        double days = julianDay - 2440587.5;
+        double maxDays = (DateTime.MaxValue - UnixEpoch).TotalDays, minDays = (DateTime.MinValue - UnixEpoch).TotalDays;
+        return days >= maxDays ? DateTime.SpecifyKind(DateTime.MaxValue, DateTimeKind.Utc)
+            : days <= minDays ? DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc)
+            : UnixEpoch.AddTicks((long)Math.Round(days * TimeSpan.TicksPerDay / TimeSpan.TicksPerSecond) * TimeSpan.TicksPerSecond);
+    }
+
+    public static readonly DateTime UnixEpoch = new(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    public static bool IsBusy(SqliteException e) => e.SqliteErrorCode is 5 or 6; // SQLITE_BUSY, SQLITE_LOCKED
+}
