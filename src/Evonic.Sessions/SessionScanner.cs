@@ -91,7 +91,8 @@ internal sealed class SessionScanner
 
     private EvonicSession ScanOrphanLog(string agentId, string path, bool agentInFocus)
     {
-        ChatLog? log = ReadLog(path, couldBeOld: true);
+        // Orphans are rare; read each whole so its id always comes from its content.
+        ChatLog? log = ReadLog(path, couldBeOld: true, force: true);
         var session = new EvonicSession
         {
             InstanceRoot = _instance.Root,
@@ -116,12 +117,12 @@ internal sealed class SessionScanner
     /// Stats a log, and reads its content when the session could still be old by every other measure and the
     /// file itself is old too. Null when the file cannot be read: such a session cannot be dated.
     /// </summary>
-    private ChatLog? ReadLog(string path, bool couldBeOld)
+    private ChatLog? ReadLog(string path, bool couldBeOld, bool force = false)
     {
         try
         {
             ChatLog log = ChatLog.Stat(path);
-            return couldBeOld && log.LastWriteUtc < _cutoffUtc ? ChatLog.Read(path) : log;
+            return force || (couldBeOld && log.LastWriteUtc < _cutoffUtc) ? ChatLog.Read(path) : log;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,0 +1,66 @@
+namespace Evonic.Sessions.Tests;
+
+public sealed class CleanupPolicyTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+    private readonly EvonicInstance _instance;
+
+    public CleanupPolicyTests()
+    {
+        Directory.CreateDirectory(_temp.Combine("shared", "db"));
+        File.WriteAllBytes(_temp.Combine("shared", "db", "evonic.db"), Array.Empty<byte>());
+        _instance = EvonicInstance.Open(_temp.Path);
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    private static Func<string, string?> Env(string? maxAge) => name => name == CleanupPolicy.MaxAgeVariable ? maxAge : null;
+
+    [Fact]
+    public void Defaults_to_ninety_days()
+    {
+        CleanupPolicy policy = CleanupPolicy.Resolve(_instance, Env(null));
+        Assert.Equal(90, policy.MaxAgeDays);
+        Assert.False(policy.IsDisabled);
+    }
+
+    [Fact]
+    public void The_environment_wins_over_the_instance_env_file()
+    {
+        File.WriteAllText(_temp.Combine(".env"), "# settings\nOTHER=1\nEVONIC_SESSION_MAX_AGE_DAYS=30\n");
+        Assert.Equal(30, CleanupPolicy.Resolve(_instance, Env(null)).MaxAgeDays);
+        Assert.Equal(7, CleanupPolicy.Resolve(_instance, Env("7")).MaxAgeDays);
+    }
+
+    [Theory]
+    [InlineData("export EVONIC_SESSION_MAX_AGE_DAYS=\"45\"", 45)]
+    [InlineData("EVONIC_SESSION_MAX_AGE_DAYS = 0 # disabled", 0)]
+    [InlineData("EVONIC_SESSION_MAX_AGE_DAYS='12'", 12)]
+    public void Reads_the_env_file_the_way_Evonic_writes_it(string line, int expected)
+    {
+        File.WriteAllText(_temp.Combine(".env"), line + "\n");
+        CleanupPolicy policy = CleanupPolicy.Resolve(_instance, Env(null));
+        Assert.Equal(expected, policy.MaxAgeDays);
+        Assert.Equal(expected == 0, policy.IsDisabled);
+    }
+
+    [Theory]
+    [InlineData("-5")]
+    [InlineData("ninety")]
+    [InlineData("1.5")]
+    [InlineData("99999999999999")]
+    public void A_bad_value_is_an_error_naming_the_variable_and_the_value(string value)
+    {
+        var error = Assert.Throws<EvonicException>(() => CleanupPolicy.Resolve(_instance, Env(value)));
+        Assert.Equal(EvonicErrorKind.InvalidSetting, error.Kind);
+        Assert.Contains(CleanupPolicy.MaxAgeVariable, error.Message);
+        Assert.Contains($"'{value}'", error.Message);
+    }
+
+    [Fact]
+    public void A_huge_age_clamps_the_cutoff_to_the_calendar()
+    {
+        Assert.Equal(DateTime.MinValue, CleanupPolicy.FromParameter(int.MaxValue).CutoffUtc(DateTime.UtcNow));
+        Assert.Throws<EvonicException>(() => CleanupPolicy.FromParameter(-1));
+    }
+}

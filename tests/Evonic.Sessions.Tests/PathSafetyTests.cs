@@ -1,0 +1,101 @@
+using Evonic.Sessions.SampleData;
+
+namespace Evonic.Sessions.Tests;
+
+/// <summary>Nothing outside the instance root is ever deleted: not through "..", an absolute path or a symlink.</summary>
+public sealed class PathSafetyTests : IDisposable
+{
+    private static readonly DateTime Now = new(2026, 11, 24, 4, 0, 0, DateTimeKind.Utc);
+    private readonly TempFolder _temp = new();
+    private readonly SampleInstance _sample;
+    private readonly string _outside;
+
+    public PathSafetyTests()
+    {
+        _sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        _outside = _temp.Combine("outside.txt");
+        File.WriteAllText(_outside, "precious");
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    private SessionRemovalResult RemoveBob()
+    {
+        var store = new SessionStore(EvonicInstance.Open(_sample.Root), CleanupPolicy.FromParameter(90), Now);
+        AgentInfo siwa = store.GetAgents().Single(a => a.Id == "siwa");
+        return store.Remove(siwa, store.GetSessions(siwa).Where(s => s.SessionId == "siwa-7b2c")).Single();
+    }
+
+    private void AddAttachmentRow(string filePath)
+    {
+        using var main = InstanceBuilder.Connect(_sample.Builder.MainDatabasePath);
+        InstanceBuilder.Exec(main, "INSERT INTO attachments (agent_id, session_id, file_path) VALUES ('siwa', 'siwa-7b2c', $p)", ("$p", filePath));
+    }
+
+    [Theory]
+    [InlineData("../outside.txt")]
+    [InlineData("data/attachments/siwa/siwa-7b2c/../../../../../outside.txt")]
+    [InlineData("ABSOLUTE")]
+    public void An_attachment_path_that_escapes_the_root_is_refused_and_nothing_is_deleted(string filePath)
+    {
+        AddAttachmentRow(filePath == "ABSOLUTE" ? _outside : filePath);
+        HashSet<string> before = InstanceSnapshot.Take(_sample.Root);
+
+        SessionRemovalResult result = RemoveBob();
+
+        Assert.Equal(RemovalStatus.Failed, result.Status);
+        Assert.Equal(EvonicErrorKind.UnsafePath, result.Error!.Kind);
+        Assert.Equal("precious", File.ReadAllText(_outside));
+        Assert.Equal(before, InstanceSnapshot.Take(_sample.Root));
+    }
+
+    [Fact]
+    public void A_chat_log_that_is_a_symlink_out_of_the_root_is_refused()
+    {
+        string log = Path.Combine(_sample.Root, "agents", "siwa", "sessions", "7b2c.jsonl");
+        File.Delete(log);
+        File.CreateSymbolicLink(log, _outside);
+        File.SetLastWriteTimeUtc(_outside, Now.AddDays(-300));
+
+        HashSet<string> before = InstanceSnapshot.Take(_sample.Root);
+
+        SessionRemovalResult result = RemoveBob();
+
+        // Depending on whether the platform dates the link or its target, the session is kept as active or refused.
+        Assert.NotEqual(RemovalStatus.Removed, result.Status);
+        if (result.Status == RemovalStatus.Failed) Assert.Equal(EvonicErrorKind.UnsafePath, result.Error!.Kind);
+        Assert.Equal("precious", File.ReadAllText(_outside));
+        Assert.Equal(before, InstanceSnapshot.Take(_sample.Root));
+    }
+
+    [Fact]
+    public void An_attachment_folder_holding_a_symlink_is_refused()
+    {
+        string folder = Path.Combine(_sample.Root, "data", "attachments", "siwa", "siwa-7b2c");
+        File.CreateSymbolicLink(Path.Combine(folder, "link.txt"), _outside);
+
+        SessionRemovalResult result = RemoveBob();
+
+        Assert.Equal(RemovalStatus.Failed, result.Status);
+        Assert.Equal("precious", File.ReadAllText(_outside));
+        Assert.True(File.Exists(Path.Combine(folder, "photo.jpg")));
+    }
+
+    [Theory]
+    [InlineData("siwa-../../x")]
+    [InlineData("siwa-a/b")]
+    [InlineData("siwa-a\\b")]
+    [InlineData("..")]
+    public void A_session_id_that_cannot_name_a_file_is_refused(string sessionId)
+    {
+        using (var chat = InstanceBuilder.Connect(Path.Combine(_sample.Root, "agents", "siwa", "chat.db")))
+            InstanceBuilder.Exec(chat, "INSERT INTO chat_sessions (id, agent_id, external_user_id, updated_at) VALUES ($id, 'siwa', 'zed', '2020-01-01 00:00:00')", ("$id", sessionId));
+        var store = new SessionStore(EvonicInstance.Open(_sample.Root), CleanupPolicy.FromParameter(90), Now);
+        AgentInfo siwa = store.GetAgents().Single(a => a.Id == "siwa");
+
+        SessionRemovalResult result = store.Remove(siwa, store.GetSessions(siwa).Where(s => s.SessionId == sessionId)).Single();
+
+        Assert.Equal(RemovalStatus.Failed, result.Status);
+        Assert.Equal(EvonicErrorKind.UnsafeSessionId, result.Error!.Kind);
+    }
+}
