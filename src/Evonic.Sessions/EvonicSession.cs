@@ -42,6 +42,9 @@ public sealed class EvonicSession
 
     public int AttachmentCount { get; internal set; }
 
+    /// <summary>The age limit the session was listed with; a removal of piped sessions uses the same one.</summary>
+    public int MaxAgeDays { get; internal set; }
+
     /// <summary>Older than the cutoff the session was listed with.</summary>
     public bool IsOld { get; internal set; }
 

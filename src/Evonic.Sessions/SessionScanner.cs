@@ -18,12 +18,14 @@ internal sealed class SessionScanner
     private readonly EvonicInstance _instance;
     private readonly DateTime _nowUtc;
     private readonly DateTime _cutoffUtc;
+    private readonly int _maxAgeDays;
 
-    public SessionScanner(EvonicInstance instance, DateTime nowUtc, DateTime cutoffUtc)
+    public SessionScanner(EvonicInstance instance, DateTime nowUtc, CleanupPolicy policy)
     {
         _instance = instance;
         _nowUtc = nowUtc;
-        _cutoffUtc = cutoffUtc;
+        _cutoffUtc = policy.CutoffUtc(nowUtc);
+        _maxAgeDays = policy.MaxAgeDays;
     }
 
     public List<EvonicSession> Scan(string agentId, ChatDatabase chat, IReadOnlyDictionary<string, int> attachmentCounts)
@@ -132,6 +134,7 @@ internal sealed class SessionScanner
 
     private void Date(EvonicSession session, DateTime? lastActivity, bool unreadable)
     {
+        session.MaxAgeDays = _maxAgeDays;
         session.LastActivity = lastActivity;
         session.AgeDays = lastActivity is { } at ? (int)Math.Max(0, Math.Floor((_nowUtc - at).TotalDays)) : null;
         session.IsOld = !unreadable && lastActivity is { } last && last < _cutoffUtc;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions;
 
@@ -42,17 +43,25 @@ public sealed class SessionStore
         if (!EvonicInstance.IsValidAgentId(agent.Id))
             throw new EvonicException(EvonicErrorKind.InvalidAgentId,
                 $"The main database lists the agent id '{agent.Id.Replace("\0", "\\0")}', which is not a valid Evonic agent id (^[a-z0-9_]+$); it is skipped.", agent.Id);
-        Dictionary<string, int> attachments;
-        using (MainDatabase main = MainDatabase.Open(Instance, writable: false))
-            attachments = main.CountAttachments(agent.Id);
-        using ChatDatabase chat = ChatDatabase.Open(Instance, agent.Id, writable: false);
         try
         {
-            return new SessionScanner(Instance, NowUtc, CutoffUtc).Scan(agent.Id, chat, attachments);
+            Dictionary<string, int> attachments;
+            using (MainDatabase main = MainDatabase.Open(Instance, writable: false))
+                attachments = main.CountAttachments(agent.Id);
+            using ChatDatabase chat = ChatDatabase.Open(Instance, agent.Id, writable: false);
+            try
+            {
+                return new SessionScanner(Instance, NowUtc, Policy).Scan(agent.Id, chat, attachments);
+            }
+            catch (SqliteException e)
+            {
+                throw ChatDatabase.Translate(e, chat.Path);
+            }
         }
-        catch (Microsoft.Data.Sqlite.SqliteException e)
+        catch (SqliteException e)
         {
-            throw ChatDatabase.Translate(e, chat.Path);
+            throw new EvonicException(EvonicErrorKind.MainDatabaseFailed,
+                $"The main database '{Instance.MainDatabasePath}' cannot be read: {e.Message}", Instance.MainDatabasePath, e);
         }
     }
 

@@ -103,7 +103,9 @@ internal static class SqliteNativeLibrary
 
     private static IntPtr Resolve(string libraryName)
     {
-        if (libraryName != LibraryName || _bundledPath == null) return IntPtr.Zero;
+        // When the application itself ships SQLite (its deps.json names it), let the runtime load that copy:
+        // two SQLite copies in one process would hand one library's handles to the other.
+        if (libraryName != LibraryName || _bundledPath == null || ApplicationProvidesLibrary()) return IntPtr.Zero;
         if (_handle == IntPtr.Zero)
         {
             MethodInfo load = typeof(object).Assembly.GetType("System.Runtime.InteropServices.NativeLibrary")!
@@ -111,6 +113,14 @@ internal static class SqliteNativeLibrary
             _handle = (IntPtr)load.Invoke(null, new object[] { _bundledPath })!;
         }
         return _handle;
+    }
+
+    private static bool ApplicationProvidesLibrary()
+    {
+        string file = System.IO.Path.GetFileName(_bundledPath!);
+        return (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") as string ?? "")
+            .Split(new[] { System.IO.Path.PathSeparator }, StringSplitOptions.RemoveEmptyEntries)
+            .Any(folder => File.Exists(System.IO.Path.Combine(folder, file)));
     }
 
     /// <summary>Windows PowerShell 5.1: a DLL already loaded by full path satisfies a later DllImport by name.</summary>

@@ -1,0 +1,23 @@
+@{
+    RootModule           = 'Evonic.Sessions.PowerShell.dll'
+    ModuleVersion        = '0.1.0'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    GUID                 = '7c0e3f52-5a8e-4d57-9b0a-2f6a1c9d4e31'
+    Author               = 'Evonic.Sessions contributors'
+    CompanyName          = 'Evonic.Sessions'
+    Copyright            = '(c) Evonic.Sessions contributors. MIT License.'
+    Description          = 'Keeps the agent chat sessions of an Evonic instance from growing without bound: lists old sessions and removes them, with their messages, chat logs and attachments, never touching protected sessions.'
+    PowerShellVersion    = '5.1'
+    DotNetFrameworkVersion = '4.7.2'
+    FormatsToProcess     = @('Evonic.Sessions.Format.ps1xml')
+    CmdletsToExport      = @('Get-EvonicOldSession', 'Remove-EvonicOldSession')
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('Evonic', 'Sessions', 'Cleanup', 'SQLite', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            ReleaseNotes = 'See CHANGELOG.md.'
+        }
+    }
+}

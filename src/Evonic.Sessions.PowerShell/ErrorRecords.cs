@@ -1,0 +1,31 @@
+using System.Management.Automation;
+
+namespace Evonic.Sessions.PowerShell;
+
+/// <summary>The one place where store failures become PowerShell ErrorRecords (ErrorId and category).</summary>
+internal static class ErrorRecords
+{
+    public static ErrorRecord From(EvonicException e)
+        => new(e, e.Kind.ToString(), Category(e.Kind), e.Target);
+
+    public static ErrorRecord Create(string errorId, ErrorCategory category, string message, object? target)
+        => new(new PSInvalidOperationException(message), errorId, category, target);
+
+    private static ErrorCategory Category(EvonicErrorKind kind) => kind switch
+    {
+        EvonicErrorKind.InstanceNotFound => ErrorCategory.ObjectNotFound,
+        EvonicErrorKind.NotAnInstance => ErrorCategory.InvalidArgument,
+        EvonicErrorKind.InvalidSetting => ErrorCategory.InvalidArgument,
+        EvonicErrorKind.AgentNotFound => ErrorCategory.ObjectNotFound,
+        EvonicErrorKind.InvalidAgentId => ErrorCategory.InvalidData,
+        EvonicErrorKind.AgentDatabaseMissing => ErrorCategory.ObjectNotFound,
+        EvonicErrorKind.AgentDatabaseUnreadable => ErrorCategory.ReadError,
+        EvonicErrorKind.UnknownSchema => ErrorCategory.InvalidData,
+        EvonicErrorKind.DatabaseLocked => ErrorCategory.ResourceBusy,
+        EvonicErrorKind.UnsafePath => ErrorCategory.SecurityError,
+        EvonicErrorKind.UnsafeSessionId => ErrorCategory.SecurityError,
+        EvonicErrorKind.FileDeleteFailed => ErrorCategory.WriteError,
+        EvonicErrorKind.MainDatabaseFailed => ErrorCategory.ReadError,
+        _ => ErrorCategory.NotSpecified,
+    };
+}

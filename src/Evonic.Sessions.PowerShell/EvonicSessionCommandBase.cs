@@ -1,0 +1,124 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+
+namespace Evonic.Sessions.PowerShell;
+
+/// <summary>The selection parameters both cmdlets share (-Path, -MaxAgeDays, -AgentId) and how they resolve.</summary>
+public abstract class EvonicSessionCommandBase : PSCmdlet
+{
+    internal const string SelectionSet = "Selection";
+
+    /// <summary>The Evonic instance root; defaults to $env:EVONIC_HOME, else ~/.evonic.</summary>
+    [Parameter(Position = 0, ParameterSetName = SelectionSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    /// <summary>Sessions idle longer than this many days are old; 0 disables cleanup.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int MaxAgeDays { get; set; }
+
+    /// <summary>Only these agents (wildcards allowed).</summary>
+    [Parameter(ParameterSetName = SelectionSet)]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public string[]? AgentId { get; set; }
+
+    private bool MaxAgeDaysBound => MyInvocation.BoundParameters.ContainsKey(nameof(MaxAgeDays));
+
+    /// <summary>Opens the instance; a folder that is not one, or a bad setting, ends the command.</summary>
+    protected EvonicInstance OpenInstance(string? path)
+    {
+        string raw = path ?? EvonicInstance.DefaultPath(Environment.GetEnvironmentVariable);
+        try
+        {
+            return EvonicInstance.Open(SessionState.Path.GetUnresolvedProviderPathFromPSPath(raw));
+        }
+        catch (EvonicException e)
+        {
+            ThrowTerminatingError(ErrorRecords.From(e));
+            throw; // not reached
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or ProviderNotFoundException or DriveNotFoundException)
+        {
+            ThrowTerminatingError(ErrorRecords.Create("InvalidPath", ErrorCategory.InvalidArgument, $"'{raw}' is not a file system path: {e.Message}", raw));
+            throw;
+        }
+    }
+
+    /// <summary>The age limit: -MaxAgeDays, else <paramref name="listedMaxAgeDays"/> (piped sessions), else the environment or .env.</summary>
+    protected CleanupPolicy ResolvePolicy(EvonicInstance instance, int? listedMaxAgeDays = null)
+    {
+        try
+        {
+            if (MaxAgeDaysBound) return CleanupPolicy.FromParameter(MaxAgeDays);
+            if (listedMaxAgeDays is { } listed) return CleanupPolicy.FromParameter(listed);
+            return CleanupPolicy.Resolve(instance, Environment.GetEnvironmentVariable);
+        }
+        catch (EvonicException e)
+        {
+            ThrowTerminatingError(ErrorRecords.From(e));
+            throw;
+        }
+    }
+
+    /// <summary>Says that cleanup is disabled, and by which setting.</summary>
+    protected void WarnDisabled(CleanupPolicy policy)
+        => WriteWarning($"Session cleanup is disabled: MaxAgeDays is 0 (from {policy.Source}). Nothing is listed or removed.");
+
+    /// <summary>The agents named by -AgentId (all when not given); a literal name that does not exist is an error.</summary>
+    protected List<AgentInfo> SelectAgents(SessionStore store)
+    {
+        IReadOnlyList<AgentInfo> agents;
+        try
+        {
+            agents = store.GetAgents();
+        }
+        catch (EvonicException e)
+        {
+            ThrowTerminatingError(ErrorRecords.From(e));
+            throw;
+        }
+        if (AgentId == null) return agents.ToList();
+
+        var selected = new List<AgentInfo>();
+        foreach (string name in AgentId)
+        {
+            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+            var matches = agents.Where(a => pattern.IsMatch(a.Id)).ToList();
+            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
+                WriteError(ErrorRecords.From(new EvonicException(EvonicErrorKind.AgentNotFound,
+                    $"The instance '{store.Instance.Root}' has no agent '{name}' in its main database.", name)));
+            selected.AddRange(matches.Where(m => !selected.Contains(m)));
+        }
+        return selected;
+    }
+
+    /// <summary>Reads one agent's sessions; an unreadable agent is a non-terminating error and yields nothing.</summary>
+    protected IReadOnlyList<EvonicSession>? TryGetSessions(SessionStore store, AgentInfo agent)
+    {
+        try
+        {
+            return store.GetSessions(agent);
+        }
+        catch (EvonicException e)
+        {
+            WriteError(ErrorRecords.From(e));
+            return null;
+        }
+    }
+
+    protected void ReportProgress(int activityId, string activity, string status, int done, int total)
+    {
+        var record = new ProgressRecord(activityId, activity, status)
+        {
+            PercentComplete = total == 0 ? 100 : Math.Min(100, done * 100 / total),
+        };
+        WriteProgress(record);
+    }
+
+    protected void CompleteProgress(int activityId, string activity)
+        => WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+}

@@ -1,0 +1,45 @@
+using System.Management.Automation;
+
+namespace Evonic.Sessions.PowerShell;
+
+/// <summary>
+/// <para type="synopsis">Lists the sessions of an Evonic instance that are older than the age limit.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "EvonicOldSession", DefaultParameterSetName = SelectionSet)]
+[OutputType(typeof(EvonicSession))]
+public sealed class GetEvonicOldSessionCommand : EvonicSessionCommandBase
+{
+    private const string Activity = "Reading Evonic sessions";
+
+    /// <summary>Also list old sessions that are protected, with the reason they are kept.</summary>
+    [Parameter]
+    public SwitchParameter IncludeProtected { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        EvonicInstance instance = OpenInstance(Path);
+        CleanupPolicy policy = ResolvePolicy(instance);
+        if (policy.IsDisabled)
+        {
+            WarnDisabled(policy);
+            return;
+        }
+        var store = new SessionStore(instance, policy);
+        WriteVerbose($"Listing sessions of '{instance.Root}' idle since before {store.CutoffUtc:yyyy-MM-dd HH:mm:ss}Z ({policy.MaxAgeDays} days, from {policy.Source}).");
+
+        var agents = SelectAgents(store);
+        for (int i = 0; i < agents.Count; i++)
+        {
+            ReportProgress(1, Activity, $"Agent '{agents[i].Id}' ({i + 1} of {agents.Count})", i, agents.Count);
+            var sessions = TryGetSessions(store, agents[i]);
+            if (sessions == null) continue;
+            foreach (EvonicSession session in sessions)
+            {
+                bool undatable = (session.Protection & SessionProtection.UnreadableTimestamp) != 0;
+                if (session.IsRemovable || (IncludeProtected && (session.IsOld || undatable)))
+                    WriteObject(session);
+            }
+        }
+        CompleteProgress(1, Activity);
+    }
+}

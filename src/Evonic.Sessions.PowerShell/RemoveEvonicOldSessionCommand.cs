@@ -1,0 +1,184 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Host;
+
+namespace Evonic.Sessions.PowerShell;
+
+/// <summary>
+/// <para type="synopsis">Removes old sessions of an Evonic instance with everything that belongs to them.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Remove, "EvonicOldSession", DefaultParameterSetName = SelectionSet,
+    SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(SessionRemovalResult))]
+public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase
+{
+    private const string InputObjectSet = "InputObject";
+    private const string Activity = "Removing old Evonic sessions";
+    private const string Action = "Remove Evonic session with its messages, chat log and attachments";
+
+    private readonly List<EvonicSession> _piped = new();
+    private readonly CleanupSummary _summary = new();
+    private int _offered;
+
+    /// <summary>Sessions from Get-EvonicOldSession.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
+    [ValidateNotNull]
+    public EvonicSession[]? InputObject { get; set; }
+
+    /// <summary>Removes without asking for confirmation.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Emits a result object per removed session.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == InputObjectSet)
+        {
+            _piped.AddRange(InputObject!);
+            return;
+        }
+        EvonicInstance instance = OpenInstance(Path);
+        CleanupPolicy policy = ResolvePolicy(instance);
+        if (policy.IsDisabled)
+        {
+            WarnDisabled(policy);
+            return;
+        }
+        var store = new SessionStore(instance, policy);
+        var agents = SelectAgents(store);
+        for (int i = 0; i < agents.Count; i++)
+        {
+            ReportProgress(1, Activity, $"Agent '{agents[i].Id}' ({i + 1} of {agents.Count})", i, agents.Count);
+            var sessions = TryGetSessions(store, agents[i]);
+            if (sessions != null) RemoveFromAgent(store, agents[i], sessions.Where(s => s.IsRemovable).ToList());
+        }
+        CompleteProgress(1, Activity);
+    }
+
+    protected override void EndProcessing()
+    {
+        if (ParameterSetName == InputObjectSet) RemovePiped();
+        WriteSummary();
+    }
+
+    /// <summary>
+    /// Piped sessions are checked again against a fresh read of their agent, with the age limit they were listed
+    /// with: only those still old and unprotected go.
+    /// </summary>
+    private void RemovePiped()
+    {
+        var groups = _piped.GroupBy(s => (s.InstanceRoot, s.MaxAgeDays)).ToList();
+        foreach (var group in groups)
+        {
+            EvonicInstance instance = OpenInstance(group.Key.InstanceRoot);
+            CleanupPolicy policy = ResolvePolicy(instance, group.Key.MaxAgeDays);
+            if (policy.IsDisabled)
+            {
+                WarnDisabled(policy);
+                continue;
+            }
+            var store = new SessionStore(instance, policy);
+            Dictionary<string, AgentInfo> agents = SelectAgents(store).ToDictionary(a => a.Id, StringComparer.Ordinal);
+            var byAgent = group.GroupBy(s => s.AgentId, StringComparer.Ordinal).ToList();
+            for (int i = 0; i < byAgent.Count; i++)
+            {
+                string agentId = byAgent[i].Key;
+                ReportProgress(1, Activity, $"Agent '{agentId}' ({i + 1} of {byAgent.Count})", i, byAgent.Count);
+                if (!agents.TryGetValue(agentId, out AgentInfo? agent))
+                {
+                    WriteError(ErrorRecords.From(new EvonicException(EvonicErrorKind.AgentNotFound,
+                        $"The instance '{instance.Root}' has no agent '{agentId}' in its main database.", agentId)));
+                    continue;
+                }
+                var fresh = TryGetSessions(store, agent);
+                if (fresh == null) continue;
+                var current = fresh.ToDictionary(s => s.SessionId, StringComparer.Ordinal);
+                var candidates = new List<EvonicSession>();
+                foreach (EvonicSession wanted in byAgent[i].GroupBy(s => s.SessionId).Select(g => g.First()))
+                {
+                    if (current.TryGetValue(wanted.SessionId, out EvonicSession? now) && now.IsRemovable)
+                        candidates.Add(now);
+                    else if (now == null)
+                        WriteVerbose($"Skipped {wanted.Describe()}: it no longer exists.");
+                    else
+                        WriteWarning($"Kept {now.Describe()}: it is {(now.IsOld ? "protected (" + now.Protection + ")" : "no longer old")}.");
+                }
+                RemoveFromAgent(store, agent, candidates);
+            }
+        }
+        CompleteProgress(1, Activity);
+    }
+
+    private void RemoveFromAgent(SessionStore store, AgentInfo agent, IReadOnlyList<EvonicSession> candidates)
+    {
+        var approved = candidates.Where(ShouldRemove).ToList();
+        _offered += candidates.Count;
+        if (approved.Count == 0) return;
+        try
+        {
+            int done = 0;
+            foreach (SessionRemovalResult result in store.Remove(agent, approved))
+            {
+                ReportProgress(2, $"Agent '{agent.Id}'", result.Session.Describe(), ++done, approved.Count);
+                _summary.Add(result);
+                if (result.Error != null) WriteError(ErrorRecords.From(result.Error));
+                if (result.Status == RemovalStatus.KeptActive)
+                    WriteWarning($"Kept {result.Session.Describe()}: it became active after it was listed.");
+                if (result.Status == RemovalStatus.Removed && PassThru) WriteObject(result);
+            }
+            CompleteProgress(2, $"Agent '{agent.Id}'");
+        }
+        catch (EvonicException e)
+        {
+            _summary.AddError(agent.Id);
+            WriteError(ErrorRecords.From(e));
+        }
+    }
+
+    /// <summary>
+    /// One ShouldProcess call per session, so -WhatIf prints one line each and -Confirm asks for each.
+    /// -Force skips the prompt, as in Microsoft's Remove-* cmdlets, unless -Confirm or -WhatIf is given too.
+    /// </summary>
+    private bool ShouldRemove(EvonicSession session)
+    {
+        string target = session.Describe();
+        if (Force && !IsBound("Confirm") && !WhatIfRequested)
+        {
+            WriteVerbose($"Removing {target}.");
+            return true;
+        }
+        try
+        {
+            return ShouldProcess(target, Action);
+        }
+        catch (Exception e) when (e is HostException or PSInvalidOperationException or NotImplementedException)
+        {
+            // A host that cannot prompt (a scheduled task, a service): fail fast instead of hanging.
+            ThrowTerminatingError(ErrorRecords.Create("ConfirmationRequired", ErrorCategory.InvalidOperation,
+                $"Removing sessions needs confirmation, and this host cannot ask for it ({e.Message}). Add -Force (or -Confirm:$false) to remove without asking.", target));
+            throw;
+        }
+    }
+
+    private bool IsBound(string name)
+        => MyInvocation.BoundParameters.TryGetValue(name, out object? value) && value is SwitchParameter { IsPresent: true };
+
+    private bool WhatIfRequested
+        => MyInvocation.BoundParameters.ContainsKey("WhatIf") ? IsBound("WhatIf") : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+
+    private void WriteSummary()
+    {
+        if (WhatIfRequested)
+        {
+            WriteInformation($"What if: {_offered} session(s) would be removed.", new[] { "Summary" });
+            return;
+        }
+        foreach (string line in _summary.Lines())
+            WriteInformation(line, new[] { "Summary" });
+    }
+}

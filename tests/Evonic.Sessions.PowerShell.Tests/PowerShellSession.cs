@@ -1,0 +1,92 @@
+using System.Collections.ObjectModel;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using Evonic.Sessions.Host;
+
+namespace Evonic.Sessions.Tests;
+
+/// <summary>What one script run produced, stream by stream, plus what the host displayed.</summary>
+public sealed record ScriptResult(
+    Collection<PSObject> Output,
+    IReadOnlyList<ErrorRecord> Errors,
+    IReadOnlyList<string> Warnings,
+    IReadOnlyList<string> Information,
+    string HostText);
+
+/// <summary>
+/// A runspace of the real engine with the staged Evonic.Sessions module imported, and a host whose answers to
+/// prompts come from a script. One per test; the runspace lives across several runs (for list-then-act tests).
+/// </summary>
+public sealed class PowerShellSession : IDisposable
+{
+    private readonly StringWriter _hostOutput = new();
+    private readonly Runspace _runspace;
+    private readonly StringReader? _answers;
+
+    public PowerShellSession(string? answers = null, bool interactive = true)
+    {
+        _answers = new StringReader(answers ?? "");
+        var host = new ConsoleHost(_answers, _hostOutput, _hostOutput, interactive);
+        _runspace = RunspaceFactory.CreateRunspace(host, InitialSessionState.CreateDefault2());
+        _runspace.Open();
+        ScriptResult imported = Run($"Import-Module '{Repository.StagedManifest}' -ErrorAction Stop");
+        Assert.Empty(imported.Errors);
+    }
+
+    public ScriptResult Run(string script)
+    {
+        int hostStart = _hostOutput.GetStringBuilder().Length;
+        using PowerShell shell = PowerShell.Create();
+        shell.Runspace = _runspace;
+        shell.AddScript(script);
+        Collection<PSObject> output;
+        var errors = new List<ErrorRecord>();
+        try
+        {
+            output = shell.Invoke();
+        }
+        catch (RuntimeException e)
+        {
+            output = new Collection<PSObject>();
+            errors.Add(e.ErrorRecord);
+        }
+        errors.InsertRange(0, shell.Streams.Error);
+        return new ScriptResult(output, errors,
+            shell.Streams.Warning.Select(w => w.Message).ToList(),
+            shell.Streams.Information.Select(i => i.MessageData?.ToString() ?? "").ToList(),
+            _hostOutput.ToString()[hostStart..]);
+    }
+
+    public void Dispose()
+    {
+        _runspace.Dispose();
+        _answers?.Dispose();
+    }
+}
+
+/// <summary>Where the repository's build puts things.</summary>
+public static class Repository
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string StagedModule => Path.Combine(Root, "artifacts", "module", "Evonic.Sessions");
+
+    public static string StagedManifest => Path.Combine(StagedModule, "Evonic.Sessions.psd1");
+
+    /// <summary>The console host built beside these tests (same configuration).</summary>
+    public static string HostAssembly
+    {
+        get
+        {
+            string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<configuration>/net10.0/
+            return Path.Combine(Root, "src", "Evonic.Sessions.Host", "bin", configuration, "net10.0", "evonic-sessions.dll");
+        }
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Evonic.Sessions.sln"))) return dir.FullName;
+        throw new InvalidOperationException("The repository root (Evonic.Sessions.sln) was not found above " + AppContext.BaseDirectory);
+    }
+}
