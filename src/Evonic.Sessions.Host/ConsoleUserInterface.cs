@@ -2,6 +2,7 @@ using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Management.Automation.Host;
 using System.Security;
+using System.Text.RegularExpressions;
 
 namespace Evonic.Sessions.Host;
 
@@ -27,10 +28,15 @@ public sealed class ConsoleUserInterface : PSHostUserInterface
 
     public override PSHostRawUserInterface RawUI => _rawUI;
 
-    public override void Write(string value) => _output.Write(value);
-    public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => _output.Write(value);
-    public override void WriteLine(string value) => _output.WriteLine(value);
-    public override void WriteErrorLine(string value) => _error.WriteLine(value);
+    // This host draws no colours, so the engine's escape sequences (table headers, errors) are dropped.
+    private static readonly Regex EscapeSequence = new("\u001b\\[[0-9;?]*[A-Za-z]", RegexOptions.Compiled);
+
+    private static string Plain(string value) => value.IndexOf('\u001b') < 0 ? value : EscapeSequence.Replace(value, "");
+
+    public override void Write(string value) => _output.Write(Plain(value));
+    public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => _output.Write(Plain(value));
+    public override void WriteLine(string value) => _output.WriteLine(Plain(value));
+    public override void WriteErrorLine(string value) => _error.WriteLine(Plain(value));
     public override void WriteDebugLine(string message) => _output.WriteLine("DEBUG: " + message);
     public override void WriteVerboseLine(string message) => _output.WriteLine("VERBOSE: " + message);
     public override void WriteWarningLine(string message) => _output.WriteLine("WARNING: " + message);

@@ -18,9 +18,6 @@ public static class ScriptRunner
         runspace.Open();
         using PowerShell shell = PowerShell.Create();
         shell.Runspace = runspace;
-        // Colour codes belong on a terminal, not in a log file or a pipe.
-        if (Console.IsOutputRedirected) shell.AddScript("if ($PSStyle) { $PSStyle.OutputRendering = 'PlainText' }").Invoke();
-        shell.Commands.Clear();
         shell.AddScript(script);
         shell.Commands.Commands[0].MergeMyResults(PipelineResultTypes.Error, PipelineResultTypes.Output);
         shell.AddCommand("Out-Default");
