@@ -29,7 +29,7 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
     private bool MaxAgeDaysBound => MyInvocation.BoundParameters.ContainsKey(nameof(MaxAgeDays));
 
     /// <summary>Opens the instance; a folder that is not one, or a bad setting, ends the command.</summary>
-    protected EvonicInstance OpenInstance(string? path)
+    private EvonicInstance OpenInstance(string? path)
     {
         string raw = path ?? EvonicInstance.DefaultPath(Environment.GetEnvironmentVariable);
         try
@@ -49,7 +49,7 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
     }
 
     /// <summary>The age limit: -MaxAgeDays, else <paramref name="listedMaxAgeDays"/> (piped sessions), else the environment or .env.</summary>
-    protected CleanupPolicy ResolvePolicy(EvonicInstance instance, int? listedMaxAgeDays = null)
+    private CleanupPolicy ResolvePolicy(EvonicInstance instance, int? listedMaxAgeDays)
     {
         try
         {
@@ -64,9 +64,15 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
         }
     }
 
-    /// <summary>Says that cleanup is disabled, and by which setting.</summary>
-    protected void WarnDisabled(CleanupPolicy policy)
-        => WriteWarning($"Session cleanup is disabled: MaxAgeDays is 0 (from {policy.Source}). Nothing is listed or removed.");
+    /// <summary>Opens the instance with its age limit; null (after saying so) when cleanup is disabled.</summary>
+    protected SessionStore? OpenStore(string? path, int? listedMaxAgeDays = null)
+    {
+        EvonicInstance instance = OpenInstance(path);
+        CleanupPolicy policy = ResolvePolicy(instance, listedMaxAgeDays);
+        if (!policy.IsDisabled) return new SessionStore(instance, policy);
+        WriteWarning($"Session cleanup is disabled: MaxAgeDays is 0 (from {policy.Source}). Nothing is listed or removed.");
+        return null;
+    }
 
     /// <summary>The agents named by -AgentId (all when not given); a literal name that does not exist is an error.</summary>
     protected List<AgentInfo> SelectAgents(SessionStore store)

@@ -17,15 +17,9 @@ public sealed class GetEvonicOldSessionCommand : EvonicSessionCommandBase
 
     protected override void ProcessRecord()
     {
-        EvonicInstance instance = OpenInstance(Path);
-        CleanupPolicy policy = ResolvePolicy(instance);
-        if (policy.IsDisabled)
-        {
-            WarnDisabled(policy);
-            return;
-        }
-        var store = new SessionStore(instance, policy);
-        WriteVerbose($"Listing sessions of '{instance.Root}' idle since before {store.CutoffUtc:yyyy-MM-dd HH:mm:ss}Z ({policy.MaxAgeDays} days, from {policy.Source}).");
+        SessionStore? store = OpenStore(Path);
+        if (store == null) return;
+        WriteVerbose($"Listing sessions of '{store.Instance.Root}' idle since before {store.CutoffUtc:yyyy-MM-dd HH:mm:ss}Z ({store.Policy.MaxAgeDays} days, from {store.Policy.Source}).");
 
         var agents = SelectAgents(store);
         for (int i = 0; i < agents.Count; i++)

@@ -42,14 +42,8 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase
             _piped.AddRange(InputObject!);
             return;
         }
-        EvonicInstance instance = OpenInstance(Path);
-        CleanupPolicy policy = ResolvePolicy(instance);
-        if (policy.IsDisabled)
-        {
-            WarnDisabled(policy);
-            return;
-        }
-        var store = new SessionStore(instance, policy);
+        SessionStore? store = OpenStore(Path);
+        if (store == null) return;
         var agents = SelectAgents(store);
         for (int i = 0; i < agents.Count; i++)
         {
@@ -75,14 +69,8 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase
         var groups = _piped.GroupBy(s => (s.InstanceRoot, s.MaxAgeDays)).ToList();
         foreach (var group in groups)
         {
-            EvonicInstance instance = OpenInstance(group.Key.InstanceRoot);
-            CleanupPolicy policy = ResolvePolicy(instance, group.Key.MaxAgeDays);
-            if (policy.IsDisabled)
-            {
-                WarnDisabled(policy);
-                continue;
-            }
-            var store = new SessionStore(instance, policy);
+            SessionStore? store = OpenStore(group.Key.InstanceRoot, group.Key.MaxAgeDays);
+            if (store == null) continue;
             Dictionary<string, AgentInfo> agents = SelectAgents(store).ToDictionary(a => a.Id, StringComparer.Ordinal);
             var byAgent = group.GroupBy(s => s.AgentId, StringComparer.Ordinal).ToList();
             for (int i = 0; i < byAgent.Count; i++)
@@ -92,7 +80,7 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase
                 if (!agents.TryGetValue(agentId, out AgentInfo? agent))
                 {
                     WriteError(ErrorRecords.From(new EvonicException(EvonicErrorKind.AgentNotFound,
-                        $"The instance '{instance.Root}' has no agent '{agentId}' in its main database.", agentId)));
+                        $"The instance '{store.Instance.Root}' has no agent '{agentId}' in its main database.", agentId)));
                     continue;
                 }
                 var fresh = TryGetSessions(store, agent);
