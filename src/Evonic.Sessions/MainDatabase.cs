@@ -11,14 +11,12 @@ namespace Evonic.Sessions;
 internal sealed class MainDatabase : IDisposable
 {
     private readonly SqliteConnection _connection;
-    private readonly string _path;
     private readonly bool _hasAttachments;
     private readonly bool _hasSessionIndex;
 
     private MainDatabase(SqliteConnection connection, string path)
     {
         _connection = connection;
-        _path = path;
         HashSet<string> tables = SqliteDatabase.Tables(connection);
         if (!tables.Contains("agents"))
             throw new EvonicException(EvonicErrorKind.UnknownSchema,
@@ -141,8 +139,6 @@ internal sealed class MainDatabase : IDisposable
         command.Parameters.AddWithValue("$agent", agentId);
         command.ExecuteNonQuery();
     }
-
-    public string Path => _path;
 
     public void Dispose() => _connection.Dispose();
 }

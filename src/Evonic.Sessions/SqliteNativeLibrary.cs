@@ -25,7 +25,9 @@ internal static class SqliteNativeLibrary
         lock (Gate)
         {
             if (_initialized) return;
-            _bundledPath = FindBundledLibrary();
+            // When the application itself ships SQLite (its deps.json names it), the runtime loads that copy:
+            // two SQLite copies in one process would hand one library's handles to the other.
+            _bundledPath = FindBundledLibrary() is { } bundled && !ApplicationProvidesLibrary(bundled) ? bundled : null;
             if (_bundledPath != null && !TryRegisterDllImportResolver())
                 PreloadOnWindows(_bundledPath);
             SQLitePCL.Batteries_V2.Init();
@@ -103,9 +105,7 @@ internal static class SqliteNativeLibrary
 
     private static IntPtr Resolve(string libraryName)
     {
-        // When the application itself ships SQLite (its deps.json names it), let the runtime load that copy:
-        // two SQLite copies in one process would hand one library's handles to the other.
-        if (libraryName != LibraryName || _bundledPath == null || ApplicationProvidesLibrary()) return IntPtr.Zero;
+        if (libraryName != LibraryName || _bundledPath == null) return IntPtr.Zero;
         if (_handle == IntPtr.Zero)
         {
             MethodInfo load = typeof(object).Assembly.GetType("System.Runtime.InteropServices.NativeLibrary")!
@@ -115,9 +115,9 @@ internal static class SqliteNativeLibrary
         return _handle;
     }
 
-    private static bool ApplicationProvidesLibrary()
+    private static bool ApplicationProvidesLibrary(string bundledPath)
     {
-        string file = System.IO.Path.GetFileName(_bundledPath!);
+        string file = System.IO.Path.GetFileName(bundledPath);
         return (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") as string ?? "")
             .Split(new[] { System.IO.Path.PathSeparator }, StringSplitOptions.RemoveEmptyEntries)
             .Any(folder => File.Exists(System.IO.Path.Combine(folder, file)));
