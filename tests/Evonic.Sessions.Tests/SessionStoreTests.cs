@@ -16,6 +16,14 @@ public sealed class SessionStoreTests : IDisposable
     private static List<EvonicSession> AllSessions(SessionStore store)
         => store.GetAgents().SelectMany(store.GetSessions).ToList();
 
+    /// <summary>A fresh sample instance, a store over it, and its richest agent.</summary>
+    private (SampleInstance Sample, SessionStore Store, AgentInfo Siwa) SampleWithSiwa()
+    {
+        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SessionStore store = Store(sample.Root);
+        return (sample, store, store.GetAgents().Single(a => a.Id == "siwa"));
+    }
+
     private static string Key(EvonicSession s) => s.AgentId + "/" + s.SessionId;
 
     [Theory]
@@ -136,9 +144,7 @@ public sealed class SessionStoreTests : IDisposable
     [InlineData(true, false)]
     public void A_session_touched_between_listing_and_removal_survives_whole(bool newMessage, bool bumpUpdatedAt)
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
-        SessionStore store = Store(sample.Root);
-        AgentInfo siwa = store.GetAgents().Single(a => a.Id == "siwa");
+        var (sample, store, siwa) = SampleWithSiwa();
         EvonicSession bob = store.GetSessions(siwa).Single(s => s.SessionId == "siwa-7b2c");
         Assert.True(bob.IsRemovable);
 
@@ -161,9 +167,7 @@ public sealed class SessionStoreTests : IDisposable
     [Fact]
     public void A_log_appended_to_after_listing_keeps_the_session()
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
-        SessionStore store = Store(sample.Root);
-        AgentInfo siwa = store.GetAgents().Single(a => a.Id == "siwa");
+        var (sample, store, siwa) = SampleWithSiwa();
         EvonicSession dave = store.GetSessions(siwa).Single(s => s.SessionId == "siwa-9d4f");
         File.AppendAllText(dave.JsonlPath!, $"{{\"type\":\"user\",\"session_id\":\"siwa-9d4f\",\"ts\":{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}}\n");
         HashSet<string> before = InstanceSnapshot.Take(sample.Root);
@@ -175,9 +179,7 @@ public sealed class SessionStoreTests : IDisposable
     [Fact]
     public void Protected_or_recent_sessions_handed_to_remove_are_kept()
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
-        SessionStore store = Store(sample.Root);
-        AgentInfo siwa = store.GetAgents().Single(a => a.Id == "siwa");
+        var (sample, store, siwa) = SampleWithSiwa();
         List<EvonicSession> kept = store.GetSessions(siwa).Where(s => !s.IsRemovable).ToList();
         HashSet<string> before = InstanceSnapshot.Take(sample.Root);
 
