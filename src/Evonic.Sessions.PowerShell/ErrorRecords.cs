@@ -22,6 +22,8 @@ internal static class ErrorRecords
         EvonicErrorKind.AgentDatabaseUnreadable => ErrorCategory.ReadError,
         EvonicErrorKind.UnknownSchema => ErrorCategory.InvalidData,
         EvonicErrorKind.DatabaseLocked => ErrorCategory.ResourceBusy,
+        EvonicErrorKind.DatabaseReadOnly => ErrorCategory.PermissionDenied,
+        EvonicErrorKind.DatabaseWriteFailed => ErrorCategory.WriteError,
         EvonicErrorKind.UnsafePath => ErrorCategory.SecurityError,
         EvonicErrorKind.UnsafeSessionId => ErrorCategory.SecurityError,
         EvonicErrorKind.FileDeleteFailed => ErrorCategory.WriteError,

@@ -17,7 +17,7 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
 
     /// <summary>Sessions idle longer than this many days are old; 0 disables cleanup.</summary>
     [Parameter]
-    [ValidateRange(0, int.MaxValue)]
+    [ValidateRange(0, CleanupPolicy.LongestMaxAgeDays)]
     public int MaxAgeDays { get; set; }
 
     /// <summary>Only these agents (wildcards allowed).</summary>

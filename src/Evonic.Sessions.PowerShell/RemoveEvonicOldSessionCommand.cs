@@ -49,7 +49,8 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase
         {
             ReportProgress(1, Activity, $"Agent '{agents[i].Id}' ({i + 1} of {agents.Count})", i, agents.Count);
             var sessions = TryGetSessions(store, agents[i]);
-            if (sessions != null) RemoveFromAgent(store, agents[i], sessions.Where(s => s.IsRemovable).ToList());
+            if (sessions == null) _summary.AddError(agents[i].Id);
+            else RemoveFromAgent(store, agents[i], sessions.Where(s => s.IsRemovable).ToList());
         }
         CompleteProgress(1, Activity);
     }
@@ -81,10 +82,15 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase
                 {
                     WriteError(ErrorRecords.From(new EvonicException(EvonicErrorKind.AgentNotFound,
                         $"The instance '{store.Instance.Root}' has no agent '{agentId}' in its main database.", agentId)));
+                    _summary.AddError(agentId);
                     continue;
                 }
                 var fresh = TryGetSessions(store, agent);
-                if (fresh == null) continue;
+                if (fresh == null)
+                {
+                    _summary.AddError(agentId);
+                    continue;
+                }
                 var current = fresh.ToDictionary(s => s.SessionId, StringComparer.Ordinal);
                 var candidates = new List<EvonicSession>();
                 foreach (EvonicSession wanted in byAgent[i].GroupBy(s => s.SessionId).Select(g => g.First()))

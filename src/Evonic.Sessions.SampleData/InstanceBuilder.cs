@@ -106,6 +106,7 @@ public sealed class InstanceBuilder
 public sealed class AgentBuilder
 {
     private readonly InstanceBuilder _instance;
+    private readonly Dictionary<string, DateTime> _lastActivity = new(StringComparer.Ordinal);
 
     internal AgentBuilder(InstanceBuilder instance, string id, ChatSchemaOptions schema)
     {
@@ -137,6 +138,7 @@ public sealed class AgentBuilder
         string? channelId = null, string? sessionAgentId = null, bool botEnabled = true, bool archived = false,
         string? updatedAtText = null, bool withSummary = true, bool withAgentState = false)
     {
+        _lastActivity[sessionId] = lastActivity;
         using SqliteConnection chat = InstanceBuilder.Connect(ChatDatabasePath);
         using SqliteTransaction tx = chat.BeginTransaction();
         string created = InstanceBuilder.Timestamp(lastActivity.AddDays(-30));
@@ -225,17 +227,22 @@ public sealed class AgentBuilder
         return path;
     }
 
-    /// <summary>Adds an attachment row and its file under <c>data/attachments/&lt;agent&gt;/&lt;session&gt;/</c>.</summary>
+    /// <summary>
+    /// Adds an attachment row and its file under <c>data/attachments/&lt;agent&gt;/&lt;session&gt;/</c>, uploaded at the
+    /// session's last activity (or now, for a session this builder did not add).
+    /// </summary>
     public string Attachment(string sessionId, string fileName, int bytes = 1024, string? sessionAgentId = null)
     {
+        DateTime uploaded = _lastActivity.TryGetValue(sessionId, out DateTime at) ? at : DateTime.UtcNow;
         string agent = sessionAgentId ?? Id;
         string relative = Path.Combine("data", "attachments", agent, sessionId, fileName);
         string path = Path.Combine(_instance.DataRoot, relative);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllBytes(path, Enumerable.Range(0, bytes).Select(i => (byte)(i * 31)).ToArray());
+        File.SetLastWriteTimeUtc(path, uploaded);
         using SqliteConnection main = InstanceBuilder.Connect(_instance.MainDatabasePath);
-        InstanceBuilder.Exec(main, "INSERT INTO attachments (agent_id, session_id, filename, size, file_path) VALUES ($a, $s, $f, $n, $p)",
-            ("$a", agent), ("$s", sessionId), ("$f", fileName), ("$n", bytes), ("$p", relative.Replace('\\', '/')));
+        InstanceBuilder.Exec(main, "INSERT INTO attachments (agent_id, session_id, filename, size, file_path, created_at) VALUES ($a, $s, $f, $n, $p, $t)",
+            ("$a", agent), ("$s", sessionId), ("$f", fileName), ("$n", bytes), ("$p", relative.Replace('\\', '/')), ("$t", InstanceBuilder.Timestamp(uploaded)));
         return path;
     }
 }

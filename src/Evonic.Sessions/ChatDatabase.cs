@@ -67,7 +67,7 @@ internal sealed class ChatDatabase : IDisposable
         catch (SqliteException e)
         {
             connection?.Dispose();
-            throw Translate(e, path);
+            throw writable && SqliteDatabase.IsReadOnly(e) ? SqliteDatabase.WriteFailure(e, path) : Translate(e, path);
         }
         catch
         {
@@ -78,8 +78,7 @@ internal sealed class ChatDatabase : IDisposable
 
     public static EvonicException Translate(SqliteException e, string path)
         => SqliteDatabase.IsBusy(e)
-            ? new EvonicException(EvonicErrorKind.DatabaseLocked,
-                $"'{path}' stayed locked by another writer for more than {SqliteDatabase.BusyTimeoutMilliseconds / 1000} s: {e.Message}", path, e)
+            ? SqliteDatabase.WriteFailure(e, path)
             : new EvonicException(EvonicErrorKind.AgentDatabaseUnreadable, $"'{path}' cannot be read: {e.Message}", path, e);
 
     private string Column(string name) => _sessionColumns.Contains(name) ? "s." + name : "NULL";
@@ -90,9 +89,9 @@ internal sealed class ChatDatabase : IDisposable
         using var command = _connection.CreateCommand();
         // One pass: each session's messages are reached through idx_messages_session.
         command.CommandText = $@"SELECT s.id, s.agent_id, {Column("channel_id")}, {Column("external_user_id")},
-                {Column("bot_enabled")}, {Column("archived")}, s.updated_at, julianday(s.updated_at),
-                COUNT(m.id), MAX(julianday(m.created_at)),
-                SUM(CASE WHEN m.created_at IS NOT NULL AND julianday(m.created_at) IS NULL THEN 1 ELSE 0 END)
+                {Column("bot_enabled")}, {Column("archived")}, s.updated_at, {SqliteDatabase.JulianDayOf("s.updated_at")},
+                COUNT(m.id), MAX({SqliteDatabase.JulianDayOf("m.created_at")}),
+                SUM(CASE WHEN m.created_at IS NOT NULL AND {SqliteDatabase.JulianDayOf("m.created_at")} IS NULL THEN 1 ELSE 0 END)
             FROM chat_sessions s LEFT JOIN chat_messages m ON m.session_id = s.id
             WHERE s.id IS NOT NULL
             GROUP BY s.id";
@@ -139,6 +138,14 @@ internal sealed class ChatDatabase : IDisposable
         return command.ExecuteScalar() is { } value and not DBNull ? Convert.ToString(value, CultureInfo.InvariantCulture) : null;
     }
 
+    public bool SessionExists(string sessionId)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT EXISTS (SELECT 1 FROM chat_sessions WHERE id = $id)";
+        command.Parameters.AddWithValue("$id", sessionId);
+        return (long)command.ExecuteScalar()! != 0;
+    }
+
     public long CountSessions()
     {
         using var command = _connection.CreateCommand();
@@ -155,10 +162,10 @@ internal sealed class ChatDatabase : IDisposable
     {
         var removed = new Dictionary<string, long>(StringComparer.Ordinal);
         string stillOld = $@"EXISTS (SELECT 1 FROM chat_sessions s WHERE s.id = $id
-                AND julianday(s.updated_at) < $cutoff
+                AND {SqliteDatabase.JulianDayOf("s.updated_at")} < $cutoff
                 {(_sessionColumns.Contains("bot_enabled") ? "AND IFNULL(s.bot_enabled, 1) NOT IN (0, '0', 'false')" : "")}
                 AND NOT EXISTS (SELECT 1 FROM chat_messages m WHERE m.session_id = s.id
-                    AND m.created_at IS NOT NULL AND IFNULL(julianday(m.created_at) >= $cutoff, 1)))";
+                    AND m.created_at IS NOT NULL AND IFNULL({SqliteDatabase.JulianDayOf("m.created_at")} >= $cutoff, 1)))";
         var statements = new List<string> { $"DELETE FROM chat_messages WHERE session_id = $id AND {stillOld}" };
         if (_tables.Contains("chat_summaries")) statements.Add($"DELETE FROM chat_summaries WHERE session_id = $id AND {stillOld}");
         if (HasSessionState) statements.Add($"DELETE FROM session_state WHERE session_id = $id AND {stillOld}");
@@ -204,7 +211,7 @@ internal sealed class ChatDatabase : IDisposable
         }
         catch (SqliteException e)
         {
-            throw Translate(e, Path);
+            throw SqliteDatabase.WriteFailure(e, Path);
         }
         return removed;
     }

@@ -13,6 +13,9 @@ public sealed class CleanupPolicy
     public const string MaxAgeVariable = "EVONIC_SESSION_MAX_AGE_DAYS";
     public const int DefaultMaxAgeDays = 90;
 
+    /// <summary>About 2000 years: a longer age reaches past the start of the calendar, which is surely a typo.</summary>
+    public const int LongestMaxAgeDays = 730_000;
+
     private CleanupPolicy(int maxAgeDays, string source)
     {
         MaxAgeDays = maxAgeDays;
@@ -34,9 +37,9 @@ public sealed class CleanupPolicy
 
     public static CleanupPolicy FromParameter(int maxAgeDays)
     {
-        if (maxAgeDays < 0)
+        if (maxAgeDays < 0 || maxAgeDays > LongestMaxAgeDays)
             throw new EvonicException(EvonicErrorKind.InvalidSetting,
-                $"MaxAgeDays must be 0 (disabled) or a positive number of days, not {maxAgeDays}.", maxAgeDays);
+                $"MaxAgeDays must be 0 (disabled) or a whole number of days up to {LongestMaxAgeDays}, not {maxAgeDays}.", maxAgeDays);
         return new CleanupPolicy(maxAgeDays, "the MaxAgeDays parameter");
     }
 
@@ -58,9 +61,9 @@ public sealed class CleanupPolicy
 
     private static CleanupPolicy Parse(string value, string source)
     {
-        if (!int.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int days) || days < 0)
+        if (!int.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int days) || days < 0 || days > LongestMaxAgeDays)
             throw new EvonicException(EvonicErrorKind.InvalidSetting,
-                $"{MaxAgeVariable} must be 0 (disabled) or a positive whole number of days, but {source} is '{value}'.", value);
+                $"{MaxAgeVariable} must be 0 (disabled) or a whole number of days up to {LongestMaxAgeDays}, but {source} is '{value}'.", value);
         return new CleanupPolicy(days, source);
     }
 }

@@ -14,6 +14,8 @@ public enum EvonicErrorKind
     AgentDatabaseUnreadable,
     UnknownSchema,
     DatabaseLocked,
+    DatabaseReadOnly,
+    DatabaseWriteFailed,
     UnsafePath,
     UnsafeSessionId,
     FileDeleteFailed,

@@ -2,7 +2,7 @@ using System;
 
 namespace Evonic.Sessions;
 
-/// <summary>One chat session of an Evonic agent (or an orphan chat log), as the cleanup sees it.</summary>
+/// <summary>One chat session of an Evonic agent (or what is left of one, see <see cref="SessionKind.Orphan"/>), as the cleanup sees it.</summary>
 public sealed class EvonicSession
 {
     /// <summary>The instance root the session was read from.</summary>
@@ -52,6 +52,9 @@ public sealed class EvonicSession
     public SessionProtection Protection { get; internal set; }
 
     public bool IsRemovable => IsOld && Protection == SessionProtection.None;
+
+    /// <summary>An orphan JSONL log that names no left-over session id of its own: removing it deletes that file only.</summary>
+    internal bool LeftoverLogOnly { get; set; }
 
     /// <summary>The text PowerShell's ShouldProcess shows: agent, session, last activity and message count.</summary>
     public string Describe()

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions;
@@ -14,9 +15,12 @@ internal sealed class MainDatabase : IDisposable
     private readonly bool _hasAttachments;
     private readonly bool _hasSessionIndex;
 
+    private readonly string _path;
+
     private MainDatabase(SqliteConnection connection, string path)
     {
         _connection = connection;
+        _path = path;
         HashSet<string> tables = SqliteDatabase.Tables(connection);
         if (!tables.Contains("agents"))
             throw new EvonicException(EvonicErrorKind.UnknownSchema,
@@ -24,7 +28,9 @@ internal sealed class MainDatabase : IDisposable
         _hasAttachments = tables.Contains("attachments")
             && SqliteDatabase.Columns(connection, "attachments") is var columns
             && columns.Contains("session_id") && columns.Contains("agent_id") && columns.Contains("file_path");
-        _hasSessionIndex = tables.Contains("session_index");
+        _hasSessionIndex = tables.Contains("session_index")
+            && SqliteDatabase.Columns(connection, "session_index") is var indexColumns
+            && indexColumns.Contains("session_id") && indexColumns.Contains("agent_id") && indexColumns.Contains("updated_at");
     }
 
     public static MainDatabase Open(EvonicInstance instance, bool writable)
@@ -36,10 +42,15 @@ internal sealed class MainDatabase : IDisposable
             connection = SqliteDatabase.Open(path, writable);
             return new MainDatabase(connection, path);
         }
+        catch (SqliteException e) when (writable && (SqliteDatabase.IsReadOnly(e) || SqliteDatabase.IsBusy(e)))
+        {
+            connection?.Dispose();
+            throw SqliteDatabase.WriteFailure(e, path);
+        }
         catch (SqliteException e)
         {
             connection?.Dispose();
-            throw new EvonicException(EvonicErrorKind.NotAnInstance,
+            throw new EvonicException(EvonicErrorKind.MainDatabaseFailed,
                 $"The main database '{path}' cannot be read: {e.Message}", path, e);
         }
         catch
@@ -65,20 +76,58 @@ internal sealed class MainDatabase : IDisposable
         return agents;
     }
 
-    /// <summary>Attachment rows per session of an agent and its sub-agents.</summary>
-    public Dictionary<string, int> CountAttachments(string agentId)
+    /// <summary>Attachment and <c>session_index</c> rows of an agent and its sub-agents, by session id.</summary>
+    public Dictionary<string, SessionMainRows> ReadAgentRows(string agentId)
     {
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (!_hasAttachments) return counts;
-        using var command = _connection.CreateCommand();
-        command.CommandText = @"SELECT session_id, COUNT(*) FROM attachments
-            WHERE agent_id = $agent OR substr(agent_id, 1, length($sub)) = $sub GROUP BY session_id";
+        var rows = new Dictionary<string, SessionMainRows>(StringComparer.Ordinal);
+        SessionMainRows For(string sessionId)
+        {
+            if (!rows.TryGetValue(sessionId, out SessionMainRows? found)) rows[sessionId] = found = new SessionMainRows();
+            return found;
+        }
+        const string ofAgent = "(agent_id = $agent OR substr(agent_id, 1, length($sub)) = $sub)";
+        if (_hasAttachments)
+        {
+            using var command = Command($@"SELECT session_id, MIN(agent_id), COUNT(*), MAX({SqliteDatabase.JulianDayOf("created_at")}),
+                    SUM(CASE WHEN created_at IS NOT NULL AND {SqliteDatabase.JulianDayOf("created_at")} IS NULL THEN 1 ELSE 0 END)
+                FROM attachments WHERE {ofAgent} GROUP BY session_id", agentId);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                if (reader.IsDBNull(0)) continue;
+                SessionMainRows session = For(Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!);
+                session.AttachmentAgentId = reader.IsDBNull(1) ? null : Convert.ToString(reader.GetValue(1), CultureInfo.InvariantCulture);
+                session.AttachmentCount = reader.GetInt32(2);
+                session.LastAttachmentJulian = reader.IsDBNull(3) ? null : reader.GetDouble(3);
+                session.HasUnreadableTime |= reader.GetInt64(4) > 0;
+            }
+        }
+        if (_hasSessionIndex)
+        {
+            using var command = Command($@"SELECT session_id, agent_id, {SqliteDatabase.JulianDayOf("updated_at")},
+                    updated_at IS NOT NULL AND {SqliteDatabase.JulianDayOf("updated_at")} IS NULL
+                FROM session_index WHERE {ofAgent}", agentId);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                if (reader.IsDBNull(0)) continue;
+                SessionMainRows session = For(Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!);
+                session.Indexed = true;
+                session.IndexAgentId = Convert.ToString(reader.GetValue(1), CultureInfo.InvariantCulture);
+                session.IndexUpdatedJulian = reader.IsDBNull(2) ? null : reader.GetDouble(2);
+                session.HasUnreadableTime |= reader.GetInt64(3) != 0;
+            }
+        }
+        return rows;
+    }
+
+    private SqliteCommand Command(string sql, string agentId)
+    {
+        SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = sql;
         command.Parameters.AddWithValue("$agent", agentId);
         command.Parameters.AddWithValue("$sub", agentId + "_sub_");
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-            if (!reader.IsDBNull(0)) counts[reader.GetString(0)] = reader.GetInt32(1);
-        return counts;
+        return command;
     }
 
     /// <summary>The <c>file_path</c> of every attachment row of one session.</summary>
@@ -101,6 +150,18 @@ internal sealed class MainDatabase : IDisposable
     public void DeleteSessionRows(IReadOnlyCollection<EvonicSession> sessions)
     {
         if (sessions.Count == 0 || (!_hasAttachments && !_hasSessionIndex)) return;
+        try
+        {
+            DeleteRows(sessions);
+        }
+        catch (SqliteException e)
+        {
+            throw SqliteDatabase.WriteFailure(e, _path);
+        }
+    }
+
+    private void DeleteRows(IReadOnlyCollection<EvonicSession> sessions)
+    {
         using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
         using var attachments = _connection.CreateCommand();
         attachments.Transaction = transaction;
@@ -132,12 +193,19 @@ internal sealed class MainDatabase : IDisposable
 
     public void UpdateSessionCount(string agentId, long count)
     {
-        if (!SqliteDatabase.Columns(_connection, "agents").Contains("session_count")) return;
-        using var command = _connection.CreateCommand();
-        command.CommandText = "UPDATE agents SET session_count = $count WHERE id = $agent";
-        command.Parameters.AddWithValue("$count", count);
-        command.Parameters.AddWithValue("$agent", agentId);
-        command.ExecuteNonQuery();
+        try
+        {
+            if (!SqliteDatabase.Columns(_connection, "agents").Contains("session_count")) return;
+            using var command = _connection.CreateCommand();
+            command.CommandText = "UPDATE agents SET session_count = $count WHERE id = $agent";
+            command.Parameters.AddWithValue("$count", count);
+            command.Parameters.AddWithValue("$agent", agentId);
+            command.ExecuteNonQuery();
+        }
+        catch (SqliteException e)
+        {
+            throw SqliteDatabase.WriteFailure(e, _path);
+        }
     }
 
     public void Dispose() => _connection.Dispose();

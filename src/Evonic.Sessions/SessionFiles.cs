@@ -26,7 +26,7 @@ internal sealed class SessionFiles
     /// <summary>Resolves every file of the session; throws <see cref="EvonicErrorKind.UnsafePath"/> or <see cref="EvonicErrorKind.UnsafeSessionId"/>.</summary>
     public SessionFilePlan Plan(EvonicSession session, IEnumerable<string> attachmentFilePaths)
     {
-        if (session.Kind != SessionKind.OrphanLog && _instance.ChatLogPath(session.AgentId, session.SessionId) == null)
+        if (!session.LeftoverLogOnly && _instance.ChatLogPath(session.AgentId, session.SessionId) == null)
             throw new EvonicException(EvonicErrorKind.UnsafeSessionId,
                 $"Refusing session id '{session.SessionId.Replace("\0", "\\0")}' of agent '{session.AgentId}': it cannot name a file safely.", session.SessionId);
 
@@ -37,7 +37,7 @@ internal sealed class SessionFiles
             string path = Path.IsPathRooted(file) ? file : Path.Combine(_instance.DataRoot, file);
             plan.AttachmentFiles.Add(SafePath.Resolve(_instance.Root, path));
         }
-        if (session.Kind != SessionKind.OrphanLog)
+        if (!session.LeftoverLogOnly)
         {
             foreach (string agent in new[] { session.SessionAgentId, session.AgentId }.Distinct(StringComparer.Ordinal))
             {

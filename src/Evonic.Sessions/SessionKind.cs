@@ -15,6 +15,9 @@ public enum SessionKind
     System,
     /// <summary>A sub-agent session (<c>&lt;parent&gt;_sub_&lt;n&gt;</c>) stored in its parent's chat.db.</summary>
     SubAgent,
-    /// <summary>A JSONL chat log whose session row is gone (left behind by Evonic's "clear all").</summary>
-    OrphanLog,
+    /// <summary>
+    /// What is left of a session whose chat.db rows are gone: a JSONL log (Evonic's "clear all" leaves these),
+    /// attachment rows and files, or a <c>session_index</c> row (a cleanup stopped between its commits).
+    /// </summary>
+    Orphan,
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions;
 
@@ -29,6 +30,7 @@ internal sealed class SessionRemover
     {
         using ChatDatabase chat = ChatDatabase.Open(_instance, agentId, writable: true);
         using MainDatabase main = MainDatabase.Open(_instance, writable: true);
+        bool completed = false;
         try
         {
             var ready = new List<(EvonicSession Session, SessionFilePlan Plan, SessionRemovalResult Result)>();
@@ -40,9 +42,9 @@ internal sealed class SessionRemover
                     yield return result;
                     continue;
                 }
-                if (session.Kind == SessionKind.OrphanLog)
+                if (session.Kind == SessionKind.Orphan)
                 {
-                    RemoveOrphanLog(plan!, result);
+                    RemoveOrphan(chat, main, plan!, result);
                     yield return result;
                     continue;
                 }
@@ -54,11 +56,23 @@ internal sealed class SessionRemover
                 }
             }
             foreach (SessionRemovalResult done in RemoveBatch(chat, main, ready)) yield return done;
+            completed = true;
         }
         finally
         {
             // Runs also when the caller stops early (Ctrl+C): the cached count must match what is left.
-            main.UpdateSessionCount(agentId, chat.CountSessions());
+            try
+            {
+                main.UpdateSessionCount(agentId, chat.CountSessions());
+            }
+            catch (Exception e) when (!completed && e is EvonicException or SqliteException)
+            {
+                // The failure that stopped the run is the one to report; the next run fixes the count.
+            }
+            catch (SqliteException e)
+            {
+                throw ChatDatabase.Translate(e, chat.Path);
+            }
         }
     }
 
@@ -72,7 +86,7 @@ internal sealed class SessionRemover
         }
         try
         {
-            plan = _files.Plan(session, session.Kind == SessionKind.OrphanLog ? Array.Empty<string>() : main.AttachmentFiles(session));
+            plan = _files.Plan(session, session.LeftoverLogOnly ? Array.Empty<string>() : main.AttachmentFiles(session));
         }
         catch (EvonicException e)
         {
@@ -110,8 +124,32 @@ internal sealed class SessionRemover
         return batch.Select(b => b.Result).ToList();
     }
 
-    private void RemoveOrphanLog(SessionFilePlan plan, SessionRemovalResult result)
+    /// <summary>
+    /// Removes what is left of a session whose chat rows are gone: its main-database rows, attachments and log.
+    /// A session with the same id that appeared since keeps everything.
+    /// </summary>
+    private void RemoveOrphan(ChatDatabase chat, MainDatabase main, SessionFilePlan plan, SessionRemovalResult result)
     {
+        EvonicSession session = result.Session;
+        if (!session.LeftoverLogOnly)
+        {
+            bool revived;
+            try
+            {
+                revived = chat.SessionExists(session.SessionId);
+            }
+            catch (SqliteException e)
+            {
+                throw ChatDatabase.Translate(e, chat.Path);
+            }
+            if (revived)
+            {
+                result.Status = RemovalStatus.KeptActive;
+                return;
+            }
+            main.DeleteSessionRows(new[] { session });
+            _files.DeleteAttachments(plan, result);
+        }
         _files.DeleteLogIfStillOld(plan, _cutoffUtc, result);
         result.Status = result.LogKept ? RemovalStatus.KeptActive : result.Error != null ? RemovalStatus.Failed : RemovalStatus.Removed;
     }

@@ -28,7 +28,7 @@ internal sealed class SessionScanner
         _maxAgeDays = policy.MaxAgeDays;
     }
 
-    public List<EvonicSession> Scan(string agentId, ChatDatabase chat, IReadOnlyDictionary<string, int> attachmentCounts)
+    public List<EvonicSession> Scan(string agentId, ChatDatabase chat, IReadOnlyDictionary<string, SessionMainRows> mainRows)
     {
         List<SessionRow> rows = chat.ReadSessions();
         Dictionary<string, string> states = chat.ReadSessionStates();
@@ -50,7 +50,7 @@ internal sealed class SessionScanner
                 MessageCount = row.MessageCount,
                 Archived = row.Archived,
                 BotEnabled = row.BotEnabled,
-                AttachmentCount = attachmentCounts.TryGetValue(row.Id, out int attachments) ? attachments : 0,
+                AttachmentCount = mainRows.TryGetValue(row.Id, out SessionMainRows? main) ? main.AttachmentCount : 0,
             };
 
             bool unreadable = row.HasUnreadableMessageTime || row.UpdatedAtJulian == null;
@@ -83,36 +83,120 @@ internal sealed class SessionScanner
         }
 
         ProtectNewest(sessions.Where(s => s.Kind is SessionKind.Human or SessionKind.Web), _ => "", SessionProtection.NewestHumanSession);
-        ProtectNewest(sessions.Where(s => !string.IsNullOrEmpty(s.ChannelId) && s.Kind != SessionKind.OrphanLog),
+        ProtectNewest(sessions.Where(s => !string.IsNullOrEmpty(s.ChannelId) && s.Kind != SessionKind.Orphan),
             s => s.SessionAgentId + "\0" + s.ChannelId, SessionProtection.NewestChannelSession);
 
-        foreach (string orphanPath in logFiles.OrderBy(p => p, StringComparer.Ordinal))
-            sessions.Add(ScanOrphanLog(agentId, orphanPath, agentInFocus));
+        var known = new HashSet<string>(rows.Select(r => r.Id), StringComparer.Ordinal);
+        sessions.AddRange(ScanOrphans(agentId, known, mainRows, logFiles, agentInFocus));
         return sessions;
     }
 
-    private EvonicSession ScanOrphanLog(string agentId, string path, bool agentInFocus)
+    /// <summary>
+    /// Left-overs of sessions whose chat rows are gone, one entry per session id: attachment and session_index
+    /// rows, attachment folders, and the JSONL log at the id's path. Logs that match no such id are entries of
+    /// their own, and only ever remove the log itself.
+    /// </summary>
+    private IEnumerable<EvonicSession> ScanOrphans(string agentId, HashSet<string> known,
+        IReadOnlyDictionary<string, SessionMainRows> mainRows, HashSet<string> logFiles, bool agentInFocus)
     {
-        // Orphans are rare; read each whole so its id always comes from its content.
-        ChatLog? log = ReadLog(path, couldBeOld: true, force: true);
+        Dictionary<string, List<string>> folders = ListAttachmentFolders(agentId);
+        var ids = new SortedSet<string>(mainRows.Keys.Concat(folders.Keys).Where(id => !known.Contains(id)), StringComparer.Ordinal);
+        foreach (string id in ids)
+        {
+            string? logPath = _instance.ChatLogPath(agentId, id);
+            if (logPath != null && !logFiles.Remove(logPath)) logPath = null;
+            yield return ScanOrphan(agentId, id, mainRows.TryGetValue(id, out SessionMainRows? rows) ? rows : null,
+                folders.TryGetValue(id, out List<string>? paths) ? paths : new List<string>(), logPath, agentInFocus, logOnly: false);
+        }
+        foreach (string path in logFiles.OrderBy(p => p, StringComparer.Ordinal))
+        {
+            // Orphans are rare; read each whole so its id comes from its content when that id names this very file.
+            string? contentId = ReadLog(path, couldBeOld: true, force: true)?.SessionId;
+            bool ownsId = contentId != null && !known.Contains(contentId) && _instance.ChatLogPath(agentId, contentId) == path;
+            yield return ScanOrphan(agentId, ownsId ? contentId! : Path.GetFileNameWithoutExtension(path), null, new List<string>(), path,
+                agentInFocus, logOnly: true);
+        }
+    }
+
+    private EvonicSession ScanOrphan(string agentId, string sessionId, SessionMainRows? rows, List<string> folders, string? logPath,
+        bool agentInFocus, bool logOnly)
+    {
         var session = new EvonicSession
         {
             InstanceRoot = _instance.Root,
             AgentId = agentId,
-            SessionAgentId = agentId,
-            SessionId = log?.SessionId ?? Path.GetFileNameWithoutExtension(path),
-            Kind = SessionKind.OrphanLog,
-            JsonlPath = path,
-            JsonlSize = log?.Size ?? 0,
+            SessionAgentId = rows?.AttachmentAgentId ?? rows?.IndexAgentId ?? (folders.Count > 0 ? Path.GetFileName(Path.GetDirectoryName(folders[0])!) : agentId),
+            SessionId = sessionId,
+            Kind = SessionKind.Orphan,
+            AttachmentCount = rows?.AttachmentCount ?? 0,
+            LeftoverLogOnly = logOnly,
         };
-        Date(session, log?.LastActivity, unreadable: log == null);
-        if (log == null) session.Protection |= SessionProtection.UnreadableTimestamp;
+        bool unreadable = rows?.HasUnreadableTime ?? false;
+        DateTime? lastActivity = null;
+        if (rows?.LastAttachmentJulian is { } attached) lastActivity = Latest(lastActivity, SqliteDatabase.FromJulianDay(attached));
+        if (rows?.IndexUpdatedJulian is { } indexed) lastActivity = Latest(lastActivity, SqliteDatabase.FromJulianDay(indexed));
+        bool anyFile = false;
+        foreach (string folder in folders)
+        {
+            try
+            {
+                foreach (string file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+                {
+                    anyFile = true;
+                    lastActivity = Latest(lastActivity, File.GetLastWriteTimeUtc(file));
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                unreadable = true;
+            }
+        }
+        ChatLog? log = null;
+        if (logPath != null)
+        {
+            log = ReadLog(logPath, couldBeOld: true, force: true);
+            if (log == null) unreadable = true;
+            else lastActivity = Latest(lastActivity, log.LastActivity);
+            session.JsonlPath = logPath;
+            session.JsonlSize = log?.Size ?? 0;
+        }
+
+        Date(session, lastActivity, unreadable);
+        // Only empty folders are left (a cleanup stopped while deleting files): nothing in them can be lost.
+        if (!unreadable && rows == null && logPath == null && !anyFile) session.IsOld = true;
+        if (unreadable || (lastActivity == null && !session.IsOld)) session.Protection |= SessionProtection.UnreadableTimestamp;
         if (session.IsOld)
         {
-            if (log!.TurnInProgress) session.Protection |= SessionProtection.TurnInProgress;
+            if (log != null && log.TurnInProgress) session.Protection |= SessionProtection.TurnInProgress;
             if (agentInFocus) session.Protection |= SessionProtection.AgentInFocus;
         }
         return session;
+    }
+
+    /// <summary>Session id → attachment folders, under the agent's and its sub-agents' attachment folders.</summary>
+    private Dictionary<string, List<string>> ListAttachmentFolders(string agentId)
+    {
+        var folders = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        if (!Directory.Exists(_instance.AttachmentsFolder)) return folders;
+        try
+        {
+            foreach (string agentFolder in Directory.EnumerateDirectories(_instance.AttachmentsFolder))
+            {
+                string name = Path.GetFileName(agentFolder);
+                if (name != agentId && !(name.StartsWith(agentId + "_sub_", StringComparison.Ordinal) && SubAgentId.IsMatch(name))) continue;
+                foreach (string sessionFolder in Directory.EnumerateDirectories(agentFolder))
+                {
+                    string id = Path.GetFileName(sessionFolder);
+                    if (!folders.TryGetValue(id, out List<string>? list)) folders[id] = list = new List<string>();
+                    list.Add(sessionFolder);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // An unreadable attachments folder hides only left-overs; the sessions themselves are still listed.
+        }
+        return folders;
     }
 
     /// <summary>
@@ -121,6 +205,8 @@ internal sealed class SessionScanner
     /// </summary>
     private ChatLog? ReadLog(string path, bool couldBeOld, bool force = false)
     {
+        // A log that is a link may point anywhere (another instance, a device that never ends): not read, so not datable.
+        if (SafePath.IsLink(path)) return null;
         try
         {
             ChatLog log = ChatLog.Stat(path);

@@ -45,13 +45,13 @@ public sealed class SessionStore
                 $"The main database lists the agent id '{agent.Id.Replace("\0", "\\0")}', which is not a valid Evonic agent id (^[a-z0-9_]+$); it is skipped.", agent.Id);
         try
         {
-            Dictionary<string, int> attachments;
+            Dictionary<string, SessionMainRows> mainRows;
             using (MainDatabase main = MainDatabase.Open(Instance, writable: false))
-                attachments = main.CountAttachments(agent.Id);
+                mainRows = main.ReadAgentRows(agent.Id);
             using ChatDatabase chat = ChatDatabase.Open(Instance, agent.Id, writable: false);
             try
             {
-                return new SessionScanner(Instance, NowUtc, Policy).Scan(agent.Id, chat, attachments);
+                return new SessionScanner(Instance, NowUtc, Policy).Scan(agent.Id, chat, mainRows);
             }
             catch (SqliteException e)
             {

@@ -12,10 +12,24 @@ internal static class SqliteDatabase
 
     public static SqliteConnection Open(string path, bool writable)
     {
+        try
+        {
+            return Open(path, writable, immutable: false);
+        }
+        catch (SqliteException e) when (!writable && e.SqliteErrorCode == 14)
+        {
+            // SQLITE_CANTOPEN on a read-only instance: a WAL database needs its -shm file, which a read-only folder
+            // cannot get. No -shm means no connection is open on it, so nothing is writing: read it as immutable.
+            return Open(path, writable, immutable: true);
+        }
+    }
+
+    private static SqliteConnection Open(string path, bool writable, bool immutable)
+    {
         SqliteNativeLibrary.EnsureInitialized();
         var builder = new SqliteConnectionStringBuilder
         {
-            DataSource = path,
+            DataSource = immutable ? new Uri(path).AbsoluteUri + "?immutable=1" : path,
             // ReadWrite, never ReadWriteCreate: a missing database must be an error, not a new empty file.
             Mode = writable ? SqliteOpenMode.ReadWrite : SqliteOpenMode.ReadOnly,
             Pooling = false,
@@ -29,6 +43,8 @@ internal static class SqliteDatabase
         {
             connection.Open();
             Execute(connection, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA foreign_keys = OFF;");
+            // Reads the schema now, so a file that is not SQLite or cannot be opened fails here, not mid-scan.
+            Execute(connection, "SELECT count(*) FROM sqlite_master");
             return connection;
         }
         catch
@@ -81,4 +97,26 @@ internal static class SqliteDatabase
     public static readonly DateTime UnixEpoch = new(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
     public static bool IsBusy(SqliteException e) => e.SqliteErrorCode is 5 or 6; // SQLITE_BUSY, SQLITE_LOCKED
+
+    /// <summary>SQLITE_READONLY, SQLITE_PERM, or SQLITE_CANTOPEN (no -wal or -shm can be made beside the file).</summary>
+    public static bool IsReadOnly(SqliteException e) => e.SqliteErrorCode is 8 or 3 or 14;
+
+    /// <summary>
+    /// A timestamp column as a julian day, or NULL when it cannot be dated. Evonic writes text timestamps
+    /// (<c>CURRENT_TIMESTAMP</c>, ISO with 'T', fractions, zone offsets: julianday() reads them all); a number
+    /// is not one of them: julianday() would read it as a day count and date it thousands of years back.
+    /// </summary>
+    public static string JulianDayOf(string column) => $"(CASE WHEN typeof({column}) = 'text' THEN julianday({column}) END)";
+
+    /// <summary>Why a write to <paramref name="path"/> failed, as the kind an admin can act on.</summary>
+    public static EvonicException WriteFailure(SqliteException e, string path)
+    {
+        if (IsBusy(e))
+            return new EvonicException(EvonicErrorKind.DatabaseLocked,
+                $"'{path}' stayed locked by another writer for more than {BusyTimeoutMilliseconds / 1000} s: {e.Message}", path, e);
+        if (IsReadOnly(e))
+            return new EvonicException(EvonicErrorKind.DatabaseReadOnly,
+                $"'{path}' cannot be written (read-only file, folder or file system): {e.Message}", path, e);
+        return new EvonicException(EvonicErrorKind.DatabaseWriteFailed, $"Writing '{path}' failed: {e.Message}", path, e);
+    }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Management.Automation;
 using Evonic.Sessions.SampleData;
 
@@ -228,26 +227,13 @@ public sealed class CmdletTests : IDisposable
     [Fact]
     public void The_console_host_loads_the_module_and_SQLite_in_a_fresh_process_with_no_environment_set_up()
     {
-        (int exit, string output) = RunHost("-NonInteractive", "-Command", $"Import-Module Evonic.Sessions; Get-EvonicOldSession -Path '{Root}' | ForEach-Object SessionId");
+        (int exit, string output) = HostProcess.Run("-NonInteractive", "-Command", $"Import-Module Evonic.Sessions; Get-EvonicOldSession -Path '{Root}' | ForEach-Object SessionId");
         Assert.True(exit == 0, output);
         Assert.Equal(_sample.ExpectedRemoved.Select(k => k.Split('/')[1]).OrderBy(s => s, StringComparer.Ordinal),
             output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).OrderBy(s => s, StringComparer.Ordinal));
 
-        (int failed, string message) = RunHost("-NonInteractive", "-Command", $"Import-Module Evonic.Sessions; Get-EvonicOldSession -Path '{_temp.Combine("nope")}'");
+        (int failed, string message) = HostProcess.Run("-NonInteractive", "-Command", $"Import-Module Evonic.Sessions; Get-EvonicOldSession -Path '{_temp.Combine("nope")}'");
         Assert.Equal(1, failed);
         Assert.Contains("does not exist", message);
-    }
-
-    private static (int ExitCode, string Output) RunHost(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Repository.HostAssembly);
-        foreach (string argument in arguments) start.ArgumentList.Add(argument);
-        start.Environment.Remove("PSModulePath");
-        using Process process = Process.Start(start)!;
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(60_000), "the host did not finish");
-        return (process.ExitCode, stdout + stderr.Result);
     }
 }

@@ -49,6 +49,7 @@ public sealed class CleanupPolicyTests : IDisposable
     [InlineData("ninety")]
     [InlineData("1.5")]
     [InlineData("99999999999999")]
+    [InlineData("730001")]
     public void A_bad_value_is_an_error_naming_the_variable_and_the_value(string value)
     {
         var error = Assert.Throws<EvonicException>(() => CleanupPolicy.Resolve(_instance, Env(value)));
@@ -58,9 +59,12 @@ public sealed class CleanupPolicyTests : IDisposable
     }
 
     [Fact]
-    public void A_huge_age_clamps_the_cutoff_to_the_calendar()
+    public void An_age_past_the_calendar_is_refused_and_the_cutoff_never_overflows()
     {
-        Assert.Equal(DateTime.MinValue, CleanupPolicy.FromParameter(int.MaxValue).CutoffUtc(DateTime.UtcNow));
+        Assert.Equal(new DateTime(2026, 11, 24).AddDays(-CleanupPolicy.LongestMaxAgeDays),
+            CleanupPolicy.FromParameter(CleanupPolicy.LongestMaxAgeDays).CutoffUtc(new DateTime(2026, 11, 24)));
+        Assert.Equal(DateTime.MinValue, CleanupPolicy.FromParameter(CleanupPolicy.LongestMaxAgeDays).CutoffUtc(new DateTime(10, 1, 1)));
         Assert.Throws<EvonicException>(() => CleanupPolicy.FromParameter(-1));
+        Assert.Throws<EvonicException>(() => CleanupPolicy.FromParameter(int.MaxValue));
     }
 }

@@ -59,13 +59,34 @@ public sealed class PathSafetyTests : IDisposable
 
         HashSet<string> before = InstanceSnapshot.Take(_sample.Root);
 
+        var store = new SessionStore(EvonicInstance.Open(_sample.Root), CleanupPolicy.FromParameter(90), Now);
+        EvonicSession bob = store.GetSessions(store.GetAgents().Single(a => a.Id == "siwa")).Single(s => s.SessionId == "siwa-7b2c");
         SessionRemovalResult result = RemoveBob();
 
-        // Depending on whether the platform dates the link or its target, the session is kept as active or refused.
-        Assert.NotEqual(RemovalStatus.Removed, result.Status);
-        if (result.Status == RemovalStatus.Failed) Assert.Equal(EvonicErrorKind.UnsafePath, result.Error!.Kind);
+        // The link is never read (it could point at a device that never ends), so the session cannot be dated.
+        Assert.Equal(SessionProtection.UnreadableTimestamp, bob.Protection);
+        Assert.Equal(RemovalStatus.KeptActive, result.Status);
         Assert.Equal("precious", File.ReadAllText(_outside));
         Assert.Equal(before, InstanceSnapshot.Take(_sample.Root));
+    }
+
+    [Fact]
+    public void An_attachment_folder_that_is_a_symlink_out_of_the_root_is_refused()
+    {
+        string folder = Path.Combine(_sample.Root, "data", "attachments", "siwa", "siwa-7b2c");
+        string elsewhere = _temp.Combine("elsewhere");
+        Directory.CreateDirectory(elsewhere);
+        File.WriteAllText(Path.Combine(elsewhere, "keep.txt"), "precious");
+        Directory.Delete(folder, recursive: true);
+        Directory.CreateSymbolicLink(folder, elsewhere);
+        using (var main = InstanceBuilder.Connect(_sample.Builder.MainDatabasePath))
+            InstanceBuilder.Exec(main, "DELETE FROM attachments WHERE session_id = 'siwa-7b2c'");
+
+        SessionRemovalResult result = RemoveBob();
+
+        Assert.Equal(RemovalStatus.Failed, result.Status);
+        Assert.Equal(EvonicErrorKind.UnsafePath, result.Error!.Kind);
+        Assert.Equal("precious", File.ReadAllText(Path.Combine(elsewhere, "keep.txt")));
     }
 
     [Fact]
@@ -86,6 +107,7 @@ public sealed class PathSafetyTests : IDisposable
     [InlineData("siwa-a/b")]
     [InlineData("siwa-a\\b")]
     [InlineData("..")]
+    [InlineData("siwa-a\0b")]
     public void A_session_id_that_cannot_name_a_file_is_refused(string sessionId)
     {
         using (var chat = InstanceBuilder.Connect(Path.Combine(_sample.Root, "agents", "siwa", "chat.db")))

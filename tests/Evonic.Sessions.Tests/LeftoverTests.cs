@@ -1,0 +1,125 @@
+using Evonic.Sessions.SampleData;
+
+namespace Evonic.Sessions.Tests;
+
+/// <summary>
+/// A cleanup stopped after a chat.db commit leaves the session's main-database rows, attachments and log behind.
+/// The next run lists them as one <see cref="SessionKind.Orphan"/> and removes them; nothing of a live session goes.
+/// </summary>
+public sealed class LeftoverTests : IDisposable
+{
+    private static readonly DateTime Now = new(2026, 11, 24, 4, 0, 0, DateTimeKind.Utc);
+    private readonly TempFolder _temp = new();
+    private readonly SampleInstance _sample;
+    private readonly SessionStore _store;
+    private readonly AgentInfo _siwa;
+
+    public LeftoverTests()
+    {
+        _sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        _store = new SessionStore(EvonicInstance.Open(_sample.Root), CleanupPolicy.FromParameter(90), Now);
+        _siwa = _store.GetAgents().Single(a => a.Id == "siwa");
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    private string ChatDb => Path.Combine(_sample.Root, "agents", "siwa", "chat.db");
+    private string BobFolder => Path.Combine(_sample.Root, "data", "attachments", "siwa", "siwa-7b2c");
+    private string BobLog => Path.Combine(_sample.Root, "agents", "siwa", "sessions", "7b2c.jsonl");
+
+    /// <summary>What a cleanup killed right after committing bob's chat rows leaves: everything outside chat.db.</summary>
+    private void CommitChatRowsOnly(string sessionId)
+    {
+        using var chat = InstanceBuilder.Connect(ChatDb);
+        foreach (string table in new[] { "chat_messages", "chat_summaries", "session_state" })
+            InstanceBuilder.Exec(chat, $"DELETE FROM {table} WHERE session_id = $s", ("$s", sessionId));
+        InstanceBuilder.Exec(chat, "DELETE FROM chat_sessions WHERE id = $s", ("$s", sessionId));
+    }
+
+    private long MainRows(string sql)
+    {
+        using var main = InstanceBuilder.Connect(_sample.Builder.MainDatabasePath);
+        return (long)InstanceBuilder.Query(main, sql)[0][0]!;
+    }
+
+    [Fact]
+    public void The_rows_files_and_log_of_a_session_removed_from_chat_db_are_one_orphan_that_the_next_run_removes()
+    {
+        CommitChatRowsOnly("siwa-7b2c");
+
+        EvonicSession orphan = _store.GetSessions(_siwa).Single(s => s.SessionId == "siwa-7b2c");
+        Assert.Equal(SessionKind.Orphan, orphan.Kind);
+        Assert.True(orphan.IsRemovable, orphan.Protection.ToString());
+        Assert.Equal(2, orphan.AttachmentCount);
+        Assert.Equal(BobLog, orphan.JsonlPath);
+        Assert.Equal(Now.AddDays(-200), orphan.LastActivity);
+
+        SessionRemovalResult result = _store.Remove(_siwa, new[] { orphan }).Single();
+
+        Assert.Equal(RemovalStatus.Removed, result.Status);
+        Assert.Equal(3, result.FilesRemoved);
+        Assert.Equal(0, MainRows("SELECT COUNT(*) FROM attachments WHERE session_id = 'siwa-7b2c'"));
+        Assert.Equal(0, MainRows("SELECT COUNT(*) FROM session_index WHERE session_id = 'siwa-7b2c'"));
+        Assert.False(Directory.Exists(BobFolder));
+        Assert.False(File.Exists(BobLog));
+        Assert.DoesNotContain(_store.GetSessions(_siwa), s => s.SessionId == "siwa-7b2c");
+    }
+
+    [Fact]
+    public void A_left_over_empty_attachment_folder_is_removed_and_a_fresh_upload_is_kept()
+    {
+        Directory.CreateDirectory(Path.Combine(_sample.Root, "data", "attachments", "siwa", "siwa-gone"));
+        string fresh = Path.Combine(_sample.Root, "data", "attachments", "siwa", "siwa-new", "upload.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(fresh)!);
+        File.WriteAllText(fresh, "uploaded a minute ago, the session row comes next");
+
+        var sessions = _store.GetSessions(_siwa).ToDictionary(s => s.SessionId);
+        Assert.True(sessions["siwa-gone"].IsRemovable);
+        Assert.False(sessions["siwa-new"].IsOld);
+
+        var results = _store.Remove(_siwa, sessions.Values.Where(s => s.Kind == SessionKind.Orphan)).ToList();
+
+        Assert.False(Directory.Exists(Path.Combine(_sample.Root, "data", "attachments", "siwa", "siwa-gone")));
+        Assert.True(File.Exists(fresh));
+        Assert.Equal(RemovalStatus.KeptActive, results.Single(r => r.SessionId == "siwa-new").Status);
+    }
+
+    [Fact]
+    public void A_stray_log_that_names_a_live_session_removes_only_itself()
+    {
+        // siwa-a001 is old but protected (a human took over); the stray log claims its id.
+        string stray = Path.Combine(_sample.Root, "agents", "siwa", "sessions", "stray-copy.jsonl");
+        File.WriteAllText(stray, "{\"type\":\"user\",\"session_id\":\"siwa-a001\",\"ts\":1600000000000}\n");
+        File.SetLastWriteTimeUtc(stray, Now.AddDays(-500));
+        string a001Folder = Path.Combine(_sample.Root, "data", "attachments", "siwa", "siwa-a001");
+        Directory.CreateDirectory(a001Folder);
+        File.WriteAllText(Path.Combine(a001Folder, "contract.pdf"), "keep");
+        HashSet<string> before = InstanceSnapshot.Take(_sample.Root);
+
+        EvonicSession orphan = _store.GetSessions(_siwa).Single(s => s.JsonlPath == stray);
+        Assert.Equal("stray-copy", orphan.SessionId);
+        SessionRemovalResult result = _store.Remove(_siwa, new[] { orphan }).Single();
+
+        Assert.Equal(RemovalStatus.Removed, result.Status);
+        before.RemoveWhere(line => line.StartsWith("agents/siwa/sessions/stray-copy.jsonl"));
+        Assert.Equal(before, InstanceSnapshot.Take(_sample.Root));
+    }
+
+    [Fact]
+    public void A_left_over_whose_session_id_comes_back_before_removal_is_kept_whole()
+    {
+        CommitChatRowsOnly("siwa-7b2c");
+        EvonicSession orphan = _store.GetSessions(_siwa).Single(s => s.SessionId == "siwa-7b2c");
+        using (var chat = InstanceBuilder.Connect(ChatDb))
+            InstanceBuilder.Exec(chat, "INSERT INTO chat_sessions (id, agent_id, external_user_id) VALUES ('siwa-7b2c', 'siwa', 'bob')");
+        HashSet<string> before = InstanceSnapshot.Take(_sample.Root);
+
+        SessionRemovalResult result = _store.Remove(_siwa, new[] { orphan }).Single();
+
+        Assert.Equal(RemovalStatus.KeptActive, result.Status);
+        before.RemoveWhere(line => line.StartsWith("shared/db/evonic.db | agents |"));
+        HashSet<string> after = InstanceSnapshot.Take(_sample.Root);
+        after.RemoveWhere(line => line.StartsWith("shared/db/evonic.db | agents |"));
+        Assert.Equal(before, after);
+    }
+}
