@@ -9,24 +9,8 @@ namespace Evonic.Sessions.Tests;
 /// offending path or value, and nothing is deleted that should not be.
 /// </summary>
 [Collection("engine")]
-public sealed class BadInputTests : IDisposable
+public sealed class BadInputTests : SampleInstanceTest
 {
-    private readonly TempFolder _temp = new();
-    private readonly SampleInstance _sample;
-
-    public BadInputTests()
-    {
-        _sample = SampleInstance.Create(_temp.Combine("evonic"), DateTime.UtcNow);
-        Environment.SetEnvironmentVariable("EVONIC_SESSION_MAX_AGE_DAYS", null);
-    }
-
-    public void Dispose()
-    {
-        Environment.SetEnvironmentVariable("EVONIC_SESSION_MAX_AGE_DAYS", null);
-        _temp.Dispose();
-    }
-
-    private string Root => _sample.Root;
     private string MainDb => Path.Combine(Root, "shared", "db", "evonic.db");
     private string ChatDb(string agent) => Path.Combine(Root, "agents", agent, "chat.db");
 
@@ -53,10 +37,10 @@ public sealed class BadInputTests : IDisposable
     {
         switch (how)
         {
-            case "missing folder": return (_temp.Combine("nope"), _temp.Combine("nope"));
+            case "missing folder": return (Temp.Combine("nope"), Temp.Combine("nope"));
             case "a file":
-                File.WriteAllText(_temp.Combine("file.txt"), "x");
-                return (_temp.Combine("file.txt"), _temp.Combine("file.txt"));
+                File.WriteAllText(Temp.Combine("file.txt"), "x");
+                return (Temp.Combine("file.txt"), Temp.Combine("file.txt"));
             case "no main database":
                 File.Delete(MainDb);
                 return (Root, Root);
@@ -83,7 +67,7 @@ public sealed class BadInputTests : IDisposable
     public void A_bad_instance_is_one_terminating_error_naming_it_and_nothing_changes(string how, string errorId, ErrorCategory category)
     {
         (string path, string target) = BreakInstance(how);
-        Dictionary<string, string> before = Bytes(_temp.Path);
+        Dictionary<string, string> before = Bytes(Temp.Path);
         using var ps = new PowerShellSession();
 
         foreach (string command in new[] { "Get-EvonicOldSession", "Remove-EvonicOldSession -Force" })
@@ -97,7 +81,7 @@ public sealed class BadInputTests : IDisposable
             Assert.Contains(target, error.Exception.Message);
             Assert.Empty(result.Output);
         }
-        Assert.Equal(before, Bytes(_temp.Path));
+        Assert.Equal(before, Bytes(Temp.Path));
     }
 
     /// <summary>Breaks one agent; returns the agent and what the error must name.</summary>
@@ -158,7 +142,7 @@ public sealed class BadInputTests : IDisposable
         Assert.Equal(target, error.TargetObject);
         var removed = result.Output.Select(o => o.Properties["AgentId"].Value + "/" + o.Properties["SessionId"].Value).OrderBy(k => k, StringComparer.Ordinal);
         string brokenAgent = agent.Contains('/') || agent.Contains('\\') || agent.Contains('\0') ? "(none)" : agent;
-        Assert.Equal(_sample.ExpectedRemoved.Where(k => !k.StartsWith(brokenAgent + "/")), removed);
+        Assert.Equal(Sample.ExpectedRemoved.Where(k => !k.StartsWith(brokenAgent + "/")), removed);
         if (brokenAgent != "(none)") Assert.Equal(before, Bytes(agentFolder));
         Assert.Contains(result.Information, line => line.Contains("1 error(s)"));
     }

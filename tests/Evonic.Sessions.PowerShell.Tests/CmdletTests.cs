@@ -5,30 +5,8 @@ namespace Evonic.Sessions.Tests;
 
 /// <summary>The cmdlets as an administrator uses them: real pipelines in the real engine, on a realistic instance.</summary>
 [Collection("engine")] // the tests set process-wide environment variables
-public sealed class CmdletTests : IDisposable
+public sealed class CmdletTests : SampleInstanceTest
 {
-    private readonly TempFolder _temp = new();
-    private readonly SampleInstance _sample;
-
-    public CmdletTests()
-    {
-        _sample = SampleInstance.Create(_temp.Combine("evonic"), DateTime.UtcNow);
-        Environment.SetEnvironmentVariable("EVONIC_SESSION_MAX_AGE_DAYS", null);
-        Environment.SetEnvironmentVariable("EVONIC_HOME", null);
-    }
-
-    public void Dispose()
-    {
-        Environment.SetEnvironmentVariable("EVONIC_SESSION_MAX_AGE_DAYS", null);
-        Environment.SetEnvironmentVariable("EVONIC_HOME", null);
-        _temp.Dispose();
-    }
-
-    private string Root => _sample.Root;
-
-    private static List<string> Keys(IEnumerable<PSObject> objects)
-        => objects.Select(o => o.Properties["AgentId"].Value + "/" + o.Properties["SessionId"].Value).OrderBy(k => k, StringComparer.Ordinal).ToList();
-
     private static List<string> WhatIfTargets(string hostText)
         => hostText.Split('\n').Where(l => l.StartsWith("What if: Performing")).Select(l =>
         {
@@ -54,12 +32,12 @@ public sealed class CmdletTests : IDisposable
         using var ps = new PowerShellSession();
         ScriptResult listed = ps.Run($"Get-EvonicOldSession -Path '{Root}'");
         Assert.Empty(listed.Errors);
-        Assert.Equal(_sample.ExpectedRemoved, Keys(listed.Output));
+        Assert.Equal(Sample.ExpectedRemoved, Keys(listed.Output));
         Assert.All(listed.Output, o => Assert.Equal("Evonic.Sessions.EvonicSession", o.TypeNames[0]));
 
         ScriptResult all = ps.Run($"Get-EvonicOldSession -Path '{Root}' -IncludeProtected | Where-Object {{ $_.Protection -ne 'None' }} | ForEach-Object {{ $_.SessionId + '=' + $_.Protection }}");
         var reasons = all.Output.Select(o => o.ToString()).ToDictionary(s => s.Split('=')[0], s => s.Split('=')[1]);
-        foreach (var (key, expected) in _sample.Expectations.Where(e => e.Value != "remove" && !e.Value.StartsWith("recent")))
+        foreach (var (key, expected) in Sample.Expectations.Where(e => e.Value != "remove" && !e.Value.StartsWith("recent")))
             Assert.Contains(expected, reasons[key.Split('/')[1]]);
     }
 
@@ -72,8 +50,8 @@ public sealed class CmdletTests : IDisposable
         ScriptResult whatIf = ps.Run($"Get-EvonicOldSession -Path '{Root}' | Remove-EvonicOldSession -WhatIf -InformationAction Continue");
 
         Assert.Empty(whatIf.Errors);
-        Assert.Equal(_sample.ExpectedRemoved, WhatIfTargets(whatIf.HostText));
-        Assert.Contains($"What if: {_sample.ExpectedRemoved.Count()} session(s) would be removed.", whatIf.Information);
+        Assert.Equal(Sample.ExpectedRemoved, WhatIfTargets(whatIf.HostText));
+        Assert.Contains($"What if: {Sample.ExpectedRemoved.Count()} session(s) would be removed.", whatIf.Information);
         Assert.Equal(before, InstanceSnapshot.Take(Root));
 
         ScriptResult removed = ps.Run($"Remove-EvonicOldSession -Path '{Root}' -Confirm:$false -PassThru");
@@ -90,7 +68,7 @@ public sealed class CmdletTests : IDisposable
         ScriptResult result = ps.Run($"Get-EvonicOldSession -Path '{Root}' | Remove-EvonicOldSession -Force");
         Assert.Empty(result.Errors);
         Assert.Empty(result.Output);
-        Assert.StartsWith($"Removed {_sample.ExpectedRemoved.Count()} session(s): ", result.Information[0]);
+        Assert.StartsWith($"Removed {Sample.ExpectedRemoved.Count()} session(s): ", result.Information[0]);
         Assert.Contains(result.Information, l => l.StartsWith("  siwa: 8 session(s)"));
         Assert.Contains(result.Information, l => l.StartsWith("  nova: 2 session(s), 43 message(s)"));
         Assert.Empty(ps.Run($"Get-EvonicOldSession -Path '{Root}'").Output);
@@ -126,12 +104,12 @@ public sealed class CmdletTests : IDisposable
     public void Bad_paths_are_terminating_errors_that_say_what_was_expected_where()
     {
         using var ps = new PowerShellSession();
-        ErrorRecord missing = Assert.Single(ps.Run($"Get-EvonicOldSession -Path '{_temp.Combine("nope")}'").Errors);
+        ErrorRecord missing = Assert.Single(ps.Run($"Get-EvonicOldSession -Path '{Temp.Combine("nope")}'").Errors);
         Assert.StartsWith("InstanceNotFound,", missing.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.ObjectNotFound, missing.CategoryInfo.Category);
 
-        Directory.CreateDirectory(_temp.Combine("empty"));
-        ErrorRecord notInstance = Assert.Single(ps.Run($"Remove-EvonicOldSession -Path '{_temp.Combine("empty")}' -Force").Errors);
+        Directory.CreateDirectory(Temp.Combine("empty"));
+        ErrorRecord notInstance = Assert.Single(ps.Run($"Remove-EvonicOldSession -Path '{Temp.Combine("empty")}' -Force").Errors);
         Assert.StartsWith("NotAnInstance,", notInstance.FullyQualifiedErrorId);
         Assert.Contains(Path.Combine("shared", "db", "evonic.db"), notInstance.Exception.Message);
     }
@@ -159,7 +137,7 @@ public sealed class CmdletTests : IDisposable
         Assert.Empty(older.Errors);
         Assert.NotEmpty(older.Output);
         Assert.All(older.Output, o => Assert.True((int)o.Properties["AgeDays"].Value! > 250));
-        Assert.All(Keys(older.Output), k => Assert.Contains(k, _sample.ExpectedRemoved));
+        Assert.All(Keys(older.Output), k => Assert.Contains(k, Sample.ExpectedRemoved));
 
         ErrorRecord bad = Assert.Single(ps.Run("$env:EVONIC_SESSION_MAX_AGE_DAYS = 'ninety'; Get-EvonicOldSession").Errors);
         Assert.StartsWith("InvalidSetting,", bad.FullyQualifiedErrorId);
@@ -178,7 +156,7 @@ public sealed class CmdletTests : IDisposable
         ErrorRecord error = Assert.Single(result.Errors);
         Assert.StartsWith("AgentDatabaseUnreadable,", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.ReadError, error.CategoryInfo.Category);
-        Assert.Equal(_sample.ExpectedRemoved.Where(k => !k.StartsWith("echo/")), Keys(result.Output));
+        Assert.Equal(Sample.ExpectedRemoved.Where(k => !k.StartsWith("echo/")), Keys(result.Output));
     }
 
     [Fact]
@@ -204,7 +182,7 @@ public sealed class CmdletTests : IDisposable
         Assert.Empty(result.Errors);
         Assert.Contains(result.Warnings, w => w.Contains("siwa-7b2c") && w.Contains("no longer old"));
         Assert.DoesNotContain("siwa/siwa-7b2c", Keys(result.Output));
-        Assert.Equal(_sample.ExpectedRemoved.Count(k => k.StartsWith("siwa/")) - 1, result.Output.Count);
+        Assert.Equal(Sample.ExpectedRemoved.Count(k => k.StartsWith("siwa/")) - 1, result.Output.Count);
         using var check = InstanceBuilder.Connect(Path.Combine(Root, "agents", "siwa", "chat.db"));
         Assert.Equal(12L, InstanceBuilder.Query(check, "SELECT COUNT(*) FROM chat_messages WHERE session_id = 'siwa-7b2c'")[0][0]);
     }
@@ -229,10 +207,10 @@ public sealed class CmdletTests : IDisposable
     {
         (int exit, string output) = HostProcess.Run("-NonInteractive", "-Command", $"Import-Module Evonic.Sessions; Get-EvonicOldSession -Path '{Root}' | ForEach-Object SessionId");
         Assert.True(exit == 0, output);
-        Assert.Equal(_sample.ExpectedRemoved.Select(k => k.Split('/')[1]).OrderBy(s => s, StringComparer.Ordinal),
+        Assert.Equal(Sample.ExpectedRemoved.Select(k => k.Split('/')[1]).OrderBy(s => s, StringComparer.Ordinal),
             output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).OrderBy(s => s, StringComparer.Ordinal));
 
-        (int failed, string message) = HostProcess.Run("-NonInteractive", "-Command", $"Import-Module Evonic.Sessions; Get-EvonicOldSession -Path '{_temp.Combine("nope")}'");
+        (int failed, string message) = HostProcess.Run("-NonInteractive", "-Command", $"Import-Module Evonic.Sessions; Get-EvonicOldSession -Path '{Temp.Combine("nope")}'");
         Assert.Equal(1, failed);
         Assert.Contains("does not exist", message);
     }

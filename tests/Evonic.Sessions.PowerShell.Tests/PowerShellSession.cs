@@ -57,6 +57,29 @@ public sealed class PowerShellSession : IDisposable
             _hostOutput.ToString()[hostStart..]);
     }
 
+    /// <summary>
+    /// Runs <paramref name="script"/> and presses Ctrl+C (PowerShell.Stop) as soon as it has written
+    /// <paramref name="stopAfterOutputs"/> objects. Returns how many objects it wrote and whether it was stopped.
+    /// </summary>
+    public (int Outputs, bool Stopped) RunAndStop(string script, int stopAfterOutputs)
+    {
+        using PowerShell shell = PowerShell.Create();
+        shell.Runspace = _runspace;
+        shell.AddScript(script);
+        var output = new PSDataCollection<PSObject>();
+        int count = 0;
+        output.DataAdded += (_, _) =>
+        {
+            // DataAdded runs on the pipeline thread: stop asynchronously, as the console's Ctrl+C handler does.
+            if (Interlocked.Increment(ref count) == stopAfterOutputs) shell.BeginStop(null, null);
+        };
+        IAsyncResult running = shell.BeginInvoke<PSObject, PSObject>(null, output);
+        Assert.True(running.AsyncWaitHandle.WaitOne(TimeSpan.FromMinutes(2)), "the script did not end");
+        bool stopped = shell.InvocationStateInfo.State == PSInvocationState.Stopped;
+        if (!stopped) shell.EndInvoke(running);
+        return (count, stopped);
+    }
+
     public void Dispose()
     {
         _runspace.Dispose();

@@ -1,0 +1,79 @@
+using System.Globalization;
+using Evonic.Sessions.SampleData;
+using Xunit.Abstractions;
+
+namespace Evonic.Sessions.Tests;
+
+/// <summary>The 04:00 cleanup runs while Evonic keeps writing: nothing the app touches is lost, and the app never waits long.</summary>
+[Collection("engine")]
+public sealed class ConcurrencyTests : IClassFixture<BulkTemplate>
+{
+    private const int WritesPerSecond = 200;
+    private readonly BulkTemplate _template;
+    private readonly ITestOutputHelper _output;
+
+    public ConcurrencyTests(BulkTemplate template, ITestOutputHelper output)
+    {
+        _template = template;
+        _output = output;
+    }
+
+    [Fact]
+    public void A_cleanup_beside_a_live_writer_keeps_everything_the_writer_touched_and_never_makes_it_fail()
+    {
+        string root = _template.Copy();
+        var sessions = _template.Instance.Sessions.Values.ToList();
+        // Mostly sessions that are old when the cleanup lists them: the ones at risk.
+        var targets = sessions.Where(s => s.ExpectedRemoved).Concat(sessions.Where(s => !s.ExpectedRemoved).Take(sessions.Count / 10)).ToList();
+        using var ps = new PowerShellSession();
+        using var writer = new LiveWriter(root, targets, WritesPerSecond, BulkTemplate.Seed);
+
+        writer.Start();
+        Thread.Sleep(300);
+        ScriptResult cleanup = ps.Run($"Remove-EvonicOldSession -Path '{root}' -MaxAgeDays 90 -Force -PassThru");
+        Thread.Sleep(300);
+        writer.Stop();
+
+        Assert.Empty(cleanup.Errors);
+        Assert.Empty(writer.Failures); // no "database is locked", no other failure
+        Assert.True(writer.MessagesAdded.Count > 50, $"the writer touched only {writer.MessagesAdded.Count} sessions");
+
+        SessionCensus after = SessionCensus.Take(root, _template.AgentIds);
+        Assert.All(after.OrphanChatRows, orphan => Assert.Equal(0, orphan.Value));
+        foreach (var (key, added) in writer.MessagesAdded)
+        {
+            Assert.True(after.Sessions.TryGetValue(key, out SessionRows? rows), $"{key} was touched by the writer but removed");
+            SessionRows before = _template.Before.Sessions[key];
+            Assert.Equal(before with { Messages = before.Messages + added, Log = rows!.Log, AttachmentFolder = rows.AttachmentFolder }, rows);
+            Assert.True(rows.Log, $"{key} lost its log");
+            Assert.Equal(before.AttachmentFolder, rows.AttachmentFolder);
+        }
+        foreach (var (path, lines) in writer.LinesAppended)
+        {
+            Assert.True(File.Exists(path), $"{path} was appended to during the run and then deleted");
+            string text = File.ReadAllText(path);
+            Assert.All(lines, line => Assert.Contains(line, text));
+        }
+        var removed = cleanup.Output.Select(o => o.Properties["AgentId"].Value + "/" + o.Properties["SessionId"].Value).ToHashSet();
+        Assert.All(removed, key => Assert.Contains(key, _template.Instance.ExpectedRemoved));
+        Assert.All(removed, key => Assert.False(writer.MessagesAdded.ContainsKey(key), $"{key} was removed after the writer touched it"));
+        after.AssertWholeOrGone(_template.Before, _template.Instance.ExpectedRemoved, changedByOthers: writer.MessagesAdded.Keys.Concat(writer.LogsAppendedTo));
+
+        int keptBecauseTouched = _template.Instance.ExpectedRemoved.Count(k => after.Sessions.ContainsKey(k));
+        string test = nameof(ConcurrencyTests);
+        ReliabilityFigures.Record(test, "writer rate held (writes/s, target " + WritesPerSecond + ")", Math.Round(writer.WritesPerSecond, 1), _output);
+        ReliabilityFigures.Record(test, "writer transactions", writer.Transactions, _output);
+        ReliabilityFigures.Record(test, "longest writer transaction incl. lock wait (ms)", Math.Round(writer.LongestTransaction.TotalMilliseconds, 1), _output);
+        ReliabilityFigures.Record(test, "writer failures (database is locked or other)", writer.Failures.Count, _output);
+        ReliabilityFigures.Record(test, "sessions the writer touched", writer.MessagesAdded.Count, _output);
+        ReliabilityFigures.Record(test, "logs appended to during the run", writer.LinesAppended.Count, _output);
+        ReliabilityFigures.Record(test, "sessions removed by the cleanup", removed.Count, _output);
+        ReliabilityFigures.Record(test, "old sessions kept because the writer touched them", keptBecauseTouched, _output);
+        ReliabilityFigures.Record(test, "sessions kept by the age re-check inside the delete transaction (listed old, touched before their batch)",
+            cleanup.Warnings.Count(w => w.Contains("became active after it was listed")), _output);
+        ReliabilityFigures.Record(test, "sessions the writer found already removed", writer.FoundGone, _output);
+        ReliabilityFigures.Record(test, "touched sessions lost", writer.MessagesAdded.Keys.Count(k => !after.Sessions.ContainsKey(k)), _output);
+        Assert.True(writer.LongestTransaction < TimeSpan.FromSeconds(1),
+            string.Create(CultureInfo.InvariantCulture, $"the writer waited {writer.LongestTransaction.TotalMilliseconds:0} ms for a lock"));
+    }
+}

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using Xunit.Abstractions;
+
+namespace Evonic.Sessions.Tests;
+
+/// <summary>
+/// A cleanup killed at any point, or stopped with Ctrl+C, leaves every session whole or gone, keeps everything it
+/// must keep, and the next run finishes the job: the end state equals that of one uninterrupted run.
+/// </summary>
+[Collection("engine")]
+public sealed class InterruptionTests : IClassFixture<BulkTemplate>
+{
+    private const int KillPoints = 16;
+    private readonly BulkTemplate _template;
+    private readonly ITestOutputHelper _output;
+
+    public InterruptionTests(BulkTemplate template, ITestOutputHelper output)
+    {
+        _template = template;
+        _output = output;
+    }
+
+    private static string Remove(string root, bool passThru = false)
+        => $"Remove-EvonicOldSession -Path '{root}' -MaxAgeDays 90 -Force{(passThru ? " -PassThru" : "")}";
+
+    /// <summary>What one uninterrupted run leaves: the census and the files.</summary>
+    private (SessionCensus Census, SortedSet<string> Files) Uninterrupted(PowerShellSession ps)
+    {
+        string root = _template.Copy();
+        ScriptResult result = ps.Run(Remove(root));
+        Assert.Empty(result.Errors);
+        var census = SessionCensus.Take(root, _template.AgentIds);
+        Assert.Equal(_template.Instance.Sessions.Keys.Except(_template.Instance.ExpectedRemoved).OrderBy(k => k, StringComparer.Ordinal),
+            census.Sessions.Keys.OrderBy(k => k, StringComparer.Ordinal));
+        return (census, BulkTemplate.Files(root));
+    }
+
+    /// <summary>After an interruption: whole or gone; then a rerun ends where one uninterrupted run ends.</summary>
+    private int CheckAndFinish(PowerShellSession ps, string root, (SessionCensus Census, SortedSet<string> Files) expected)
+    {
+        SessionCensus interrupted = SessionCensus.Take(root, _template.AgentIds);
+        interrupted.AssertWholeOrGone(_template.Before, _template.Instance.ExpectedRemoved);
+        int removedBeforeRerun = _template.Before.Sessions.Count - interrupted.Sessions.Count;
+
+        ScriptResult rerun = ps.Run(Remove(root));
+        Assert.Empty(rerun.Errors);
+
+        SessionCensus finished = SessionCensus.Take(root, _template.AgentIds);
+        finished.AssertWholeOrGone(_template.Before, _template.Instance.ExpectedRemoved);
+        Assert.Equal(expected.Census.Sessions, finished.Sessions);
+        Assert.Equal(expected.Files, BulkTemplate.Files(root)); // left-over logs and attachments are gone too
+        AssertSessionCountsMatch(root);
+        return removedBeforeRerun;
+    }
+
+    private void AssertSessionCountsMatch(string root)
+    {
+        using var main = SampleData.InstanceBuilder.Connect(Path.Combine(root, "shared", "db", "evonic.db"));
+        foreach (string agent in _template.AgentIds)
+        {
+            using var chat = SampleData.InstanceBuilder.Connect(Path.Combine(root, "agents", agent, "chat.db"));
+            Assert.Equal(SampleData.InstanceBuilder.Query(chat, "SELECT COUNT(*) FROM chat_sessions")[0][0],
+                SampleData.InstanceBuilder.Query(main, "SELECT session_count FROM agents WHERE id = $a", ("$a", agent))[0][0]);
+        }
+    }
+
+    [Fact]
+    public void A_cleanup_process_killed_at_any_point_leaves_every_session_whole_or_gone_and_a_rerun_finishes()
+    {
+        using var ps = new PowerShellSession();
+        var expected = Uninterrupted(ps);
+        TimeSpan fullRun = TimeTheHost(_template.Copy());
+        var random = new Random(BulkTemplate.Seed);
+        var removedAtKill = new List<int>();
+
+        for (int point = 0; point < KillPoints; point++)
+        {
+            string root = _template.Copy();
+            // Spread the kill points over the whole run, each at a random spot within its slice.
+            TimeSpan delay = fullRun * ((point + random.NextDouble()) / KillPoints);
+            KillTheHostAfter(root, delay);
+            removedAtKill.Add(CheckAndFinish(ps, root, expected));
+        }
+
+        _output.WriteLine($"full run {fullRun.TotalMilliseconds:0} ms; sessions removed when killed: {string.Join(", ", removedAtKill)}");
+        Assert.Contains(removedAtKill, n => n > 0 && n < _template.Instance.ExpectedRemoved.Count()); // some kills landed mid-run
+        ReliabilityFigures.Record(nameof(InterruptionTests), "kill points survived", KillPoints, _output);
+        ReliabilityFigures.Record(nameof(InterruptionTests), "kill points that landed mid-removal",
+            removedAtKill.Count(n => n > 0 && n < _template.Instance.ExpectedRemoved.Count()), _output);
+        ReliabilityFigures.Record(nameof(InterruptionTests), "sessions removable per run", _template.Instance.ExpectedRemoved.Count(), _output);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(99)]
+    [InlineData(100)]
+    [InlineData(101)]
+    [InlineData(1500)]
+    [InlineData(3000)]
+    public void Ctrl_C_during_removal_leaves_every_session_whole_or_gone_and_a_rerun_finishes(int stopAfterResults)
+    {
+        using var ps = new PowerShellSession();
+        var expected = Uninterrupted(ps);
+        string root = _template.Copy();
+
+        (int outputs, bool stopped) = ps.RunAndStop(Remove(root, passThru: true), stopAfterResults);
+
+        Assert.True(stopped, $"the run ended before it could be stopped ({outputs} results)");
+        AssertSessionCountsMatch(root); // the count is fixed on the way out, even when stopped
+        int removed = CheckAndFinish(ps, root, expected);
+        Assert.InRange(removed, stopAfterResults, _template.Instance.ExpectedRemoved.Count() - 1);
+        ReliabilityFigures.Record(nameof(InterruptionTests), $"Ctrl+C after {stopAfterResults} results: sessions removed before the rerun", removed, _output);
+    }
+
+    private static string Script(string root) => $"Import-Module Evonic.Sessions; 'READY'; {Remove(root)}";
+
+    private static TimeSpan TimeTheHost(string root)
+    {
+        using Process host = Process.Start(HostProcess.StartInfo("-NonInteractive", "-Command", Script(root)))!;
+        host.ErrorDataReceived += (_, _) => { };
+        host.BeginErrorReadLine();
+        Assert.Equal("READY", host.StandardOutput.ReadLine());
+        var clock = Stopwatch.StartNew();
+        host.StandardOutput.ReadToEnd();
+        Assert.True(host.WaitForExit(120_000));
+        Assert.Equal(0, host.ExitCode);
+        return clock.Elapsed;
+    }
+
+    private static void KillTheHostAfter(string root, TimeSpan delay)
+    {
+        using Process host = Process.Start(HostProcess.StartInfo("-NonInteractive", "-Command", Script(root)))!;
+        host.ErrorDataReceived += (_, _) => { };
+        host.BeginErrorReadLine();
+        Assert.Equal("READY", host.StandardOutput.ReadLine());
+        Thread.Sleep(delay);
+        host.Kill(entireProcessTree: true);
+        Assert.True(host.WaitForExit(30_000));
+    }
+}
