@@ -95,8 +95,8 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
             var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
             var matches = agents.Where(a => pattern.IsMatch(a.Id)).ToList();
             if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
-                WriteError(ErrorRecords.From(new EvonicException(EvonicErrorKind.AgentNotFound,
-                    $"The instance '{store.Instance.Root}' has no agent '{name}' in its main database.", name)));
+                WriteAgentError(name, new EvonicException(EvonicErrorKind.AgentNotFound,
+                    $"The instance '{store.Instance.Root}' has no agent '{name}' in its main database.", name));
             selected.AddRange(matches.Where(m => !selected.Contains(m)));
         }
         return selected;
@@ -111,9 +111,21 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
         }
         catch (EvonicException e)
         {
-            WriteError(ErrorRecords.From(e));
+            WriteAgentError(agent.Id, e);
             return null;
         }
+    }
+
+    /// <summary>A failure that stops one agent (or one named agent that does not exist): a non-terminating error.</summary>
+    protected void WriteAgentError(string agentId, EvonicException error)
+    {
+        OnAgentError(agentId, error);
+        WriteError(ErrorRecords.From(error));
+    }
+
+    /// <summary>Lets a cmdlet count failures (Remove-EvonicOldSession's summary) before they are written.</summary>
+    protected virtual void OnAgentError(string agentId, EvonicException error)
+    {
     }
 
     protected void ReportProgress(int activityId, string activity, string status, int done, int total)

@@ -49,8 +49,7 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase
         {
             ReportProgress(1, Activity, $"Agent '{agents[i].Id}' ({i + 1} of {agents.Count})", i, agents.Count);
             var sessions = TryGetSessions(store, agents[i]);
-            if (sessions == null) _summary.AddError(agents[i].Id);
-            else RemoveFromAgent(store, agents[i], sessions.Where(s => s.IsRemovable).ToList());
+            if (sessions != null) RemoveFromAgent(store, agents[i], sessions.Where(s => s.IsRemovable).ToList());
         }
         CompleteProgress(1, Activity);
     }
@@ -80,17 +79,12 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase
                 ReportProgress(1, Activity, $"Agent '{agentId}' ({i + 1} of {byAgent.Count})", i, byAgent.Count);
                 if (!agents.TryGetValue(agentId, out AgentInfo? agent))
                 {
-                    WriteError(ErrorRecords.From(new EvonicException(EvonicErrorKind.AgentNotFound,
-                        $"The instance '{store.Instance.Root}' has no agent '{agentId}' in its main database.", agentId)));
-                    _summary.AddError(agentId);
+                    WriteAgentError(agentId, new EvonicException(EvonicErrorKind.AgentNotFound,
+                        $"The instance '{store.Instance.Root}' has no agent '{agentId}' in its main database.", agentId));
                     continue;
                 }
                 var fresh = TryGetSessions(store, agent);
-                if (fresh == null)
-                {
-                    _summary.AddError(agentId);
-                    continue;
-                }
+                if (fresh == null) continue;
                 var current = fresh.ToDictionary(s => s.SessionId, StringComparer.Ordinal);
                 var candidates = new List<EvonicSession>();
                 foreach (EvonicSession wanted in byAgent[i].GroupBy(s => s.SessionId).Select(g => g.First()))
@@ -129,8 +123,7 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase
         }
         catch (EvonicException e)
         {
-            _summary.AddError(agent.Id);
-            WriteError(ErrorRecords.From(e));
+            WriteAgentError(agent.Id, e);
         }
     }
 
@@ -158,6 +151,8 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase
             throw;
         }
     }
+
+    protected override void OnAgentError(string agentId, EvonicException error) => _summary.AddError(agentId, error);
 
     private bool IsBound(string name)
         => MyInvocation.BoundParameters.TryGetValue(name, out object? value) && value is SwitchParameter { IsPresent: true };

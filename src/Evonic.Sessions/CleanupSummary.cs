@@ -9,7 +9,11 @@ namespace Evonic.Sessions;
 /// <summary>Totals of one cleanup run, per agent and overall, for the closing summary.</summary>
 public sealed class CleanupSummary
 {
+    /// <summary>At most this many failures are itemised in <see cref="Lines"/>; the ErrorRecords carry them all.</summary>
+    public const int ListedFailures = 20;
+
     private readonly SortedDictionary<string, AgentTotals> _agents = new(StringComparer.Ordinal);
+    private readonly List<(string AgentId, EvonicException Error)> _failures = new();
 
     public sealed class AgentTotals
     {
@@ -43,10 +47,17 @@ public sealed class CleanupSummary
         }
         totals.Files += result.FilesRemoved;
         totals.Bytes += result.BytesFreed;
-        if (result.Error != null) totals.Errors++;
+        if (result.Error != null) AddError(result.AgentId, result.Error);
     }
 
-    public void AddError(string agentId) => For(agentId).Errors++;
+    public void AddError(string agentId, EvonicException error)
+    {
+        For(agentId).Errors++;
+        _failures.Add((agentId, error));
+    }
+
+    /// <summary>What failed, in the order it failed.</summary>
+    public IReadOnlyList<(string AgentId, EvonicException Error)> Failures => _failures;
 
     private AgentTotals For(string agentId)
     {
@@ -64,7 +75,13 @@ public sealed class CleanupSummary
             yield return string.Format(CultureInfo.InvariantCulture,
                 "  {0}: {1} session(s), {2} message(s), {3} file(s), {4}; {5} kept; {6} error(s).",
                 agent.Key, agent.Value.Sessions, agent.Value.Messages, agent.Value.Files, FormatBytes(agent.Value.Bytes), agent.Value.Kept, agent.Value.Errors);
+        foreach (var (agentId, error) in _failures.Take(ListedFailures))
+            yield return $"  failed: {agentId}: {error.Kind} {Describe(error.Target)}";
+        if (_failures.Count > ListedFailures)
+            yield return $"  failed: ... and {_failures.Count - ListedFailures} more (see the errors).";
     }
+
+    private static string Describe(object? target) => target == null ? "" : "'" + Convert.ToString(target, CultureInfo.InvariantCulture)!.Replace("\0", "\\0") + "'";
 
     public override string ToString()
     {

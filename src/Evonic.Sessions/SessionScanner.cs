@@ -62,10 +62,13 @@ internal sealed class SessionScanner
             ChatLog? log = null;
             if (logPath != null && logFiles.Remove(logPath))
             {
+                // A log that is a link is not read, and does not date the session: its removal is refused
+                // (UnsafePath) with the link named, which is what the admin needs to see, and nothing goes.
+                bool isLink = SafePath.IsLink(logPath);
                 // The log's content can only make the session newer; read it only when it could still be old.
-                log = ReadLog(logPath, couldBeOld: lastActivity == null || lastActivity < _cutoffUtc);
-                if (log == null) unreadable = true;
-                else lastActivity = Latest(lastActivity, log.LastActivity);
+                log = isLink ? null : ReadLog(logPath, couldBeOld: lastActivity == null || lastActivity < _cutoffUtc);
+                if (log != null) lastActivity = Latest(lastActivity, log.LastActivity);
+                else if (!isLink) unreadable = true;
                 session.JsonlPath = logPath;
                 session.JsonlSize = log?.Size ?? 0;
             }

@@ -64,6 +64,7 @@ public sealed class PartialFailureTests : SampleInstanceTest
         Assert.Equal(Sample.ExpectedRemoved, Keys(removal.Output)); // the rows went; only files stayed
         Assert.Contains($"{removal.Errors.Count} error(s)", removal.Information[0]);
         Assert.True(File.Exists(log));
+        Assert.Contains($"  failed: siwa: FileDeleteFailed '{log}'", removal.Information);
 
         ScriptResult rerun = ps.Run($"Remove-EvonicOldSession -Path '{Root}' -Force -PassThru");
         Assert.Empty(rerun.Errors);
@@ -93,6 +94,7 @@ public sealed class PartialFailureTests : SampleInstanceTest
         Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(10), "the cleanup must wait the full busy timeout before giving up");
         Assert.Equal(Sample.ExpectedRemoved.Where(k => !k.StartsWith("nova/")), Keys(removal.Output));
         Assert.Contains(removal.Information, l => l.StartsWith("  nova: 0 session(s)") && l.EndsWith("1 error(s)."));
+        Assert.Equal($"  failed: nova: DatabaseLocked '{novaDb}'", removal.Information[^1]); // the summary says what failed
         Assert.Equal(novaBefore, InstanceSnapshot.Take(Path.Combine(Root, "agents", "nova")));
     }
 

@@ -59,13 +59,12 @@ public sealed class PathSafetyTests : IDisposable
 
         HashSet<string> before = InstanceSnapshot.Take(_sample.Root);
 
-        var store = new SessionStore(EvonicInstance.Open(_sample.Root), CleanupPolicy.FromParameter(90), Now);
-        EvonicSession bob = store.GetSessions(store.GetAgents().Single(a => a.Id == "siwa")).Single(s => s.SessionId == "siwa-7b2c");
         SessionRemovalResult result = RemoveBob();
 
-        // The link is never read (it could point at a device that never ends), so the session cannot be dated.
-        Assert.Equal(SessionProtection.UnreadableTimestamp, bob.Protection);
-        Assert.Equal(RemovalStatus.KeptActive, result.Status);
+        // The link is never read (it could point at a device that never ends); the removal names it and stops.
+        Assert.Equal(RemovalStatus.Failed, result.Status);
+        Assert.Equal(EvonicErrorKind.UnsafePath, result.Error!.Kind);
+        Assert.Contains(log, result.Error.Message);
         Assert.Equal("precious", File.ReadAllText(_outside));
         Assert.Equal(before, InstanceSnapshot.Take(_sample.Root));
     }
