@@ -24,8 +24,9 @@ Describe 'Evonic.Sessions' {
         $instance = New-SampleInstance
     }
 
-    It 'exports exactly its two cmdlets' {
-        (Get-Command -Module Evonic.Sessions).Name | Sort-Object | Should -Be @('Get-EvonicOldSession', 'Remove-EvonicOldSession')
+    It 'exports exactly its five cmdlets' {
+        (Get-Command -Module Evonic.Sessions).Name | Sort-Object |
+            Should -Be @('Get-EvonicOldSession', 'Get-EvonicSessionCleanup', 'Register-EvonicSessionCleanup', 'Remove-EvonicOldSession', 'Unregister-EvonicSessionCleanup')
     }
 
     It 'lists exactly the unprotected old sessions' {
@@ -52,7 +53,7 @@ Describe 'Evonic.Sessions' {
 
     It 'writes a summary to the information stream' {
         Remove-EvonicOldSession -Path $instance -Force -InformationVariable info
-        $info[0].MessageData | Should -Match "^Removed $($expected.Count) session"
+        $info[-1].MessageData | Should -Match "^\[SESSION_CLEANUP\] done: removed $($expected.Count) session"
     }
 
     It 'does nothing when cleanup is disabled' {
@@ -70,5 +71,17 @@ Describe 'Evonic.Sessions' {
 
     It 'says when a folder is not an Evonic instance' {
         { Get-EvonicOldSession -Path $TestDrive -ErrorAction Stop } | Should -Throw -ErrorId 'NotAnInstance*'
+    }
+
+    It 'logs [SESSION_CLEANUP] lines to -LogPath' {
+        $log = Join-Path $TestDrive 'cleanup.log'
+        Remove-EvonicOldSession -Path $instance -Force -LogPath $log
+        (Get-Content $log)[-1] | Should -Match "Z \[SESSION_CLEANUP\] done: removed $($expected.Count) session"
+    }
+
+    It 'shows what it would register with -WhatIf, and registers nothing' {
+        $pwsh = (Get-Process -Id $PID).Path
+        Register-EvonicSessionCleanup -Path $instance -Scheduler Cron -PwshPath $pwsh -WhatIf 6>&1 | Out-Null
+        Get-EvonicSessionCleanup -Scheduler Cron | Where-Object InstanceRoot -eq $instance | Should -BeNullOrEmpty
     }
 }

@@ -1,12 +1,13 @@
 using Evonic.Sessions.Host;
 
 const string Usage = """
-usage: evonic-sessions [-NonInteractive] -Command <script>
-       evonic-sessions [-NonInteractive] -File <script.ps1> [arguments]
+usage: evonic-sessions [-NoProfile] [-NonInteractive] -Command <script>
+       evonic-sessions [-NoProfile] [-NonInteractive] -File <script.ps1> [arguments]
 
 Runs PowerShell in the real engine with the Evonic.Sessions module on PSModulePath, for machines with .NET
 but no pwsh. Output, errors, warnings, What if: lines, progress and confirmation prompts show as in pwsh.
 -NonInteractive makes every prompt fail at once instead of waiting for input (scheduled runs).
+-NoProfile is accepted, as pwsh takes it, so scheduled command lines run unchanged; no profile is ever run.
 """;
 
 bool interactive = true;
@@ -16,6 +17,7 @@ for (; i < args.Length; i++)
 {
     string arg = args[i];
     if (arg.Equals("-NonInteractive", StringComparison.OrdinalIgnoreCase)) interactive = false;
+    else if (arg.Equals("-NoProfile", StringComparison.OrdinalIgnoreCase)) continue; // as pwsh takes it; this host runs no profile anyway
     else if (arg.Equals("-Command", StringComparison.OrdinalIgnoreCase) && i + 1 < args.Length)
     {
         script = string.Join(' ', args.Skip(i + 1));

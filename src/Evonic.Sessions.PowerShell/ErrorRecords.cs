@@ -28,6 +28,10 @@ internal static class ErrorRecords
         EvonicErrorKind.UnsafeSessionId => ErrorCategory.SecurityError,
         EvonicErrorKind.FileDeleteFailed => ErrorCategory.WriteError,
         EvonicErrorKind.MainDatabaseFailed => ErrorCategory.ReadError,
+        EvonicErrorKind.CleanupAlreadyRunning => ErrorCategory.ResourceBusy,
+        EvonicErrorKind.SchedulerNotFound => ErrorCategory.NotInstalled,
+        EvonicErrorKind.SchedulerFailed => ErrorCategory.InvalidOperation,
+        EvonicErrorKind.ScheduleNotFound => ErrorCategory.ObjectNotFound,
         _ => ErrorCategory.NotSpecified,
     };
 }

@@ -71,7 +71,13 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
         CleanupPolicy policy = ResolvePolicy(instance, listedMaxAgeDays);
         if (!policy.IsDisabled) return new SessionStore(instance, policy);
         WriteWarning($"Session cleanup is disabled: MaxAgeDays is 0 (from {policy.Source}). Nothing is listed or removed.");
+        OnCleanupDisabled(policy);
         return null;
+    }
+
+    /// <summary>Lets Remove-EvonicOldSession log that a (scheduled) run found cleanup disabled.</summary>
+    protected virtual void OnCleanupDisabled(CleanupPolicy policy)
+    {
     }
 
     /// <summary>The agents named by -AgentId (all when not given); a literal name that does not exist is an error.</summary>

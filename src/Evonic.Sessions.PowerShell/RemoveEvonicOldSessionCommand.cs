@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Host;
@@ -12,7 +14,7 @@ namespace Evonic.Sessions.PowerShell;
 [Cmdlet(VerbsCommon.Remove, "EvonicOldSession", DefaultParameterSetName = SelectionSet,
     SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(SessionRemovalResult))]
-public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase
+public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, IDisposable
 {
     private const string InputObjectSet = "InputObject";
     private const string Activity = "Removing old Evonic sessions";
@@ -20,6 +22,10 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase
 
     private readonly List<EvonicSession> _piped = new();
     private readonly CleanupSummary _summary = new();
+    private readonly Stopwatch _clock = new();
+    private readonly Dictionary<string, CleanupLock?> _locks = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _lockedOut = new(StringComparer.Ordinal);
+    private CleanupLogFile? _logFile;
     private int _offered;
 
     /// <summary>Sessions from Get-EvonicOldSession.</summary>
@@ -35,6 +41,18 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Also appends the [SESSION_CLEANUP] lines to this file (created when missing), each with its UTC time.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? LogPath { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        _clock.Start();
+        if (LogPath != null && !WhatIfRequested)
+            _logFile = new CleanupLogFile(SessionState.Path.GetUnresolvedProviderPathFromPSPath(LogPath));
+    }
+
     protected override void ProcessRecord()
     {
         if (ParameterSetName == InputObjectSet)
@@ -49,7 +67,8 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase
         {
             ReportProgress(1, Activity, $"Agent '{agents[i].Id}' ({i + 1} of {agents.Count})", i, agents.Count);
             var sessions = TryGetSessions(store, agents[i]);
-            if (sessions != null) RemoveFromAgent(store, agents[i], sessions.Where(s => s.IsRemovable).ToList());
+            if (sessions != null) RemoveFromAgent(store, agents[i], sessions, sessions.Where(s => s.IsRemovable).ToList());
+            LogAgentDone(agents[i].Id);
         }
         CompleteProgress(1, Activity);
     }
@@ -58,7 +77,12 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase
     {
         if (ParameterSetName == InputObjectSet) RemovePiped();
         WriteSummary();
+        ReleaseLocks();
     }
+
+    protected override void StopProcessing() => ReleaseLocks();
+
+    public void Dispose() => ReleaseLocks();
 
     /// <summary>
     /// Piped sessions are checked again against a fresh read of their agent, with the age limit they were listed
@@ -81,10 +105,15 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase
                 {
                     WriteAgentError(agentId, new EvonicException(EvonicErrorKind.AgentNotFound,
                         $"The instance '{store.Instance.Root}' has no agent '{agentId}' in its main database.", agentId));
+                    LogAgentDone(agentId);
                     continue;
                 }
                 var fresh = TryGetSessions(store, agent);
-                if (fresh == null) continue;
+                if (fresh == null)
+                {
+                    LogAgentDone(agentId);
+                    continue;
+                }
                 var current = fresh.ToDictionary(s => s.SessionId, StringComparer.Ordinal);
                 var candidates = new List<EvonicSession>();
                 foreach (EvonicSession wanted in byAgent[i].GroupBy(s => s.SessionId).Select(g => g.First()))
@@ -96,17 +125,25 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase
                     else
                         WriteWarning($"Kept {now.Describe()}: it is {(now.IsOld ? "protected (" + now.Protection + ")" : "no longer old")}.");
                 }
-                RemoveFromAgent(store, agent, candidates);
+                RemoveFromAgent(store, agent, fresh, candidates);
+                LogAgentDone(agentId);
             }
         }
         CompleteProgress(1, Activity);
     }
 
-    private void RemoveFromAgent(SessionStore store, AgentInfo agent, IReadOnlyList<EvonicSession> candidates)
+    private void RemoveFromAgent(SessionStore store, AgentInfo agent, IReadOnlyList<EvonicSession> listed, IReadOnlyList<EvonicSession> candidates)
     {
         var approved = candidates.Where(ShouldRemove).ToList();
         _offered += candidates.Count;
-        if (approved.Count == 0) return;
+        if (approved.Count == 0)
+        {
+            // A run killed after its last commit for this agent left agents.session_count behind; fix it even
+            // when nothing else is left to do (a removal recounts anyway).
+            if (!WhatIfRequested && agent.SessionCount != listed.Count(s => s.Kind != SessionKind.Orphan)) SyncSessionCount(store, agent);
+            return;
+        }
+        if (!HoldLock(store.Instance, agent.Id)) return;
         try
         {
             int done = 0;
@@ -114,7 +151,11 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase
             {
                 ReportProgress(2, $"Agent '{agent.Id}'", result.Session.Describe(), ++done, approved.Count);
                 _summary.Add(result);
-                if (result.Error != null) WriteError(ErrorRecords.From(result.Error));
+                if (result.Error != null)
+                {
+                    Log(CleanupSummary.FailureLine(agent.Id, result.Error));
+                    WriteError(ErrorRecords.From(result.Error));
+                }
                 if (result.Status == RemovalStatus.KeptActive)
                     WriteWarning($"Kept {result.Session.Describe()}: it became active after it was listed.");
                 if (result.Status == RemovalStatus.Removed && PassThru) WriteObject(result);
@@ -152,13 +193,80 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase
         }
     }
 
-    protected override void OnAgentError(string agentId, EvonicException error) => _summary.AddError(agentId, error);
+    private void SyncSessionCount(SessionStore store, AgentInfo agent)
+    {
+        try
+        {
+            store.SyncSessionCount(agent);
+        }
+        catch (EvonicException e)
+        {
+            WriteAgentError(agent.Id, e);
+        }
+    }
 
-    private bool IsBound(string name)
-        => MyInvocation.BoundParameters.TryGetValue(name, out object? value) && value is SwitchParameter { IsPresent: true };
+    /// <summary>
+    /// Takes the instance's cleanup lock before the first deletion (not for -WhatIf or declined prompts); when
+    /// another run holds it, says so once and removes nothing from that instance.
+    /// </summary>
+    private bool HoldLock(EvonicInstance instance, string agentId)
+    {
+        if (_lockedOut.Contains(instance.Root)) return false;
+        if (_locks.ContainsKey(instance.Root)) return true;
+        try
+        {
+            CleanupLock? held = CleanupLock.TryAcquire(instance);
+            if (held == null) WriteVerbose($"The lock file '{CleanupLock.PathFor(instance)}' cannot be created: the instance is read-only.");
+            _locks[instance.Root] = held;
+            return true;
+        }
+        catch (EvonicException e)
+        {
+            _lockedOut.Add(instance.Root);
+            WriteAgentError(agentId, e);
+            return false;
+        }
+    }
 
-    private bool WhatIfRequested
-        => MyInvocation.BoundParameters.ContainsKey("WhatIf") ? IsBound("WhatIf") : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+    private void ReleaseLocks()
+    {
+        foreach (CleanupLock? held in _locks.Values) held?.Dispose();
+        _locks.Clear();
+    }
+
+    protected override void OnAgentError(string agentId, EvonicException error)
+    {
+        _summary.AddError(agentId);
+        Log(CleanupSummary.FailureLine(agentId, error));
+    }
+
+    protected override void OnCleanupDisabled(CleanupPolicy policy) => Log(CleanupSummary.DisabledLine(policy));
+
+    private void LogAgentDone(string agentId)
+    {
+        if (!WhatIfRequested) Log(_summary.AgentLine(agentId));
+    }
+
+    /// <summary>A [SESSION_CLEANUP] line: to the information stream, and to -LogPath when given.</summary>
+    private void Log(string line)
+    {
+        if (WhatIfRequested) return;
+        WriteInformation(line, new[] { "SESSION_CLEANUP" });
+        if (_logFile == null) return;
+        try
+        {
+            _logFile.Append(line, DateTime.UtcNow);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            WriteWarning($"The log file '{_logFile.Path}' cannot be written ({e.Message}); this run logs no more lines there.");
+            _logFile = null;
+        }
+    }
+
+    private bool IsBound(string name) => SwitchState.IsSet(this, name);
+
+    private bool WhatIfRequested => SwitchState.IsWhatIf(this);
 
     private void WriteSummary()
     {
@@ -167,7 +275,6 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase
             WriteInformation($"What if: {_offered} session(s) would be removed.", new[] { "Summary" });
             return;
         }
-        foreach (string line in _summary.Lines())
-            WriteInformation(line, new[] { "Summary" });
+        Log(_summary.FinalLine(_clock.Elapsed));
     }
 }

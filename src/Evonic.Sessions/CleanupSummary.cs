@@ -2,18 +2,19 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Text;
 
 namespace Evonic.Sessions;
 
-/// <summary>Totals of one cleanup run, per agent and overall, for the closing summary.</summary>
+/// <summary>
+/// Totals of one cleanup run, per agent and overall, and the <c>[SESSION_CLEANUP]</c> lines that report them: one
+/// per agent as it finishes, one per failure, and a final one with the duration.
+/// </summary>
 public sealed class CleanupSummary
 {
-    /// <summary>At most this many failures are itemised in <see cref="Lines"/>; the ErrorRecords carry them all.</summary>
-    public const int ListedFailures = 20;
+    /// <summary>Every log line starts with this tag, as in Evonic's own cleanup proposal, so logs can be grepped.</summary>
+    public const string Tag = "[SESSION_CLEANUP]";
 
     private readonly SortedDictionary<string, AgentTotals> _agents = new(StringComparer.Ordinal);
-    private readonly List<(string AgentId, EvonicException Error)> _failures = new();
 
     public sealed class AgentTotals
     {
@@ -47,17 +48,10 @@ public sealed class CleanupSummary
         }
         totals.Files += result.FilesRemoved;
         totals.Bytes += result.BytesFreed;
-        if (result.Error != null) AddError(result.AgentId, result.Error);
+        if (result.Error != null) totals.Errors++;
     }
 
-    public void AddError(string agentId, EvonicException error)
-    {
-        For(agentId).Errors++;
-        _failures.Add((agentId, error));
-    }
-
-    /// <summary>What failed, in the order it failed.</summary>
-    public IReadOnlyList<(string AgentId, EvonicException Error)> Failures => _failures;
+    public void AddError(string agentId) => For(agentId).Errors++;
 
     private AgentTotals For(string agentId)
     {
@@ -65,30 +59,29 @@ public sealed class CleanupSummary
         return totals;
     }
 
-    /// <summary>One line overall, then one per agent.</summary>
-    public IEnumerable<string> Lines()
+    /// <summary>The line for one agent, written when it is done.</summary>
+    public string AgentLine(string agentId)
     {
-        yield return string.Format(CultureInfo.InvariantCulture,
-            "Removed {0} session(s): {1} message(s), {2} file(s), {3} freed; {4} kept because active or protected; {5} error(s).",
-            Sessions, Messages, Files, FormatBytes(Bytes), Kept, Errors);
-        foreach (KeyValuePair<string, AgentTotals> agent in _agents)
-            yield return string.Format(CultureInfo.InvariantCulture,
-                "  {0}: {1} session(s), {2} message(s), {3} file(s), {4}; {5} kept; {6} error(s).",
-                agent.Key, agent.Value.Sessions, agent.Value.Messages, agent.Value.Files, FormatBytes(agent.Value.Bytes), agent.Value.Kept, agent.Value.Errors);
-        foreach (var (agentId, error) in _failures.Take(ListedFailures))
-            yield return $"  failed: {agentId}: {error.Kind} {Describe(error.Target)}";
-        if (_failures.Count > ListedFailures)
-            yield return $"  failed: ... and {_failures.Count - ListedFailures} more (see the errors).";
+        AgentTotals a = For(agentId);
+        return Format("agent {0}: removed {1} session(s), {2} message(s), {3} file(s), {4} freed; {5} kept; {6} error(s)",
+            agentId, a.Sessions, a.Messages, a.Files, FormatBytes(a.Bytes), a.Kept, a.Errors);
     }
 
-    private static string Describe(object? target) => target == null ? "" : "'" + Convert.ToString(target, CultureInfo.InvariantCulture)!.Replace("\0", "\\0") + "'";
+    /// <summary>The line for one failure: what failed, as its ErrorId and the path or value it is about.</summary>
+    public static string FailureLine(string agentId, EvonicException error)
+        => Format("failed: agent {0}: {1} '{2}'", agentId.Replace("\0", "\\0"), error.Kind,
+            Convert.ToString(error.Target, CultureInfo.InvariantCulture)?.Replace("\0", "\\0"));
 
-    public override string ToString()
-    {
-        var text = new StringBuilder();
-        foreach (string line in Lines()) text.AppendLine(line);
-        return text.ToString().TrimEnd();
-    }
+    /// <summary>The closing line of a run.</summary>
+    public string FinalLine(TimeSpan duration)
+        => Format("done: removed {0} session(s), {1} message(s), {2} file(s), {3} ({4} bytes) freed in {5:0.0} s; {6} kept; {7} error(s)",
+            Sessions, Messages, Files, FormatBytes(Bytes), Bytes, duration.TotalSeconds, Kept, Errors);
+
+    public static string DisabledLine(CleanupPolicy policy)
+        => Format("cleanup disabled: MaxAgeDays is 0 (from {0}); nothing removed", policy.Source);
+
+    private static string Format(string format, params object?[] values)
+        => Tag + " " + string.Format(CultureInfo.InvariantCulture, format, values);
 
     public static string FormatBytes(long bytes)
     {

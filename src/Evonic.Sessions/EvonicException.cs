@@ -20,6 +20,10 @@ public enum EvonicErrorKind
     UnsafeSessionId,
     FileDeleteFailed,
     MainDatabaseFailed,
+    CleanupAlreadyRunning,
+    SchedulerNotFound,
+    SchedulerFailed,
+    ScheduleNotFound,
 }
 
 /// <summary>A failure of the store that names its kind and the offending path or value.</summary>

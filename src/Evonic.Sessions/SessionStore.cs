@@ -65,6 +65,25 @@ public sealed class SessionStore
         }
     }
 
+    /// <summary>Sets the agent's cached <c>agents.session_count</c> to its real number of sessions.</summary>
+    public void SyncSessionCount(AgentInfo agent)
+    {
+        if (!EvonicInstance.IsValidAgentId(agent.Id))
+            throw new EvonicException(EvonicErrorKind.InvalidAgentId, $"'{agent.Id}' is not a valid Evonic agent id.", agent.Id);
+        using ChatDatabase chat = ChatDatabase.Open(Instance, agent.Id, writable: false);
+        long count;
+        try
+        {
+            count = chat.CountSessions();
+        }
+        catch (SqliteException e)
+        {
+            throw ChatDatabase.Translate(e, chat.Path);
+        }
+        using MainDatabase main = MainDatabase.Open(Instance, writable: true);
+        main.UpdateSessionCount(agent.Id, count);
+    }
+
     /// <summary>
     /// Removes the given sessions of one agent, as read by <see cref="GetSessions"/> of this store. Sessions that
     /// are not removable, or became active since, are kept whole and reported as <see cref="RemovalStatus.KeptActive"/>.

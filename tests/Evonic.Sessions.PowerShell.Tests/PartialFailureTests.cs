@@ -39,8 +39,8 @@ public sealed class PartialFailureTests : SampleInstanceTest
             Assert.Equal("DatabaseReadOnly", e.FullyQualifiedErrorId.Split(',')[0]);
             Assert.Equal(ErrorCategory.PermissionDenied, e.CategoryInfo.Category);
         });
-        Assert.StartsWith("Removed 0 session(s)", removal.Information[0]);
-        Assert.Contains($"{agentsWithWork.Count} error(s)", removal.Information[0]);
+        Assert.StartsWith("[SESSION_CLEANUP] done: removed 0 session(s)", removal.Information[^1]);
+        Assert.EndsWith($"; 0 kept; {agentsWithWork.Count} error(s)", removal.Information[^1]);
         Assert.Equal(before, InstanceSnapshot.Take(Root));
     }
 
@@ -62,9 +62,9 @@ public sealed class PartialFailureTests : SampleInstanceTest
         Assert.Contains(log, error.Exception.Message);
         Assert.All(removal.Errors, e => Assert.Equal("FileDeleteFailed", e.FullyQualifiedErrorId.Split(',')[0]));
         Assert.Equal(Sample.ExpectedRemoved, Keys(removal.Output)); // the rows went; only files stayed
-        Assert.Contains($"{removal.Errors.Count} error(s)", removal.Information[0]);
+        Assert.EndsWith($"; {removal.Errors.Count} error(s)", removal.Information[^1]);
         Assert.True(File.Exists(log));
-        Assert.Contains($"  failed: siwa: FileDeleteFailed '{log}'", removal.Information);
+        Assert.Contains($"[SESSION_CLEANUP] failed: agent siwa: FileDeleteFailed '{log}'", removal.Information);
 
         ScriptResult rerun = ps.Run($"Remove-EvonicOldSession -Path '{Root}' -Force -PassThru");
         Assert.Empty(rerun.Errors);
@@ -93,8 +93,8 @@ public sealed class PartialFailureTests : SampleInstanceTest
         Assert.Equal(novaDb, error.TargetObject);
         Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(10), "the cleanup must wait the full busy timeout before giving up");
         Assert.Equal(Sample.ExpectedRemoved.Where(k => !k.StartsWith("nova/")), Keys(removal.Output));
-        Assert.Contains(removal.Information, l => l.StartsWith("  nova: 0 session(s)") && l.EndsWith("1 error(s)."));
-        Assert.Equal($"  failed: nova: DatabaseLocked '{novaDb}'", removal.Information[^1]); // the summary says what failed
+        Assert.Contains("[SESSION_CLEANUP] agent nova: removed 0 session(s), 0 message(s), 0 file(s), 0 B freed; 0 kept; 1 error(s)", removal.Information);
+        Assert.Contains($"[SESSION_CLEANUP] failed: agent nova: DatabaseLocked '{novaDb}'", removal.Information); // the log says what failed
         Assert.Equal(novaBefore, InstanceSnapshot.Take(Path.Combine(Root, "agents", "nova")));
     }
 
@@ -111,7 +111,7 @@ public sealed class PartialFailureTests : SampleInstanceTest
         Assert.Contains("1 error(s)", partialOutput);
         Assert.Contains("echo", partialOutput);
         Assert.True(clean == 0, cleanOutput);
-        Assert.Contains("Removed 0 session(s)", cleanOutput); // the first run already removed siwa's and nova's
+        Assert.Contains("[SESSION_CLEANUP] done: removed 0 session(s)", cleanOutput); // the first run already removed siwa's and nova's
     }
 
     [Fact]

@@ -29,8 +29,14 @@ public abstract class SampleInstanceTest : IDisposable
         Environment.SetEnvironmentVariable("EVONIC_HOME", null);
     }
 
+    /// <summary>For tests that change more of the process (PATH, HOME): put it back here.</summary>
+    protected virtual void Restore()
+    {
+    }
+
     public void Dispose()
     {
+        Restore();
         ClearSettings();
         Temp.Dispose();
         GC.SuppressFinalize(this);

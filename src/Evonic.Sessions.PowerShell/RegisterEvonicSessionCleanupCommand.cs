@@ -1,0 +1,103 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using System.Runtime.InteropServices;
+using Evonic.Sessions.Scheduling;
+
+namespace Evonic.Sessions.PowerShell;
+
+/// <summary>
+/// <para type="synopsis">Schedules the daily session cleanup of an Evonic instance with the operating system's scheduler.</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Register, "EvonicSessionCleanup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(ScheduledCleanup))]
+public sealed class RegisterEvonicSessionCleanupCommand : ScheduleCommandBase
+{
+    /// <summary>The Evonic instance root; defaults to $env:EVONIC_HOME, else ~/.evonic.</summary>
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    /// <summary>The time of day (machine's local time) the cleanup runs; 04:00 by default.</summary>
+    [Parameter]
+    public TimeSpan At { get; set; } = new(4, 0, 0);
+
+    /// <summary>A fixed age limit for the scheduled runs; without it each run reads EVONIC_SESSION_MAX_AGE_DAYS.</summary>
+    [Parameter]
+    [ValidateRange(0, CleanupPolicy.LongestMaxAgeDays)]
+    public int MaxAgeDays { get; set; }
+
+    /// <summary>The log file the runs append to; defaults to logs/session-cleanup.log in the instance.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? LogPath { get; set; }
+
+    /// <summary>The PowerShell to run; defaults to pwsh on PATH (on Windows, else Windows PowerShell).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PwshPath { get; set; }
+
+    /// <summary>The module manifest the runs import; defaults to this module's.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ModulePath { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        EvonicInstance instance = OpenInstance();
+        SchedulerKind kind = ResolveScheduler();
+        CleanupSchedule schedule;
+        try
+        {
+            schedule = new CleanupSchedule(Name, instance.Root, At, ResolveModulePath(), ResolvePwsh(),
+                LogPath != null ? FullPath(LogPath) : System.IO.Path.Combine(instance.Root, "logs", "session-cleanup.log"),
+                MyInvocation.BoundParameters.ContainsKey(nameof(MaxAgeDays)) ? MaxAgeDays : null);
+            var steps = Machine.PlanRegister(schedule, kind, Scope, Environment.UserDomainName + "\\" + Environment.UserName);
+            if (!Apply(steps, $"Register the {kind} schedule '{Name}'")) return;
+        }
+        catch (EvonicException e)
+        {
+            ThrowTerminatingError(ErrorRecords.From(e));
+            return;
+        }
+        if (Find(schedule.Name, kind, Scope) is { } registered) WriteObject(registered);
+    }
+
+    private EvonicInstance OpenInstance()
+    {
+        string raw = Path ?? EvonicInstance.DefaultPath(Environment.GetEnvironmentVariable);
+        try
+        {
+            return EvonicInstance.Open(FullPath(raw));
+        }
+        catch (EvonicException e)
+        {
+            ThrowTerminatingError(ErrorRecords.From(e));
+            throw;
+        }
+    }
+
+    private string FullPath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+    private string ResolveModulePath()
+    {
+        if (ModulePath != null) return FullPath(ModulePath);
+        string folder = MyInvocation.MyCommand.Module?.ModuleBase
+            ?? System.IO.Path.GetDirectoryName(typeof(RegisterEvonicSessionCleanupCommand).Assembly.Location)!;
+        return System.IO.Path.Combine(folder, "Evonic.Sessions.psd1");
+    }
+
+    private string ResolvePwsh()
+    {
+        if (PwshPath != null) return FullPath(PwshPath);
+        bool windows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
+        string? found = SchedulerTool.FindOnPath(windows ? "pwsh.exe" : "pwsh");
+        if (found == null && windows)
+        {
+            string desktop = System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.System), "WindowsPowerShell", "v1.0", "powershell.exe");
+            if (File.Exists(desktop)) found = desktop;
+        }
+        return found ?? throw new EvonicException(EvonicErrorKind.SchedulerNotFound,
+            "PowerShell (pwsh) was not found on PATH, so the scheduler would have nothing to run. Install PowerShell 7 or pass -PwshPath.", "pwsh");
+    }
+}

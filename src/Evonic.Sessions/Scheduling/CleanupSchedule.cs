@@ -1,0 +1,63 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace Evonic.Sessions.Scheduling;
+
+/// <summary>
+/// What the daily cleanup runs and when: <c>pwsh -NoProfile -NonInteractive -Command "Import-Module &lt;module&gt;;
+/// Remove-EvonicOldSession -Path &lt;root&gt; -Force -LogPath &lt;log&gt; ...; exit [int](-not $?)"</c> at
+/// <see cref="At"/> every day. The exit code is 0 on success and 1 when any error was written.
+/// </summary>
+public sealed class CleanupSchedule
+{
+    public const string DefaultName = "evonic-session-cleanup";
+
+    public CleanupSchedule(string name, string instanceRoot, TimeSpan at, string moduleManifest, string pwshPath, string logPath, int? maxAgeDays)
+    {
+        if (at < TimeSpan.Zero || at >= TimeSpan.FromDays(1) || at.Seconds != 0 || at.Milliseconds != 0)
+            throw new EvonicException(EvonicErrorKind.InvalidSetting, $"The time of day must be a whole minute between 00:00 and 23:59, not {at}.", at);
+        if (!IsValidName(name))
+            throw new EvonicException(EvonicErrorKind.InvalidSetting,
+                $"'{name}' cannot name a scheduled task: use letters, digits, '-', '_' and '.' only.", name);
+        Name = name;
+        InstanceRoot = instanceRoot;
+        At = at;
+        ModuleManifest = moduleManifest;
+        PwshPath = pwshPath;
+        LogPath = logPath;
+        MaxAgeDays = maxAgeDays;
+    }
+
+    public string Name { get; }
+    public string InstanceRoot { get; }
+    public TimeSpan At { get; }
+    public string ModuleManifest { get; }
+    public string PwshPath { get; }
+    public string LogPath { get; }
+
+    /// <summary>Null: each run reads EVONIC_SESSION_MAX_AGE_DAYS (environment, then the instance's .env), so it can be changed or set to 0 later.</summary>
+    public int? MaxAgeDays { get; }
+
+    /// <summary>The PowerShell the scheduler runs.</summary>
+    public string Command
+        => $"Import-Module {Quote(ModuleManifest)}; Remove-EvonicOldSession -Path {Quote(InstanceRoot)} -Force -LogPath {Quote(LogPath)}"
+           + (MaxAgeDays is { } days ? " -MaxAgeDays " + days.ToString(CultureInfo.InvariantCulture) : "")
+           + "; exit [int](-not $?)";
+
+    /// <summary>The arguments after <see cref="PwshPath"/>, one string each, before any quoting for a scheduler.</summary>
+    public IReadOnlyList<string> Arguments => new[] { "-NoProfile", "-NonInteractive", "-Command", Command };
+
+    public string Description => $"Evonic session cleanup of {InstanceRoot}";
+
+    public static bool IsValidName(string name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > 100) return false;
+        foreach (char c in name)
+            if (!(c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '-' or '_' or '.')) return false;
+        return true;
+    }
+
+    /// <summary>A PowerShell single-quoted string: nothing inside is expanded.</summary>
+    public static string Quote(string value) => "'" + value.Replace("'", "''") + "'";
+}

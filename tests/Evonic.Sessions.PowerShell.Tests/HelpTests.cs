@@ -1,0 +1,52 @@
+using System.Management.Automation;
+
+namespace Evonic.Sessions.Tests;
+
+/// <summary>Every cmdlet has full help, built from docs/help, and the about_ topics are there.</summary>
+[Collection("engine")]
+public sealed class HelpTests
+{
+    private static string HelpFile => Path.Combine(Repository.Root, "module", "en-US", "Evonic.Sessions.PowerShell.dll-Help.xml");
+
+    [Fact]
+    public void The_MAML_help_is_what_docs_help_and_the_cmdlets_metadata_make()
+    {
+        using var ps = new PowerShellSession();
+        var cmdlets = ps.Run("Get-Command -Module Evonic.Sessions").Output.Select(o => (CmdletInfo)o.BaseObject).ToList();
+        Assert.Equal(5, cmdlets.Count);
+
+        string built = MamlHelp.Build(cmdlets, Path.Combine(Repository.Root, "docs", "help"));
+
+        if (Environment.GetEnvironmentVariable("EVONIC_WRITE_HELP") == "1") File.WriteAllText(HelpFile, built);
+        Assert.True(built == File.ReadAllText(HelpFile).Replace("\r\n", "\n"),
+            "module/en-US/Evonic.Sessions.PowerShell.dll-Help.xml is out of date with docs/help/*.md or the cmdlets: " +
+            "run 'EVONIC_WRITE_HELP=1 dotnet test --filter The_MAML_help' and commit the file.");
+    }
+
+    [Fact]
+    public void Every_cmdlet_has_a_synopsis_examples_and_a_description_of_every_parameter()
+    {
+        using var ps = new PowerShellSession();
+        foreach (string command in ps.Run("(Get-Command -Module Evonic.Sessions).Name").Output.Select(o => o.ToString()))
+        {
+            ScriptResult help = ps.Run($@"$h = Get-Help {command} -Full; $h.Synopsis; $h.Examples.Example.Count;
+                $h.Parameters.Parameter | ForEach-Object {{ $_.Name + '=' + ($_.Description.Text -join ' ') }}");
+            Assert.Empty(help.Errors);
+            Assert.DoesNotContain(command, help.Output[0].ToString()); // a real synopsis, not the generated syntax stub
+            Assert.True((int)help.Output[1].BaseObject >= 2, $"{command} needs examples");
+            Assert.All(help.Output.Skip(2).Select(o => o.ToString()), p => Assert.True(p.Split('=', 2)[1].Length > 10, $"{command}: {p}"));
+        }
+        ScriptResult age = ps.Run("(Get-Help Remove-EvonicOldSession -Parameter MaxAgeDays).Description.Text");
+        Assert.Contains("EVONIC_SESSION_MAX_AGE_DAYS", age.Output[0].ToString());
+    }
+
+    [Theory]
+    [InlineData("about_Evonic.Sessions", "PROTECTED SESSIONS")]
+    [InlineData("about_EvonicSessionCleanup", "systemd")]
+    public void The_about_topics_are_there(string topic, string mentions)
+    {
+        using var ps = new PowerShellSession();
+        string text = string.Join("\n", ps.Run($"Get-Help {topic}").Output.Select(o => o.ToString()));
+        Assert.Contains(mentions, text);
+    }
+}
