@@ -59,6 +59,15 @@ public sealed class ScheduleCmdletTests : SampleInstanceTest
     private string UnitFolder => Temp.Combine("home", ".config", "systemd", "user");
     private string Log => Path.Combine(Root, "logs", "session-cleanup.log");
 
+    /// <summary>Runs a crontab line as cron does: after the five time fields, '\%' becomes '%' and the rest goes to /bin/sh.</summary>
+    private static (int ExitCode, string Output) RunAsCron(string line)
+    {
+        var start = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(line.Split(' ', 6)[5].Replace("\\%", "%"));
+        return HostProcess.Run(start);
+    }
+
     [Fact]
     public void Systemd_register_writes_the_units_enables_the_timer_and_get_and_unregister_find_them()
     {
@@ -118,12 +127,7 @@ public sealed class ScheduleCmdletTests : SampleInstanceTest
         Assert.StartsWith("# evonic-session-cleanup: ", lines[2]);
         Assert.StartsWith($"0 4 * * * {Pwsh} -NoProfile -NonInteractive -Command \"Import-Module ", lines[3]);
 
-        // Run the line as cron does: '\%' becomes '%', and the rest goes to /bin/sh.
-        string command = lines[3].Split(' ', 6)[5].Replace("\\%", "%");
-        var start = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(command);
-        (int exit, string output) = HostProcess.Run(start);
+        (int exit, string output) = RunAsCron(lines[3]);
         Assert.True(exit == 0, output);
         Assert.Contains($"[SESSION_CLEANUP] done: removed {Sample.ExpectedRemoved.Count()} session(s)", File.ReadAllText(Log));
         Assert.Empty(ps.Run($"Get-EvonicOldSession -Path '{Root}'").Output);
@@ -166,12 +170,7 @@ public sealed class ScheduleCmdletTests : SampleInstanceTest
         File.WriteAllText(Path.Combine(Root, "agents", "echo", "chat.db"), "a damaged chat.db that is only text now, long enough");
         using var ps = new PowerShellSession();
         Assert.Empty(ps.Run($"Register-EvonicSessionCleanup -Path '{Root}' -Scheduler Cron -PwshPath '{Pwsh}'").Errors);
-        string line = File.ReadAllLines(_crontab)[^1];
-        var start = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(line.Split(' ', 6)[5].Replace("\\%", "%"));
-
-        (int exit, _) = HostProcess.Run(start);
+        (int exit, _) = RunAsCron(File.ReadAllLines(_crontab)[^1]);
 
         Assert.Equal(1, exit);
         string log = File.ReadAllText(Log);
