@@ -166,6 +166,10 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, ID
         {
             WriteAgentError(agent.Id, e);
         }
+        finally
+        {
+            _summary.AddWriteTransaction(store.LongestWriteTransaction);
+        }
     }
 
     /// <summary>

@@ -53,6 +53,14 @@ public sealed class CleanupSummary
 
     public void AddError(string agentId) => For(agentId).Errors++;
 
+    /// <summary>The longest write transaction of the run, for the closing line.</summary>
+    public TimeSpan LongestWriteTransaction { get; private set; }
+
+    public void AddWriteTransaction(TimeSpan held)
+    {
+        if (held > LongestWriteTransaction) LongestWriteTransaction = held;
+    }
+
     private AgentTotals For(string agentId)
     {
         if (!_agents.TryGetValue(agentId, out AgentTotals? totals)) _agents[agentId] = totals = new AgentTotals();
@@ -74,8 +82,8 @@ public sealed class CleanupSummary
 
     /// <summary>The closing line of a run.</summary>
     public string FinalLine(TimeSpan duration)
-        => Format("done: removed {0} session(s), {1} message(s), {2} file(s), {3} ({4} bytes) freed in {5:0.0} s; {6} kept; {7} error(s)",
-            Sessions, Messages, Files, FormatBytes(Bytes), Bytes, duration.TotalSeconds, Kept, Errors);
+        => Format("done: removed {0} session(s), {1} message(s), {2} file(s), {3} ({4} bytes) freed in {5:0.0} s; {6} kept; {7} error(s); longest write transaction {8:0} ms",
+            Sessions, Messages, Files, FormatBytes(Bytes), Bytes, duration.TotalSeconds, Kept, Errors, LongestWriteTransaction.TotalMilliseconds);
 
     public static string DisabledLine(CleanupPolicy policy)
         => Format("cleanup disabled: MaxAgeDays is 0 (from {0}); nothing removed", policy.Source);

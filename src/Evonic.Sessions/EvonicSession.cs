@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace Evonic.Sessions;
 
@@ -40,7 +41,10 @@ public sealed class EvonicSession
 
     public long JsonlSize { get; internal set; }
 
-    public int AttachmentCount { get; internal set; }
+    public int AttachmentCount => AttachmentRows.Count;
+
+    /// <summary>The session's rows of the main database's <c>attachments</c> table, as listed.</summary>
+    internal IReadOnlyList<AttachmentRow> AttachmentRows { get; set; } = Array.Empty<AttachmentRow>();
 
     /// <summary>The age limit the session was listed with; a removal of piped sessions uses the same one.</summary>
     public int MaxAgeDays { get; internal set; }

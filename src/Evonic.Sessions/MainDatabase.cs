@@ -88,18 +88,21 @@ internal sealed class MainDatabase : IDisposable
         const string ofAgent = "(agent_id = $agent OR substr(agent_id, 1, length($sub)) = $sub)";
         if (_hasAttachments)
         {
-            using var command = Command($@"SELECT session_id, MIN(agent_id), COUNT(*), MAX({SqliteDatabase.JulianDayOf("created_at")}),
-                    SUM(CASE WHEN created_at IS NOT NULL AND {SqliteDatabase.JulianDayOf("created_at")} IS NULL THEN 1 ELSE 0 END)
-                FROM attachments WHERE {ofAgent} GROUP BY session_id", agentId);
+            // One scan per agent: Evonic's attachments table has no index on session_id, so per-session queries
+            // would each scan it whole.
+            using var command = Command($@"SELECT session_id, agent_id, id, file_path, {SqliteDatabase.JulianDayOf("created_at")},
+                    created_at IS NOT NULL AND {SqliteDatabase.JulianDayOf("created_at")} IS NULL
+                FROM attachments WHERE {ofAgent}", agentId);
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
                 if (reader.IsDBNull(0)) continue;
                 SessionMainRows session = For(Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!);
-                session.AttachmentAgentId = reader.IsDBNull(1) ? null : Convert.ToString(reader.GetValue(1), CultureInfo.InvariantCulture);
-                session.AttachmentCount = reader.GetInt32(2);
-                session.LastAttachmentJulian = reader.IsDBNull(3) ? null : reader.GetDouble(3);
-                session.HasUnreadableTime |= reader.GetInt64(4) > 0;
+                string? rowAgent = reader.IsDBNull(1) ? null : Convert.ToString(reader.GetValue(1), CultureInfo.InvariantCulture);
+                if (session.AttachmentAgentId == null || string.CompareOrdinal(rowAgent, session.AttachmentAgentId) < 0) session.AttachmentAgentId = rowAgent;
+                session.Attachments.Add(new AttachmentRow(reader.GetInt64(2), reader.IsDBNull(3) ? null : Convert.ToString(reader.GetValue(3), CultureInfo.InvariantCulture)));
+                if (!reader.IsDBNull(4) && (session.LastAttachmentJulian is not { } last || reader.GetDouble(4) > last)) session.LastAttachmentJulian = reader.GetDouble(4);
+                session.HasUnreadableTime |= reader.GetInt64(5) != 0;
             }
         }
         if (_hasSessionIndex)
@@ -130,22 +133,6 @@ internal sealed class MainDatabase : IDisposable
         return command;
     }
 
-    /// <summary>The <c>file_path</c> of every attachment row of one session.</summary>
-    public List<string> AttachmentFiles(EvonicSession session)
-    {
-        var files = new List<string>();
-        if (!_hasAttachments) return files;
-        using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT file_path FROM attachments WHERE session_id = $session AND agent_id IN ($agent, $sessionAgent)";
-        command.Parameters.AddWithValue("$session", session.SessionId);
-        command.Parameters.AddWithValue("$agent", session.AgentId);
-        command.Parameters.AddWithValue("$sessionAgent", session.SessionAgentId);
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-            if (!reader.IsDBNull(0) && reader.GetString(0).Length > 0) files.Add(reader.GetString(0));
-        return files;
-    }
-
     /// <summary>Deletes the attachment and session_index rows of sessions whose chat rows are gone, in one short transaction.</summary>
     public void DeleteSessionRows(IReadOnlyCollection<EvonicSession> sessions)
     {
@@ -165,10 +152,10 @@ internal sealed class MainDatabase : IDisposable
         using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
         using var attachments = _connection.CreateCommand();
         attachments.Transaction = transaction;
-        attachments.CommandText = "DELETE FROM attachments WHERE session_id = $session AND agent_id IN ($agent, $sessionAgent)";
+        // By rowid, the table's only index; the session id must still match.
+        attachments.CommandText = "DELETE FROM attachments WHERE id = $id AND session_id = $session";
+        var id = attachments.Parameters.Add("$id", SqliteType.Integer);
         var session = attachments.Parameters.Add("$session", SqliteType.Text);
-        var agent = attachments.Parameters.Add("$agent", SqliteType.Text);
-        var sessionAgent = attachments.Parameters.Add("$sessionAgent", SqliteType.Text);
         using var index = _connection.CreateCommand();
         index.Transaction = transaction;
         index.CommandText = "DELETE FROM session_index WHERE session_id = $session";
@@ -178,9 +165,11 @@ internal sealed class MainDatabase : IDisposable
             if (_hasAttachments)
             {
                 session.Value = s.SessionId;
-                agent.Value = s.AgentId;
-                sessionAgent.Value = s.SessionAgentId;
-                attachments.ExecuteNonQuery();
+                foreach (AttachmentRow row in s.AttachmentRows)
+                {
+                    id.Value = row.Id;
+                    attachments.ExecuteNonQuery();
+                }
             }
             if (_hasSessionIndex)
             {

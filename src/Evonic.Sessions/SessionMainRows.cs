@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace Evonic.Sessions;
 
 /// <summary>
@@ -6,7 +8,10 @@ namespace Evonic.Sessions;
 /// </summary>
 internal sealed class SessionMainRows
 {
-    public int AttachmentCount;
+    /// <summary>The attachment rows, read in one scan per agent: Evonic has no index on attachments.session_id.</summary>
+    public readonly List<AttachmentRow> Attachments = new();
+
+    public int AttachmentCount => Attachments.Count;
 
     /// <summary>The <c>agent_id</c> of the attachment rows (a sub-agent's id for its sessions).</summary>
     public string? AttachmentAgentId;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using Microsoft.Data.Sqlite;
@@ -18,12 +19,16 @@ internal sealed class SessionRemover
     private readonly EvonicInstance _instance;
     private readonly DateTime _cutoffUtc;
     private readonly SessionFiles _files;
+    private readonly Action<TimeSpan> _wroteFor;
 
-    public SessionRemover(EvonicInstance instance, DateTime cutoffUtc)
+    /// <summary>The remover of <paramref name="instance"/>'s sessions older than <paramref name="cutoffUtc"/>;
+    /// <paramref name="wroteFor"/> is told how long each write transaction held a database's write lock.</summary>
+    public SessionRemover(EvonicInstance instance, DateTime cutoffUtc, Action<TimeSpan> wroteFor)
     {
         _instance = instance;
         _cutoffUtc = cutoffUtc;
         _files = new SessionFiles(instance);
+        _wroteFor = wroteFor;
     }
 
     public IEnumerable<SessionRemovalResult> Remove(string agentId, IEnumerable<EvonicSession> sessions)
@@ -86,7 +91,8 @@ internal sealed class SessionRemover
         }
         try
         {
-            plan = _files.Plan(session, session.LeftoverLogOnly ? Array.Empty<string>() : main.AttachmentFiles(session));
+            plan = _files.Plan(session, session.LeftoverLogOnly ? Array.Empty<string>()
+                : session.AttachmentRows.Select(r => r.FilePath).Where(p => !string.IsNullOrEmpty(p)).Select(p => p!));
         }
         catch (EvonicException e)
         {
@@ -107,8 +113,12 @@ internal sealed class SessionRemover
         List<(EvonicSession Session, SessionFilePlan Plan, SessionRemovalResult Result)> batch)
     {
         if (batch.Count == 0) return new List<SessionRemovalResult>();
+        var clock = Stopwatch.StartNew();
         Dictionary<string, long> removed = chat.RemoveSessions(batch.Select(b => b.Session).ToList(), _cutoffUtc);
+        _wroteFor(clock.Elapsed);
+        clock.Restart();
         main.DeleteSessionRows(batch.Where(b => removed.ContainsKey(b.Session.SessionId)).Select(b => b.Session).ToList());
+        _wroteFor(clock.Elapsed);
         foreach (var (session, plan, result) in batch)
         {
             if (!removed.TryGetValue(session.SessionId, out long messages))

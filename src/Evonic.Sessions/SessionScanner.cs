@@ -50,7 +50,7 @@ internal sealed class SessionScanner
                 MessageCount = row.MessageCount,
                 Archived = row.Archived,
                 BotEnabled = row.BotEnabled,
-                AttachmentCount = mainRows.TryGetValue(row.Id, out SessionMainRows? main) ? main.AttachmentCount : 0,
+                AttachmentRows = mainRows.TryGetValue(row.Id, out SessionMainRows? main) ? main.Attachments : new List<AttachmentRow>(),
             };
 
             bool unreadable = row.HasUnreadableMessageTime || row.UpdatedAtJulian == null;
@@ -131,7 +131,7 @@ internal sealed class SessionScanner
             SessionAgentId = rows?.AttachmentAgentId ?? rows?.IndexAgentId ?? (folders.Count > 0 ? Path.GetFileName(Path.GetDirectoryName(folders[0])!) : agentId),
             SessionId = sessionId,
             Kind = SessionKind.Orphan,
-            AttachmentCount = rows?.AttachmentCount ?? 0,
+            AttachmentRows = rows?.Attachments ?? new List<AttachmentRow>(),
             LeftoverLogOnly = logOnly,
         };
         bool unreadable = rows?.HasUnreadableTime ?? false;

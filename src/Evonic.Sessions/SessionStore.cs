@@ -30,6 +30,9 @@ public sealed class SessionStore
     /// <summary>Sessions whose last activity is before this instant are old.</summary>
     public DateTime CutoffUtc { get; }
 
+    /// <summary>The longest any write transaction of <see cref="Remove"/> held a database's write lock: what the live app may have waited.</summary>
+    public TimeSpan LongestWriteTransaction { get; private set; }
+
     /// <summary>The agents of the main database's <c>agents</c> table (never a folder listing).</summary>
     public IReadOnlyList<AgentInfo> GetAgents()
     {
@@ -93,6 +96,6 @@ public sealed class SessionStore
     {
         if (!EvonicInstance.IsValidAgentId(agent.Id))
             throw new EvonicException(EvonicErrorKind.InvalidAgentId, $"'{agent.Id}' is not a valid Evonic agent id.", agent.Id);
-        return new SessionRemover(Instance, CutoffUtc).Remove(agent.Id, sessions);
+        return new SessionRemover(Instance, CutoffUtc, held => { if (held > LongestWriteTransaction) LongestWriteTransaction = held; }).Remove(agent.Id, sessions);
     }
 }

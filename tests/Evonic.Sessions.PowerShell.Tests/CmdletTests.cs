@@ -78,7 +78,7 @@ public sealed class CmdletTests : SampleInstanceTest
         Assert.Contains(result.Information, l => l.StartsWith("[SESSION_CLEANUP] agent siwa: removed 8 session(s), 29 message(s), 8 file(s), "));
         Assert.Contains(result.Information, l => l.StartsWith("[SESSION_CLEANUP] agent nova: removed 2 session(s), 43 message(s), 2 file(s), "));
         Assert.StartsWith($"[SESSION_CLEANUP] done: removed {Sample.ExpectedRemoved.Count()} session(s), 75 message(s), 11 file(s)", result.Information[^1]);
-        Assert.Matches(@"freed in \d+\.\d s; 0 kept; 0 error\(s\)$", result.Information[^1]);
+        Assert.Matches(@"freed in \d+\.\d s; 0 kept; 0 error\(s\); longest write transaction \d+ ms$", result.Information[^1]);
         Assert.Empty(ps.Run($"Get-EvonicOldSession -Path '{Root}'").Output);
     }
 

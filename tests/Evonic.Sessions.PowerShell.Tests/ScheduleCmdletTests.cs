@@ -175,7 +175,7 @@ public sealed class ScheduleCmdletTests : SampleInstanceTest
         Assert.Equal(1, exit);
         string log = File.ReadAllText(Log);
         Assert.Contains($"[SESSION_CLEANUP] failed: agent echo: AgentDatabaseUnreadable '{Path.Combine(Root, "agents", "echo", "chat.db")}'", log);
-        Assert.Contains("; 1 error(s)\n", log);
+        Assert.Contains("; 1 error(s); longest write transaction ", log);
     }
 
     [Fact]
