@@ -134,8 +134,13 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
     {
     }
 
+    private readonly System.Diagnostics.Stopwatch _sinceProgress = System.Diagnostics.Stopwatch.StartNew();
+
+    /// <summary>Progress, at most five times a second: a record per session would cost more than the work on large instances.</summary>
     protected void ReportProgress(int activityId, string activity, string status, int done, int total)
     {
+        if (done > 0 && done < total && _sinceProgress.ElapsedMilliseconds < 200) return;
+        _sinceProgress.Restart();
         var record = new ProgressRecord(activityId, activity, status)
         {
             PercentComplete = total == 0 ? 100 : Math.Min(100, done * 100 / total),

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Text.Json;
+using System.Linq;
 using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions;
@@ -23,8 +25,8 @@ internal sealed class SessionRow
 
 /// <summary>
 /// An agent's <c>chat.db</c>, written concurrently by the live Evonic app. Reads sessions with their message
-/// statistics and removes sessions in short <c>BEGIN IMMEDIATE</c> transactions whose every DELETE repeats the
-/// age condition, so a session that became active after it was listed is kept whole.
+/// statistics and removes sessions in short <c>BEGIN IMMEDIATE</c> transactions that check each session's age
+/// again before its deletes, so a session that became active after it was listed is kept whole.
 /// </summary>
 internal sealed class ChatDatabase : IDisposable
 {
@@ -83,18 +85,22 @@ internal sealed class ChatDatabase : IDisposable
 
     private string Column(string name) => _sessionColumns.Contains(name) ? "s." + name : "NULL";
 
-    public List<SessionRow> ReadSessions()
-    {
-        var rows = new List<SessionRow>();
-        using var command = _connection.CreateCommand();
-        // One pass: each session's messages are reached through idx_messages_session.
-        command.CommandText = $@"SELECT s.id, s.agent_id, {Column("channel_id")}, {Column("external_user_id")},
+    /// <summary>Every session with its message statistics, in one pass (messages reached through idx_messages_session).</summary>
+    internal string ReadSessionsSql => $@"SELECT s.id, s.agent_id, {Column("channel_id")}, {Column("external_user_id")},
                 {Column("bot_enabled")}, {Column("archived")}, s.updated_at, {SqliteDatabase.JulianDayOf("s.updated_at")},
                 COUNT(m.id), MAX({SqliteDatabase.JulianDayOf("m.created_at")}),
                 SUM(CASE WHEN m.created_at IS NOT NULL AND {SqliteDatabase.JulianDayOf("m.created_at")} IS NULL THEN 1 ELSE 0 END)
             FROM chat_sessions s LEFT JOIN chat_messages m ON m.session_id = s.id
             WHERE s.id IS NOT NULL
             GROUP BY s.id";
+
+    internal SqliteConnection Connection => _connection;
+
+    public List<SessionRow> ReadSessions()
+    {
+        var rows = new List<SessionRow>();
+        using var command = _connection.CreateCommand();
+        command.CommandText = ReadSessionsSql;
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
@@ -153,61 +159,70 @@ internal sealed class ChatDatabase : IDisposable
         return (long)command.ExecuteScalar()!;
     }
 
+    /// <summary>The session ids of a batch, passed as one JSON array: set-based statements, no temp table in Evonic's files.</summary>
+    private const string BatchIds = "(SELECT value FROM json_each($ids))";
+
     /// <summary>
-    /// Removes the rows of <paramref name="sessions"/> in one <c>BEGIN IMMEDIATE</c> transaction. Each DELETE
-    /// repeats the age condition; a session that is no longer old keeps every row. Returns, per session removed,
-    /// how many messages went with it.
+    /// Which of the batch's sessions are still old at <c>$cutoff</c>, with their message counts: <c>updated_at</c> and
+    /// every message before the cutoff (a time that cannot be read counts as new), and no human took it over.
+    /// </summary>
+    internal string StillOldSql => $@"SELECT s.id, (SELECT COUNT(*) FROM chat_messages m WHERE m.session_id = s.id)
+        FROM chat_sessions s
+        WHERE s.id IN {BatchIds}
+            AND {SqliteDatabase.JulianDayOf("s.updated_at")} < $cutoff
+            {(_sessionColumns.Contains("bot_enabled") ? "AND IFNULL(s.bot_enabled, 1) NOT IN (0, '0', 'false')" : "")}
+            AND NOT EXISTS (SELECT 1 FROM chat_messages m WHERE m.session_id = s.id
+                AND m.created_at IS NOT NULL AND IFNULL({SqliteDatabase.JulianDayOf("m.created_at")} >= $cutoff, 1))";
+
+    /// <summary>The DELETEs of a batch of still-old sessions (<c>$ids</c>), children first.</summary>
+    internal IReadOnlyList<string> DeleteSql
+    {
+        get
+        {
+            var statements = new List<string> { $"DELETE FROM chat_messages WHERE session_id IN {BatchIds}" };
+            if (_tables.Contains("chat_summaries")) statements.Add($"DELETE FROM chat_summaries WHERE session_id IN {BatchIds}");
+            if (HasSessionState) statements.Add($"DELETE FROM session_state WHERE session_id IN {BatchIds}");
+            if (_tables.Contains("agent_state")) statements.Add($"DELETE FROM agent_state WHERE session_id IN {BatchIds} AND session_id <> '{AgentStateKey}'");
+            statements.Add($"DELETE FROM chat_sessions WHERE id IN {BatchIds}");
+            return statements;
+        }
+    }
+
+    /// <summary>
+    /// Removes the rows of <paramref name="sessions"/> in one <c>BEGIN IMMEDIATE</c> transaction. The sessions are
+    /// checked again inside it (<see cref="StillOldSql"/>); one that is no longer old keeps every row. Returns, per
+    /// session removed, how many messages went with it.
     /// </summary>
     public Dictionary<string, long> RemoveSessions(IReadOnlyList<EvonicSession> sessions, DateTime cutoffUtc)
     {
         var removed = new Dictionary<string, long>(StringComparer.Ordinal);
-        string stillOld = $@"EXISTS (SELECT 1 FROM chat_sessions s WHERE s.id = $id
-                AND {SqliteDatabase.JulianDayOf("s.updated_at")} < $cutoff
-                {(_sessionColumns.Contains("bot_enabled") ? "AND IFNULL(s.bot_enabled, 1) NOT IN (0, '0', 'false')" : "")}
-                AND NOT EXISTS (SELECT 1 FROM chat_messages m WHERE m.session_id = s.id
-                    AND m.created_at IS NOT NULL AND IFNULL({SqliteDatabase.JulianDayOf("m.created_at")} >= $cutoff, 1)))";
-        var statements = new List<string> { $"DELETE FROM chat_messages WHERE session_id = $id AND {stillOld}" };
-        if (_tables.Contains("chat_summaries")) statements.Add($"DELETE FROM chat_summaries WHERE session_id = $id AND {stillOld}");
-        if (HasSessionState) statements.Add($"DELETE FROM session_state WHERE session_id = $id AND {stillOld}");
-        if (_tables.Contains("agent_state"))
-            statements.Add($"DELETE FROM agent_state WHERE session_id = $id AND session_id <> '{AgentStateKey}' AND {stillOld}");
-        statements.Add($"DELETE FROM chat_sessions WHERE id = $id AND {stillOld}");
-
-        double cutoff = SqliteDatabase.JulianDay(cutoffUtc);
         try
         {
-            // deferred: false makes Microsoft.Data.Sqlite issue BEGIN IMMEDIATE: the write lock is taken up front,
-            // so no live write can slip in between the age check and the deletes.
+            // deferred: false makes Microsoft.Data.Sqlite issue BEGIN IMMEDIATE: the write lock is held from the
+            // start, so nothing the live app writes can land between the age check and the deletes.
             using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
-            var commands = new List<SqliteCommand>();
-            try
+            using (SqliteCommand check = _connection.CreateCommand())
             {
-                foreach (string sql in statements)
-                {
-                    SqliteCommand command = _connection.CreateCommand();
-                    command.Transaction = transaction;
-                    command.CommandText = sql;
-                    command.Parameters.Add("$id", SqliteType.Text);
-                    command.Parameters.AddWithValue("$cutoff", cutoff);
-                    commands.Add(command);
-                }
-                foreach (EvonicSession session in sessions)
-                {
-                    long messages = 0;
-                    for (int i = 0; i < commands.Count; i++)
-                    {
-                        commands[i].Parameters["$id"].Value = session.SessionId;
-                        int changed = commands[i].ExecuteNonQuery();
-                        if (i == 0) messages = changed;
-                        if (i == commands.Count - 1 && changed > 0) removed[session.SessionId] = messages;
-                    }
-                }
-                transaction.Commit();
+                check.Transaction = transaction;
+                check.CommandText = StillOldSql;
+                check.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(sessions.Select(s => s.SessionId)));
+                check.Parameters.AddWithValue("$cutoff", SqliteDatabase.JulianDay(cutoffUtc));
+                using SqliteDataReader reader = check.ExecuteReader();
+                while (reader.Read()) removed[reader.GetString(0)] = reader.GetInt64(1);
             }
-            finally
+            if (removed.Count > 0)
             {
-                foreach (SqliteCommand command in commands) command.Dispose();
+                string ids = JsonSerializer.Serialize(removed.Keys);
+                foreach (string sql in DeleteSql)
+                {
+                    using SqliteCommand delete = _connection.CreateCommand();
+                    delete.Transaction = transaction;
+                    delete.CommandText = sql;
+                    delete.Parameters.AddWithValue("$ids", ids);
+                    delete.ExecuteNonQuery();
+                }
             }
+            transaction.Commit();
         }
         catch (SqliteException e)
         {

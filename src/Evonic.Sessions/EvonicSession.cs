@@ -41,6 +41,9 @@ public sealed class EvonicSession
 
     public long JsonlSize { get; internal set; }
 
+    /// <summary>The log's modification time when listed: unchanged (with its size), it need not be read again before deletion.</summary>
+    internal DateTime? JsonlLastWriteUtc { get; set; }
+
     public int AttachmentCount => AttachmentRows.Count;
 
     /// <summary>The session's rows of the main database's <c>attachments</c> table, as listed.</summary>

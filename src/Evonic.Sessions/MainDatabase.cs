@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions;
@@ -76,6 +78,20 @@ internal sealed class MainDatabase : IDisposable
         return agents;
     }
 
+    private const string OfAgent = "(agent_id = $agent OR substr(agent_id, 1, length($sub)) = $sub)";
+
+    internal static readonly string AttachmentsOfAgentSql = $@"SELECT session_id, agent_id, id, file_path, {SqliteDatabase.JulianDayOf("created_at")},
+            created_at IS NOT NULL AND {SqliteDatabase.JulianDayOf("created_at")} IS NULL
+        FROM attachments WHERE {OfAgent}";
+
+    internal static readonly string IndexOfAgentSql = $@"SELECT session_id, agent_id, {SqliteDatabase.JulianDayOf("updated_at")},
+            updated_at IS NOT NULL AND {SqliteDatabase.JulianDayOf("updated_at")} IS NULL
+        FROM session_index WHERE {OfAgent}";
+
+    internal const string UpdateSessionCountSql = "UPDATE agents SET session_count = $count WHERE id = $agent";
+
+    internal SqliteConnection Connection => _connection;
+
     /// <summary>Attachment and <c>session_index</c> rows of an agent and its sub-agents, by session id.</summary>
     public Dictionary<string, SessionMainRows> ReadAgentRows(string agentId)
     {
@@ -85,14 +101,11 @@ internal sealed class MainDatabase : IDisposable
             if (!rows.TryGetValue(sessionId, out SessionMainRows? found)) rows[sessionId] = found = new SessionMainRows();
             return found;
         }
-        const string ofAgent = "(agent_id = $agent OR substr(agent_id, 1, length($sub)) = $sub)";
         if (_hasAttachments)
         {
             // One scan per agent: Evonic's attachments table has no index on session_id, so per-session queries
             // would each scan it whole.
-            using var command = Command($@"SELECT session_id, agent_id, id, file_path, {SqliteDatabase.JulianDayOf("created_at")},
-                    created_at IS NOT NULL AND {SqliteDatabase.JulianDayOf("created_at")} IS NULL
-                FROM attachments WHERE {ofAgent}", agentId);
+            using var command = Command(AttachmentsOfAgentSql, agentId);
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
@@ -107,9 +120,7 @@ internal sealed class MainDatabase : IDisposable
         }
         if (_hasSessionIndex)
         {
-            using var command = Command($@"SELECT session_id, agent_id, {SqliteDatabase.JulianDayOf("updated_at")},
-                    updated_at IS NOT NULL AND {SqliteDatabase.JulianDayOf("updated_at")} IS NULL
-                FROM session_index WHERE {ofAgent}", agentId);
+            using var command = Command(IndexOfAgentSql, agentId);
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
@@ -147,37 +158,30 @@ internal sealed class MainDatabase : IDisposable
         }
     }
 
+    /// <summary>By rowid for attachments (Evonic has no index on their session_id), by primary key for session_index.</summary>
+    internal const string DeleteAttachmentsSql =
+        "DELETE FROM attachments WHERE id IN (SELECT value FROM json_each($attachments)) AND session_id IN (SELECT value FROM json_each($sessions))";
+
+    internal const string DeleteIndexSql = "DELETE FROM session_index WHERE session_id IN (SELECT value FROM json_each($sessions))";
+
     private void DeleteRows(IReadOnlyCollection<EvonicSession> sessions)
     {
         using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
-        using var attachments = _connection.CreateCommand();
-        attachments.Transaction = transaction;
-        // By rowid, the table's only index; the session id must still match.
-        attachments.CommandText = "DELETE FROM attachments WHERE id = $id AND session_id = $session";
-        var id = attachments.Parameters.Add("$id", SqliteType.Integer);
-        var session = attachments.Parameters.Add("$session", SqliteType.Text);
-        using var index = _connection.CreateCommand();
-        index.Transaction = transaction;
-        index.CommandText = "DELETE FROM session_index WHERE session_id = $session";
-        var indexSession = index.Parameters.Add("$session", SqliteType.Text);
-        foreach (EvonicSession s in sessions)
-        {
-            if (_hasAttachments)
-            {
-                session.Value = s.SessionId;
-                foreach (AttachmentRow row in s.AttachmentRows)
-                {
-                    id.Value = row.Id;
-                    attachments.ExecuteNonQuery();
-                }
-            }
-            if (_hasSessionIndex)
-            {
-                indexSession.Value = s.SessionId;
-                index.ExecuteNonQuery();
-            }
-        }
+        string ids = JsonSerializer.Serialize(sessions.Select(s => s.SessionId));
+        long[] attachmentIds = sessions.SelectMany(s => s.AttachmentRows).Select(r => r.Id).ToArray();
+        if (_hasAttachments && attachmentIds.Length > 0)
+            Execute(transaction, DeleteAttachmentsSql, ("$attachments", JsonSerializer.Serialize(attachmentIds)), ("$sessions", ids));
+        if (_hasSessionIndex) Execute(transaction, DeleteIndexSql, ("$sessions", ids));
         transaction.Commit();
+    }
+
+    private void Execute(SqliteTransaction transaction, string sql, params (string Name, string Value)[] parameters)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        command.ExecuteNonQuery();
     }
 
     public void UpdateSessionCount(string agentId, long count)
@@ -186,7 +190,7 @@ internal sealed class MainDatabase : IDisposable
         {
             if (!SqliteDatabase.Columns(_connection, "agents").Contains("session_count")) return;
             using var command = _connection.CreateCommand();
-            command.CommandText = "UPDATE agents SET session_count = $count WHERE id = $agent";
+            command.CommandText = UpdateSessionCountSql;
             command.Parameters.AddWithValue("$count", count);
             command.Parameters.AddWithValue("$agent", agentId);
             command.ExecuteNonQuery();

@@ -9,6 +9,10 @@ namespace Evonic.Sessions;
 internal sealed class SessionFilePlan
 {
     public string? LogPath;
+
+    /// <summary>The log as it was when the session was listed as old (modification time and size).</summary>
+    public DateTime? ListedLogWriteUtc;
+    public long ListedLogSize;
     public readonly List<string> AttachmentFiles = new();
     public readonly List<string> AttachmentFolders = new();
 }
@@ -31,7 +35,12 @@ internal sealed class SessionFiles
                 $"Refusing session id '{session.SessionId.Replace("\0", "\\0")}' of agent '{session.AgentId}': it cannot name a file safely.", session.SessionId);
 
         var plan = new SessionFilePlan();
-        if (session.JsonlPath != null) plan.LogPath = SafePath.Resolve(_instance.Root, session.JsonlPath);
+        if (session.JsonlPath != null)
+        {
+            plan.LogPath = SafePath.Resolve(_instance.Root, session.JsonlPath);
+            plan.ListedLogWriteUtc = session.JsonlLastWriteUtc;
+            plan.ListedLogSize = session.JsonlSize;
+        }
         foreach (string file in attachmentFilePaths)
         {
             string path = Path.IsPathRooted(file) ? file : Path.Combine(_instance.DataRoot, file);
@@ -60,7 +69,9 @@ internal sealed class SessionFiles
         if (plan.LogPath == null || !File.Exists(plan.LogPath)) return;
         try
         {
-            ChatLog log = ChatLog.Read(plan.LogPath);
+            // Untouched since it was listed as old (same time, same size): still old, no need to read it again.
+            ChatLog log = ChatLog.Stat(plan.LogPath);
+            if (log.LastWriteUtc != plan.ListedLogWriteUtc || log.Size != plan.ListedLogSize) log = ChatLog.Read(plan.LogPath);
             if (log.LastActivity >= cutoffUtc)
             {
                 result.LogKept = true;

@@ -14,7 +14,7 @@ namespace Evonic.Sessions;
 internal sealed class SessionRemover
 {
     /// <summary>Sessions per write transaction: enough to amortise the commit, few enough to keep it brief for the live app.</summary>
-    internal const int SessionsPerTransaction = 100;
+    internal const int SessionsPerTransaction = 250;
 
     private readonly EvonicInstance _instance;
     private readonly DateTime _cutoffUtc;

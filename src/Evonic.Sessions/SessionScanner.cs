@@ -71,6 +71,7 @@ internal sealed class SessionScanner
                 else if (!isLink) unreadable = true;
                 session.JsonlPath = logPath;
                 session.JsonlSize = log?.Size ?? 0;
+                session.JsonlLastWriteUtc = log?.LastWriteUtc;
             }
 
             Date(session, lastActivity, unreadable);
@@ -162,6 +163,7 @@ internal sealed class SessionScanner
             else lastActivity = Latest(lastActivity, log.LastActivity);
             session.JsonlPath = logPath;
             session.JsonlSize = log?.Size ?? 0;
+            session.JsonlLastWriteUtc = log?.LastWriteUtc;
         }
 
         Date(session, lastActivity, unreadable);

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Evonic.Sessions.Bench;
+
+/// <summary>
+/// Times, in one run and on copies of one instance: SQLite's floor (the sqlite3 CLI running the minimal DELETEs per
+/// agent, then rm of the same files), Remove-EvonicOldSession in the engine, -WhatIf, and a naive per-session loop;
+/// plus Get-EvonicOldSession's time to its first object and the peak memory (RSS) of each cmdlet run.
+/// </summary>
+public static class Benchmark
+{
+    public static int Run(string pristine, int naiveSeconds)
+    {
+        BenchInstance.Manifest manifest = BenchInstance.Read(pristine);
+        string work = pristine + ".work";
+        if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+        Directory.CreateDirectory(work);
+        var report = new StringBuilder();
+        void Say(string line)
+        {
+            Console.WriteLine(line);
+            report.AppendLine(line);
+        }
+        Say($"instance: {manifest.Sessions} sessions, {manifest.Messages} messages, {manifest.Agents} agents, {manifest.Logs} logs, {manifest.Attachments} attachments; removable at 90 days: {manifest.Removable} sessions, {manifest.RemovableMessages} messages");
+
+        // The set every method removes: what Get-EvonicOldSession lists (read-only, on the pristine instance).
+        string set = Path.Combine(work, "removable.tsv");
+        Measured listing = Host(pristine, $@"$w = [IO.StreamWriter]::new('{set}'); $first = $null; $n = 0; $sw = [Diagnostics.Stopwatch]::StartNew()
+Get-EvonicOldSession -Path '{pristine}' -MaxAgeDays 90 | ForEach-Object {{ if ($null -eq $first) {{ $first = $sw.Elapsed.TotalSeconds }}; $n++; $w.WriteLine($_.AgentId + ""`t"" + $_.SessionId + ""`t"" + $_.JsonlPath) }}
+$w.Close(); ""FIRST $first""; ""SECONDS $($sw.Elapsed.TotalSeconds)""; ""COUNT $n""");
+        Say($"Get-EvonicOldSession: {listing.Count} sessions listed in {listing.Seconds:0.0} s; first object after {listing.First:0.000} s; peak RSS {listing.RssMb} MB");
+        if (listing.Count != manifest.Removable) throw new InvalidOperationException($"Get-EvonicOldSession listed {listing.Count}, the generator expects {manifest.Removable}.");
+
+        string floorCopy = Copy(pristine, Path.Combine(work, "floor"));
+        double floor = Floor.Run(pristine, floorCopy, set, work);
+        Say($"1. floor (sqlite3 CLI + rm): {floor:0.0} s");
+
+        string cmdletCopy = Copy(pristine, Path.Combine(work, "cmdlet"));
+        Measured cmdlet = Host(cmdletCopy, $@"$sw = [Diagnostics.Stopwatch]::StartNew()
+Remove-EvonicOldSession -Path '{cmdletCopy}' -MaxAgeDays 90 -Force -InformationVariable info
+""SECONDS $($sw.Elapsed.TotalSeconds)""; $info[-1].MessageData");
+        Say($"2. Remove-EvonicOldSession -MaxAgeDays 90 -Force: {cmdlet.Seconds:0.0} s; peak RSS {cmdlet.RssMb} MB; longest write transaction {cmdlet.LongestWriteMs} ms");
+        Say($"   {cmdlet.Closing}");
+        int left = Floor.CountSessions(cmdletCopy), leftFloor = Floor.CountSessions(floorCopy);
+        if (left != manifest.Sessions - manifest.Removable || leftFloor != left)
+            throw new InvalidOperationException($"sessions left: cmdlet {left}, floor {leftFloor}, expected {manifest.Sessions - manifest.Removable}.");
+
+        string whatIfCopy = Copy(pristine, Path.Combine(work, "naive"));
+        Measured whatIf = Host(whatIfCopy, $@"$sw = [Diagnostics.Stopwatch]::StartNew()
+Remove-EvonicOldSession -Path '{whatIfCopy}' -MaxAgeDays 90 -WhatIf
+""SECONDS $($sw.Elapsed.TotalSeconds)""");
+        Say($"   Remove-EvonicOldSession -WhatIf: {whatIf.Seconds:0.0} s (what-if lines printed and discarded)");
+
+        (double naive, int naiveDone) = Naive.Run(pristine, whatIfCopy, set, TimeSpan.FromSeconds(naiveSeconds));
+        double naiveFull = naive / naiveDone * listing.Count;
+        Say(naiveDone == listing.Count
+            ? $"3. naive per-session loop: {naive:0.0} s"
+            : $"3. naive per-session loop: {naiveDone} sessions in {naive:0.0} s, so at least {naiveFull:0} s for all {listing.Count} (linear extrapolation; its per-session attachment scans grow faster)");
+
+        Say($"ratios: 2/1 = {cmdlet.Seconds / floor:0.00} (target <= 1.5); 3/2 = {naiveFull / cmdlet.Seconds:0.0} (target >= 10); -WhatIf/2 = {whatIf.Seconds / cmdlet.Seconds:0.00} (target <= 1)");
+        Directory.CreateDirectory(Path.Combine(Repository.Root, "artifacts", "bench"));
+        string result = Path.Combine(Repository.Root, "artifacts", "bench", $"{manifest.Sessions}-sessions.txt");
+        File.WriteAllText(result, report.ToString());
+        Console.WriteLine($"written to {result}");
+        Directory.Delete(work, recursive: true);
+        return 0;
+    }
+
+    private static string Copy(string from, string to)
+    {
+        using Process cp = Process.Start("cp", new[] { "-a", from, to })!;
+        cp.WaitForExit();
+        if (cp.ExitCode != 0) throw new InvalidOperationException($"cp -a {from} {to} failed");
+        return to;
+    }
+
+    public sealed record Measured(double Seconds, double First, int Count, long RssMb, long LongestWriteMs, string Closing);
+
+    /// <summary>Runs a script in the console host (a fresh process), and reads what it printed and its peak RSS.</summary>
+    private static Measured Host(string instance, string script)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Repository.HostAssembly);
+        start.ArgumentList.Add("-NonInteractive");
+        start.ArgumentList.Add("-Command");
+        start.ArgumentList.Add(script + "\n\"RSS \" + (([IO.File]::ReadAllLines('/proc/self/status') | Where-Object { $_ -like 'VmHWM*' }) -replace '\\D', '')");
+        using Process host = Process.Start(start)!;
+        var error = new StringBuilder();
+        host.ErrorDataReceived += (_, e) => { lock (error) error.AppendLine(e.Data); };
+        host.BeginErrorReadLine();
+        var lines = new List<string>();
+        string? line;
+        while ((line = host.StandardOutput.ReadLine()) != null)
+            if (!line.StartsWith("What if:", StringComparison.Ordinal)) lines.Add(line);
+        host.WaitForExit();
+        if (host.ExitCode != 0) throw new InvalidOperationException($"the host failed ({host.ExitCode}): {string.Join("\n", lines)}\n{error}");
+        double Number(string key) => lines.FirstOrDefault(l => l.StartsWith(key + " ")) is { } found && double.TryParse(found[(key.Length + 1)..], out double value) ? value : double.NaN;
+        string closing = lines.FirstOrDefault(l => l.Contains("[SESSION_CLEANUP] done:")) ?? "";
+        Match longest = Regex.Match(closing, @"longest write transaction (\d+) ms");
+        return new Measured(Number("SECONDS"), Number("FIRST"), (int)(Number("COUNT") is var c && double.IsNaN(c) ? 0 : c),
+            (long)(Number("RSS") / 1024), longest.Success ? long.Parse(longest.Groups[1].Value) : -1, closing);
+    }
+}
+
+/// <summary>Where the repository's build puts things.</summary>
+public static class Repository
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string HostAssembly
+    {
+        get
+        {
+            string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+            return Path.Combine(Root, "src", "Evonic.Sessions.Host", "bin", configuration, "net10.0", "evonic-sessions.dll");
+        }
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Evonic.Sessions.sln"))) return dir.FullName;
+        throw new InvalidOperationException("Evonic.Sessions.sln not found above " + AppContext.BaseDirectory);
+    }
+}

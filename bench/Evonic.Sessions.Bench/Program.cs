@@ -1,0 +1,35 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Evonic.Sessions.Bench;
+
+// dotnet run -c Release --project bench/Evonic.Sessions.Bench -- generate <folder> [--sessions N] [--agents N] [--messages N] [--seed N]
+// dotnet run -c Release --project bench/Evonic.Sessions.Bench -- run <folder> [--naive-seconds N]
+// dotnet run -c Release --project bench/Evonic.Sessions.Bench -- plans <folder>
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+if (args.Length < 2)
+{
+    Console.Error.WriteLine("usage: generate <folder> [--sessions 500000] [--agents 20] [--messages 10000000] [--seed 1] | run <folder> [--naive-seconds 120] | plans <folder>");
+    return 2;
+}
+string Option(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+string folder = Path.GetFullPath(args[1]);
+
+switch (args[0])
+{
+    case "generate":
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        var clock = Stopwatch.StartNew();
+        var manifest = BenchInstance.Generate(folder, int.Parse(Option("--agents", "20")), int.Parse(Option("--sessions", "500000")),
+            long.Parse(Option("--messages", "10000000")), int.Parse(Option("--seed", "1")), DateTime.UtcNow);
+        Console.WriteLine($"{manifest} written to {folder} in {clock.Elapsed.TotalSeconds:0} s");
+        return 0;
+    case "run":
+        return Benchmark.Run(folder, int.Parse(Option("--naive-seconds", "120")));
+    case "plans":
+        Console.Write(QueryPlans.Markdown(folder));
+        return 0;
+    default:
+        Console.Error.WriteLine($"unknown command '{args[0]}'");
+        return 2;
+}

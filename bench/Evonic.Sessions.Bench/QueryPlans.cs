@@ -1,0 +1,48 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace Evonic.Sessions.Bench;
+
+/// <summary>
+/// EXPLAIN QUERY PLAN of every statement the store runs for a cleanup, on an instance's first agent: each must reach
+/// rows through a primary key or Evonic's own idx_messages_session, except the two per-agent scans of the main
+/// database's attachments and session_index (one scan per agent, never per session).
+/// </summary>
+public static class QueryPlans
+{
+    public static string Markdown(string root)
+    {
+        var instance = EvonicInstance.Open(root);
+        string agent = new SessionStore(instance, CleanupPolicy.FromParameter(90)).GetAgents()[0].Id;
+        var text = new StringBuilder();
+        using (ChatDatabase chat = ChatDatabase.Open(instance, agent, writable: false))
+        {
+            Append(text, chat.Connection, "list sessions with message statistics (per agent)", chat.ReadSessionsSql);
+            Append(text, chat.Connection, "re-check a batch inside the write transaction (per batch)", chat.StillOldSql);
+            foreach (string delete in chat.DeleteSql) Append(text, chat.Connection, "delete a batch (per batch)", delete);
+        }
+        using (MainDatabase main = MainDatabase.Open(instance, writable: false))
+        {
+            Append(text, main.Connection, "attachment rows of an agent (per agent)", MainDatabase.AttachmentsOfAgentSql);
+            Append(text, main.Connection, "session_index rows of an agent (per agent)", MainDatabase.IndexOfAgentSql);
+            Append(text, main.Connection, "delete a batch's attachment rows (per batch)", MainDatabase.DeleteAttachmentsSql);
+            Append(text, main.Connection, "delete a batch's session_index rows (per batch)", MainDatabase.DeleteIndexSql);
+            Append(text, main.Connection, "recount an agent's sessions (per agent)", MainDatabase.UpdateSessionCountSql);
+        }
+        return text.ToString();
+    }
+
+    private static void Append(StringBuilder text, SqliteConnection connection, string what, string sql)
+    {
+        text.Append("**").Append(what).Append("**\n\n```sql\n").Append(Flatten(sql)).Append("\n```\n```\n");
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        foreach (string name in new[] { "$id", "$ids", "$cutoff", "$agent", "$sub", "$sessions", "$attachments", "$count", "$key" })
+            if (sql.Contains(name)) command.Parameters.AddWithValue(name, name is "$ids" or "$sessions" or "$attachments" ? "[]" : "x");
+        using SqliteDataReader reader = command.ExecuteReader();
+        while (reader.Read()) text.Append(reader.GetString(3)).Append('\n');
+        text.Append("```\n\n");
+    }
+
+    private static string Flatten(string sql) => string.Join(" ", sql.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+}
