@@ -242,5 +242,18 @@ internal sealed class ChatDatabase : IDisposable
         _ => false,
     };
 
+    /// <summary>A passive WAL checkpoint after a commit: outside the write transaction, never blocking the app.</summary>
+    public void Checkpoint()
+    {
+        try
+        {
+            SqliteDatabase.Checkpoint(_connection);
+        }
+        catch (SqliteException e)
+        {
+            throw SqliteDatabase.WriteFailure(e, Path);
+        }
+    }
+
     public void Dispose() => _connection.Dispose();
 }

@@ -37,8 +37,9 @@ internal sealed class ChatLog
     {
         ChatLog log = Stat(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
-        byte[] chunk = new byte[64 * 1024];
-        byte[] pending = new byte[4096];
+        // Most logs are a few KB: size the buffers to the file, not to the largest log there could be.
+        byte[] chunk = new byte[(int)Math.Min(64 * 1024, Math.Max(512, log.Size + 1))];
+        byte[] pending = new byte[(int)Math.Min(4096, Math.Max(256, log.Size + 1))];
         int pendingLength = 0;
         bool skipping = false;
         int read;

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Text.RegularExpressions;
 
 namespace Evonic.Sessions;
@@ -106,6 +107,8 @@ public sealed class EvonicInstance
     /// <summary>A name that stays one path component: no separators, no NUL, not "." or "..".</summary>
     public static bool IsSafeFileName(string name)
         => name.Length > 0 && name != "." && name != ".."
-           && name.IndexOfAny(new[] { '/', '\\', '\0', ':' }) < 0
-           && name.IndexOfAny(Path.GetInvalidFileNameChars()) < 0;
+           && name.IndexOfAny(UnsafeFileNameChars) < 0;
+
+    // Checked for every session of every run: built once.
+    private static readonly char[] UnsafeFileNameChars = new[] { '/', '\\', '\0', ':' }.Concat(Path.GetInvalidFileNameChars()).Distinct().ToArray();
 }

@@ -201,5 +201,18 @@ internal sealed class MainDatabase : IDisposable
         }
     }
 
+    /// <summary>A passive WAL checkpoint after a commit: outside the write transaction, never blocking the app.</summary>
+    public void Checkpoint()
+    {
+        try
+        {
+            SqliteDatabase.Checkpoint(_connection);
+        }
+        catch (SqliteException e)
+        {
+            throw SqliteDatabase.WriteFailure(e, _path);
+        }
+    }
+
     public void Dispose() => _connection.Dispose();
 }

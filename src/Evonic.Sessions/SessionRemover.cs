@@ -116,9 +116,11 @@ internal sealed class SessionRemover
         var clock = Stopwatch.StartNew();
         Dictionary<string, long> removed = chat.RemoveSessions(batch.Select(b => b.Session).ToList(), _cutoffUtc);
         _wroteFor(clock.Elapsed);
+        chat.Checkpoint();
         clock.Restart();
         main.DeleteSessionRows(batch.Where(b => removed.ContainsKey(b.Session.SessionId)).Select(b => b.Session).ToList());
         _wroteFor(clock.Elapsed);
+        main.Checkpoint();
         foreach (var (session, plan, result) in batch)
         {
             if (!removed.TryGetValue(session.SessionId, out long messages))

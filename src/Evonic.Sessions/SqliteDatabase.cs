@@ -43,6 +43,9 @@ internal static class SqliteDatabase
         {
             connection.Open();
             Execute(connection, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA foreign_keys = OFF;");
+            // Our commits do not checkpoint the WAL inside the write transaction; the remover checkpoints
+            // (PASSIVE: never blocks the app's writers) after each commit instead. See Checkpoint.
+            if (writable) Execute(connection, "PRAGMA wal_autocheckpoint = 0;");
             // Reads the schema now, so a file that is not SQLite or cannot be opened fails here, not mid-scan.
             Execute(connection, "SELECT count(*) FROM sqlite_master");
             return connection;
@@ -53,6 +56,9 @@ internal static class SqliteDatabase
             throw;
         }
     }
+
+    /// <summary>Copies committed WAL pages into the database without waiting for or blocking any writer.</summary>
+    public static void Checkpoint(SqliteConnection connection) => Execute(connection, "PRAGMA wal_checkpoint(PASSIVE);");
 
     public static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
     {
