@@ -73,6 +73,9 @@ Remove-EvonicOldSession -Path '{whatIfCopy}' -MaxAgeDays 90 -WhatIf
         using Process cp = Process.Start("cp", new[] { "-a", from, to })!;
         cp.WaitForExit();
         if (cp.ExitCode != 0) throw new InvalidOperationException($"cp -a {from} {to} failed");
+        // Write the copy out now: its writeback would otherwise compete with the timed run's commits (fsync).
+        using Process sync = Process.Start("sync")!;
+        sync.WaitForExit();
         return to;
     }
 

@@ -13,8 +13,18 @@ namespace Evonic.Sessions;
 /// </summary>
 internal sealed class SessionRemover
 {
-    /// <summary>Sessions per write transaction: enough to amortise the commit, few enough to keep it brief for the live app.</summary>
-    internal const int SessionsPerTransaction = 250;
+    /// <summary>
+    /// Sessions per write transaction to start with. Each batch is sized from the last one's time, so that the
+    /// write lock is held for about <see cref="TargetTransaction"/>: long enough to amortise the commit, short
+    /// enough that the live app never waits long, whatever the sessions' sizes and the disk's speed.
+    /// </summary>
+    internal const int FirstBatch = 100;
+
+    internal const int LargestBatch = 2000;
+
+    internal static readonly TimeSpan TargetTransaction = TimeSpan.FromMilliseconds(100);
+
+    private int _batch = FirstBatch;
 
     private readonly EvonicInstance _instance;
     private readonly DateTime _cutoffUtc;
@@ -54,7 +64,7 @@ internal sealed class SessionRemover
                     continue;
                 }
                 ready.Add((session, plan!, result));
-                if (ready.Count == SessionsPerTransaction)
+                if (ready.Count >= _batch)
                 {
                     foreach (SessionRemovalResult done in RemoveBatch(chat, main, ready)) yield return done;
                     ready.Clear();
@@ -116,6 +126,7 @@ internal sealed class SessionRemover
         var clock = Stopwatch.StartNew();
         Dictionary<string, long> removed = chat.RemoveSessions(batch.Select(b => b.Session).ToList(), _cutoffUtc);
         _wroteFor(clock.Elapsed);
+        _batch = NextBatch(batch.Count, clock.Elapsed);
         chat.Checkpoint();
         clock.Restart();
         main.DeleteSessionRows(batch.Where(b => removed.ContainsKey(b.Session.SessionId)).Select(b => b.Session).ToList());
@@ -134,6 +145,13 @@ internal sealed class SessionRemover
             _files.DeleteAttachments(plan, result);
         }
         return batch.Select(b => b.Result).ToList();
+    }
+
+    /// <summary>The next batch size: scaled to take about <see cref="TargetTransaction"/>, at most doubling at a time.</summary>
+    internal static int NextBatch(int sessions, TimeSpan took)
+    {
+        double scaled = sessions * TargetTransaction.TotalMilliseconds / Math.Max(1, took.TotalMilliseconds);
+        return (int)Math.Max(10, Math.Min(LargestBatch, Math.Min(sessions * 2.0, scaled)));
     }
 
     /// <summary>

@@ -226,4 +226,13 @@ public sealed class SessionStoreTests : IDisposable
         Assert.Contains(store.GetSessions(agents["siwa"]), s => s.IsRemovable);
         Assert.False(File.Exists(Path.Combine(sample.Root, "agents", "nova", "chat.db")), "reading must never create a missing database");
     }
+
+    [Theory]
+    [InlineData(100, 400, 25)]    // too slow for the live app: shrink to about 100 ms
+    [InlineData(100, 100, 100)]
+    [InlineData(100, 10, 200)]    // fast: grow, but at most double
+    [InlineData(2000, 1, 2000)]   // never past the largest batch
+    [InlineData(20, 60000, 10)]   // never below ten sessions
+    public void Each_write_transaction_is_sized_from_the_last_ones_time(int sessions, int tookMs, int next)
+        => Assert.Equal(next, SessionRemover.NextBatch(sessions, TimeSpan.FromMilliseconds(tookMs)));
 }
