@@ -108,7 +108,11 @@ public sealed class InterruptionTests : IClassFixture<BulkTemplate>
         Assert.True(stopped, $"the run ended before it could be stopped ({outputs} results)");
         AssertSessionCountsMatch(root); // the count is fixed on the way out, even when stopped
         int removed = CheckAndFinish(ps, root, expected);
-        Assert.InRange(removed, stopAfterResults, _template.Instance.ExpectedRemoved.Count() - 1);
+        int total = _template.Instance.ExpectedRemoved.Count();
+        Assert.InRange(removed, stopAfterResults, total);
+        // Batches grow from 100 sessions (sized by time), so an early stop always lands mid-run; a late one may
+        // come after the last commit, which is fine too.
+        if (stopAfterResults <= 1500) Assert.True(removed < total, $"the stop after {stopAfterResults} results did not stop the run");
         ReliabilityFigures.Record(nameof(InterruptionTests), $"Ctrl+C after {stopAfterResults} results: sessions removed before the rerun", removed, _output);
     }
 
