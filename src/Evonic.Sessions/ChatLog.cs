@@ -33,9 +33,13 @@ internal sealed class ChatLog
         return new ChatLog(path) { Size = info.Length, LastWriteUtc = info.LastWriteTimeUtc };
     }
 
-    public static ChatLog Read(string path)
+    public static ChatLog Read(string path) => Read(Stat(path));
+
+    /// <summary>Reads the content of a log already <see cref="Stat"/>ed, so the file is not looked up twice.</summary>
+    public static ChatLog Read(ChatLog stat)
     {
-        ChatLog log = Stat(path);
+        string path = stat.Path;
+        var log = new ChatLog(path) { Size = stat.Size, LastWriteUtc = stat.LastWriteUtc };
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
         // Most logs are a few KB: size the buffers to the file, not to the largest log there could be.
         byte[] chunk = new byte[(int)Math.Min(64 * 1024, Math.Max(512, log.Size + 1))];

@@ -71,7 +71,7 @@ internal sealed class SessionFiles
         {
             // Untouched since it was listed as old (same time, same size): still old, no need to read it again.
             ChatLog log = ChatLog.Stat(plan.LogPath);
-            if (log.LastWriteUtc != plan.ListedLogWriteUtc || log.Size != plan.ListedLogSize) log = ChatLog.Read(plan.LogPath);
+            if (log.LastWriteUtc != plan.ListedLogWriteUtc || log.Size != plan.ListedLogSize) log = ChatLog.Read(log);
             if (log.LastActivity >= cutoffUtc)
             {
                 result.LogKept = true;

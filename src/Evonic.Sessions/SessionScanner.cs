@@ -215,7 +215,7 @@ internal sealed class SessionScanner
         try
         {
             ChatLog log = ChatLog.Stat(path);
-            return force || (couldBeOld && log.LastWriteUtc < _cutoffUtc) ? ChatLog.Read(path) : log;
+            return force || (couldBeOld && log.LastWriteUtc < _cutoffUtc) ? ChatLog.Read(log) : log;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
