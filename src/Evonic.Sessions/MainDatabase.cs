@@ -16,7 +16,7 @@ internal sealed class MainDatabase : IDisposable
     private readonly SqliteConnection _connection;
     private readonly bool _hasAttachments;
     private readonly bool _hasSessionIndex;
-
+    private readonly bool _hasSessionCount;
     private readonly string _path;
 
     private MainDatabase(SqliteConnection connection, string path)
@@ -30,6 +30,7 @@ internal sealed class MainDatabase : IDisposable
         _hasAttachments = tables.Contains("attachments")
             && SqliteDatabase.Columns(connection, "attachments") is var columns
             && columns.Contains("session_id") && columns.Contains("agent_id") && columns.Contains("file_path");
+        _hasSessionCount = SqliteDatabase.Columns(connection, "agents").Contains("session_count");
         _hasSessionIndex = tables.Contains("session_index")
             && SqliteDatabase.Columns(connection, "session_index") is var indexColumns
             && indexColumns.Contains("session_id") && indexColumns.Contains("agent_id") && indexColumns.Contains("updated_at");
@@ -65,9 +66,8 @@ internal sealed class MainDatabase : IDisposable
     public List<AgentInfo> ReadAgents()
     {
         var agents = new List<AgentInfo>();
-        bool hasCount = SqliteDatabase.Columns(_connection, "agents").Contains("session_count");
         using var command = _connection.CreateCommand();
-        command.CommandText = hasCount ? "SELECT id, session_count FROM agents ORDER BY id" : "SELECT id, NULL FROM agents ORDER BY id";
+        command.CommandText = _hasSessionCount ? "SELECT id, session_count FROM agents ORDER BY id" : "SELECT id, NULL FROM agents ORDER BY id";
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
@@ -186,9 +186,9 @@ internal sealed class MainDatabase : IDisposable
 
     public void UpdateSessionCount(string agentId, long count)
     {
+        if (!_hasSessionCount) return;
         try
         {
-            if (!SqliteDatabase.Columns(_connection, "agents").Contains("session_count")) return;
             using var command = _connection.CreateCommand();
             command.CommandText = UpdateSessionCountSql;
             command.Parameters.AddWithValue("$count", count);

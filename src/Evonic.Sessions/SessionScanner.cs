@@ -64,11 +64,10 @@ internal sealed class SessionScanner
             {
                 // A log that is a link is not read, and does not date the session: its removal is refused
                 // (UnsafePath) with the link named, which is what the admin needs to see, and nothing goes.
-                bool isLink = SafePath.IsLink(logPath);
                 // The log's content can only make the session newer; read it only when it could still be old.
-                log = isLink ? null : ReadLog(logPath, couldBeOld: lastActivity == null || lastActivity < _cutoffUtc);
+                log = ReadLog(logPath, couldBeOld: lastActivity == null || lastActivity < _cutoffUtc);
                 if (log != null) lastActivity = Latest(lastActivity, log.LastActivity);
-                else if (!isLink) unreadable = true;
+                else if (!SafePath.IsLink(logPath)) unreadable = true;
                 session.JsonlPath = logPath;
                 session.JsonlSize = log?.Size ?? 0;
                 session.JsonlLastWriteUtc = log?.LastWriteUtc;
