@@ -34,8 +34,9 @@ $w.Close(); ""FIRST $first""; ""SECONDS $($sw.Elapsed.TotalSeconds)""; ""COUNT $
         if (listing.Count != manifest.Removable) throw new InvalidOperationException($"Get-EvonicOldSession listed {listing.Count}, the generator expects {manifest.Removable}.");
 
         string floorCopy = Copy(pristine, Path.Combine(work, "floor"));
-        double floor = Floor.Run(pristine, floorCopy, set, work);
-        Say($"1. floor (sqlite3 CLI + rm): {floor:0.0} s");
+        (double floorSql, double floorFiles) = Floor.Run(pristine, floorCopy, set, work);
+        double floor = floorSql + floorFiles;
+        Say($"1. floor (sqlite3 CLI + rm): {floor:0.0} s ({floorSql:0.0} s sqlite3, {floorFiles:0.0} s rm)");
 
         string cmdletCopy = Copy(pristine, Path.Combine(work, "cmdlet"));
         Measured cmdlet = Host(cmdletCopy, $@"$sw = [Diagnostics.Stopwatch]::StartNew()

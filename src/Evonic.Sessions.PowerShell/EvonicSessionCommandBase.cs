@@ -108,17 +108,47 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
         return selected;
     }
 
-    /// <summary>Reads one agent's sessions; an unreadable agent is a non-terminating error and yields nothing.</summary>
-    protected IReadOnlyList<EvonicSession>? TryGetSessions(SessionStore store, AgentInfo agent)
+    /// <summary>
+    /// Passes each of the agent's sessions to <paramref name="each"/> as soon as it is read; an agent that cannot be
+    /// read (or stops being readable) is a non-terminating error, and its sessions end there.
+    /// </summary>
+    protected void ForEachSession(SessionStore store, AgentInfo agent, Action<EvonicSession> each)
     {
+        IEnumerator<EvonicSession> sessions;
         try
         {
-            return store.GetSessions(agent);
+            sessions = store.StreamSessions(agent).GetEnumerator();
         }
         catch (EvonicException e)
         {
             WriteAgentError(agent.Id, e);
-            return null;
+            return;
+        }
+        using (sessions)
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!sessions.MoveNext()) return;
+                }
+                catch (EvonicException e)
+                {
+                    WriteAgentError(agent.Id, e);
+                    return;
+                }
+                each(sessions.Current);
+            }
+        }
+    }
+
+    /// <summary>Each agent's sessions in turn (the next read ahead); an agent that cannot be read is a non-terminating error and is skipped.</summary>
+    protected IEnumerable<AgentSessions> ReadAgents(SessionStore store, IReadOnlyList<AgentInfo> agents)
+    {
+        foreach (AgentSessions read in store.GetSessionsOfEach(agents))
+        {
+            if (read.Error != null) WriteAgentError(read.Agent.Id, read.Error);
+            yield return read;
         }
     }
 

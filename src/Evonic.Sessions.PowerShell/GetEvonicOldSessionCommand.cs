@@ -25,14 +25,13 @@ public sealed class GetEvonicOldSessionCommand : EvonicSessionCommandBase
         for (int i = 0; i < agents.Count; i++)
         {
             ReportProgress(1, Activity, $"Agent '{agents[i].Id}' ({i + 1} of {agents.Count})", i, agents.Count);
-            var sessions = TryGetSessions(store, agents[i]);
-            if (sessions == null) continue;
-            foreach (EvonicSession session in sessions)
+            // Streamed: the first session is written while the rest of the agent is still being read.
+            ForEachSession(store, agents[i], session =>
             {
                 bool undatable = (session.Protection & SessionProtection.UnreadableTimestamp) != 0;
                 if (session.IsRemovable || (IncludeProtected && (session.IsOld || undatable)))
                     WriteObject(session);
-            }
+            });
         }
         CompleteProgress(1, Activity);
     }

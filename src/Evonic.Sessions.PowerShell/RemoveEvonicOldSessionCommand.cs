@@ -63,12 +63,12 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, ID
         SessionStore? store = OpenStore(Path);
         if (store == null) return;
         var agents = SelectAgents(store);
-        for (int i = 0; i < agents.Count; i++)
+        int done = 0;
+        foreach (AgentSessions read in ReadAgents(store, agents))
         {
-            ReportProgress(1, Activity, $"Agent '{agents[i].Id}' ({i + 1} of {agents.Count})", i, agents.Count);
-            var sessions = TryGetSessions(store, agents[i]);
-            if (sessions != null) RemoveFromAgent(store, agents[i], sessions, sessions.Where(s => s.IsRemovable).ToList());
-            LogAgentDone(agents[i].Id);
+            ReportProgress(1, Activity, $"Agent '{read.Agent.Id}' ({done + 1} of {agents.Count})", done++, agents.Count);
+            if (read.Sessions != null) RemoveFromAgent(store, read.Agent, read.Sessions, read.Sessions.Where(s => s.IsRemovable).ToList());
+            LogAgentDone(read.Agent.Id);
         }
         CompleteProgress(1, Activity);
     }
@@ -96,36 +96,36 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, ID
             SessionStore? store = OpenStore(group.Key.InstanceRoot, group.Key.MaxAgeDays);
             if (store == null) continue;
             Dictionary<string, AgentInfo> agents = SelectAgents(store).ToDictionary(a => a.Id, StringComparer.Ordinal);
-            var byAgent = group.GroupBy(s => s.AgentId, StringComparer.Ordinal).ToList();
-            for (int i = 0; i < byAgent.Count; i++)
+            var byAgent = group.GroupBy(s => s.AgentId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+            foreach (string missing in byAgent.Keys.Where(id => !agents.ContainsKey(id)))
             {
-                string agentId = byAgent[i].Key;
-                ReportProgress(1, Activity, $"Agent '{agentId}' ({i + 1} of {byAgent.Count})", i, byAgent.Count);
-                if (!agents.TryGetValue(agentId, out AgentInfo? agent))
+                WriteAgentError(missing, new EvonicException(EvonicErrorKind.AgentNotFound,
+                    $"The instance '{store.Instance.Root}' has no agent '{missing}' in its main database.", missing));
+                LogAgentDone(missing);
+            }
+            var wanted = byAgent.Keys.Where(agents.ContainsKey).Select(id => agents[id]).ToList();
+            int done = 0;
+            foreach (AgentSessions read in ReadAgents(store, wanted))
+            {
+                string agentId = read.Agent.Id;
+                ReportProgress(1, Activity, $"Agent '{agentId}' ({done + 1} of {wanted.Count})", done++, wanted.Count);
+                if (read.Sessions == null)
                 {
-                    WriteAgentError(agentId, new EvonicException(EvonicErrorKind.AgentNotFound,
-                        $"The instance '{store.Instance.Root}' has no agent '{agentId}' in its main database.", agentId));
                     LogAgentDone(agentId);
                     continue;
                 }
-                var fresh = TryGetSessions(store, agent);
-                if (fresh == null)
-                {
-                    LogAgentDone(agentId);
-                    continue;
-                }
-                var current = fresh.ToDictionary(s => s.SessionId, StringComparer.Ordinal);
+                var current = read.Sessions.ToDictionary(s => s.SessionId, StringComparer.Ordinal);
                 var candidates = new List<EvonicSession>();
-                foreach (EvonicSession wanted in byAgent[i].GroupBy(s => s.SessionId).Select(g => g.First()))
+                foreach (EvonicSession listed in byAgent[agentId].GroupBy(s => s.SessionId).Select(g => g.First()))
                 {
-                    if (current.TryGetValue(wanted.SessionId, out EvonicSession? now) && now.IsRemovable)
+                    if (current.TryGetValue(listed.SessionId, out EvonicSession? now) && now.IsRemovable)
                         candidates.Add(now);
                     else if (now == null)
-                        WriteVerbose($"Skipped {wanted.Describe()}: it no longer exists.");
+                        WriteVerbose($"Skipped {listed.Describe()}: it no longer exists.");
                     else
                         WriteWarning($"Kept {now.Describe()}: it is {(now.IsOld ? "protected (" + now.Protection + ")" : "no longer old")}.");
                 }
-                RemoveFromAgent(store, agent, fresh, candidates);
+                RemoveFromAgent(store, read.Agent, read.Sessions, candidates);
                 LogAgentDone(agentId);
             }
         }

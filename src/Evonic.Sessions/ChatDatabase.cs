@@ -96,15 +96,22 @@ internal sealed class ChatDatabase : IDisposable
 
     internal SqliteConnection Connection => _connection;
 
-    public List<SessionRow> ReadSessions()
+    /// <summary>
+    /// Starts one read transaction for the rest of this connection's reads, so that an agent's listing sees one
+    /// snapshot even while the app writes. A reader never blocks the app's writers in WAL mode. (A plain BEGIN:
+    /// Microsoft.Data.Sqlite would otherwise require its transaction object on every command.)
+    /// </summary>
+    public void BeginSnapshot() => SqliteDatabase.Execute(_connection, "BEGIN");
+
+    /// <summary>Every session with its message statistics, streamed in id order as SQLite produces them.</summary>
+    public IEnumerable<SessionRow> ReadSessions()
     {
-        var rows = new List<SessionRow>();
         using var command = _connection.CreateCommand();
         command.CommandText = ReadSessionsSql;
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            rows.Add(new SessionRow
+            yield return new SessionRow
             {
                 Id = Text(reader, 0)!,
                 AgentId = Text(reader, 1) ?? "",
@@ -117,21 +124,45 @@ internal sealed class ChatDatabase : IDisposable
                 MessageCount = reader.GetInt64(8),
                 LastMessageJulian = reader.IsDBNull(9) ? null : reader.GetDouble(9),
                 HasUnreadableMessageTime = !reader.IsDBNull(10) && reader.GetInt64(10) > 0,
-            });
+            };
         }
-        return rows;
     }
 
-    /// <summary>Per-session <c>session_state</c> JSON, where the table exists.</summary>
-    public Dictionary<string, string> ReadSessionStates()
+    internal string ReadUpdateTimesSql => $@"SELECT s.agent_id, {Column("channel_id")}, {Column("external_user_id")}, {SqliteDatabase.JulianDayOf("s.updated_at")}
+            FROM chat_sessions s WHERE s.id IS NOT NULL";
+
+    /// <summary>Each session's grouping columns and <c>updated_at</c> only: one pass over chat_sessions, no messages.</summary>
+    public IEnumerable<SessionRow> ReadUpdateTimes()
     {
-        var states = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!HasSessionState) return states;
+        using var command = _connection.CreateCommand();
+        command.CommandText = ReadUpdateTimesSql;
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            yield return new SessionRow
+            {
+                AgentId = Text(reader, 0) ?? "",
+                ChannelId = Text(reader, 1),
+                ExternalUserId = Text(reader, 2),
+                UpdatedAtJulian = reader.IsDBNull(3) ? null : reader.GetDouble(3),
+            };
+        }
+    }
+
+    /// <summary>
+    /// The sessions whose <c>session_state</c> JSON matches <paramref name="state"/>, where the table exists. Only
+    /// their ids are kept, however many states there are.
+    /// </summary>
+    public HashSet<string> ReadSessionsWhoseState(Func<string, bool> state)
+    {
+        var matching = new HashSet<string>(StringComparer.Ordinal);
+        if (!HasSessionState) return matching;
         using var command = _connection.CreateCommand();
         command.CommandText = "SELECT session_id, content FROM session_state WHERE session_id IS NOT NULL";
         using var reader = command.ExecuteReader();
-        while (reader.Read()) states[Text(reader, 0)!] = Text(reader, 1) ?? "";
-        return states;
+        while (reader.Read())
+            if (state(Text(reader, 1) ?? "")) matching.Add(Text(reader, 0)!);
+        return matching;
     }
 
     /// <summary>The agent's global <c>'__agent__'</c> state JSON, or null when there is none.</summary>

@@ -92,16 +92,12 @@ internal sealed class MainDatabase : IDisposable
 
     internal SqliteConnection Connection => _connection;
 
-    /// <summary>Attachment and <c>session_index</c> rows of an agent and its sub-agents, by session id.</summary>
-    public Dictionary<string, SessionMainRows> ReadAgentRows(string agentId)
+    /// <summary>Attachment rows of an agent and its sub-agents, by session id.</summary>
+    public Dictionary<string, SessionMainRows> ReadAttachmentRows(string agentId)
     {
         var rows = new Dictionary<string, SessionMainRows>(StringComparer.Ordinal);
-        SessionMainRows For(string sessionId)
-        {
-            if (!rows.TryGetValue(sessionId, out SessionMainRows? found)) rows[sessionId] = found = new SessionMainRows();
-            return found;
-        }
-        if (_hasAttachments)
+        if (!_hasAttachments) return rows;
+        Read(() =>
         {
             // One scan per agent: Evonic's attachments table has no index on session_id, so per-session queries
             // would each scan it whole.
@@ -110,29 +106,56 @@ internal sealed class MainDatabase : IDisposable
             while (reader.Read())
             {
                 if (reader.IsDBNull(0)) continue;
-                SessionMainRows session = For(Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!);
+                SessionMainRows session = For(rows, Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!);
                 string? rowAgent = reader.IsDBNull(1) ? null : Convert.ToString(reader.GetValue(1), CultureInfo.InvariantCulture);
                 if (session.AttachmentAgentId == null || string.CompareOrdinal(rowAgent, session.AttachmentAgentId) < 0) session.AttachmentAgentId = rowAgent;
                 session.Attachments.Add(new AttachmentRow(reader.GetInt64(2), reader.IsDBNull(3) ? null : Convert.ToString(reader.GetValue(3), CultureInfo.InvariantCulture)));
                 if (!reader.IsDBNull(4) && (session.LastAttachmentJulian is not { } last || reader.GetDouble(4) > last)) session.LastAttachmentJulian = reader.GetDouble(4);
                 session.HasUnreadableTime |= reader.GetInt64(5) != 0;
             }
-        }
-        if (_hasSessionIndex)
+        });
+        return rows;
+    }
+
+    /// <summary>
+    /// Adds the agent's <c>session_index</c> rows to <paramref name="rows"/>. Only left-overs need them (a live
+    /// session's index row goes by primary key), so they are read after the agent's sessions, for left-overs.
+    /// </summary>
+    public void AddIndexRows(Dictionary<string, SessionMainRows> rows, string agentId)
+    {
+        if (!_hasSessionIndex) return;
+        Read(() =>
         {
             using var command = Command(IndexOfAgentSql, agentId);
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
                 if (reader.IsDBNull(0)) continue;
-                SessionMainRows session = For(Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!);
+                SessionMainRows session = For(rows, Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!);
                 session.Indexed = true;
                 session.IndexAgentId = Convert.ToString(reader.GetValue(1), CultureInfo.InvariantCulture);
                 session.IndexUpdatedJulian = reader.IsDBNull(2) ? null : reader.GetDouble(2);
                 session.HasUnreadableTime |= reader.GetInt64(3) != 0;
             }
+        });
+    }
+
+    private static SessionMainRows For(Dictionary<string, SessionMainRows> rows, string sessionId)
+    {
+        if (!rows.TryGetValue(sessionId, out SessionMainRows? found)) rows[sessionId] = found = new SessionMainRows();
+        return found;
+    }
+
+    private void Read(Action read)
+    {
+        try
+        {
+            read();
         }
-        return rows;
+        catch (SqliteException e)
+        {
+            throw new EvonicException(EvonicErrorKind.MainDatabaseFailed, $"The main database '{_path}' cannot be read: {e.Message}", _path, e);
+        }
     }
 
     private SqliteCommand Command(string sql, string agentId)

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 
 namespace Evonic.Sessions;
@@ -12,8 +13,19 @@ internal static class SafePath
     private static readonly StringComparison PathComparison =
         Path.DirectorySeparatorChar == '\\' ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 
+    /// <summary>Compares paths the way the file system does.</summary>
+    public static readonly StringComparer PathComparer =
+        Path.DirectorySeparatorChar == '\\' ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+
     /// <summary>Returns the full path, or throws <see cref="EvonicErrorKind.UnsafePath"/> when it escapes the root.</summary>
-    public static string Resolve(string root, string path)
+    public static string Resolve(string root, string path) => Resolve(root, path, checkedFolders: null);
+
+    /// <summary>
+    /// As <see cref="Resolve(string, string)"/>; folders in <paramref name="checkedFolders"/> were found not to be
+    /// links a moment ago and are not looked up again, and each folder checked now is added. The path itself is
+    /// always checked.
+    /// </summary>
+    public static string Resolve(string root, string path, ISet<string>? checkedFolders)
     {
         string full;
         try
@@ -34,26 +46,35 @@ internal static class SafePath
 
         // Walk from the root down: a link anywhere on the way could lead outside the root.
         string current = root;
-        foreach (string part in full.Substring(rootWithSeparator.Length).Split(Path.DirectorySeparatorChar))
+        string[] parts = full.Substring(rootWithSeparator.Length).Split(Path.DirectorySeparatorChar);
+        for (int i = 0; i < parts.Length; i++)
         {
-            if (part.Length == 0) continue;
-            current = Path.Combine(current, part);
-            if (IsLink(current))
+            if (parts[i].Length == 0) continue;
+            current = Path.Combine(current, parts[i]);
+            bool folder = i < parts.Length - 1;
+            if (folder && checkedFolders != null && checkedFolders.Contains(current)) continue;
+            FileAttributes? attributes = AttributesOf(current);
+            if (attributes is { } found && (found & FileAttributes.ReparsePoint) != 0)
                 throw new EvonicException(EvonicErrorKind.UnsafePath,
                     $"Refusing '{full}': '{current}' is a symbolic link, and links are never followed for deletion.", full);
+            // Only a folder that exists is remembered: one missing now could still appear as a link.
+            if (folder && attributes != null) checkedFolders?.Add(current);
         }
         return full;
     }
 
-    public static bool IsLink(string path)
+    public static bool IsLink(string path) => AttributesOf(path) is { } attributes && (attributes & FileAttributes.ReparsePoint) != 0;
+
+    /// <summary>The entry's own attributes (a link is not followed); null when nothing is there yet, so nothing to follow.</summary>
+    private static FileAttributes? AttributesOf(string path)
     {
         try
         {
-            return (File.GetAttributes(path) & FileAttributes.ReparsePoint) != 0;
+            return File.GetAttributes(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return false; // nothing there yet, so nothing to follow
+            return null;
         }
     }
 }

@@ -25,7 +25,16 @@ internal sealed class SessionFiles
 {
     private readonly EvonicInstance _instance;
 
+    /// <summary>Folders found not to be links while planning the current batch: each is looked up once per batch, not once per file.</summary>
+    private readonly HashSet<string> _checkedFolders = new(SafePath.PathComparer);
+
+    /// <summary>Per agent, the session folders its attachment folder held when first asked (null: it could not be listed).</summary>
+    private readonly Dictionary<string, HashSet<string>?> _sessionFolders = new(StringComparer.Ordinal);
+
     public SessionFiles(EvonicInstance instance) => _instance = instance;
+
+    /// <summary>Called for each new batch, so that no folder check is older than the batch it serves.</summary>
+    public void ForgetCheckedFolders() => _checkedFolders.Clear();
 
     /// <summary>Resolves every file of the session; throws <see cref="EvonicErrorKind.UnsafePath"/> or <see cref="EvonicErrorKind.UnsafeSessionId"/>.</summary>
     public SessionFilePlan Plan(EvonicSession session, IEnumerable<string> attachmentFilePaths)
@@ -37,21 +46,21 @@ internal sealed class SessionFiles
         var plan = new SessionFilePlan();
         if (session.JsonlPath != null)
         {
-            plan.LogPath = SafePath.Resolve(_instance.Root, session.JsonlPath);
+            plan.LogPath = SafePath.Resolve(_instance.Root, session.JsonlPath, _checkedFolders);
             plan.ListedLogWriteUtc = session.JsonlLastWriteUtc;
             plan.ListedLogSize = session.JsonlSize;
         }
         foreach (string file in attachmentFilePaths)
         {
             string path = Path.IsPathRooted(file) ? file : Path.Combine(_instance.DataRoot, file);
-            plan.AttachmentFiles.Add(SafePath.Resolve(_instance.Root, path));
+            plan.AttachmentFiles.Add(SafePath.Resolve(_instance.Root, path, _checkedFolders));
         }
         if (!session.LeftoverLogOnly)
         {
             foreach (string agent in new[] { session.SessionAgentId, session.AgentId }.Distinct(StringComparer.Ordinal))
             {
                 string? folder = _instance.AttachmentFolder(agent, session.SessionId);
-                if (folder == null || !Directory.Exists(folder)) continue;
+                if (folder == null || !HasAttachmentFolder(agent, session.SessionId, folder)) continue;
                 string resolved = SafePath.Resolve(_instance.Root, folder);
                 foreach (string entry in Directory.EnumerateFileSystemEntries(resolved, "*", SearchOption.AllDirectories))
                     if (SafePath.IsLink(entry))
@@ -63,14 +72,46 @@ internal sealed class SessionFiles
         return plan;
     }
 
-    /// <summary>Deletes the log only when it is still old: a log appended to after listing is kept.</summary>
-    public void DeleteLogIfStillOld(SessionFilePlan plan, DateTime cutoffUtc, SessionRemovalResult result)
+    /// <summary>
+    /// One listing of the agent's attachment folder answers for all its sessions, instead of a lookup per session.
+    /// A folder created after that listing is not deleted: it stays behind as a left-over for the next run.
+    /// </summary>
+    private bool HasAttachmentFolder(string agentId, string sessionId, string folder)
     {
-        if (plan.LogPath == null || !File.Exists(plan.LogPath)) return;
+        if (!_sessionFolders.TryGetValue(agentId, out HashSet<string>? names))
+        {
+            string agentFolder = Path.GetDirectoryName(folder)!;
+            try
+            {
+                names = Directory.Exists(agentFolder)
+                    ? new HashSet<string>(Directory.EnumerateDirectories(agentFolder).Select(Path.GetFileName), SafePath.PathComparer)
+                    : new HashSet<string>(SafePath.PathComparer);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                names = null;
+            }
+            _sessionFolders[agentId] = names;
+        }
+        return names?.Contains(sessionId) ?? Directory.Exists(folder);
+    }
+
+    /// <summary>Deletes the log only when it is still old: a log appended to after listing is kept.</summary>
+    public static void DeleteLogIfStillOld(SessionFilePlan plan, DateTime cutoffUtc, SessionRemovalResult result)
+    {
+        if (plan.LogPath == null) return;
         try
         {
             // Untouched since it was listed as old (same time, same size): still old, no need to read it again.
-            ChatLog log = ChatLog.Stat(plan.LogPath);
+            ChatLog log;
+            try
+            {
+                log = ChatLog.Stat(plan.LogPath);
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return; // already gone
+            }
             if (log.LastWriteUtc != plan.ListedLogWriteUtc || log.Size != plan.ListedLogSize) log = ChatLog.Read(log);
             if (log.LastActivity >= cutoffUtc)
             {
@@ -88,7 +129,7 @@ internal sealed class SessionFiles
         }
     }
 
-    public void DeleteAttachments(SessionFilePlan plan, SessionRemovalResult result)
+    public static void DeleteAttachments(SessionFilePlan plan, SessionRemovalResult result)
     {
         foreach (string file in plan.AttachmentFiles)
             DeleteFile(file, result);

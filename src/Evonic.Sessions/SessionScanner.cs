@@ -28,70 +28,86 @@ internal sealed class SessionScanner
         _maxAgeDays = policy.MaxAgeDays;
     }
 
-    public List<EvonicSession> Scan(string agentId, ChatDatabase chat, IReadOnlyDictionary<string, SessionMainRows> mainRows)
+    /// <summary>
+    /// Streams the agent's sessions in one read snapshot of its <c>chat.db</c>: each as soon as it is decided, the
+    /// few that could be the newest of their group after all the others (see <see cref="NewestSessions"/>), then
+    /// the left-overs of sessions whose chat rows are gone.
+    /// </summary>
+    public IEnumerable<EvonicSession> Scan(string agentId, ChatDatabase chat, MainDatabase main)
     {
-        List<SessionRow> rows = chat.ReadSessions();
-        Dictionary<string, string> states = chat.ReadSessionStates();
-        bool agentInFocus = IsInFocus(chat.ReadAgentState());
+        Dictionary<string, SessionMainRows> mainRows = main.ReadAttachmentRows(agentId);
         HashSet<string> logFiles = ListLogFiles(agentId);
+        chat.BeginSnapshot();
+        var newest = new NewestSessions();
+        foreach (SessionRow row in chat.ReadUpdateTimes())
+            newest.Observe(Classify(agentId, row), row.AgentId, row.ChannelId, row.UpdatedAtJulian is { } updated ? SqliteDatabase.FromJulianDay(updated) : null);
+        HashSet<string> openTasks = chat.ReadSessionsWhoseState(HasOpenTasks);
+        bool agentInFocus = IsInFocus(chat.ReadAgentState());
 
-        var sessions = new List<EvonicSession>(rows.Count);
-        foreach (SessionRow row in rows)
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        var undecided = new List<EvonicSession>();
+        foreach (SessionRow row in chat.ReadSessions())
         {
-            var session = new EvonicSession
-            {
-                InstanceRoot = _instance.Root,
-                AgentId = agentId,
-                SessionAgentId = row.AgentId,
-                SessionId = row.Id,
-                Kind = Classify(agentId, row),
-                ExternalUserId = row.ExternalUserId,
-                ChannelId = row.ChannelId,
-                MessageCount = row.MessageCount,
-                Archived = row.Archived,
-                BotEnabled = row.BotEnabled,
-                AttachmentRows = mainRows.TryGetValue(row.Id, out SessionMainRows? main) ? main.Attachments : new List<AttachmentRow>(),
-            };
+            known.Add(row.Id);
+            EvonicSession session = ScanSession(agentId, row, mainRows, logFiles, openTasks.Contains(row.Id), agentInFocus);
+            if (newest.CouldBeNewest(session)) undecided.Add(session);
+            else yield return session;
+        }
+        NewestSessions.Protect(undecided);
+        foreach (EvonicSession session in undecided) yield return session;
 
-            bool unreadable = row.HasUnreadableMessageTime || row.UpdatedAtJulian == null;
-            DateTime? lastActivity = Latest(
-                row.UpdatedAtJulian is { } updated ? SqliteDatabase.FromJulianDay(updated) : null,
-                row.LastMessageJulian is { } message ? SqliteDatabase.FromJulianDay(message) : null);
+        main.AddIndexRows(mainRows, agentId);
+        foreach (EvonicSession orphan in ScanOrphans(agentId, known, mainRows, logFiles, agentInFocus)) yield return orphan;
+    }
 
-            string? logPath = _instance.ChatLogPath(agentId, row.Id);
-            ChatLog? log = null;
-            if (logPath != null && logFiles.Remove(logPath))
-            {
-                // A log that is a link is not read, and does not date the session: its removal is refused
-                // (UnsafePath) with the link named, which is what the admin needs to see, and nothing goes.
-                // The log's content can only make the session newer; read it only when it could still be old.
-                log = ReadLog(logPath, couldBeOld: lastActivity == null || lastActivity < _cutoffUtc);
-                if (log != null) lastActivity = Latest(lastActivity, log.LastActivity);
-                else if (!SafePath.IsLink(logPath)) unreadable = true;
-                session.JsonlPath = logPath;
-                session.JsonlSize = log?.Size ?? 0;
-                session.JsonlLastWriteUtc = log?.LastWriteUtc;
-            }
+    private EvonicSession ScanSession(string agentId, SessionRow row, Dictionary<string, SessionMainRows> mainRows,
+        HashSet<string> logFiles, bool openTasks, bool agentInFocus)
+    {
+        var session = new EvonicSession
+        {
+            InstanceRoot = _instance.Root,
+            AgentId = agentId,
+            SessionAgentId = row.AgentId,
+            SessionId = row.Id,
+            Kind = Classify(agentId, row),
+            ExternalUserId = row.ExternalUserId,
+            ChannelId = row.ChannelId,
+            MessageCount = row.MessageCount,
+            Archived = row.Archived,
+            BotEnabled = row.BotEnabled,
+            AttachmentRows = mainRows.TryGetValue(row.Id, out SessionMainRows? main) ? main.Attachments : new List<AttachmentRow>(),
+        };
 
-            Date(session, lastActivity, unreadable);
-            if (session.IsOld || unreadable)
-            {
-                if (unreadable) session.Protection |= SessionProtection.UnreadableTimestamp;
-                if (!row.BotEnabled) session.Protection |= SessionProtection.HumanTakeover;
-                if (states.TryGetValue(row.Id, out string? state) && HasOpenTasks(state)) session.Protection |= SessionProtection.OpenTasks;
-                if (log != null && log.TurnInProgress) session.Protection |= SessionProtection.TurnInProgress;
-                if (agentInFocus) session.Protection |= SessionProtection.AgentInFocus;
-            }
-            sessions.Add(session);
+        bool unreadable = row.HasUnreadableMessageTime || row.UpdatedAtJulian == null;
+        DateTime? lastActivity = Latest(
+            row.UpdatedAtJulian is { } updated ? SqliteDatabase.FromJulianDay(updated) : null,
+            row.LastMessageJulian is { } message ? SqliteDatabase.FromJulianDay(message) : null);
+
+        string? logPath = _instance.ChatLogPath(agentId, row.Id);
+        ChatLog? log = null;
+        if (logPath != null && logFiles.Remove(logPath))
+        {
+            // A log that is a link is not read, and does not date the session: its removal is refused
+            // (UnsafePath) with the link named, which is what the admin needs to see, and nothing goes.
+            // The log's content can only make the session newer; read it only when it could still be old.
+            log = ReadLog(logPath, couldBeOld: lastActivity == null || lastActivity < _cutoffUtc);
+            if (log != null) lastActivity = Latest(lastActivity, log.LastActivity);
+            else if (!SafePath.IsLink(logPath)) unreadable = true;
+            session.JsonlPath = logPath;
+            session.JsonlSize = log?.Size ?? 0;
+            session.JsonlLastWriteUtc = log?.LastWriteUtc;
         }
 
-        ProtectNewest(sessions.Where(s => s.Kind is SessionKind.Human or SessionKind.Web), _ => "", SessionProtection.NewestHumanSession);
-        ProtectNewest(sessions.Where(s => !string.IsNullOrEmpty(s.ChannelId) && s.Kind != SessionKind.Orphan),
-            s => s.SessionAgentId + "\0" + s.ChannelId, SessionProtection.NewestChannelSession);
-
-        var known = new HashSet<string>(rows.Select(r => r.Id), StringComparer.Ordinal);
-        sessions.AddRange(ScanOrphans(agentId, known, mainRows, logFiles, agentInFocus));
-        return sessions;
+        Date(session, lastActivity, unreadable);
+        if (session.IsOld || unreadable)
+        {
+            if (unreadable) session.Protection |= SessionProtection.UnreadableTimestamp;
+            if (!row.BotEnabled) session.Protection |= SessionProtection.HumanTakeover;
+            if (openTasks) session.Protection |= SessionProtection.OpenTasks;
+            if (log != null && log.TurnInProgress) session.Protection |= SessionProtection.TurnInProgress;
+            if (agentInFocus) session.Protection |= SessionProtection.AgentInFocus;
+        }
+        return session;
     }
 
     /// <summary>
@@ -228,17 +244,6 @@ internal sealed class SessionScanner
         session.LastActivity = lastActivity;
         session.AgeDays = lastActivity is { } at ? (int)Math.Max(0, Math.Floor((_nowUtc - at).TotalDays)) : null;
         session.IsOld = !unreadable && lastActivity is { } last && last < _cutoffUtc;
-    }
-
-    /// <summary>The most recently active session of each group is kept when it is old: Evonic still looks it up.</summary>
-    private static void ProtectNewest(IEnumerable<EvonicSession> candidates, Func<EvonicSession, string> group, SessionProtection reason)
-    {
-        foreach (IGrouping<string, EvonicSession> sessions in candidates.GroupBy(group, StringComparer.Ordinal))
-        {
-            EvonicSession? newest = sessions.Where(s => s.LastActivity != null)
-                .OrderByDescending(s => s.LastActivity).ThenBy(s => s.SessionId, StringComparer.Ordinal).FirstOrDefault();
-            if (newest != null && newest.IsOld) newest.Protection |= reason;
-        }
     }
 
     private HashSet<string> ListLogFiles(string agentId)

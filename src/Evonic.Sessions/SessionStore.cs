@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
 using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions;
@@ -41,32 +43,82 @@ public sealed class SessionStore
     }
 
     /// <summary>Every session of the agent, dated and with its protection decided. Throws <see cref="EvonicException"/> for an unreadable agent.</summary>
-    public IReadOnlyList<EvonicSession> GetSessions(AgentInfo agent)
+    public IReadOnlyList<EvonicSession> GetSessions(AgentInfo agent) => StreamSessions(agent).ToList();
+
+    /// <summary>
+    /// As <see cref="GetSessions"/>, but each session comes as soon as it is decided, in one read snapshot of the
+    /// agent's <c>chat.db</c> held until the enumeration ends; memory stays flat however many sessions there are.
+    /// </summary>
+    public IEnumerable<EvonicSession> StreamSessions(AgentInfo agent)
     {
         if (!EvonicInstance.IsValidAgentId(agent.Id))
             throw new EvonicException(EvonicErrorKind.InvalidAgentId,
                 $"The main database lists the agent id '{agent.Id.Replace("\0", "\\0")}', which is not a valid Evonic agent id (^[a-z0-9_]+$); it is skipped.", agent.Id);
-        try
+        return Stream(agent);
+    }
+
+    private IEnumerable<EvonicSession> Stream(AgentInfo agent)
+    {
+        using MainDatabase main = MainDatabase.Open(Instance, writable: false);
+        using ChatDatabase chat = ChatDatabase.Open(Instance, agent.Id, writable: false);
+        using IEnumerator<EvonicSession> sessions = new SessionScanner(Instance, NowUtc, Policy).Scan(agent.Id, chat, main).GetEnumerator();
+        while (true)
         {
-            Dictionary<string, SessionMainRows> mainRows;
-            using (MainDatabase main = MainDatabase.Open(Instance, writable: false))
-                mainRows = main.ReadAgentRows(agent.Id);
-            using ChatDatabase chat = ChatDatabase.Open(Instance, agent.Id, writable: false);
+            bool more;
             try
             {
-                return new SessionScanner(Instance, NowUtc, Policy).Scan(agent.Id, chat, mainRows);
+                more = sessions.MoveNext();
             }
             catch (SqliteException e)
             {
+                // The main database's reads report their own failures: what is left is the chat database's.
                 throw ChatDatabase.Translate(e, chat.Path);
             }
-        }
-        catch (SqliteException e)
-        {
-            throw new EvonicException(EvonicErrorKind.MainDatabaseFailed,
-                $"The main database '{Instance.MainDatabasePath}' cannot be read: {e.Message}", Instance.MainDatabasePath, e);
+            if (!more) yield break;
+            yield return sessions.Current;
         }
     }
+
+    /// <summary>
+    /// Each agent's sessions in turn, the next agent read on a worker thread while the caller works on the current
+    /// one (a removal is mostly waiting on the disk). A failure to read an agent comes as its <see cref="AgentSessions.Error"/>.
+    /// </summary>
+    public IEnumerable<AgentSessions> GetSessionsOfEach(IReadOnlyList<AgentInfo> agents)
+    {
+        Task<AgentSessions>? next = agents.Count > 0 ? ReadAhead(agents[0]) : null;
+        try
+        {
+            for (int i = 0; i < agents.Count; i++)
+            {
+                AgentSessions current = next!.GetAwaiter().GetResult();
+                next = i + 1 < agents.Count ? ReadAhead(agents[i + 1]) : null;
+                yield return current;
+            }
+        }
+        finally
+        {
+            // A caller that stops early must not leave a read running on its instance.
+            try
+            {
+                next?.Wait();
+            }
+            catch (AggregateException)
+            {
+            }
+        }
+    }
+
+    private Task<AgentSessions> ReadAhead(AgentInfo agent) => Task.Run(() =>
+    {
+        try
+        {
+            return new AgentSessions(agent, GetSessions(agent), null);
+        }
+        catch (EvonicException e)
+        {
+            return new AgentSessions(agent, null, e);
+        }
+    });
 
     /// <summary>Sets the agent's cached <c>agents.session_count</c> to its real number of sessions.</summary>
     public void SyncSessionCount(AgentInfo agent)
