@@ -10,8 +10,11 @@ namespace Evonic.Sessions.Bench;
 /// </summary>
 public static class Floor
 {
-    /// <summary>Returns the seconds of the sqlite3 runs and of rm, timed separately.</summary>
-    public static (double Sql, double Files) Run(string pristine, string instance, string setFile, string work)
+    /// <summary>
+    /// Returns the seconds of the sqlite3 runs and of rm, timed separately. With <paramref name="parallelRm"/> above 1,
+    /// that many rm processes run at once (xargs -P), as the cmdlet deletes several files at once.
+    /// </summary>
+    public static (double Sql, double Files) Run(string pristine, string instance, string setFile, string work, int parallelRm = 1)
     {
         var byAgent = File.ReadLines(setFile).Select(l => l.Split('\t')).GroupBy(f => f[0]).ToList();
         var scripts = new List<(string Database, string Script)>();
@@ -46,7 +49,7 @@ public static class Floor
         foreach (var (database, script) in scripts) Shell("sqlite3", $"'{database}' < '{script}' > /dev/null");
         double sql = clock.Elapsed.TotalSeconds;
         clock.Restart();
-        Shell("xargs", $"-0 rm -rf -- < '{list}'");
+        Shell("xargs", parallelRm > 1 ? $"-0 -n 500 -P {parallelRm} rm -rf -- < '{list}'" : $"-0 rm -rf -- < '{list}'");
         return (sql, clock.Elapsed.TotalSeconds);
     }
 

@@ -17,9 +17,14 @@ public static class QueryPlans
         var text = new StringBuilder();
         using (ChatDatabase chat = ChatDatabase.Open(instance, agent, writable: false))
         {
-            Append(text, chat.Connection, "list sessions with message statistics (per agent)", chat.ReadSessionsSql);
+            Append(text, chat.Connection, "newest updated_at of each group, read before the sessions stream (per agent)", chat.ReadUpdateTimesSql);
+            Append(text, chat.Connection, "session states, kept only as the ids with open tasks (per agent)", ChatDatabase.ReadStatesSql);
+            Append(text, chat.Connection, "the agent's '__agent__' state (per agent)", ChatDatabase.ReadAgentStateSql);
+            Append(text, chat.Connection, "list sessions with message statistics (per agent, streamed)", chat.ReadSessionsSql);
             Append(text, chat.Connection, "re-check a batch inside the write transaction (per batch)", chat.StillOldSql);
             foreach (string delete in chat.DeleteSql) Append(text, chat.Connection, "delete a batch (per batch)", delete);
+            Append(text, chat.Connection, "does a left-over's session id exist again (per left-over)", ChatDatabase.SessionExistsSql);
+            Append(text, chat.Connection, "count an agent's sessions (per agent)", ChatDatabase.CountSessionsSql);
         }
         using (MainDatabase main = MainDatabase.Open(instance, writable: false))
         {
@@ -27,7 +32,7 @@ public static class QueryPlans
             Append(text, main.Connection, "session_index rows of an agent (per agent)", MainDatabase.IndexOfAgentSql);
             Append(text, main.Connection, "delete a batch's attachment rows (per batch)", MainDatabase.DeleteAttachmentsSql);
             Append(text, main.Connection, "delete a batch's session_index rows (per batch)", MainDatabase.DeleteIndexSql);
-            Append(text, main.Connection, "recount an agent's sessions (per agent)", MainDatabase.UpdateSessionCountSql);
+            Append(text, main.Connection, "update the agent's session_count (per agent)", MainDatabase.UpdateSessionCountSql);
         }
         return text.ToString();
     }

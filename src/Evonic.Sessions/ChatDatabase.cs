@@ -149,6 +149,8 @@ internal sealed class ChatDatabase : IDisposable
         }
     }
 
+    internal const string ReadStatesSql = "SELECT session_id, content FROM session_state WHERE session_id IS NOT NULL";
+
     /// <summary>
     /// The sessions whose <c>session_state</c> JSON matches <paramref name="state"/>, where the table exists. Only
     /// their ids are kept, however many states there are.
@@ -158,7 +160,7 @@ internal sealed class ChatDatabase : IDisposable
         var matching = new HashSet<string>(StringComparer.Ordinal);
         if (!HasSessionState) return matching;
         using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT session_id, content FROM session_state WHERE session_id IS NOT NULL";
+        command.CommandText = ReadStatesSql;
         using var reader = command.ExecuteReader();
         while (reader.Read())
             if (state(Text(reader, 1) ?? "")) matching.Add(Text(reader, 0)!);
@@ -166,27 +168,33 @@ internal sealed class ChatDatabase : IDisposable
     }
 
     /// <summary>The agent's global <c>'__agent__'</c> state JSON, or null when there is none.</summary>
+    internal const string ReadAgentStateSql = "SELECT content FROM agent_state WHERE session_id = $key";
+
     public string? ReadAgentState()
     {
         if (!_tables.Contains("agent_state")) return null;
         using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT content FROM agent_state WHERE session_id = $key";
+        command.CommandText = ReadAgentStateSql;
         command.Parameters.AddWithValue("$key", AgentStateKey);
         return command.ExecuteScalar() is { } value and not DBNull ? Convert.ToString(value, CultureInfo.InvariantCulture) : null;
     }
 
+    internal const string SessionExistsSql = "SELECT EXISTS (SELECT 1 FROM chat_sessions WHERE id = $id)";
+
     public bool SessionExists(string sessionId)
     {
         using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT EXISTS (SELECT 1 FROM chat_sessions WHERE id = $id)";
+        command.CommandText = SessionExistsSql;
         command.Parameters.AddWithValue("$id", sessionId);
         return (long)command.ExecuteScalar()! != 0;
     }
 
+    internal const string CountSessionsSql = "SELECT COUNT(*) FROM chat_sessions";
+
     public long CountSessions()
     {
         using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM chat_sessions";
+        command.CommandText = CountSessionsSql;
         return (long)command.ExecuteScalar()!;
     }
 

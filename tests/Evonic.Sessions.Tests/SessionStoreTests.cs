@@ -228,8 +228,9 @@ public sealed class SessionStoreTests : IDisposable
     }
 
     [Theory]
-    [InlineData(100, 400, 25)]    // too slow for the live app: shrink to about 100 ms
-    [InlineData(100, 100, 100)]
+    [InlineData(100, 400, 12)]    // too slow for the live app: shrink to about 50 ms
+    [InlineData(100, 100, 50)]
+    [InlineData(100, 50, 100)]
     [InlineData(100, 10, 200)]    // fast: grow, but at most double
     [InlineData(2000, 1, 2000)]   // never past the largest batch
     [InlineData(20, 60000, 10)]   // never below ten sessions
