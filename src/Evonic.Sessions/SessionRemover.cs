@@ -3,14 +3,16 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Runtime.ExceptionServices;
 using System.Threading.Tasks;
 using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions;
 
 /// <summary>
-/// Removes sessions of one agent: rows in short batched transactions, then (after each commit) the chat logs,
-/// attachment rows and files, <c>session_index</c> rows, and finally the agent's <c>session_count</c>.
+/// Removes sessions of one agent: their chat rows in short batched transactions; after each commit the batch's
+/// attachment and <c>session_index</c> rows, then its logs and attachment files on a worker while the next batch
+/// is written; finally the agent's <c>session_count</c>.
 /// </summary>
 internal sealed class SessionRemover
 {
@@ -68,11 +70,15 @@ internal sealed class SessionRemover
                 ready.Add(new PlannedRemoval(session, plan!, result));
                 if (ready.Count >= _batch)
                 {
-                    foreach (SessionRemovalResult done in RemoveBatch(chat, main, ready, deleter)) yield return done;
+                    List<SessionRemovalResult> before = RemoveBatchReportingTheOneBefore(chat, main, ready, deleter, out Exception? failed);
+                    foreach (SessionRemovalResult done in before) yield return done;
+                    if (failed != null) ExceptionDispatchInfo.Capture(failed).Throw();
                     ready = new List<PlannedRemoval>();
                 }
             }
-            foreach (SessionRemovalResult done in RemoveBatch(chat, main, ready, deleter)) yield return done;
+            List<SessionRemovalResult> beforeLast = RemoveBatchReportingTheOneBefore(chat, main, ready, deleter, out Exception? lastFailed);
+            foreach (SessionRemovalResult done in beforeLast) yield return done;
+            if (lastFailed != null) ExceptionDispatchInfo.Capture(lastFailed).Throw();
             foreach (SessionRemovalResult done in deleter.Finish()) yield return done;
             completed = true;
         }
@@ -158,6 +164,25 @@ internal sealed class SessionRemover
         return before;
     }
 
+    /// <summary>
+    /// <see cref="RemoveBatch"/>; when this batch's write fails, the batch before it is already whole (committed,
+    /// its files deleted): its results still come, with the failure, so nothing removed goes unreported.
+    /// </summary>
+    private List<SessionRemovalResult> RemoveBatchReportingTheOneBefore(ChatDatabase chat, MainDatabase main, List<PlannedRemoval> batch,
+        FileDeleter deleter, out Exception? failed)
+    {
+        failed = null;
+        try
+        {
+            return RemoveBatch(chat, main, batch, deleter);
+        }
+        catch (EvonicException e)
+        {
+            failed = e;
+            return deleter.Finish();
+        }
+    }
+
     /// <summary>The next batch size: scaled to take about <see cref="TargetTransaction"/>, at most doubling at a time.</summary>
     internal static int NextBatch(int sessions, TimeSpan took)
     {
@@ -230,11 +255,22 @@ internal sealed class SessionRemover
         public void Start(List<PlannedRemoval> batch, List<PlannedRemoval> committed)
         {
             _batch = batch;
-            _running = Task.Run(() => Parallel.ForEach(committed, new ParallelOptions { MaxDegreeOfParallelism = Unlinks }, removal =>
+            _running = Task.Run(() =>
             {
-                SessionFiles.DeleteLogIfStillOld(removal.Plan, _cutoffUtc, removal.Result);
-                SessionFiles.DeleteAttachments(removal.Plan, removal.Result);
-            }));
+                try
+                {
+                    Parallel.ForEach(committed, new ParallelOptions { MaxDegreeOfParallelism = Unlinks }, removal =>
+                    {
+                        SessionFiles.DeleteLogIfStillOld(removal.Plan, _cutoffUtc, removal.Result);
+                        SessionFiles.DeleteAttachments(removal.Plan, removal.Result);
+                    });
+                }
+                catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+                {
+                    // The caller sees what failed, not Parallel's wrapper around it.
+                    ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+                }
+            });
         }
 
         /// <summary>Waits for the batch in hand, and returns its results; rethrows what the worker failed with.</summary>

@@ -236,4 +236,47 @@ public sealed class SessionStoreTests : IDisposable
     [InlineData(20, 60000, 10)]   // never below ten sessions
     public void Each_write_transaction_is_sized_from_the_last_ones_time(int sessions, int tookMs, int next)
         => Assert.Equal(next, SessionRemover.NextBatch(sessions, TimeSpan.FromMilliseconds(tookMs)));
+
+    [Fact]
+    public void A_batch_that_cannot_be_written_still_reports_every_session_removed_before_it()
+    {
+        var bulk = BulkInstance.Create(_temp.Combine("bulk"), DateTime.UtcNow, agents: 1, sessionsPerAgent: 1500, seed: 5);
+        var store = new SessionStore(EvonicInstance.Open(bulk.Root), CleanupPolicy.FromParameter(90));
+        AgentInfo agent = store.GetAgents().Single();
+        string chatDb = Path.Combine(bulk.Root, "agents", agent.Id, "chat.db");
+        long CountSessions()
+        {
+            using var chat = InstanceBuilder.Connect(chatDb);
+            return (long)InstanceBuilder.Query(chat, "SELECT COUNT(*) FROM chat_sessions")[0][0]!;
+        }
+        long before = CountSessions();
+        var reported = new List<SessionRemovalResult>();
+        SqliteConnection? holder = null;
+        EvonicException error;
+        try
+        {
+            error = Assert.Throws<EvonicException>(() =>
+            {
+                foreach (SessionRemovalResult result in store.Remove(agent, store.GetSessions(agent).Where(s => s.IsRemovable)))
+                {
+                    reported.Add(result);
+                    if (holder != null) continue;
+                    // From the first result on, another writer holds the lock: a later batch cannot be written.
+                    holder = InstanceBuilder.Connect(chatDb);
+                    InstanceBuilder.Exec(holder, "BEGIN IMMEDIATE");
+                }
+            });
+        }
+        finally
+        {
+            holder?.Dispose();
+        }
+
+        Assert.Equal(EvonicErrorKind.DatabaseLocked, error.Kind);
+        long gone = before - CountSessions();
+        // Results come a batch late (once the batch's files are gone): the first arrived after a second batch committed.
+        Assert.True(gone > SessionRemover.FirstBatch, $"{gone} removed");
+        Assert.Equal(gone, reported.Count(r => r.Status == RemovalStatus.Removed));
+        Assert.All(reported, r => Assert.False(r.Session.JsonlPath != null && File.Exists(r.Session.JsonlPath), r.Session.SessionId));
+    }
 }
