@@ -34,6 +34,7 @@ internal sealed class ChatDatabase : IDisposable
     private readonly SqliteConnection _connection;
     private readonly HashSet<string> _tables;
     private readonly HashSet<string> _sessionColumns;
+    private SqliteCommand? _sessionExists;
 
     private ChatDatabase(SqliteConnection connection, string path)
     {
@@ -181,12 +182,18 @@ internal sealed class ChatDatabase : IDisposable
 
     internal const string SessionExistsSql = "SELECT EXISTS (SELECT 1 FROM chat_sessions WHERE id = $id)";
 
+    /// <summary>A primary-key lookup, prepared once: a listing asks it for every id the main database names.</summary>
     public bool SessionExists(string sessionId)
     {
-        using var command = _connection.CreateCommand();
-        command.CommandText = SessionExistsSql;
-        command.Parameters.AddWithValue("$id", sessionId);
-        return (long)command.ExecuteScalar()! != 0;
+        if (_sessionExists == null)
+        {
+            _sessionExists = _connection.CreateCommand();
+            _sessionExists.CommandText = SessionExistsSql;
+            _sessionExists.Parameters.Add("$id", SqliteType.Text);
+            _sessionExists.Prepare();
+        }
+        _sessionExists.Parameters["$id"].Value = sessionId;
+        return (long)_sessionExists.ExecuteScalar()! != 0;
     }
 
     internal const string CountSessionsSql = "SELECT COUNT(*) FROM chat_sessions";
@@ -294,5 +301,9 @@ internal sealed class ChatDatabase : IDisposable
         }
     }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        _sessionExists?.Dispose();
+        _connection.Dispose();
+    }
 }

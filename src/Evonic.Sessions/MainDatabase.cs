@@ -118,10 +118,10 @@ internal sealed class MainDatabase : IDisposable
     }
 
     /// <summary>
-    /// Adds the agent's <c>session_index</c> rows to <paramref name="rows"/>. Only left-overs need them (a live
-    /// session's index row goes by primary key), so they are read after the agent's sessions, for left-overs.
+    /// Adds the agent's <c>session_index</c> rows whose session id <paramref name="isLeftover"/> to
+    /// <paramref name="rows"/>. Only left-overs need them (a live session's index row goes by primary key).
     /// </summary>
-    public void AddIndexRows(Dictionary<string, SessionMainRows> rows, string agentId)
+    public void AddIndexRows(Dictionary<string, SessionMainRows> rows, string agentId, Func<string, bool> isLeftover)
     {
         if (!_hasSessionIndex) return;
         Read(() =>
@@ -131,7 +131,9 @@ internal sealed class MainDatabase : IDisposable
             while (reader.Read())
             {
                 if (reader.IsDBNull(0)) continue;
-                SessionMainRows session = For(rows, Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!);
+                string sessionId = Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!;
+                if (!rows.ContainsKey(sessionId) && !isLeftover(sessionId)) continue;
+                SessionMainRows session = For(rows, sessionId);
                 session.Indexed = true;
                 session.IndexAgentId = Convert.ToString(reader.GetValue(1), CultureInfo.InvariantCulture);
                 session.IndexUpdatedJulian = reader.IsDBNull(2) ? null : reader.GetDouble(2);

@@ -44,11 +44,9 @@ internal sealed class SessionScanner
         HashSet<string> openTasks = chat.ReadSessionsWhoseState(HasOpenTasks);
         bool agentInFocus = IsInFocus(chat.ReadAgentState());
 
-        var known = new HashSet<string>(StringComparer.Ordinal);
         var undecided = new List<EvonicSession>();
         foreach (SessionRow row in chat.ReadSessions())
         {
-            known.Add(row.Id);
             EvonicSession session = ScanSession(agentId, row, mainRows, logFiles, openTasks.Contains(row.Id), agentInFocus);
             if (newest.CouldBeNewest(session)) undecided.Add(session);
             else yield return session;
@@ -56,8 +54,10 @@ internal sealed class SessionScanner
         NewestSessions.Protect(undecided);
         foreach (EvonicSession session in undecided) yield return session;
 
-        main.AddIndexRows(mainRows, agentId);
-        foreach (EvonicSession orphan in ScanOrphans(agentId, known, mainRows, logFiles, agentInFocus)) yield return orphan;
+        // Left-overs are ids that chat.db (the same snapshot) no longer has: looked up one by one, so that memory
+        // holds the left-overs only, not every session id of the agent.
+        main.AddIndexRows(mainRows, agentId, id => !chat.SessionExists(id));
+        foreach (EvonicSession orphan in ScanOrphans(agentId, chat, mainRows, logFiles, agentInFocus)) yield return orphan;
     }
 
     private EvonicSession ScanSession(string agentId, SessionRow row, Dictionary<string, SessionMainRows> mainRows,
@@ -115,11 +115,11 @@ internal sealed class SessionScanner
     /// rows, attachment folders, and the JSONL log at the id's path. Logs that match no such id are entries of
     /// their own, and only ever remove the log itself.
     /// </summary>
-    private IEnumerable<EvonicSession> ScanOrphans(string agentId, HashSet<string> known,
+    private IEnumerable<EvonicSession> ScanOrphans(string agentId, ChatDatabase chat,
         IReadOnlyDictionary<string, SessionMainRows> mainRows, HashSet<string> logFiles, bool agentInFocus)
     {
         Dictionary<string, List<string>> folders = ListAttachmentFolders(agentId);
-        var ids = new SortedSet<string>(mainRows.Keys.Concat(folders.Keys).Where(id => !known.Contains(id)), StringComparer.Ordinal);
+        var ids = new SortedSet<string>(mainRows.Keys.Concat(folders.Keys).Where(id => !chat.SessionExists(id)), StringComparer.Ordinal);
         foreach (string id in ids)
         {
             string? logPath = _instance.ChatLogPath(agentId, id);
@@ -131,7 +131,7 @@ internal sealed class SessionScanner
         {
             // Orphans are rare; read each whole so its id comes from its content when that id names this very file.
             string? contentId = ReadLog(path, couldBeOld: true, force: true)?.SessionId;
-            bool ownsId = contentId != null && !known.Contains(contentId) && _instance.ChatLogPath(agentId, contentId) == path;
+            bool ownsId = contentId != null && !chat.SessionExists(contentId) && _instance.ChatLogPath(agentId, contentId) == path;
             yield return ScanOrphan(agentId, ownsId ? contentId! : Path.GetFileNameWithoutExtension(path), null, new List<string>(), path,
                 agentInFocus, logOnly: true);
         }
