@@ -23,7 +23,7 @@ public static class QueryPlans
             Append(text, chat.Connection, "list sessions with message statistics (per agent, streamed)", chat.ReadSessionsSql);
             Append(text, chat.Connection, "re-check a batch inside the write transaction (per batch)", chat.StillOldSql);
             foreach (string delete in chat.DeleteSql) Append(text, chat.Connection, "delete a batch (per batch)", delete);
-            Append(text, chat.Connection, "does a left-over's session id exist again (per left-over)", ChatDatabase.SessionExistsSql);
+            Append(text, chat.Connection, "is an id the main database names still in chat.db (per session_index row of the agent while listing; per left-over before removing it)", ChatDatabase.SessionExistsSql);
             Append(text, chat.Connection, "count an agent's sessions (per agent)", ChatDatabase.CountSessionsSql);
         }
         using (MainDatabase main = MainDatabase.Open(instance, writable: false))
