@@ -168,9 +168,9 @@ internal sealed class ChatDatabase : IDisposable
         return matching;
     }
 
-    /// <summary>The agent's global <c>'__agent__'</c> state JSON, or null when there is none.</summary>
     internal const string ReadAgentStateSql = "SELECT content FROM agent_state WHERE session_id = $key";
 
+    /// <summary>The agent's global <c>'__agent__'</c> state JSON, or null when there is none.</summary>
     public string? ReadAgentState()
     {
         if (!_tables.Contains("agent_state")) return null;

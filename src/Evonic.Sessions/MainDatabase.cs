@@ -132,9 +132,8 @@ internal sealed class MainDatabase : IDisposable
             {
                 if (reader.IsDBNull(0)) continue;
                 string sessionId = Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!;
-                if (!rows.ContainsKey(sessionId) && !isLeftover(sessionId)) continue;
+                if (!isLeftover(sessionId)) continue;
                 SessionMainRows session = For(rows, sessionId);
-                session.Indexed = true;
                 session.IndexAgentId = Convert.ToString(reader.GetValue(1), CultureInfo.InvariantCulture);
                 session.IndexUpdatedJulian = reader.IsDBNull(2) ? null : reader.GetDouble(2);
                 session.HasUnreadableTime |= reader.GetInt64(3) != 0;

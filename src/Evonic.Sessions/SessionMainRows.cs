@@ -11,13 +11,10 @@ internal sealed class SessionMainRows
     /// <summary>The attachment rows, read in one scan per agent: Evonic has no index on attachments.session_id.</summary>
     public readonly List<AttachmentRow> Attachments = new();
 
-    public int AttachmentCount => Attachments.Count;
-
     /// <summary>The <c>agent_id</c> of the attachment rows (a sub-agent's id for its sessions).</summary>
     public string? AttachmentAgentId;
 
     public double? LastAttachmentJulian;
-    public bool Indexed;
     public string? IndexAgentId;
     public double? IndexUpdatedJulian;
 
