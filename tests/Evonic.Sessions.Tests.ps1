@@ -11,11 +11,51 @@ BeforeAll {
         if ($LASTEXITCODE) { throw 'The sample instance could not be written.' }
         $path
     }
+    # Every file's hash, but not SQLite's -wal and -shm side files: opening a WAL database creates them, and
+    # their content is SQLite's, not the instance's (a -WhatIf run opens every chat.db read-only).
     function Get-InstanceHash($path) {
-        Get-ChildItem $path -Recurse -File | Sort-Object FullName | Get-FileHash | ForEach-Object Hash
+        Get-ChildItem $path -Recurse -File | Where-Object Name -notmatch '-(wal|shm)$' | Sort-Object FullName |
+            ForEach-Object { '{0} {1}' -f $_.FullName.Substring($path.Length), (Get-FileHash $_.FullName).Hash }
     }
-    $expected = 'echo-2', 'nova-2', 'nova-4', 'siwa-0rphan01', 'siwa-7b2c', 'siwa-9d4f', 'siwa-a003', 'siwa-a008',
-        'siwa-a009', 'siwa-web-1', 'siwa_sub_1-3d89d735'
+    $expected = 'echo-3', 'juno-4', 'juno-5', 'lyra-3', 'lyra-4', 'nova-2', 'nova-4', 'siwa-0rphan01', 'siwa-7b2c',
+        'siwa-9d4e', 'siwa-9d4f', 'siwa-a003', 'siwa-a008', 'siwa-a009', 'siwa-web-1', 'siwa_sub_1-3d89d735'
+
+    # What Evonic's own lookups return on each agent's chat.db, with Evonic's SQL (models/chat.py,
+    # backend/agent_runtime/notifier.py, backend/tools/agent_messaging.py), not the module's rule code.
+    function Get-EvonicLookupAnswer($path) {
+        $humanChannel = "SELECT id FROM chat_sessions WHERE agent_id = `$a AND (archived IS NULL OR archived = 0) AND external_user_id NOT LIKE '__agent__%' AND external_user_id != '__scheduler__' AND channel_id IS NOT NULL ORDER BY updated_at DESC LIMIT 1"
+        $fallback = "SELECT id FROM chat_sessions WHERE agent_id = `$a AND (archived IS NULL OR archived = 0) AND external_user_id NOT LIKE '__agent__%' AND external_user_id != '__scheduler__' AND external_user_id != '__system__' ORDER BY updated_at DESC LIMIT 1"
+        $fallbackOlder = $fallback.Replace('ORDER BY', "AND external_user_id != 'web_test' ORDER BY")
+        $web = "SELECT id FROM chat_sessions WHERE agent_id = `$a AND (archived IS NULL OR archived = 0) AND external_user_id NOT LIKE '__agent__%' AND external_user_id != '__scheduler__' AND external_user_id != '__system__' AND channel_id IS NULL AND id != `$x ORDER BY updated_at DESC LIMIT 1"
+        $notifier = 'SELECT id, external_user_id FROM chat_sessions WHERE agent_id = $a AND channel_id = $c ORDER BY updated_at DESC LIMIT 1'
+        foreach ($db in Get-ChildItem (Join-Path $path 'agents') -Filter chat.db -Recurse) {
+            $agent = $db.Directory.Name
+            $connection = [Microsoft.Data.Sqlite.SqliteConnection]::new("Data Source=$($db.FullName);Mode=ReadOnly;Pooling=False")
+            $connection.Open()
+            try {
+                $ask = {
+                    param($sql, $parameters)
+                    $command = $connection.CreateCommand()
+                    $command.CommandText = $sql
+                    foreach ($name in $parameters.Keys) { $null = $command.Parameters.AddWithValue($name, $parameters[$name]) }
+                    $reader = $command.ExecuteReader()
+                    try { if ($reader.Read()) { (0..($reader.FieldCount - 1) | ForEach-Object { $reader.GetValue($_) }) -join ' -> ' } } finally { $reader.Dispose() }
+                }
+                $primary = & $ask $humanChannel @{ '$a' = $agent }
+                if (-not $primary) { $primary = & $ask $fallback @{ '$a' = $agent } }
+                "$agent/latest_human = $primary"
+                $older = & $ask $humanChannel @{ '$a' = $agent }
+                if (-not $older) { $older = & $ask $fallbackOlder @{ '$a' = $agent } }
+                "$agent/latest_human_older = $older"
+                "$agent/web_fallback = $(& $ask $web @{ '$a' = $agent; '$x' = '' })"
+                "$agent/escalation_secondary = $(& $ask $web @{ '$a' = $agent; '$x' = "$primary" })"
+                $channels = & { $c = $connection.CreateCommand(); $c.CommandText = 'SELECT DISTINCT channel_id FROM chat_sessions WHERE channel_id IS NOT NULL'
+                    $r = $c.ExecuteReader(); try { while ($r.Read()) { $r.GetString(0) } } finally { $r.Dispose() } }
+                foreach ($channel in $channels) { "$agent/notifier/$channel = $(& $ask $notifier @{ '$a' = $agent; '$c' = $channel })" }
+            }
+            finally { $connection.Dispose() }
+        }
+    }
 }
 
 Describe 'Evonic.Sessions' {
@@ -43,6 +83,28 @@ Describe 'Evonic.Sessions' {
         $before = Get-InstanceHash $instance
         Get-EvonicOldSession -Path $instance | Remove-EvonicOldSession -WhatIf
         Get-InstanceHash $instance | Should -Be $before
+    }
+
+    It 'keeps every session Evonic''s own lookups return: each returns the same row after the cleanup' {
+        Get-EvonicOldSession -Path $instance | Out-Null # loads the module's SQLite
+        $before = Get-EvonicLookupAnswer $instance
+        $before | Should -Contain 'juno/latest_human = juno-1'
+        $before | Should -Contain 'juno/notifier/telegram = juno-6 -> xena'
+        Remove-EvonicOldSession -Path $instance -Force
+        Get-EvonicLookupAnswer $instance | Should -Be $before
+    }
+
+    It 'shows the Evonic lookup that keeps a session' {
+        $kept = Get-EvonicOldSession -Path $instance -IncludeProtected | Where-Object Protection -ne 'None'
+        ($kept | Where-Object SessionId -eq 'echo-2').Protection | Should -Match 'WebFallbackSession'
+        ($kept | Where-Object SessionId -eq 'siwa-9d50').Protection | Should -Match 'ChannelRecipient'
+        ($kept | Where-Object SessionId -eq 'siwa-a010').Protection | Should -Match 'PlanFile'
+        ($kept | Where-Object SessionId -eq 'siwa-a011').Protection | Should -Match 'ScheduledWork'
+        ($kept | Where-Object SessionId -eq 'mira-2').Protection | Should -Match 'AgentInFocus'
+    }
+
+    It 'refuses a fractional -MaxAgeDays instead of rounding it' {
+        { Get-EvonicOldSession -Path $instance -MaxAgeDays 0.4 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentTransformationError*'
     }
 
     It 'removes the same set that -WhatIf listed' {

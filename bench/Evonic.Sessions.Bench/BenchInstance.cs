@@ -38,13 +38,15 @@ public static class BenchInstance
             for (int i = 0; i < count; i++)
             {
                 string id = $"{agent.Id}-{i:x8}";
-                double age = i == 0 ? 1 : random.NextDouble() * 730;
+                // The first session is a recent channel one and the next two recent web ones, so Evonic's lookups
+                // (latest human, the two newest web, each channel's newest) never return an old one.
+                double age = i < 3 ? 1 : random.NextDouble() * 730;
                 if (Math.Abs(age - 90) < 1) age += 2; // nothing on the edge: a run minutes later must agree
                 DateTime last = Second(nowUtc.AddDays(-age));
-                int kind = i == 0 ? 0 : random.Next(5);
-                string user = kind switch { 0 or 1 => $"user{random.Next(5000)}", 2 => $"web-user-{i}", 3 => "__scheduler__digest", _ => "__system__" };
+                int kind = i == 0 ? 0 : i < 3 ? 2 : random.Next(5);
+                string user = kind switch { 0 or 1 => $"user{random.Next(5000)}", 2 => $"web-user-{i}", 3 => "__scheduler__", _ => "__system__" };
                 string? channel = kind <= 1 ? "telegram" : null;
-                bool takeover = i > 0 && random.Next(50) == 0, openTask = i > 0 && random.Next(50) == 0;
+                bool takeover = i >= 3 && random.Next(50) == 0, openTask = i >= 3 && random.Next(50) == 0;
                 int n = Math.Max(1, (int)Math.Round(average * (0.5 + random.NextDouble())));
                 Run(session, id, agent.Id, channel, user, takeover ? 0 : 1, InstanceBuilder.Timestamp(last.AddDays(-5)), InstanceBuilder.Timestamp(last));
                 for (int m = 0; m < n; m++)

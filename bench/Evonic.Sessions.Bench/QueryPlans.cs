@@ -17,9 +17,10 @@ public static class QueryPlans
         var text = new StringBuilder();
         using (ChatDatabase chat = ChatDatabase.Open(instance, agent, writable: false))
         {
-            Append(text, chat.Connection, "newest updated_at of each group, read before the sessions stream (per agent)", chat.ReadUpdateTimesSql);
-            Append(text, chat.Connection, "session states, kept only as the ids with open tasks (per agent)", ChatDatabase.ReadStatesSql);
-            Append(text, chat.Connection, "the agent's '__agent__' state (per agent)", ChatDatabase.ReadAgentStateSql);
+            Append(text, chat.Connection, "Evonic's own lookups, read before the sessions stream (per agent; again in a batch's write transaction when another connection wrote since)", chat.ReadLookupsSql);
+            Append(text, chat.Connection, "session states, kept only as the ids they protect (per agent)", ChatDatabase.ReadStatesSql);
+            Append(text, chat.Connection, "a batch's session states, inside its write transaction (per batch)", ChatDatabase.ReadBatchStatesSql);
+            Append(text, chat.Connection, "the agent state Evonic reads: '__agent__', else the newest per-session row (per agent, and per batch)", ChatDatabase.ReadAgentStatesSql);
             Append(text, chat.Connection, "list sessions with message statistics (per agent, streamed)", chat.ReadSessionsSql);
             Append(text, chat.Connection, "re-check a batch inside the write transaction (per batch)", chat.StillOldSql);
             foreach (string delete in chat.DeleteSql) Append(text, chat.Connection, "delete a batch (per batch)", delete);
@@ -30,6 +31,9 @@ public static class QueryPlans
         {
             Append(text, main.Connection, "attachment rows of an agent (per agent)", MainDatabase.AttachmentsOfAgentSql);
             Append(text, main.Connection, "session_index rows of an agent (per agent)", MainDatabase.IndexOfAgentSql);
+            Append(text, main.Connection, "every attachment row's file, for files shared between rows (per agent)", MainDatabase.AttachmentPathsSql);
+            Append(text, main.Connection, "enabled schedules (per agent, and per batch)", main.ScheduledWorkSql);
+            Append(text, main.Connection, "transfers in progress (per agent, and per batch)", MainDatabase.TransfersInProgressSql);
             Append(text, main.Connection, "delete a batch's attachment rows (per batch)", MainDatabase.DeleteAttachmentsSql);
             Append(text, main.Connection, "delete a batch's session_index rows (per batch)", MainDatabase.DeleteIndexSql);
             Append(text, main.Connection, "update the agent's session_count (per agent)", MainDatabase.UpdateSessionCountSql);

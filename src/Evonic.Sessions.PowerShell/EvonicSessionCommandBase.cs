@@ -17,6 +17,7 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
 
     /// <summary>Sessions idle longer than this many days are old; 0 disables cleanup.</summary>
     [Parameter]
+    [WholeDays]
     [ValidateRange(0, CleanupPolicy.LongestMaxAgeDays)]
     public int MaxAgeDays { get; set; }
 

@@ -24,6 +24,7 @@ public sealed class RegisterEvonicSessionCleanupCommand : ScheduleCommandBase
 
     /// <summary>A fixed age limit for the scheduled runs; without it each run reads EVONIC_SESSION_MAX_AGE_DAYS.</summary>
     [Parameter]
+    [WholeDays]
     [ValidateRange(0, CleanupPolicy.LongestMaxAgeDays)]
     public int MaxAgeDays { get; set; }
 

@@ -114,11 +114,13 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, ID
                     LogAgentDone(agentId);
                     continue;
                 }
-                var current = read.Sessions.ToDictionary(s => s.SessionId, StringComparer.Ordinal);
+                // A left-over and a live session may share an id: each piped entry is matched to its own kind, and
+                // a listing that names one twice can never stop the run.
+                var current = read.Sessions.GroupBy(Key).ToDictionary(g => g.Key, g => g.First());
                 var candidates = new List<EvonicSession>();
-                foreach (EvonicSession listed in byAgent[agentId].GroupBy(s => s.SessionId).Select(g => g.First()))
+                foreach (EvonicSession listed in byAgent[agentId].GroupBy(Key).Select(g => g.First()))
                 {
-                    if (current.TryGetValue(listed.SessionId, out EvonicSession? now) && now.IsRemovable)
+                    if (current.TryGetValue(Key(listed), out EvonicSession? now) && now.IsRemovable)
                         candidates.Add(now);
                     else if (now == null)
                         WriteVerbose($"Skipped {listed.Describe()}: it no longer exists.");
@@ -131,6 +133,8 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, ID
         }
         CompleteProgress(1, Activity);
     }
+
+    private static (string SessionId, bool Leftover) Key(EvonicSession session) => (session.SessionId, session.Kind == SessionKind.Orphan);
 
     private void RemoveFromAgent(SessionStore store, AgentInfo agent, IReadOnlyList<EvonicSession> listed, IReadOnlyList<EvonicSession> candidates)
     {

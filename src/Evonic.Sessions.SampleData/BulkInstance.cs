@@ -45,23 +45,24 @@ public sealed class BulkInstance
                 for (int i = 0; i < sessionsPerAgent; i++)
                 {
                     string id = $"{agent.Id}-{i:x6}";
-                    // The first session is a recent human one, so the "newest human/channel session" rule never
-                    // protects an old one here; the sample instance covers that rule.
-                    double age = i == 0 ? 1 : random.NextDouble() * 400;
+                    // The first session is a recent channel one and the next two recent web ones, so Evonic's lookups
+                    // (the latest human session, the two newest web sessions, each channel's newest) never return an
+                    // old one here; the sample instance covers those rules.
+                    double age = i < 3 ? 1 : random.NextDouble() * 400;
                     // Nothing within a day of the age limit: a run minutes later must see the same sessions as old.
                     if (Math.Abs(age - MaxAgeDays) < 1) age += 2;
                     DateTime last = now.AddDays(-age).AddSeconds(-random.Next(86_400));
                     last = new DateTime(last.Ticks - last.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
-                    int kind = i == 0 ? 0 : random.Next(5);
+                    int kind = i == 0 ? 0 : i < 3 ? 2 : random.Next(5);
                     (string user, string? channel) = kind switch
                     {
                         0 or 1 => ($"user{random.Next(1000)}", "telegram"),
                         2 => ($"web-user-{i}", (string?)null),
-                        3 => ("__scheduler__digest", null),
+                        3 => ("__scheduler__", null),
                         _ => ("__system__", null),
                     };
-                    bool takeover = i > 0 && random.Next(20) == 0;
-                    bool openTask = i > 0 && random.Next(20) == 0;
+                    bool takeover = i >= 3 && random.Next(20) == 0;
+                    bool openTask = i >= 3 && random.Next(20) == 0;
                     int messages = 3 + random.Next(6);
                     bool hasLog = random.Next(2) == 0;
                     int files = random.Next(10) == 0 ? 1 + random.Next(2) : 0;

@@ -42,7 +42,19 @@ CREATE TRIGGER memories_au AFTER UPDATE ON memories BEGIN INSERT INTO memories_f
     public const string MainDatabase = @"CREATE TABLE users (id TEXT PRIMARY KEY, name TEXT);
 CREATE TABLE agents (id TEXT PRIMARY KEY, name TEXT, session_count INTEGER DEFAULT 0);
 CREATE TABLE attachments (id INTEGER PRIMARY KEY AUTOINCREMENT, agent_id TEXT NOT NULL, session_id TEXT NOT NULL,
-  filename TEXT, mime_type TEXT, size INTEGER, file_path TEXT NOT NULL, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP);";
+  filename TEXT, mime_type TEXT, size INTEGER, file_path TEXT NOT NULL, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP);
+CREATE TABLE schedules (id TEXT PRIMARY KEY, name TEXT NOT NULL, owner_type TEXT NOT NULL, owner_id TEXT NOT NULL,
+  trigger_type TEXT NOT NULL, trigger_config TEXT NOT NULL, action_type TEXT NOT NULL, action_config TEXT NOT NULL,
+  enabled INTEGER DEFAULT 1, created_at TEXT NOT NULL, next_run_at TEXT, last_run_at TEXT, run_count INTEGER DEFAULT 0,
+  max_runs INTEGER, metadata TEXT);
+CREATE INDEX idx_schedules_owner ON schedules(owner_type, owner_id);
+CREATE INDEX idx_schedules_enabled ON schedules(enabled);
+CREATE TABLE transfer_jobs (id TEXT PRIMARY KEY, agent_id TEXT NOT NULL, session_id TEXT NOT NULL, source_path TEXT NOT NULL,
+  dest_path TEXT NOT NULL, source_backend_type TEXT NOT NULL, dest_backend_type TEXT NOT NULL,
+  status TEXT DEFAULT 'pending' CHECK(status IN ('pending','running','completed','failed','cancelled')),
+  total_bytes INTEGER DEFAULT 0, bytes_transferred INTEGER DEFAULT 0, error_msg TEXT,
+  created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, completed_at TIMESTAMP, FOREIGN KEY (agent_id) REFERENCES agents(id) ON DELETE CASCADE);
+CREATE INDEX idx_transfer_jobs_agent ON transfer_jobs(agent_id);";
 
     public const string SessionIndex = @"CREATE TABLE session_index (session_id TEXT PRIMARY KEY, agent_id TEXT NOT NULL,
   external_user_id TEXT, channel_id TEXT, updated_at TIMESTAMP);";

@@ -63,6 +63,24 @@ public sealed class InstanceBuilder
         }
     }
 
+    /// <summary>A row of the main database's <c>schedules</c>, as Evonic's background-job poller writes one.</summary>
+    public void Schedule(string id, string actionType, string actionConfigJson, string? metadataJson, bool enabled = true)
+    {
+        using SqliteConnection main = Connect(MainDatabasePath);
+        Exec(main, @"INSERT INTO schedules (id, name, owner_type, owner_id, trigger_type, trigger_config, action_type, action_config, enabled, created_at, metadata)
+            VALUES ($id, $id, 'agent', 'siwa', 'interval', '{""seconds"": 30}', $type, $config, $enabled, '2026-01-01T00:00:00', $meta)",
+            ("$id", id), ("$type", actionType), ("$config", actionConfigJson), ("$enabled", enabled ? 1 : 0), ("$meta", metadataJson));
+    }
+
+    /// <summary>A row of the main database's <c>transfer_jobs</c>.</summary>
+    public void TransferJob(string id, string agentId, string sessionId, string status)
+    {
+        using SqliteConnection main = Connect(MainDatabasePath);
+        Exec(main, @"INSERT INTO transfer_jobs (id, agent_id, session_id, source_path, dest_path, source_backend_type, dest_backend_type, status)
+            VALUES ($id, $agent, $session, '/tmp/a', '/tmp/b', 'local', 'local', $status)",
+            ("$id", id), ("$agent", agentId), ("$session", sessionId), ("$status", status));
+    }
+
     public static string Timestamp(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
     public static SqliteConnection Connect(string path)
@@ -189,6 +207,44 @@ public sealed class AgentBuilder
         return this;
     }
 
+    /// <summary>A per-session <c>agent_state</c> row of an Evonic release before the global <c>'__agent__'</c> key.</summary>
+    public AgentBuilder LegacyAgentState(string sessionId, string json, DateTime updated)
+    {
+        using SqliteConnection chat = InstanceBuilder.Connect(ChatDatabasePath);
+        InstanceBuilder.Exec(chat, "INSERT INTO agent_state (session_id, content, updated_at) VALUES ($s, $c, $t)",
+            ("$s", sessionId), ("$c", json), ("$t", InstanceBuilder.Timestamp(updated)));
+        return this;
+    }
+
+    /// <summary>The LLM trace some Evonic versions write beside the chat log: <c>llm_traces/&lt;name&gt;.jsonl</c>.</summary>
+    public string Trace(string sessionId, DateTime at)
+    {
+        string path = Path.Combine(Folder, "llm_traces", Path.GetFileName(LogPath(sessionId)));
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, "{\"ts\":" + new DateTimeOffset(at).ToUnixTimeMilliseconds() + ",\"model\":\"m\"}\n");
+        File.SetLastWriteTimeUtc(path, at);
+        return path;
+    }
+
+    /// <summary>A file in the sessions folder that no session owns by Evonic's naming rule.</summary>
+    public string StrayLog(string fileName, string sessionIdInside, DateTime at)
+    {
+        string path = Path.Combine(SessionsFolder, fileName);
+        File.WriteAllText(path, "{\"type\":\"user\",\"session_id\":" + JsonSerializer.Serialize(sessionIdInside) + ",\"ts\":" + new DateTimeOffset(at).ToUnixTimeMilliseconds() + "}\n");
+        File.SetLastWriteTimeUtc(path, at);
+        return path;
+    }
+
+    /// <summary>An attachment row whose <c>file_path</c> points wherever it is told, with no file written for it.</summary>
+    public AgentBuilder AttachmentRow(string sessionId, string filePath)
+    {
+        using SqliteConnection main = InstanceBuilder.Connect(_instance.MainDatabasePath);
+        InstanceBuilder.Exec(main, "INSERT INTO attachments (agent_id, session_id, filename, size, file_path, created_at) VALUES ($a, $s, $f, 1, $p, $t)",
+            ("$a", Id), ("$s", sessionId), ("$f", Path.GetFileName(filePath)), ("$p", filePath),
+            ("$t", InstanceBuilder.Timestamp(_lastActivity.TryGetValue(sessionId, out DateTime at) ? at : DateTime.UtcNow)));
+        return this;
+    }
+
     public AgentBuilder Memory(string content, string? sourceSessionId)
     {
         using SqliteConnection chat = InstanceBuilder.Connect(ChatDatabasePath);
@@ -231,9 +287,9 @@ public sealed class AgentBuilder
     /// Adds an attachment row and its file under <c>data/attachments/&lt;agent&gt;/&lt;session&gt;/</c>, uploaded at the
     /// session's last activity (or now, for a session this builder did not add).
     /// </summary>
-    public string Attachment(string sessionId, string fileName, int bytes = 1024, string? sessionAgentId = null)
+    public string Attachment(string sessionId, string fileName, int bytes = 1024, string? sessionAgentId = null, DateTime? uploadedAt = null)
     {
-        DateTime uploaded = _lastActivity.TryGetValue(sessionId, out DateTime at) ? at : DateTime.UtcNow;
+        DateTime uploaded = uploadedAt ?? (_lastActivity.TryGetValue(sessionId, out DateTime at) ? at : DateTime.UtcNow);
         string agent = sessionAgentId ?? Id;
         string relative = Path.Combine("data", "attachments", agent, sessionId, fileName);
         string path = Path.Combine(_instance.DataRoot, relative);

@@ -129,55 +129,81 @@ internal sealed class ChatDatabase : IDisposable
         }
     }
 
-    internal string ReadUpdateTimesSql => $@"SELECT s.agent_id, {Column("channel_id")}, {Column("external_user_id")}, {SqliteDatabase.JulianDayOf("s.updated_at")}
-            FROM chat_sessions s WHERE s.id IS NOT NULL";
+    private string BareColumn(string name) => _sessionColumns.Contains(name) ? name : "NULL";
 
-    /// <summary>Each session's grouping columns and <c>updated_at</c> only: one pass over chat_sessions, no messages.</summary>
-    public IEnumerable<SessionRow> ReadUpdateTimes()
+    internal string ReadLookupsSql => EvonicLookups.Sql(BareColumn);
+
+    /// <summary>Every session one of Evonic's lookups returns (<see cref="EvonicLookups"/>), with the lookups that return it.</summary>
+    public Dictionary<string, SessionProtection> ReadLookups(SqliteTransaction? transaction = null)
     {
-        using var command = _connection.CreateCommand();
-        command.CommandText = ReadUpdateTimesSql;
-        using var reader = command.ExecuteReader();
+        var found = new Dictionary<string, SessionProtection>(StringComparer.Ordinal);
+        using SqliteCommand command = Command(ReadLookupsSql, transaction);
+        using SqliteDataReader reader = command.ExecuteReader();
         while (reader.Read())
         {
-            yield return new SessionRow
-            {
-                AgentId = Text(reader, 0) ?? "",
-                ChannelId = Text(reader, 1),
-                ExternalUserId = Text(reader, 2),
-                UpdatedAtJulian = reader.IsDBNull(3) ? null : reader.GetDouble(3),
-            };
+            string id = Text(reader, 0)!;
+            found[id] = (found.TryGetValue(id, out SessionProtection known) ? known : SessionProtection.None) | (SessionProtection)reader.GetInt32(1);
         }
+        return found;
     }
 
     internal const string ReadStatesSql = "SELECT session_id, content FROM session_state WHERE session_id IS NOT NULL";
 
+    internal const string ReadBatchStatesSql = "SELECT session_id, content FROM session_state WHERE session_id IN " + BatchIds;
+
     /// <summary>
-    /// The sessions whose <c>session_state</c> JSON matches <paramref name="state"/>, where the table exists. Only
-    /// their ids are kept, however many states there are.
+    /// The sessions whose <c>session_state</c> protects them (<see cref="StateRules.OfSessionState"/>): every session's,
+    /// or only those of <paramref name="batchIds"/> (a JSON array). Only protected ids are kept, however many states there are.
     /// </summary>
-    public HashSet<string> ReadSessionsWhoseState(Func<string, bool> state)
+    public Dictionary<string, SessionProtection> ReadStateProtections(SqliteTransaction? transaction = null, string? batchIds = null)
     {
-        var matching = new HashSet<string>(StringComparer.Ordinal);
-        if (!HasSessionState) return matching;
-        using var command = _connection.CreateCommand();
-        command.CommandText = ReadStatesSql;
-        using var reader = command.ExecuteReader();
+        var protectedIds = new Dictionary<string, SessionProtection>(StringComparer.Ordinal);
+        if (!HasSessionState) return protectedIds;
+        using SqliteCommand command = Command(batchIds == null ? ReadStatesSql : ReadBatchStatesSql, transaction);
+        if (batchIds != null) command.Parameters.AddWithValue("$ids", batchIds);
+        using SqliteDataReader reader = command.ExecuteReader();
         while (reader.Read())
-            if (state(Text(reader, 1) ?? "")) matching.Add(Text(reader, 0)!);
-        return matching;
+            if (StateRules.OfSessionState(Text(reader, 1) ?? "") is var protection and not SessionProtection.None)
+                protectedIds[Text(reader, 0)!] = protection;
+        return protectedIds;
     }
 
-    internal const string ReadAgentStateSql = "SELECT content FROM agent_state WHERE session_id = $key";
+    /// <summary>
+    /// The agent state Evonic reads (<c>get_agent_state</c>): the <c>'__agent__'</c> row; without one, the newest
+    /// per-session row by <c>updated_at</c>, which Evonic promotes to the global state on its next read (every row
+    /// tied at the top, since any of them may be the one promoted).
+    /// </summary>
+    internal const string ReadAgentStatesSql = $@"SELECT content FROM agent_state WHERE session_id = '{AgentStateKey}'
+        UNION ALL
+        SELECT content FROM agent_state
+        WHERE NOT EXISTS (SELECT 1 FROM agent_state WHERE session_id = '{AgentStateKey}')
+            AND session_id != '{AgentStateKey}'
+            AND updated_at IS (SELECT updated_at FROM agent_state WHERE session_id != '{AgentStateKey}' ORDER BY updated_at DESC LIMIT 1)";
 
-    /// <summary>The agent's global <c>'__agent__'</c> state JSON, or null when there is none.</summary>
-    public string? ReadAgentState()
+    /// <summary>True when the state Evonic reads for the agent says it is in focus (or cannot be read).</summary>
+    public bool IsAgentInFocus(SqliteTransaction? transaction = null)
     {
-        if (!_tables.Contains("agent_state")) return null;
-        using var command = _connection.CreateCommand();
-        command.CommandText = ReadAgentStateSql;
-        command.Parameters.AddWithValue("$key", AgentStateKey);
-        return command.ExecuteScalar() is { } value and not DBNull ? Convert.ToString(value, CultureInfo.InvariantCulture) : null;
+        if (!_tables.Contains("agent_state")) return false;
+        using SqliteCommand command = Command(ReadAgentStatesSql, transaction);
+        using SqliteDataReader reader = command.ExecuteReader();
+        while (reader.Read())
+            if (StateRules.IsInFocus(Text(reader, 0) ?? "")) return true;
+        return false;
+    }
+
+    /// <summary>Changes when another connection commits to the file: what this one read inside a transaction is still current while it stays the same.</summary>
+    private long DataVersion(SqliteTransaction transaction)
+    {
+        using SqliteCommand command = Command("PRAGMA data_version", transaction);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private SqliteCommand Command(string sql, SqliteTransaction? transaction)
+    {
+        SqliteCommand command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
     }
 
     internal const string SessionExistsSql = "SELECT EXISTS (SELECT 1 FROM chat_sessions WHERE id = $id)";
@@ -209,18 +235,21 @@ internal sealed class ChatDatabase : IDisposable
     private const string BatchIds = "(SELECT value FROM json_each($ids))";
 
     /// <summary>
-    /// Which of the batch's sessions are still old at <c>$cutoff</c>, with their message counts: <c>updated_at</c> and
-    /// every message before the cutoff (a time that cannot be read counts as new), and no human took it over.
+    /// Which of the batch's sessions are still old at <c>$cutoff</c>, with their message counts and whether a human
+    /// took them over: <c>updated_at</c> and every message before the cutoff (a time that cannot be read counts as new).
     /// </summary>
-    internal string StillOldSql => $@"SELECT s.id, (SELECT COUNT(*) FROM chat_messages m WHERE m.session_id = s.id)
+    internal string StillOldSql => $@"SELECT s.id, (SELECT COUNT(*) FROM chat_messages m WHERE m.session_id = s.id),
+            {(_sessionColumns.Contains("bot_enabled") ? "IFNULL(s.bot_enabled, 1) IN (0, '0', 'false')" : "0")}
         FROM chat_sessions s
         WHERE s.id IN {BatchIds}
             AND {SqliteDatabase.JulianDayOf("s.updated_at")} < $cutoff
-            {(_sessionColumns.Contains("bot_enabled") ? "AND IFNULL(s.bot_enabled, 1) NOT IN (0, '0', 'false')" : "")}
             AND NOT EXISTS (SELECT 1 FROM chat_messages m WHERE m.session_id = s.id
                 AND m.created_at IS NOT NULL AND IFNULL({SqliteDatabase.JulianDayOf("m.created_at")} >= $cutoff, 1))";
 
-    /// <summary>The DELETEs of a batch of still-old sessions (<c>$ids</c>), children first.</summary>
+    /// <summary>
+    /// The DELETEs of a batch of sessions (<c>$ids</c>), children first. The agent state Evonic reads
+    /// (<see cref="ReadAgentStatesSql"/>) is never deleted, also when it is a per-session row Evonic will promote.
+    /// </summary>
     internal IReadOnlyList<string> DeleteSql
     {
         get
@@ -228,53 +257,96 @@ internal sealed class ChatDatabase : IDisposable
             var statements = new List<string> { $"DELETE FROM chat_messages WHERE session_id IN {BatchIds}" };
             if (_tables.Contains("chat_summaries")) statements.Add($"DELETE FROM chat_summaries WHERE session_id IN {BatchIds}");
             if (HasSessionState) statements.Add($"DELETE FROM session_state WHERE session_id IN {BatchIds}");
-            if (_tables.Contains("agent_state")) statements.Add($"DELETE FROM agent_state WHERE session_id IN {BatchIds} AND session_id <> '{AgentStateKey}'");
+            if (_tables.Contains("agent_state"))
+                statements.Add($@"DELETE FROM agent_state WHERE session_id IN {BatchIds} AND session_id <> '{AgentStateKey}'
+                    AND (EXISTS (SELECT 1 FROM agent_state WHERE session_id = '{AgentStateKey}')
+                        OR updated_at IS NOT (SELECT updated_at FROM agent_state WHERE session_id != '{AgentStateKey}' ORDER BY updated_at DESC LIMIT 1))");
             statements.Add($"DELETE FROM chat_sessions WHERE id IN {BatchIds}");
             return statements;
         }
     }
 
+    private Dictionary<string, SessionProtection>? _lookups;
+    private long _lookupsVersion;
+
     /// <summary>
-    /// Removes the rows of <paramref name="sessions"/> in one <c>BEGIN IMMEDIATE</c> transaction. The sessions are
-    /// checked again inside it (<see cref="StillOldSql"/>); one that is no longer old keeps every row. Returns, per
-    /// session removed, how many messages went with it.
+    /// Removes the rows of <paramref name="sessions"/> in one <c>BEGIN IMMEDIATE</c> transaction. Inside it, before any
+    /// delete, every rule that keeps a session is decided again on what the file holds now: age, takeover, the agent's
+    /// focus, Evonic's lookups, open tasks and plan files; <paramref name="decideOutside"/> adds what lives outside this
+    /// file (the main database's schedules and transfers, the logs). A session kept by any of them keeps every row.
     /// </summary>
-    public Dictionary<string, long> RemoveSessions(IReadOnlyList<EvonicSession> sessions, DateTime cutoffUtc)
+    public BatchDecision RemoveSessions(IReadOnlyList<EvonicSession> sessions, DateTime cutoffUtc,
+        Func<IReadOnlyCollection<string>, IReadOnlyDictionary<string, SessionProtection>> decideOutside)
     {
-        var removed = new Dictionary<string, long>(StringComparer.Ordinal);
+        var decision = new BatchDecision();
         try
         {
             // deferred: false makes Microsoft.Data.Sqlite issue BEGIN IMMEDIATE: the write lock is held from the
-            // start, so nothing the live app writes can land between the age check and the deletes.
+            // start, so nothing the live app writes can land between the checks and the deletes.
             using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
-            using (SqliteCommand check = _connection.CreateCommand())
+            var old = new Dictionary<string, long>(StringComparer.Ordinal);
+            using (SqliteCommand check = Command(StillOldSql, transaction))
             {
-                check.Transaction = transaction;
-                check.CommandText = StillOldSql;
                 check.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(sessions.Select(s => s.SessionId)));
                 check.Parameters.AddWithValue("$cutoff", SqliteDatabase.JulianDay(cutoffUtc));
                 using SqliteDataReader reader = check.ExecuteReader();
-                while (reader.Read()) removed[reader.GetString(0)] = reader.GetInt64(1);
+                while (reader.Read())
+                {
+                    if (reader.GetInt64(2) != 0) decision.Kept[reader.GetString(0)] = SessionProtection.HumanTakeover;
+                    else old[reader.GetString(0)] = reader.GetInt64(1);
+                }
             }
-            if (removed.Count > 0)
+            foreach (EvonicSession session in sessions)
+                if (!old.ContainsKey(session.SessionId) && !decision.Kept.ContainsKey(session.SessionId)) decision.Kept[session.SessionId] = SessionProtection.None;
+            if (old.Count > 0) KeepProtected(old, decision, transaction, decideOutside);
+            if (old.Count > 0)
             {
-                string ids = JsonSerializer.Serialize(removed.Keys);
+                string ids = JsonSerializer.Serialize(old.Keys);
                 foreach (string sql in DeleteSql)
                 {
-                    using SqliteCommand delete = _connection.CreateCommand();
-                    delete.Transaction = transaction;
-                    delete.CommandText = sql;
+                    using SqliteCommand delete = Command(sql, transaction);
                     delete.Parameters.AddWithValue("$ids", ids);
                     delete.ExecuteNonQuery();
                 }
             }
             transaction.Commit();
+            foreach (KeyValuePair<string, long> removed in old) decision.Removed[removed.Key] = removed.Value;
         }
         catch (SqliteException e)
         {
             throw SqliteDatabase.WriteFailure(e, Path);
         }
-        return removed;
+        return decision;
+    }
+
+    /// <summary>Moves the sessions of <paramref name="old"/> that a rule keeps into <see cref="BatchDecision.Kept"/>.</summary>
+    private void KeepProtected(Dictionary<string, long> old, BatchDecision decision, SqliteTransaction transaction,
+        Func<IReadOnlyCollection<string>, IReadOnlyDictionary<string, SessionProtection>> decideOutside)
+    {
+        var kept = new Dictionary<string, SessionProtection>(StringComparer.Ordinal);
+        void Keep(string id, SessionProtection reason) => kept[id] = (kept.TryGetValue(id, out SessionProtection known) ? known : SessionProtection.None) | reason;
+
+        if (IsAgentInFocus(transaction))
+            foreach (string id in old.Keys) Keep(id, SessionProtection.AgentInFocus);
+        // Evonic's lookups scan the whole table, so their answer is kept while no other connection has written
+        // (PRAGMA data_version): this cleanup's own deletes never remove a row a lookup returns.
+        long version = DataVersion(transaction);
+        if (_lookups == null || version != _lookupsVersion)
+        {
+            _lookups = ReadLookups(transaction);
+            _lookupsVersion = version;
+        }
+        foreach (string id in old.Keys)
+            if (_lookups.TryGetValue(id, out SessionProtection looked)) Keep(id, looked);
+        foreach (KeyValuePair<string, SessionProtection> state in ReadStateProtections(transaction, JsonSerializer.Serialize(old.Keys)))
+            Keep(state.Key, state.Value);
+        foreach (KeyValuePair<string, SessionProtection> outside in decideOutside(old.Keys))
+            if (old.ContainsKey(outside.Key)) Keep(outside.Key, outside.Value);
+        foreach (KeyValuePair<string, SessionProtection> keep in kept)
+        {
+            old.Remove(keep.Key);
+            decision.Kept[keep.Key] = keep.Value;
+        }
     }
 
     private static string? Text(SqliteDataReader reader, int ordinal)

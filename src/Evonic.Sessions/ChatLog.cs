@@ -1,3 +1,4 @@
+using System.Globalization;
 using System;
 using System.IO;
 using System.Text.Json;
@@ -136,14 +137,25 @@ internal sealed class ChatLog
         else if (type == "turn_end") TurnInProgress = false;
     }
 
-    /// <summary>Evonic writes epoch milliseconds; ISO text is accepted too. Anything else is not a date.</summary>
+    /// <summary>
+    /// Evonic writes epoch milliseconds; ISO text is accepted too. Text without a zone is UTC, as SQLite reads
+    /// such text and as Evonic writes it (never the local time of the machine that runs the cleanup).
+    /// </summary>
     private static DateTime? ReadTimestamp(ref Utf8JsonReader reader)
     {
         const long minMs = -62135596800000, maxMs = 253402300799999;
         if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out double ms) && ms >= minMs && ms <= maxMs)
             return DateTimeOffset.FromUnixTimeMilliseconds((long)ms).UtcDateTime;
-        if (reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out DateTimeOffset at))
-            return at.UtcDateTime;
-        return null;
+        if (reader.TokenType != JsonTokenType.String) return null;
+        if (reader.TryGetDateTime(out DateTime at))
+        {
+            if (at.Kind == DateTimeKind.Unspecified) return DateTime.SpecifyKind(at, DateTimeKind.Utc);
+            return reader.TryGetDateTimeOffset(out DateTimeOffset withZone) ? withZone.UtcDateTime : null;
+        }
+        // SQLite's own text form, "YYYY-MM-DD HH:MM:SS[.fff]", which System.Text.Json does not take.
+        return DateTime.TryParseExact(reader.GetString(), SqliteTextFormats, CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTime sqlite) ? sqlite : null;
     }
+
+    private static readonly string[] SqliteTextFormats = { "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.FFFFFFF", "yyyy-MM-dd HH:mm" };
 }

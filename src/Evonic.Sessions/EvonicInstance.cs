@@ -100,6 +100,10 @@ public sealed class EvonicInstance
         return IsSafeFileName(name) ? Path.Combine(SessionsFolder(agentId), name + ".jsonl") : null;
     }
 
+    /// <summary>The session's LLM trace, named as its chat log (<see cref="ChatLogPath"/>) under <c>llm_traces/</c>.</summary>
+    public string? TraceLogPath(string agentId, string sessionId)
+        => ChatLogPath(agentId, sessionId) is { } log ? Path.Combine(AgentFolder(agentId), "llm_traces", Path.GetFileName(log)) : null;
+
     /// <summary>The attachment folder of a session, or null when the ids cannot name a folder safely.</summary>
     public string? AttachmentFolder(string agentId, string sessionId)
         => IsSafeFileName(agentId) && IsSafeFileName(sessionId) ? Path.Combine(AttachmentsFolder, agentId, sessionId) : null;

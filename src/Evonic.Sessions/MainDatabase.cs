@@ -17,6 +17,9 @@ internal sealed class MainDatabase : IDisposable
     private readonly bool _hasAttachments;
     private readonly bool _hasSessionIndex;
     private readonly bool _hasSessionCount;
+    private readonly bool _hasSchedules;
+    private readonly Func<string, string> _scheduleColumn;
+    private readonly bool _hasTransfers;
     private readonly string _path;
 
     private MainDatabase(SqliteConnection connection, string path)
@@ -31,6 +34,11 @@ internal sealed class MainDatabase : IDisposable
             && SqliteDatabase.Columns(connection, "attachments") is var columns
             && columns.Contains("session_id") && columns.Contains("agent_id") && columns.Contains("file_path");
         _hasSessionCount = SqliteDatabase.Columns(connection, "agents").Contains("session_count");
+        _hasSchedules = tables.Contains("schedules");
+        HashSet<string> scheduleColumns = _hasSchedules ? SqliteDatabase.Columns(connection, "schedules") : new HashSet<string>();
+        _scheduleColumn = name => scheduleColumns.Contains(name) ? name : "NULL";
+        _hasTransfers = tables.Contains("transfer_jobs") && SqliteDatabase.Columns(connection, "transfer_jobs") is var transferColumns
+            && transferColumns.Contains("session_id") && transferColumns.Contains("status");
         _hasSessionIndex = tables.Contains("session_index")
             && SqliteDatabase.Columns(connection, "session_index") is var indexColumns
             && indexColumns.Contains("session_id") && indexColumns.Contains("agent_id") && indexColumns.Contains("updated_at");
@@ -78,6 +86,7 @@ internal sealed class MainDatabase : IDisposable
         return agents;
     }
 
+    /// <summary>The agent's rows and those of ids that may be its sub-agents; <see cref="AgentFamily"/> decides which are.</summary>
     private const string OfAgent = "(agent_id = $agent OR substr(agent_id, 1, length($sub)) = $sub)";
 
     internal static readonly string AttachmentsOfAgentSql = $@"SELECT session_id, agent_id, id, file_path, {SqliteDatabase.JulianDayOf("created_at")},
@@ -93,8 +102,9 @@ internal sealed class MainDatabase : IDisposable
     internal SqliteConnection Connection => _connection;
 
     /// <summary>Attachment rows of an agent and its sub-agents, by session id.</summary>
-    public Dictionary<string, SessionMainRows> ReadAttachmentRows(string agentId)
+    public Dictionary<string, SessionMainRows> ReadAttachmentRows(AgentFamily family)
     {
+        string agentId = family.ParentId;
         var rows = new Dictionary<string, SessionMainRows>(StringComparer.Ordinal);
         if (!_hasAttachments) return rows;
         Read(() =>
@@ -106,8 +116,9 @@ internal sealed class MainDatabase : IDisposable
             while (reader.Read())
             {
                 if (reader.IsDBNull(0)) continue;
-                SessionMainRows session = For(rows, Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!);
                 string? rowAgent = reader.IsDBNull(1) ? null : Convert.ToString(reader.GetValue(1), CultureInfo.InvariantCulture);
+                if (!family.Owns(rowAgent)) continue;
+                SessionMainRows session = For(rows, Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!);
                 if (session.AttachmentAgentId == null || string.CompareOrdinal(rowAgent, session.AttachmentAgentId) < 0) session.AttachmentAgentId = rowAgent;
                 session.Attachments.Add(new AttachmentRow(reader.GetInt64(2), reader.IsDBNull(3) ? null : Convert.ToString(reader.GetValue(3), CultureInfo.InvariantCulture)));
                 if (!reader.IsDBNull(4) && (session.LastAttachmentJulian is not { } last || reader.GetDouble(4) > last)) session.LastAttachmentJulian = reader.GetDouble(4);
@@ -121,8 +132,9 @@ internal sealed class MainDatabase : IDisposable
     /// Adds the agent's <c>session_index</c> rows whose session id <paramref name="isLeftover"/> to
     /// <paramref name="rows"/>. Only left-overs need them (a live session's index row goes by primary key).
     /// </summary>
-    public void AddIndexRows(Dictionary<string, SessionMainRows> rows, string agentId, Func<string, bool> isLeftover)
+    public void AddIndexRows(Dictionary<string, SessionMainRows> rows, AgentFamily family, Func<string, bool> isLeftover)
     {
+        string agentId = family.ParentId;
         if (!_hasSessionIndex) return;
         Read(() =>
         {
@@ -132,6 +144,8 @@ internal sealed class MainDatabase : IDisposable
             {
                 if (reader.IsDBNull(0)) continue;
                 string sessionId = Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!;
+                // session_index.agent_id holds the parent in some Evonic versions, the sub-agent in others.
+                if (!family.Owns(reader.IsDBNull(1) ? null : Convert.ToString(reader.GetValue(1), CultureInfo.InvariantCulture))) continue;
                 if (!isLeftover(sessionId)) continue;
                 SessionMainRows session = For(rows, sessionId);
                 session.IndexAgentId = Convert.ToString(reader.GetValue(1), CultureInfo.InvariantCulture);
@@ -164,8 +178,64 @@ internal sealed class MainDatabase : IDisposable
         SqliteCommand command = _connection.CreateCommand();
         command.CommandText = sql;
         command.Parameters.AddWithValue("$agent", agentId);
-        command.Parameters.AddWithValue("$sub", agentId + "_sub_");
+        command.Parameters.AddWithValue("$sub", agentId + "_");
         return command;
+    }
+
+    /// <summary>The main database's <c>schedules</c> rows: every one not plainly disabled (Evonic's scheduler loads <c>enabled = 1</c>; any other value is kept to be safe).</summary>
+    internal string ScheduledWorkSql => $"SELECT {_scheduleColumn("action_config")}, {_scheduleColumn("metadata")} FROM schedules"
+        + (_scheduleColumn("enabled") == "NULL" ? "" : " WHERE enabled IS NULL OR enabled NOT IN (0, '0')");
+
+    /// <summary>Transfers not finished: <c>pending</c>, <c>running</c>, or a status Evonic's CHECK would refuse.</summary>
+    internal const string TransfersInProgressSql = "SELECT session_id FROM transfer_jobs WHERE status IS NULL OR status NOT IN ('completed', 'failed', 'cancelled')";
+
+    /// <summary>
+    /// The sessions that work Evonic has still to do names: a <c>session_id</c> in the JSON of an enabled
+    /// schedule (e.g. <c>poll_background_job</c>, which notifies the session when its job ends) or a transfer in
+    /// progress. A schedule whose JSON cannot be read keeps every session whose id appears in its text.
+    /// </summary>
+    public WorkInProgress ReadWorkInProgress()
+    {
+        var work = new WorkInProgress();
+        Read(() =>
+        {
+            if (_hasSchedules)
+            {
+                using var command = _connection.CreateCommand();
+                command.CommandText = ScheduledWorkSql;
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                    for (int i = 0; i < 2; i++)
+                        if (!reader.IsDBNull(i)) work.AddSchedule(Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture)!);
+            }
+            if (_hasTransfers)
+            {
+                using var command = _connection.CreateCommand();
+                command.CommandText = TransfersInProgressSql;
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                    if (!reader.IsDBNull(0)) work.Transfers.Add(Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!);
+            }
+        });
+        return work;
+    }
+
+    internal const string AttachmentPathsSql = "SELECT id, file_path FROM attachments WHERE file_path IS NOT NULL";
+
+    /// <summary>Every attachment row's file, of every agent: a file is deleted only when no remaining row points at it.</summary>
+    public AttachmentReferences ReadAttachmentReferences(EvonicInstance instance)
+    {
+        var references = new AttachmentReferences(instance);
+        if (!_hasAttachments) return references;
+        Read(() =>
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = AttachmentPathsSql;
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+                references.Add(reader.GetInt64(0), Convert.ToString(reader.GetValue(1), CultureInfo.InvariantCulture)!);
+        });
+        return references;
     }
 
     /// <summary>Deletes the attachment and session_index rows of sessions whose chat rows are gone, in one short transaction.</summary>

@@ -10,7 +10,7 @@ namespace Evonic.Sessions;
 /// </summary>
 internal static class SafePath
 {
-    private static readonly StringComparison PathComparison =
+    internal static readonly StringComparison PathComparison =
         Path.DirectorySeparatorChar == '\\' ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 
     /// <summary>Compares paths the way the file system does.</summary>

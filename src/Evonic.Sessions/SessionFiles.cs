@@ -13,8 +13,13 @@ internal sealed class SessionFilePlan
     /// <summary>The log as it was when the session was listed as old (modification time and size).</summary>
     public DateTime? ListedLogWriteUtc;
     public long ListedLogSize;
+    /// <summary>The session's LLM trace (<c>agents/&lt;id&gt;/llm_traces/&lt;name&gt;.jsonl</c>, in some Evonic versions).</summary>
+    public string? TracePath;
     public readonly List<string> AttachmentFiles = new();
     public readonly List<string> AttachmentFolders = new();
+
+    /// <summary>Files of the session's attachment rows that lie outside its own attachment folder: their rows go, the files stay.</summary>
+    public readonly List<string> ForeignAttachmentFiles = new();
 }
 
 /// <summary>
@@ -36,8 +41,11 @@ internal sealed class SessionFiles
     /// <summary>Called for each new batch, so that no folder check is older than the batch it serves.</summary>
     public void ForgetCheckedFolders() => _checkedFolders.Clear();
 
-    /// <summary>Resolves every file of the session; throws <see cref="EvonicErrorKind.UnsafePath"/> or <see cref="EvonicErrorKind.UnsafeSessionId"/>.</summary>
-    public SessionFilePlan Plan(EvonicSession session, IEnumerable<string> attachmentFilePaths)
+    /// <summary>
+    /// Resolves every file of the session; throws <see cref="EvonicErrorKind.UnsafePath"/> or <see cref="EvonicErrorKind.UnsafeSessionId"/>.
+    /// An attachment row's file is the session's only when it lies in <c>data/attachments/&lt;agent or sub-agent&gt;/&lt;session id&gt;/</c>.
+    /// </summary>
+    public SessionFilePlan Plan(EvonicSession session, IEnumerable<string> attachmentFilePaths, AgentFamily family)
     {
         if (!session.LeftoverLogOnly && _instance.ChatLogPath(session.AgentId, session.SessionId) == null)
             throw new EvonicException(EvonicErrorKind.UnsafeSessionId,
@@ -50,10 +58,13 @@ internal sealed class SessionFiles
             plan.ListedLogWriteUtc = session.JsonlLastWriteUtc;
             plan.ListedLogSize = session.JsonlSize;
         }
+        if (!session.LeftoverLogOnly && _instance.TraceLogPath(session.AgentId, session.SessionId) is { } trace && File.Exists(trace))
+            plan.TracePath = SafePath.Resolve(_instance.Root, trace, _checkedFolders);
         foreach (string file in attachmentFilePaths)
         {
             string path = Path.IsPathRooted(file) ? file : Path.Combine(_instance.DataRoot, file);
-            plan.AttachmentFiles.Add(SafePath.Resolve(_instance.Root, path, _checkedFolders));
+            if (IsInSessionFolder(path, session.SessionId, family)) plan.AttachmentFiles.Add(SafePath.Resolve(_instance.Root, path, _checkedFolders));
+            else plan.ForeignAttachmentFiles.Add(file);
         }
         if (!session.LeftoverLogOnly)
         {
@@ -70,6 +81,24 @@ internal sealed class SessionFiles
             }
         }
         return plan;
+    }
+
+    /// <summary>True when <paramref name="path"/> lies under <c>data/attachments/&lt;a member of the family&gt;/&lt;session id&gt;/</c>.</summary>
+    private bool IsInSessionFolder(string path, string sessionId, AgentFamily family)
+    {
+        string full;
+        try
+        {
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return false;
+        }
+        string attachments = _instance.AttachmentsFolder + Path.DirectorySeparatorChar;
+        if (!full.StartsWith(attachments, SafePath.PathComparison)) return false;
+        string[] parts = full.Substring(attachments.Length).Split(Path.DirectorySeparatorChar);
+        return parts.Length >= 3 && family.Owns(parts[0]) && SafePath.PathComparer.Equals(parts[1], sessionId);
     }
 
     /// <summary>
@@ -129,24 +158,44 @@ internal sealed class SessionFiles
         }
     }
 
-    public static void DeleteAttachments(SessionFilePlan plan, SessionRemovalResult result)
+    /// <summary>
+    /// Deletes the session's trace and attachment files, except a file that a remaining attachment row (of any
+    /// session or agent) still points at: that file, and the folders holding it, stay, and the result says so.
+    /// </summary>
+    public static void DeleteAttachments(SessionFilePlan plan, SessionRemovalResult result, AttachmentReferences references)
     {
+        if (plan.TracePath != null) DeleteFile(plan.TracePath, result);
+        foreach (string file in plan.ForeignAttachmentFiles) result.Keep(file);
         foreach (string file in plan.AttachmentFiles)
-            DeleteFile(file, result);
+        {
+            if (references.IsReferenced(file)) result.Keep(file);
+            else DeleteFile(file, result);
+        }
         foreach (string folder in plan.AttachmentFolders)
         {
             if (!Directory.Exists(folder)) continue;
             foreach (string file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
-                DeleteFile(file, result);
-            try
             {
-                Directory.Delete(folder, recursive: true);
+                if (references.IsReferenced(file)) result.Keep(file);
+                else DeleteFile(file, result);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                result.Error ??= new EvonicException(EvonicErrorKind.FileDeleteFailed,
-                    $"The attachment folder '{folder}' could not be deleted: {e.Message}", folder, e);
-            }
+            DeleteEmptyFolders(folder, result);
+        }
+    }
+
+    /// <summary>Deletes the folder and its sub-folders, deepest first, where they are empty; a kept file keeps its folders.</summary>
+    private static void DeleteEmptyFolders(string folder, SessionRemovalResult result)
+    {
+        try
+        {
+            foreach (string sub in Directory.EnumerateDirectories(folder, "*", SearchOption.AllDirectories).OrderByDescending(p => p.Length).ToList())
+                if (!Directory.EnumerateFileSystemEntries(sub).Any()) Directory.Delete(sub);
+            if (!Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            result.Error ??= new EvonicException(EvonicErrorKind.FileDeleteFailed,
+                $"The attachment folder '{folder}' could not be deleted: {e.Message}", folder, e);
         }
     }
 

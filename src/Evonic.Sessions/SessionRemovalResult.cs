@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace Evonic.Sessions;
 
 /// <summary>What happened to one session that was asked to be removed.</summary>
@@ -26,6 +28,19 @@ public sealed class SessionRemovalResult
 
     /// <summary>True when the chat log was appended to after listing, so it was kept although the rows went.</summary>
     public bool LogKept { get; internal set; }
+
+    /// <summary>
+    /// Attachment files whose rows went with the session but which stay on disk: another attachment row still points
+    /// at them, or they lie outside the session's own folder (<c>data/attachments/&lt;agent&gt;/&lt;session id&gt;/</c>).
+    /// </summary>
+    public IReadOnlyList<string> KeptFiles => _keptFiles;
+
+    private readonly List<string> _keptFiles = new();
+
+    internal void Keep(string file)
+    {
+        if (!_keptFiles.Contains(file)) _keptFiles.Add(file);
+    }
 
     /// <summary>The failure, when <see cref="Status"/> is <see cref="RemovalStatus.Failed"/> or a file could not be removed.</summary>
     public EvonicException? Error { get; internal set; }

@@ -48,7 +48,9 @@ internal sealed class SessionRemover
     {
         using ChatDatabase chat = ChatDatabase.Open(_instance, agentId, writable: true);
         using MainDatabase main = MainDatabase.Open(_instance, writable: true);
-        var deleter = new FileDeleter(_cutoffUtc);
+        var family = new AgentFamily(agentId, new HashSet<string>(main.ReadAgents().Select(a => a.Id), StringComparer.Ordinal));
+        AttachmentReferences references = main.ReadAttachmentReferences(_instance);
+        var deleter = new FileDeleter(_cutoffUtc, references);
         bool completed = false;
         try
         {
@@ -56,14 +58,14 @@ internal sealed class SessionRemover
             foreach (EvonicSession session in sessions)
             {
                 var result = new SessionRemovalResult(session);
-                if (!TryPlan(session, result, out SessionFilePlan? plan))
+                if (!TryPlan(session, result, family, out SessionFilePlan? plan))
                 {
                     yield return result;
                     continue;
                 }
                 if (session.Kind == SessionKind.Orphan)
                 {
-                    RemoveOrphan(chat, main, plan!, result);
+                    RemoveOrphan(chat, main, plan!, result, references);
                     yield return result;
                     continue;
                 }
@@ -102,7 +104,7 @@ internal sealed class SessionRemover
         }
     }
 
-    private bool TryPlan(EvonicSession session, SessionRemovalResult result, out SessionFilePlan? plan)
+    private bool TryPlan(EvonicSession session, SessionRemovalResult result, AgentFamily family, out SessionFilePlan? plan)
     {
         plan = null;
         if (!session.IsRemovable)
@@ -113,7 +115,7 @@ internal sealed class SessionRemover
         try
         {
             plan = _files.Plan(session, session.LeftoverLogOnly ? Array.Empty<string>()
-                : session.AttachmentRows.Select(r => r.FilePath).Where(p => !string.IsNullOrEmpty(p)).Select(p => p!));
+                : session.AttachmentRows.Select(r => r.FilePath).Where(p => !string.IsNullOrEmpty(p)).Select(p => p!), family);
         }
         catch (EvonicException e)
         {
@@ -139,20 +141,26 @@ internal sealed class SessionRemover
         _files.ForgetCheckedFolders();
         if (batch.Count == 0) return new List<SessionRemovalResult>();
         var clock = Stopwatch.StartNew();
-        Dictionary<string, long> removed = chat.RemoveSessions(batch.Select(b => b.Session).ToList(), _cutoffUtc);
+        var byId = new Dictionary<string, PlannedRemoval>(StringComparer.Ordinal);
+        foreach (PlannedRemoval removal in batch) byId[removal.Session.SessionId] = removal;
+        BatchDecision decision = chat.RemoveSessions(batch.Select(b => b.Session).ToList(), _cutoffUtc,
+            ids => DecideOutside(main, ids.Select(id => byId[id])));
         _wroteFor(clock.Elapsed);
         _batch = NextBatch(batch.Count, clock.Elapsed);
         chat.Checkpoint();
         clock.Restart();
-        main.DeleteSessionRows(batch.Where(b => removed.ContainsKey(b.Session.SessionId)).Select(b => b.Session).ToList());
+        List<EvonicSession> removedSessions = batch.Where(b => decision.Removed.ContainsKey(b.Session.SessionId)).Select(b => b.Session).ToList();
+        main.DeleteSessionRows(removedSessions);
         _wroteFor(clock.Elapsed);
+        deleter.References.Release(removedSessions.SelectMany(s => s.AttachmentRows));
         main.Checkpoint();
         var committed = new List<PlannedRemoval>();
         foreach (PlannedRemoval removal in batch)
         {
-            if (!removed.TryGetValue(removal.Session.SessionId, out long messages))
+            if (!decision.Removed.TryGetValue(removal.Session.SessionId, out long messages))
             {
                 removal.Result.Status = RemovalStatus.KeptActive;
+                if (decision.Kept.TryGetValue(removal.Session.SessionId, out SessionProtection reason)) removal.Session.Protection |= reason;
                 continue;
             }
             removal.Result.Status = RemovalStatus.Removed;
@@ -162,6 +170,24 @@ internal sealed class SessionRemover
         List<SessionRemovalResult> before = deleter.Finish();
         deleter.Start(batch, committed);
         return before;
+    }
+
+    /// <summary>
+    /// The rules decided outside the agent's <c>chat.db</c>, asked from inside its write transaction: work the main
+    /// database names (schedules, transfers), and a log written to since listing (a turn begun, the session live again).
+    /// </summary>
+    private IReadOnlyDictionary<string, SessionProtection> DecideOutside(MainDatabase main, IEnumerable<PlannedRemoval> removals)
+    {
+        var kept = new Dictionary<string, SessionProtection>(StringComparer.Ordinal);
+        WorkInProgress work = main.ReadWorkInProgress();
+        foreach (PlannedRemoval removal in removals)
+        {
+            string id = removal.Session.SessionId;
+            if (work.ProtectionOf(id) is var reason and not SessionProtection.None) kept[id] = reason;
+            if (removal.Plan.LogPath != null && new FileInfo(removal.Plan.LogPath) is { Exists: true } log && log.LastWriteTimeUtc >= _cutoffUtc)
+                kept[id] = kept.TryGetValue(id, out SessionProtection known) ? known : SessionProtection.None;
+        }
+        return kept;
     }
 
     /// <summary>
@@ -194,7 +220,7 @@ internal sealed class SessionRemover
     /// Removes what is left of a session whose chat rows are gone: its main-database rows, attachments and log.
     /// A session with the same id that appeared since keeps everything.
     /// </summary>
-    private void RemoveOrphan(ChatDatabase chat, MainDatabase main, SessionFilePlan plan, SessionRemovalResult result)
+    private void RemoveOrphan(ChatDatabase chat, MainDatabase main, SessionFilePlan plan, SessionRemovalResult result, AttachmentReferences references)
     {
         EvonicSession session = result.Session;
         if (!session.LeftoverLogOnly)
@@ -214,7 +240,8 @@ internal sealed class SessionRemover
                 return;
             }
             main.DeleteSessionRows(new[] { session });
-            SessionFiles.DeleteAttachments(plan, result);
+            references.Release(session.AttachmentRows);
+            SessionFiles.DeleteAttachments(plan, result, references);
         }
         SessionFiles.DeleteLogIfStillOld(plan, _cutoffUtc, result);
         result.Status = result.LogKept ? RemovalStatus.KeptActive : result.Error != null ? RemovalStatus.Failed : RemovalStatus.Removed;
@@ -250,7 +277,13 @@ internal sealed class SessionRemover
         private Task? _running;
         private List<PlannedRemoval> _batch = new();
 
-        public FileDeleter(DateTime cutoffUtc) => _cutoffUtc = cutoffUtc;
+        public FileDeleter(DateTime cutoffUtc, AttachmentReferences references)
+        {
+            _cutoffUtc = cutoffUtc;
+            References = references;
+        }
+
+        public AttachmentReferences References { get; }
 
         public void Start(List<PlannedRemoval> batch, List<PlannedRemoval> committed)
         {
@@ -262,7 +295,7 @@ internal sealed class SessionRemover
                     Parallel.ForEach(committed, new ParallelOptions { MaxDegreeOfParallelism = Unlinks }, removal =>
                     {
                         SessionFiles.DeleteLogIfStillOld(removal.Plan, _cutoffUtc, removal.Result);
-                        SessionFiles.DeleteAttachments(removal.Plan, removal.Result);
+                        SessionFiles.DeleteAttachments(removal.Plan, removal.Result, References);
                     });
                 }
                 catch (AggregateException e) when (e.InnerExceptions.Count > 0)

@@ -13,8 +13,6 @@ namespace Evonic.Sessions;
 /// </summary>
 internal sealed class SessionScanner
 {
-    private static readonly Regex SubAgentId = new("_sub_[0-9]+$", RegexOptions.CultureInvariant);
-
     private readonly EvonicInstance _instance;
     private readonly DateTime _nowUtc;
     private readonly DateTime _cutoffUtc;
@@ -29,47 +27,55 @@ internal sealed class SessionScanner
     }
 
     /// <summary>
-    /// Streams the agent's sessions in one read snapshot of its <c>chat.db</c>: each as soon as it is decided, the
-    /// few that could be the newest of their group after all the others (see <see cref="NewestSessions"/>), then
-    /// the left-overs of sessions whose chat rows are gone.
+    /// Streams the agent's sessions in one read snapshot of its <c>chat.db</c>, each as soon as it is read, then the
+    /// left-overs of sessions whose chat rows are gone. What Evonic's lookups return (<see cref="EvonicLookups"/>)
+    /// depends on <c>updated_at</c> alone, so it is known before the first session.
     /// </summary>
-    public IEnumerable<EvonicSession> Scan(string agentId, ChatDatabase chat, MainDatabase main)
+    public IEnumerable<EvonicSession> Scan(AgentFamily family, ChatDatabase chat, MainDatabase main)
     {
-        Dictionary<string, SessionMainRows> mainRows = main.ReadAttachmentRows(agentId);
+        string agentId = family.ParentId;
+        Dictionary<string, SessionMainRows> mainRows = main.ReadAttachmentRows(family);
+        WorkInProgress work = main.ReadWorkInProgress();
         HashSet<string> logFiles = ListLogFiles(agentId);
         chat.BeginSnapshot();
-        var newest = new NewestSessions();
-        foreach (SessionRow row in chat.ReadUpdateTimes())
-            newest.Observe(Classify(agentId, row), row.AgentId, row.ChannelId, row.UpdatedAtJulian is { } updated ? SqliteDatabase.FromJulianDay(updated) : null);
-        HashSet<string> openTasks = chat.ReadSessionsWhoseState(HasOpenTasks);
-        bool agentInFocus = IsInFocus(chat.ReadAgentState());
-
-        var undecided = new List<EvonicSession>();
+        var rules = new AgentRules(chat.ReadLookups(), chat.ReadStateProtections(), work, chat.IsAgentInFocus());
         foreach (SessionRow row in chat.ReadSessions())
-        {
-            EvonicSession session = ScanSession(agentId, row, mainRows, logFiles, openTasks.Contains(row.Id), agentInFocus);
-            if (newest.CouldBeNewest(session)) undecided.Add(session);
-            else yield return session;
-        }
-        NewestSessions.Protect(undecided);
-        foreach (EvonicSession session in undecided) yield return session;
+            yield return ScanSession(family, row, mainRows, logFiles, rules);
 
         // Left-overs are ids that chat.db (the same snapshot) no longer has: looked up one by one, so that memory
         // holds the left-overs only, not every session id of the agent.
-        main.AddIndexRows(mainRows, agentId, id => !chat.SessionExists(id));
-        foreach (EvonicSession orphan in ScanOrphans(agentId, chat, mainRows, logFiles, agentInFocus)) yield return orphan;
+        main.AddIndexRows(mainRows, family, id => !chat.SessionExists(id));
+        foreach (EvonicSession orphan in ScanOrphans(family, chat, mainRows, logFiles, rules)) yield return orphan;
     }
 
-    private EvonicSession ScanSession(string agentId, SessionRow row, Dictionary<string, SessionMainRows> mainRows,
-        HashSet<string> logFiles, bool openTasks, bool agentInFocus)
+    /// <summary>What decides the protections of one agent's sessions, read once per listing.</summary>
+    private sealed class AgentRules
     {
+        public AgentRules(Dictionary<string, SessionProtection> lookups, Dictionary<string, SessionProtection> states, WorkInProgress work, bool inFocus)
+        {
+            Lookups = lookups;
+            States = states;
+            Work = work;
+            InFocus = inFocus;
+        }
+
+        public Dictionary<string, SessionProtection> Lookups { get; }
+        public Dictionary<string, SessionProtection> States { get; }
+        public WorkInProgress Work { get; }
+        public bool InFocus { get; }
+    }
+
+    private EvonicSession ScanSession(AgentFamily family, SessionRow row, Dictionary<string, SessionMainRows> mainRows,
+        HashSet<string> logFiles, AgentRules rules)
+    {
+        string agentId = family.ParentId;
         var session = new EvonicSession
         {
             InstanceRoot = _instance.Root,
             AgentId = agentId,
             SessionAgentId = row.AgentId,
             SessionId = row.Id,
-            Kind = Classify(agentId, row),
+            Kind = Classify(family, row),
             ExternalUserId = row.ExternalUserId,
             ChannelId = row.ChannelId,
             MessageCount = row.MessageCount,
@@ -103,9 +109,11 @@ internal sealed class SessionScanner
         {
             if (unreadable) session.Protection |= SessionProtection.UnreadableTimestamp;
             if (!row.BotEnabled) session.Protection |= SessionProtection.HumanTakeover;
-            if (openTasks) session.Protection |= SessionProtection.OpenTasks;
+            if (rules.Lookups.TryGetValue(row.Id, out SessionProtection looked)) session.Protection |= looked;
+            if (rules.States.TryGetValue(row.Id, out SessionProtection state)) session.Protection |= state;
+            session.Protection |= rules.Work.ProtectionOf(row.Id);
             if (log != null && log.TurnInProgress) session.Protection |= SessionProtection.TurnInProgress;
-            if (agentInFocus) session.Protection |= SessionProtection.AgentInFocus;
+            if (rules.InFocus) session.Protection |= SessionProtection.AgentInFocus;
         }
         return session;
     }
@@ -115,30 +123,34 @@ internal sealed class SessionScanner
     /// rows, attachment folders, and the JSONL log at the id's path. Logs that match no such id are entries of
     /// their own, and only ever remove the log itself.
     /// </summary>
-    private IEnumerable<EvonicSession> ScanOrphans(string agentId, ChatDatabase chat,
-        IReadOnlyDictionary<string, SessionMainRows> mainRows, HashSet<string> logFiles, bool agentInFocus)
+    private IEnumerable<EvonicSession> ScanOrphans(AgentFamily family, ChatDatabase chat,
+        IReadOnlyDictionary<string, SessionMainRows> mainRows, HashSet<string> logFiles, AgentRules rules)
     {
-        Dictionary<string, List<string>> folders = ListAttachmentFolders(agentId);
+        string agentId = family.ParentId;
+        Dictionary<string, List<string>> folders = ListAttachmentFolders(family);
         var ids = new SortedSet<string>(mainRows.Keys.Concat(folders.Keys).Where(id => !chat.SessionExists(id)), StringComparer.Ordinal);
         foreach (string id in ids)
         {
             string? logPath = _instance.ChatLogPath(agentId, id);
             if (logPath != null && !logFiles.Remove(logPath)) logPath = null;
             yield return ScanOrphan(agentId, id, mainRows.TryGetValue(id, out SessionMainRows? rows) ? rows : null,
-                folders.TryGetValue(id, out List<string>? paths) ? paths : new List<string>(), logPath, agentInFocus, logOnly: false);
+                folders.TryGetValue(id, out List<string>? paths) ? paths : new List<string>(), logPath, rules, logOnly: false);
         }
         foreach (string path in logFiles.OrderBy(p => p, StringComparer.Ordinal))
         {
             // Orphans are rare; read each whole so its id comes from its content when that id names this very file.
             string? contentId = ReadLog(path, couldBeOld: true, force: true)?.SessionId;
             bool ownsId = contentId != null && !chat.SessionExists(contentId) && _instance.ChatLogPath(agentId, contentId) == path;
-            yield return ScanOrphan(agentId, ownsId ? contentId! : Path.GetFileNameWithoutExtension(path), null, new List<string>(), path,
-                agentInFocus, logOnly: true);
+            string id = ownsId ? contentId! : Path.GetFileNameWithoutExtension(path);
+            // A stray log named after a live session, or after a left-over listed above, is not a left-over of its
+            // own: it cannot be told apart from that session's files, so it stays.
+            if (!ownsId && (ids.Contains(id) || chat.SessionExists(id))) continue;
+            yield return ScanOrphan(agentId, id, null, new List<string>(), path, rules, logOnly: true);
         }
     }
 
     private EvonicSession ScanOrphan(string agentId, string sessionId, SessionMainRows? rows, List<string> folders, string? logPath,
-        bool agentInFocus, bool logOnly)
+        AgentRules rules, bool logOnly)
     {
         var session = new EvonicSession
         {
@@ -188,13 +200,14 @@ internal sealed class SessionScanner
         if (session.IsOld)
         {
             if (log != null && log.TurnInProgress) session.Protection |= SessionProtection.TurnInProgress;
-            if (agentInFocus) session.Protection |= SessionProtection.AgentInFocus;
+            session.Protection |= rules.Work.ProtectionOf(sessionId);
+            if (rules.InFocus) session.Protection |= SessionProtection.AgentInFocus;
         }
         return session;
     }
 
     /// <summary>Session id → attachment folders, under the agent's and its sub-agents' attachment folders.</summary>
-    private Dictionary<string, List<string>> ListAttachmentFolders(string agentId)
+    private Dictionary<string, List<string>> ListAttachmentFolders(AgentFamily family)
     {
         var folders = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         if (!Directory.Exists(_instance.AttachmentsFolder)) return folders;
@@ -203,7 +216,7 @@ internal sealed class SessionScanner
             foreach (string agentFolder in Directory.EnumerateDirectories(_instance.AttachmentsFolder))
             {
                 string name = Path.GetFileName(agentFolder);
-                if (name != agentId && !(name.StartsWith(agentId + "_sub_", StringComparison.Ordinal) && SubAgentId.IsMatch(name))) continue;
+                if (!family.Owns(name)) continue;
                 foreach (string sessionFolder in Directory.EnumerateDirectories(agentFolder))
                 {
                     string id = Path.GetFileName(sessionFolder);
@@ -254,57 +267,14 @@ internal sealed class SessionScanner
             : new HashSet<string>(StringComparer.Ordinal);
     }
 
-    internal static SessionKind Classify(string ownerAgentId, SessionRow row)
+    internal static SessionKind Classify(AgentFamily family, SessionRow row)
     {
-        if (row.AgentId != ownerAgentId && SubAgentId.IsMatch(row.AgentId)) return SessionKind.SubAgent;
+        if (row.AgentId != family.ParentId && family.IsSubAgent(row.AgentId)) return SessionKind.SubAgent;
         string user = row.ExternalUserId ?? "";
         if (user.StartsWith("__agent__", StringComparison.Ordinal)) return SessionKind.Agent;
         if (user.StartsWith("__scheduler__", StringComparison.Ordinal)) return SessionKind.Scheduler;
         if (user.StartsWith("__system__", StringComparison.Ordinal)) return SessionKind.System;
         return string.IsNullOrEmpty(row.ChannelId) ? SessionKind.Web : SessionKind.Human;
-    }
-
-    /// <summary>A pending or in-progress task keeps the session; a state that cannot be read is assumed open.</summary>
-    internal static bool HasOpenTasks(string stateJson)
-    {
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(stateJson);
-            if (document.RootElement.ValueKind != JsonValueKind.Object) return true;
-            if (!document.RootElement.TryGetProperty("tasks", out JsonElement tasks) || tasks.ValueKind == JsonValueKind.Null) return false;
-            if (tasks.ValueKind != JsonValueKind.Array) return true;
-            foreach (JsonElement task in tasks.EnumerateArray())
-            {
-                if (task.ValueKind != JsonValueKind.Object) return true;
-                if (task.TryGetProperty("status", out JsonElement status)
-                    && status.ValueKind == JsonValueKind.String && status.GetString() is "pending" or "in_progress")
-                    return true;
-            }
-            return false;
-        }
-        catch (JsonException)
-        {
-            return true;
-        }
-    }
-
-    /// <summary>The agent is in focus when its <c>'__agent__'</c> state says <c>focus: true</c>; an unreadable state counts as in focus.</summary>
-    internal static bool IsInFocus(string? agentStateJson)
-    {
-        if (agentStateJson == null) return false;
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(agentStateJson);
-            if (document.RootElement.ValueKind != JsonValueKind.Object) return true;
-            return document.RootElement.TryGetProperty("focus", out JsonElement focus)
-                && focus.ValueKind is JsonValueKind.True or JsonValueKind.String or JsonValueKind.Number
-                && !(focus.ValueKind == JsonValueKind.String && focus.GetString() is "" or "false" or "0")
-                && !(focus.ValueKind == JsonValueKind.Number && focus.GetDouble() == 0);
-        }
-        catch (JsonException)
-        {
-            return true;
-        }
     }
 
     private static DateTime? Latest(DateTime? a, DateTime? b) => a is null ? b : b is null ? a : a > b ? a : b;

@@ -61,7 +61,8 @@ public sealed class SessionStore
     {
         using MainDatabase main = MainDatabase.Open(Instance, writable: false);
         using ChatDatabase chat = ChatDatabase.Open(Instance, agent.Id, writable: false);
-        using IEnumerator<EvonicSession> sessions = new SessionScanner(Instance, NowUtc, Policy).Scan(agent.Id, chat, main).GetEnumerator();
+        var family = new AgentFamily(agent.Id, new HashSet<string>(main.ReadAgents().Select(a => a.Id), StringComparer.Ordinal));
+        using IEnumerator<EvonicSession> sessions = new SessionScanner(Instance, NowUtc, Policy).Scan(family, chat, main).GetEnumerator();
         while (true)
         {
             bool more;

@@ -152,6 +152,10 @@ public sealed class BadInputTests : SampleInstanceTest
     [InlineData("730001")]
     [InlineData("99999999999")]
     [InlineData("ninety")]
+    // Fractions were rounded by PowerShell's conversion to int: 0.4 became 0 and disabled cleanup without a word.
+    [InlineData("2.5")]
+    [InlineData("0.4")]
+    [InlineData("'89.9'")]
     public void A_MaxAgeDays_parameter_out_of_range_is_refused_before_anything_is_read(string value)
     {
         using var ps = new PowerShellSession();
@@ -163,8 +167,21 @@ public sealed class BadInputTests : SampleInstanceTest
         // PowerShell's own binding error (ParameterArgumentValidationError, CannotConvertArgumentNoMessage).
         Assert.IsAssignableFrom<ParameterBindingException>(error.Exception);
         Assert.Equal("MaxAgeDays", ((ParameterBindingException)error.Exception).ParameterName);
-        Assert.Contains(value, error.Exception.Message);
+        Assert.Contains(value.Trim('\''), error.Exception.Message);
         Assert.Equal(before, Bytes(Root));
+    }
+
+    [Theory]
+    [InlineData("30.0", 30)]
+    [InlineData("'45'", 45)]
+    [InlineData("0", 0)]
+    public void A_whole_MaxAgeDays_binds_whatever_its_type(string value, int expected)
+    {
+        using var ps = new PowerShellSession();
+        ScriptResult result = ps.Run($"$listed = @(Get-EvonicOldSession -Path '{Root}' -MaxAgeDays {value} -IncludeProtected -WarningAction SilentlyContinue); if ($listed.Count) {{ $listed[0].MaxAgeDays }}");
+        Assert.Empty(result.Errors);
+        if (expected == 0) Assert.Empty(result.Output);
+        else Assert.Equal(expected, (int)Assert.Single(result.Output).BaseObject);
     }
 
     [Theory]
@@ -173,6 +190,7 @@ public sealed class BadInputTests : SampleInstanceTest
     [InlineData("99999999999")]
     [InlineData("ninety")]
     [InlineData("90 days")]
+    [InlineData("0.4")]
     public void A_bad_age_in_the_environment_or_the_env_file_names_the_value_and_its_source(string value)
     {
         using var ps = new PowerShellSession();

@@ -24,10 +24,10 @@ public sealed class UnattendedRunTests : SampleInstanceTest
 
         string[] lines = File.ReadAllLines(log);
         Assert.All(lines, l => Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \[SESSION_CLEANUP\] ", l));
-        Assert.Equal(10, lines.Length); // 4 agents and a closing line, twice
-        Assert.Contains($"[SESSION_CLEANUP] done: removed {Sample.ExpectedRemoved.Count()} session(s), 75 message(s), 11 file(s)", lines[4]);
-        Assert.Contains("[SESSION_CLEANUP] done: removed 0 session(s)", lines[9]);
-        Assert.Contains("[SESSION_CLEANUP] agent nova: removed 2 session(s), 43 message(s)", lines[2]);
+        Assert.Equal(18, lines.Length); // 8 agents and a closing line, twice
+        Assert.Contains($"[SESSION_CLEANUP] done: removed {Sample.ExpectedRemoved.Count()} session(s), 90 message(s), 13 file(s)", lines[8]);
+        Assert.Contains("[SESSION_CLEANUP] done: removed 0 session(s)", lines[17]);
+        Assert.Contains("[SESSION_CLEANUP] agent nova: removed 2 session(s), 43 message(s)", lines[5]);
     }
 
     [Fact]

@@ -47,4 +47,52 @@ public sealed class ChatLogTests : IDisposable
         Assert.Equal(new DateTime(2024, 5, 1, 8, 0, 0, DateTimeKind.Utc), log.LastTimestamp);
         Assert.Equal(new DateTime(2024, 5, 1, 8, 0, 0, DateTimeKind.Utc), log.LastActivity);
     }
+
+}
+
+/// <summary>Runs alone: it changes the process's local time zone, as a cleanup host east of UTC would have it.</summary>
+[CollectionDefinition(nameof(LocalTimeZone), DisableParallelization = true)]
+public sealed class LocalTimeZone
+{
+}
+
+[Collection(nameof(LocalTimeZone))]
+public sealed class ChatLogTimeZoneTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    /// <summary>
+    /// ISO text without a zone is UTC, as SQLite reads it. Before, it was read as the host's local time: at UTC+7
+    /// a session's last activity came out 7 hours early, enough to make a session old that is not.
+    /// </summary>
+    [Theory]
+    [InlineData("\"2026-11-20T10:00:00\"", "2026-11-20T10:00:00Z")]
+    [InlineData("\"2026-11-20T10:00:00.250\"", "2026-11-20T10:00:00.250Z")]
+    [InlineData("\"2026-11-20 10:00:00\"", "2026-11-20T10:00:00Z")]
+    [InlineData("\"2026-11-20T17:00:00+07:00\"", "2026-11-20T10:00:00Z")]
+    [InlineData("\"2026-11-20T10:00:00Z\"", "2026-11-20T10:00:00Z")]
+    public void Iso_text_without_a_zone_is_utc_whatever_the_local_time_zone(string ts, string expectedUtc)
+    {
+        string? zone = Environment.GetEnvironmentVariable("TZ");
+        Environment.SetEnvironmentVariable("TZ", "Asia/Jakarta");
+        TimeZoneInfo.ClearCachedData();
+        try
+        {
+            Assert.NotEqual(TimeSpan.Zero, TimeZoneInfo.Local.BaseUtcOffset);
+            string path = _temp.Combine("log.jsonl");
+            File.WriteAllText(path, "{\"type\":\"user\",\"ts\":" + ts + "}\n");
+            ChatLog log = ChatLog.Read(path);
+            DateTime expected = DateTime.Parse(expectedUtc, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal);
+            Assert.Equal(expected, log.LastTimestamp);
+            Assert.Equal(DateTimeKind.Utc, log.LastTimestamp!.Value.Kind);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("TZ", zone);
+            TimeZoneInfo.ClearCachedData();
+        }
+    }
 }

@@ -32,21 +32,47 @@ public sealed class PathSafetyTests : IDisposable
         InstanceBuilder.Exec(main, "INSERT INTO attachments (agent_id, session_id, file_path) VALUES ('siwa', 'siwa-7b2c', $p)", ("$p", filePath));
     }
 
+    /// <summary>
+    /// A row's file is the session's only inside <c>data/attachments/&lt;agent&gt;/&lt;session&gt;/</c>: a row that points
+    /// anywhere else loses its row with the session, never the file, and the result names the file kept. (The code
+    /// before refused the whole session with UnsafePath, so a single stray row kept a session forever.)
+    /// </summary>
     [Theory]
     [InlineData("../outside.txt")]
     [InlineData("data/attachments/siwa/siwa-7b2c/../../../../../outside.txt")]
     [InlineData("ABSOLUTE")]
-    public void An_attachment_path_that_escapes_the_root_is_refused_and_nothing_is_deleted(string filePath)
+    [InlineData("data/attachments/siwa/siwa-3f1a/avatar.png")]
+    [InlineData("agents/siwa/sessions/3f1a.jsonl")]
+    public void An_attachment_row_that_points_outside_its_session_folder_loses_its_row_never_the_file(string filePath)
     {
-        AddAttachmentRow(filePath == "ABSOLUTE" ? _outside : filePath);
-        HashSet<string> before = InstanceSnapshot.Take(_sample.Root);
+        string stored = filePath == "ABSOLUTE" ? _outside : filePath;
+        AddAttachmentRow(stored);
+        string target = Path.GetFullPath(Path.IsPathRooted(stored) ? stored : Path.Combine(_sample.Root, stored));
+        byte[] content = File.ReadAllBytes(target);
 
         SessionRemovalResult result = RemoveBob();
 
-        Assert.Equal(RemovalStatus.Failed, result.Status);
-        Assert.Equal(EvonicErrorKind.UnsafePath, result.Error!.Kind);
-        Assert.Equal("precious", File.ReadAllText(_outside));
-        Assert.Equal(before, InstanceSnapshot.Take(_sample.Root));
+        Assert.Equal(RemovalStatus.Removed, result.Status);
+        Assert.Null(result.Error);
+        Assert.Equal(content, File.ReadAllBytes(target));
+        Assert.Contains(stored, result.KeptFiles);
+        using var main = InstanceBuilder.Connect(_sample.Builder.MainDatabasePath);
+        Assert.Equal(0L, InstanceBuilder.Query(main, "SELECT COUNT(*) FROM attachments WHERE session_id = 'siwa-7b2c'")[0][0]);
+    }
+
+    [Fact]
+    public void A_file_in_the_session_folder_that_another_row_points_at_stays_with_its_folder()
+    {
+        string photo = Path.Combine(_sample.Root, "data", "attachments", "siwa", "siwa-7b2c", "photo.jpg");
+        using (var main = InstanceBuilder.Connect(_sample.Builder.MainDatabasePath))
+            InstanceBuilder.Exec(main, "INSERT INTO attachments (agent_id, session_id, file_path) VALUES ('nova', 'nova-1', $p)", ("$p", photo));
+
+        SessionRemovalResult result = RemoveBob();
+
+        Assert.Equal(RemovalStatus.Removed, result.Status);
+        Assert.True(File.Exists(photo));
+        Assert.False(File.Exists(Path.Combine(_sample.Root, "data", "attachments", "siwa", "siwa-7b2c", "notes.pdf")));
+        Assert.Contains(photo, result.KeptFiles);
     }
 
     [Fact]
@@ -110,7 +136,7 @@ public sealed class PathSafetyTests : IDisposable
     public void A_session_id_that_cannot_name_a_file_is_refused(string sessionId)
     {
         using (var chat = InstanceBuilder.Connect(Path.Combine(_sample.Root, "agents", "siwa", "chat.db")))
-            InstanceBuilder.Exec(chat, "INSERT INTO chat_sessions (id, agent_id, external_user_id, updated_at) VALUES ($id, 'siwa', 'zed', '2020-01-01 00:00:00')", ("$id", sessionId));
+            InstanceBuilder.Exec(chat, "INSERT INTO chat_sessions (id, agent_id, channel_id, external_user_id, updated_at) VALUES ($id, 'siwa', 'telegram', 'zed', '2020-01-01 00:00:00')", ("$id", sessionId));
         var store = new SessionStore(EvonicInstance.Open(_sample.Root), CleanupPolicy.FromParameter(90), Now);
         AgentInfo siwa = store.GetAgents().Single(a => a.Id == "siwa");
 

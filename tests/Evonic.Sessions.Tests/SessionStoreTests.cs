@@ -99,17 +99,34 @@ public sealed class SessionStoreTests : IDisposable
             bool ok = line.StartsWith("shared/db/evonic.db | agents | ")
                 || removedIds.Any(id => line.Split(" | ").Last().Split(" , ").Contains(id))
                 || removedIds.Any(id => line.StartsWith($"{dataPrefix}data/attachments/") && line.Contains($"/{id}/"))
-                || (line.Contains("/sessions/") && line.Contains(".jsonl") && removedIds.Any(id => LogBelongsTo(line, id)));
+                || ((line.Contains("/sessions/") || line.Contains("/llm_traces/")) && line.Contains(".jsonl") && removedIds.Any(id => LogBelongsTo(line, id)));
             Assert.True(ok, "removed but not part of a removed session: " + line);
         }
-        // Nothing of a removed session is left, except long-term memories.
-        foreach (string line in after.Where(l => !l.Contains("| memories")))
+        // Nothing of a removed session is left, except long-term memories and Evonic's own history of finished
+        // work (a disabled schedule, a completed transfer), which are not the session's, and the per-session agent
+        // state Evonic will promote to the agent's own (asserted below).
+        foreach (string line in after.Where(l => !l.Contains("| memories") && !l.Contains("| schedules |") && !l.Contains("| transfer_jobs |")
+            && !l.Contains("agents/lyra/chat.db | agent_state | lyra-3")))
             Assert.DoesNotContain(removedIds, id => line.Split(" | ").Last().Split(" , ").Contains(id));
         Assert.Contains(after, l => l.Contains("| memories |") && l.Contains("Bob prefers short answers") && l.Contains("siwa-7b2c"));
         Assert.Contains(after, l => l.Contains("agents/siwa/chat.db | agent_state | __agent__"));
         Assert.False(Directory.Exists(Path.Combine(sample.Builder.DataRoot, "data", "attachments", "siwa", "siwa-7b2c")));
         Assert.False(Directory.Exists(Path.Combine(sample.Builder.DataRoot, "data", "attachments", "siwa_sub_1", "siwa_sub_1-3d89d735")));
         Assert.False(File.Exists(Path.Combine(sample.Builder.DataRoot, "agents", "siwa", "sessions", "0rphan01.jsonl")));
+        // The trace goes with its session; the recent session's trace, and a stray log named after it, stay.
+        Assert.False(File.Exists(Path.Combine(sample.Builder.DataRoot, "agents", "siwa", "llm_traces", "9d4f.jsonl")));
+        Assert.True(File.Exists(Path.Combine(sample.Builder.DataRoot, "agents", "siwa", "llm_traces", "3f1a.jsonl")));
+        Assert.True(File.Exists(Path.Combine(sample.Builder.DataRoot, "agents", "siwa", "sessions", "siwa-3f1a.jsonl")));
+        // Rows of siwa-9d4f that point at another session's file, or outside the attachments, go; the files stay.
+        SessionRemovalResult dave = results.Single(r => r.SessionId == "siwa-9d4f");
+        Assert.True(File.Exists(Path.Combine(sample.Builder.DataRoot, "data", "attachments", "siwa", "siwa-3f1a", "avatar.png")));
+        Assert.True(File.Exists(Path.Combine(sample.Builder.DataRoot, "data", "shared-assets", "logo.png")));
+        Assert.Equal(new[] { "data/attachments/siwa/siwa-3f1a/avatar.png", "data/shared-assets/logo.png" }, dave.KeptFiles.OrderBy(f => f, StringComparer.Ordinal));
+        // The real agent siwa_sub_team keeps its attachment: it is not a left-over of siwa.
+        Assert.True(File.Exists(Path.Combine(sample.Builder.DataRoot, "data", "attachments", "siwa_sub_team", "siwa_sub_team-1", "roster.xlsx")));
+        // lyra's per-session state that Evonic promotes stays with the session gone; the older one goes.
+        Assert.Contains(after, l => l.Contains("agents/lyra/chat.db | agent_state | lyra-3"));
+        Assert.DoesNotContain(after, l => l.Contains("agents/lyra/chat.db | agent_state | lyra-4"));
 
         using var main = InstanceBuilder.Connect(Path.Combine(sample.Root, "shared", "db", "evonic.db"));
         foreach (object?[] agent in InstanceBuilder.Query(main, "SELECT id, session_count FROM agents"))

@@ -1,0 +1,147 @@
+using Evonic.Sessions.SampleData;
+using Microsoft.Data.Sqlite;
+
+namespace Evonic.Sessions.Tests;
+
+/// <summary>
+/// The property Evonic relies on: every lookup the app makes on an agent's chat.db returns the same row after a
+/// cleanup as before it. The queries below are Evonic's own, copied from its sources (models/chat.py,
+/// backend/agent_runtime/notifier.py, backend/tools/agent_messaging.py) with only the parameter syntax changed;
+/// none of the module's rule code is used to decide what to expect. Each seed builds a different instance: flat
+/// or release layout, both chat schemas, sub-agent rows, archived rows, several channels, web_test, system users
+/// (and ids that SQLite's LIKE '__agent__%' matches through its '_' wildcard), and updated_at values that tie.
+/// </summary>
+public sealed class EvonicLookupPropertyTests : IDisposable
+{
+    private static readonly DateTime Now = new(2026, 11, 24, 4, 0, 0, DateTimeKind.Utc);
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    // models/chat.py, get_latest_human_session (current release): priority 1, then the fallback.
+    private const string LatestHumanChannel = @"
+                SELECT id, agent_id, channel_id, external_user_id, bot_enabled, archived, created_at, updated_at FROM chat_sessions
+                WHERE agent_id = $agent_id AND (archived IS NULL OR archived = 0)
+                  AND external_user_id NOT LIKE '__agent__%'
+                  AND external_user_id != '__scheduler__'
+                  AND channel_id IS NOT NULL
+                ORDER BY updated_at DESC LIMIT 1";
+
+    private const string LatestHumanFallback = @"
+                SELECT id, agent_id, channel_id, external_user_id, bot_enabled, archived, created_at, updated_at FROM chat_sessions
+                WHERE agent_id = $agent_id AND (archived IS NULL OR archived = 0)
+                  AND external_user_id NOT LIKE '__agent__%'
+                  AND external_user_id != '__scheduler__'
+                  AND external_user_id != '__system__'
+                ORDER BY updated_at DESC LIMIT 1";
+
+    // The older release's fallback, which also skipped web_test.
+    private const string LatestHumanFallbackOlder = @"
+                SELECT id, agent_id, channel_id, external_user_id, bot_enabled, archived, created_at, updated_at FROM chat_sessions
+                WHERE agent_id = $agent_id AND (archived IS NULL OR archived = 0)
+                  AND external_user_id NOT LIKE '__agent__%'
+                  AND external_user_id != '__scheduler__'
+                  AND external_user_id != '__system__'
+                  AND external_user_id != 'web_test'
+                ORDER BY updated_at DESC LIMIT 1";
+
+    // models/chat.py, get_web_fallback_session; escalate_to_user passes the primary session's id as exclude_session_id.
+    private const string WebFallback = @"
+                SELECT id, agent_id, channel_id, external_user_id, bot_enabled, archived, created_at, updated_at FROM chat_sessions
+                WHERE agent_id = $agent_id AND (archived IS NULL OR archived = 0)
+                  AND external_user_id NOT LIKE '__agent__%'
+                  AND external_user_id != '__scheduler__'
+                  AND external_user_id != '__system__'
+                  AND channel_id IS NULL
+            ";
+
+    // backend/agent_runtime/notifier.py, _resolve_agent_target.
+    private const string ChannelRecipient = @"
+                SELECT external_user_id FROM chat_sessions
+                WHERE agent_id = $agent_id AND channel_id = $channel_id
+                ORDER BY updated_at DESC
+                LIMIT 1";
+
+    private static readonly string[] Users =
+    {
+        "alice", "bob", "carol", "web_test", "web_test", "__scheduler__", "__system__", "__agent__siwa", "__agent__", "xxagentyy",
+        "__AGENT__ops", "__scheduler__digest", "__system__x", "dave",
+    };
+
+    private static readonly string?[] Channels = { null, null, "telegram", "telegram", "whatsapp", "discord" };
+
+    [Fact]
+    public void Each_Evonic_lookup_returns_the_same_row_after_a_cleanup_on_60_seeded_instances()
+    {
+        int removed = 0, lookupsOnOldRows = 0;
+        for (int seed = 1; seed <= 60; seed++)
+        {
+            var random = new Random(seed);
+            var builder = new InstanceBuilder(_temp.Combine($"i{seed}"), releaseLayout: seed % 2 == 0, withSessionIndex: seed % 3 != 0);
+            var agentIds = new List<string>();
+            for (int a = 0; a < 1 + random.Next(2); a++)
+            {
+                string id = $"ag{a}";
+                agentIds.Add(id);
+                AgentBuilder agent = builder.Agent(id, new ChatSchemaOptions(WithUserId: random.Next(2) == 0, WithSessionState: random.Next(2) == 0));
+                // A small pool of update times: many rows tie, some recent, most old.
+                DateTime[] times = Enumerable.Range(0, 6).Select(_ => Now.AddDays(-(random.Next(3) == 0 ? random.Next(80) : 91 + random.Next(300))).AddSeconds(-random.Next(86400))).ToArray();
+                for (int i = 0; i < 12 + random.Next(14); i++)
+                {
+                    DateTime last = times[random.Next(times.Length)];
+                    last = new DateTime(last.Ticks - last.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+                    agent.Session($"{id}-{i:x3}", Users[random.Next(Users.Length)], last, messages: random.Next(3),
+                        channelId: Channels[random.Next(Channels.Length)], archived: random.Next(4) == 0,
+                        sessionAgentId: random.Next(6) == 0 ? id + "_sub_1" : null, botEnabled: random.Next(10) != 0);
+                }
+            }
+
+            Dictionary<string, string?> before = Lookups(builder, agentIds);
+            var store = new SessionStore(EvonicInstance.Open(builder.Root), CleanupPolicy.FromParameter(90), Now);
+            var old = new HashSet<string>(StringComparer.Ordinal);
+            foreach (AgentInfo agent in store.GetAgents())
+            {
+                List<EvonicSession> sessions = store.GetSessions(agent).ToList();
+                foreach (EvonicSession session in sessions.Where(s => s.IsOld)) old.Add(session.SessionId);
+                removed += store.Remove(agent, sessions.Where(s => s.IsRemovable)).Count(r => r.Status == RemovalStatus.Removed);
+            }
+            Dictionary<string, string?> after = Lookups(builder, agentIds);
+
+            Assert.Equal(before, after);
+            lookupsOnOldRows += before.Values.Count(id => id != null && old.Contains(id));
+        }
+        // The property is not vacuous: sessions went, and lookups did return old rows that had to stay.
+        Assert.True(removed > 200, $"only {removed} sessions removed");
+        Assert.True(lookupsOnOldRows > 50, $"only {lookupsOnOldRows} lookups returned an old session");
+    }
+
+    /// <summary>What each lookup returns, per agent: "agent/lookup" → session id (the notifier: the recipient's row id).</summary>
+    private static Dictionary<string, string?> Lookups(InstanceBuilder builder, IEnumerable<string> agentIds)
+    {
+        var found = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (string agentId in agentIds)
+        {
+            using SqliteConnection chat = InstanceBuilder.Connect(Path.Combine(builder.DataRoot, "agents", agentId, "chat.db"));
+            string? primary = First(chat, LatestHumanChannel, agentId) ?? First(chat, LatestHumanFallback, agentId);
+            found[agentId + "/latest_human"] = primary;
+            found[agentId + "/latest_human_older"] = First(chat, LatestHumanChannel, agentId) ?? First(chat, LatestHumanFallbackOlder, agentId);
+            found[agentId + "/web_fallback"] = First(chat, WebFallback + " ORDER BY updated_at DESC LIMIT 1", agentId);
+            if (primary != null)
+                found[agentId + "/escalation_secondary"] = First(chat, WebFallback + " AND id != $exclude ORDER BY updated_at DESC LIMIT 1", agentId, ("$exclude", primary));
+            foreach (object?[] channel in InstanceBuilder.Query(chat, "SELECT DISTINCT channel_id FROM chat_sessions WHERE channel_id IS NOT NULL"))
+            {
+                // The notifier reads external_user_id; the row behind it must be the same one, not just the same user.
+                string recipient = First(chat, ChannelRecipient, agentId, ("$channel_id", channel[0])) ?? "";
+                string? row = First(chat, ChannelRecipient.Replace("SELECT external_user_id", "SELECT id"), agentId, ("$channel_id", channel[0]));
+                found[$"{agentId}/notifier/{channel[0]}"] = row + " -> " + recipient;
+            }
+        }
+        return found;
+    }
+
+    private static string? First(SqliteConnection connection, string sql, string agentId, params (string Name, object? Value)[] more)
+    {
+        List<object?[]> rows = InstanceBuilder.Query(connection, sql, new[] { ("$agent_id", (object?)agentId) }.Concat(more).ToArray());
+        return rows.Count == 0 ? null : Convert.ToString(rows[0][0]);
+    }
+}

@@ -1,0 +1,101 @@
+using Evonic.Sessions.SampleData;
+
+namespace Evonic.Sessions.Tests;
+
+/// <summary>
+/// Every protection is decided again inside the write transaction that deletes: a session listed as removable,
+/// then put in focus, given a task, a plan, a schedule or a transfer, or made what an Evonic lookup returns, is kept
+/// whole with the reason. (The code before re-checked only age and takeover: each case here removed the session.)
+/// </summary>
+public sealed class RecheckTests : IDisposable
+{
+    private static readonly DateTime Now = new(2026, 11, 24, 4, 0, 0, DateTimeKind.Utc);
+    private readonly TempFolder _temp = new();
+    private readonly SampleInstance _sample;
+
+    public RecheckTests() => _sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+
+    public void Dispose() => _temp.Dispose();
+
+    private string ChatDb(string agent) => Path.Combine(_sample.Builder.DataRoot, "agents", agent, "chat.db");
+
+    [Theory]
+    [InlineData("focus", "siwa", "siwa-7b2c", SessionProtection.AgentInFocus)]
+    [InlineData("promoted focus", "lyra", "lyra-4", SessionProtection.AgentInFocus)]
+    [InlineData("open task", "siwa", "siwa-7b2c", SessionProtection.OpenTasks)]
+    [InlineData("plan file", "siwa", "siwa-7b2c", SessionProtection.PlanFile)]
+    [InlineData("lookup", "juno", "juno-5", SessionProtection.ChannelRecipient)]
+    [InlineData("web lookup", "echo", "echo-3", SessionProtection.WebFallbackSession)]
+    [InlineData("schedule", "siwa", "siwa-7b2c", SessionProtection.ScheduledWork)]
+    [InlineData("transfer", "siwa", "siwa-7b2c", SessionProtection.TransferInProgress)]
+    [InlineData("takeover", "siwa", "siwa-7b2c", SessionProtection.HumanTakeover)]
+    public void A_protection_that_appears_after_listing_keeps_the_session_whole(string change, string agentId, string sessionId, SessionProtection expected)
+    {
+        var store = new SessionStore(EvonicInstance.Open(_sample.Root), CleanupPolicy.FromParameter(90), Now);
+        AgentInfo agent = store.GetAgents().Single(a => a.Id == agentId);
+        EvonicSession listed = store.GetSessions(agent).Single(s => s.SessionId == sessionId);
+        Assert.True(listed.IsRemovable, listed.Protection.ToString());
+        HashSet<string> before;
+
+        using (var chat = InstanceBuilder.Connect(ChatDb(agentId)))
+        {
+            switch (change)
+            {
+                case "focus":
+                    InstanceBuilder.Exec(chat, "UPDATE agent_state SET content = '{\"focus\": true}' WHERE session_id = '__agent__'");
+                    break;
+                case "promoted focus":
+                    // lyra has no '__agent__' row: a newer per-session state is what Evonic promotes next.
+                    InstanceBuilder.Exec(chat, "INSERT INTO agent_state (session_id, content, updated_at) VALUES ('lyra-2', '{\"focus\": true}', $t)",
+                        ("$t", InstanceBuilder.Timestamp(Now.AddDays(-1))));
+                    break;
+                case "open task":
+                    InstanceBuilder.Exec(chat, "INSERT INTO session_state (session_id, content) VALUES ($s, '{\"tasks\": [{\"status\": \"in_progress\"}]}')", ("$s", sessionId));
+                    break;
+                case "plan file":
+                    InstanceBuilder.Exec(chat, "INSERT INTO session_state (session_id, content) VALUES ($s, '{\"tasks\": [], \"plan_file\": \"plan.md\"}')", ("$s", sessionId));
+                    break;
+                case "lookup":
+                    // The newer telegram sessions go (Evonic's /clear, say): juno-5 is now what the lookups return.
+                    InstanceBuilder.Exec(chat, "DELETE FROM chat_sessions WHERE id IN ('juno-1', 'juno-6')");
+                    break;
+                case "web lookup":
+                    InstanceBuilder.Exec(chat, "UPDATE chat_sessions SET archived = 1 WHERE id = 'echo-2'");
+                    break;
+                case "schedule":
+                    _sample.Builder.Schedule("late", "poll_background_job", $"{{\"session_id\": \"{sessionId}\"}}", null);
+                    break;
+                case "transfer":
+                    _sample.Builder.TransferJob("late", agentId, sessionId, "pending");
+                    break;
+                case "takeover":
+                    InstanceBuilder.Exec(chat, "UPDATE chat_sessions SET bot_enabled = 0 WHERE id = $s", ("$s", sessionId));
+                    break;
+            }
+        }
+        before = InstanceSnapshot.Take(_sample.Root);
+
+        SessionRemovalResult result = store.Remove(agent, new[] { listed }).Single();
+
+        Assert.Equal(RemovalStatus.KeptActive, result.Status);
+        Assert.Equal(expected, listed.Protection & expected);
+        Assert.Equal(before.Where(l => !l.Contains("| agents |")), InstanceSnapshot.Take(_sample.Root).Where(l => !l.Contains("| agents |")));
+    }
+
+    [Fact]
+    public void The_agent_state_Evonic_will_promote_is_never_deleted_with_its_session()
+    {
+        var store = new SessionStore(EvonicInstance.Open(_sample.Root), CleanupPolicy.FromParameter(90), Now);
+        AgentInfo lyra = store.GetAgents().Single(a => a.Id == "lyra");
+
+        List<SessionRemovalResult> results = store.Remove(lyra, store.GetSessions(lyra).Where(s => s.IsRemovable)).ToList();
+
+        Assert.Equal(new[] { "lyra-3", "lyra-4" }, results.Where(r => r.Status == RemovalStatus.Removed).Select(r => r.SessionId).OrderBy(s => s));
+        using var chat = InstanceBuilder.Connect(ChatDb("lyra"));
+        // What Evonic's get_agent_state reads next: no '__agent__' row, so the newest per-session row, lyra-3's.
+        List<object?[]> promoted = InstanceBuilder.Query(chat, "SELECT session_id, content FROM agent_state WHERE session_id != '__agent__' ORDER BY updated_at DESC LIMIT 1");
+        Assert.Equal("lyra-3", promoted.Single()[0]);
+        Assert.Equal("{\"focus\": false}", promoted.Single()[1]);
+        Assert.Empty(InstanceBuilder.Query(chat, "SELECT 1 FROM agent_state WHERE session_id = 'lyra-4'"));
+    }
+}
