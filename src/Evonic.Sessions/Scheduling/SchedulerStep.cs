@@ -132,6 +132,8 @@ public static class SchedulerTool
         }
         catch (System.ComponentModel.Win32Exception e)
         {
+            if (!IsOnPath(tool))
+                throw new EvonicException(EvonicErrorKind.SchedulerNotFound, $"'{tool}' is not installed on this machine (not found on PATH): its scheduler cannot be used.", tool, e);
             throw new EvonicException(EvonicErrorKind.SchedulerFailed, $"'{tool}' cannot be run: {e.Message}", tool, e);
         }
     }
