@@ -18,7 +18,7 @@ BeforeAll {
             ForEach-Object { '{0} {1}' -f $_.FullName.Substring($path.Length), (Get-FileHash $_.FullName).Hash }
     }
     $expected = 'echo-3', 'juno-4', 'juno-5', 'lyra-3', 'lyra-4', 'nova-2', 'nova-4', 'siwa-0rphan01', 'siwa-7b2c',
-        'siwa-9d4e', 'siwa-9d4f', 'siwa-a003', 'siwa-a008', 'siwa-a009', 'siwa-web-1', 'siwa_sub_1-3d89d735'
+        'siwa-9d4e', 'siwa-9d4f', 'siwa-a003', 'siwa-a008', 'siwa-a009', 'siwa-b002', 'siwa-web-1', 'siwa_sub_1-3d89d735'
 
     # What Evonic's own lookups return on each agent's chat.db, with Evonic's SQL (models/chat.py,
     # backend/agent_runtime/notifier.py, backend/tools/agent_messaging.py), not the module's rule code.

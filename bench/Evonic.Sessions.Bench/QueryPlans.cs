@@ -19,10 +19,9 @@ public static class QueryPlans
         {
             Append(text, chat.Connection, "Evonic's own lookups, read before the sessions stream (per agent; again in a batch's write transaction when another connection wrote since)", chat.ReadLookupsSql);
             Append(text, chat.Connection, "session states, kept only as the ids they protect (per agent)", ChatDatabase.ReadStatesSql);
-            Append(text, chat.Connection, "a batch's session states, inside its write transaction (per batch)", ChatDatabase.ReadBatchStatesSql);
             Append(text, chat.Connection, "the agent state Evonic reads: '__agent__', else the newest per-session row (per agent, and per batch)", ChatDatabase.ReadAgentStatesSql);
             Append(text, chat.Connection, "list sessions with message statistics (per agent, streamed)", chat.ReadSessionsSql);
-            Append(text, chat.Connection, "re-check a batch inside the write transaction (per batch)", chat.StillOldSql);
+            Append(text, chat.Connection, "re-check a batch inside the write transaction: age, takeover, session state (per batch)", chat.StillOldSql);
             foreach (string delete in chat.DeleteSql) Append(text, chat.Connection, "delete a batch (per batch)", delete);
             Append(text, chat.Connection, "is an id the main database names still in chat.db (per session_index row of the agent while listing; per left-over before removing it)", ChatDatabase.SessionExistsSql);
             Append(text, chat.Connection, "count an agent's sessions (per agent)", ChatDatabase.CountSessionsSql);

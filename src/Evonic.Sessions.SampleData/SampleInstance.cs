@@ -107,6 +107,11 @@ public sealed class SampleInstance
         Expect("siwa", "siwa_sub_1-3d89d735", "remove");
         siwa.Session("siwa-b001", "__agent__nova", Ago(60));
         Expect("siwa", "siwa-b001", "recent");
+        // Evonic leaves the log of an agent-to-agent session empty: a 0-byte log dates by its time, and goes.
+        siwa.Session("siwa-b002", "__agent__nova", Ago(210));
+        File.WriteAllText(siwa.LogPath("siwa-b002"), "");
+        File.SetLastWriteTimeUtc(siwa.LogPath("siwa-b002"), Ago(210));
+        Expect("siwa", "siwa-b002", "remove");
         siwa.Log("siwa-0rphan01", Ago(200));
         Expect("siwa", "siwa-0rphan01", "remove");
         siwa.Log("siwa-0rphan02", Ago(10));

@@ -149,18 +149,15 @@ internal sealed class ChatDatabase : IDisposable
 
     internal const string ReadStatesSql = "SELECT session_id, content FROM session_state WHERE session_id IS NOT NULL";
 
-    internal const string ReadBatchStatesSql = "SELECT session_id, content FROM session_state WHERE session_id IN " + BatchIds;
-
     /// <summary>
-    /// The sessions whose <c>session_state</c> protects them (<see cref="StateRules.OfSessionState"/>): every session's,
-    /// or only those of <paramref name="batchIds"/> (a JSON array). Only protected ids are kept, however many states there are.
+    /// The sessions whose <c>session_state</c> protects them (<see cref="StateRules.OfSessionState"/>). Only protected
+    /// ids are kept, however many states there are.
     /// </summary>
-    public Dictionary<string, SessionProtection> ReadStateProtections(SqliteTransaction? transaction = null, string? batchIds = null)
+    public Dictionary<string, SessionProtection> ReadStateProtections()
     {
         var protectedIds = new Dictionary<string, SessionProtection>(StringComparer.Ordinal);
         if (!HasSessionState) return protectedIds;
-        using SqliteCommand command = Command(batchIds == null ? ReadStatesSql : ReadBatchStatesSql, transaction);
-        if (batchIds != null) command.Parameters.AddWithValue("$ids", batchIds);
+        using SqliteCommand command = Command(ReadStatesSql, null);
         using SqliteDataReader reader = command.ExecuteReader();
         while (reader.Read())
             if (StateRules.OfSessionState(Text(reader, 1) ?? "") is var protection and not SessionProtection.None)
@@ -192,7 +189,7 @@ internal sealed class ChatDatabase : IDisposable
     }
 
     /// <summary>Changes when another connection commits to the file: what this one read inside a transaction is still current while it stays the same.</summary>
-    private long DataVersion(SqliteTransaction transaction)
+    private long DataVersion(SqliteTransaction? transaction)
     {
         using SqliteCommand command = Command("PRAGMA data_version", transaction);
         return (long)command.ExecuteScalar()!;
@@ -235,11 +232,12 @@ internal sealed class ChatDatabase : IDisposable
     private const string BatchIds = "(SELECT value FROM json_each($ids))";
 
     /// <summary>
-    /// Which of the batch's sessions are still old at <c>$cutoff</c>, with their message counts and whether a human
-    /// took them over: <c>updated_at</c> and every message before the cutoff (a time that cannot be read counts as new).
+    /// Which of the batch's sessions are still old at <c>$cutoff</c>, with their message counts, whether a human
+    /// took them over and their <c>session_state</c> (by primary key): <c>updated_at</c> and every message before the cutoff (a time that cannot be read counts as new).
     /// </summary>
     internal string StillOldSql => $@"SELECT s.id, (SELECT COUNT(*) FROM chat_messages m WHERE m.session_id = s.id),
-            {(_sessionColumns.Contains("bot_enabled") ? "IFNULL(s.bot_enabled, 1) IN (0, '0', 'false')" : "0")}
+            {(_sessionColumns.Contains("bot_enabled") ? "IFNULL(s.bot_enabled, 1) IN (0, '0', 'false')" : "0")},
+            {(HasSessionState ? "(SELECT st.content FROM session_state st WHERE st.session_id = s.id)" : "NULL")}
         FROM chat_sessions s
         WHERE s.id IN {BatchIds}
             AND {SqliteDatabase.JulianDayOf("s.updated_at")} < $cutoff
@@ -270,6 +268,24 @@ internal sealed class ChatDatabase : IDisposable
     private long _lookupsVersion;
 
     /// <summary>
+    /// Reads Evonic's lookups before the first write transaction, outside the write lock: the transactions then
+    /// re-read them only when another connection has written since (<c>PRAGMA data_version</c>, read first, so a
+    /// commit that lands in between makes the first transaction read them again).
+    /// </summary>
+    public void ReadLookupsAhead()
+    {
+        try
+        {
+            _lookupsVersion = DataVersion(null);
+            _lookups = ReadLookups();
+        }
+        catch (SqliteException e)
+        {
+            throw Translate(e, Path);
+        }
+    }
+
+    /// <summary>
     /// Removes the rows of <paramref name="sessions"/> in one <c>BEGIN IMMEDIATE</c> transaction. Inside it, before any
     /// delete, every rule that keeps a session is decided again on what the file holds now: age, takeover, the agent's
     /// focus, Evonic's lookups, open tasks and plan files; <paramref name="decideOutside"/> adds what lives outside this
@@ -293,6 +309,8 @@ internal sealed class ChatDatabase : IDisposable
                 while (reader.Read())
                 {
                     if (reader.GetInt64(2) != 0) decision.Kept[reader.GetString(0)] = SessionProtection.HumanTakeover;
+                    else if (!reader.IsDBNull(3) && StateRules.OfSessionState(Text(reader, 3)!) is var state and not SessionProtection.None)
+                        decision.Kept[reader.GetString(0)] = state;
                     else old[reader.GetString(0)] = reader.GetInt64(1);
                 }
             }
@@ -338,8 +356,6 @@ internal sealed class ChatDatabase : IDisposable
         }
         foreach (string id in old.Keys)
             if (_lookups.TryGetValue(id, out SessionProtection looked)) Keep(id, looked);
-        foreach (KeyValuePair<string, SessionProtection> state in ReadStateProtections(transaction, JsonSerializer.Serialize(old.Keys)))
-            Keep(state.Key, state.Value);
         foreach (KeyValuePair<string, SessionProtection> outside in decideOutside(old.Keys))
             if (old.ContainsKey(outside.Key)) Keep(outside.Key, outside.Value);
         foreach (KeyValuePair<string, SessionProtection> keep in kept)

@@ -58,7 +58,7 @@ internal sealed class SessionFiles
             plan.ListedLogWriteUtc = session.JsonlLastWriteUtc;
             plan.ListedLogSize = session.JsonlSize;
         }
-        if (!session.LeftoverLogOnly && _instance.TraceLogPath(session.AgentId, session.SessionId) is { } trace && File.Exists(trace))
+        if (!session.LeftoverLogOnly && _instance.TraceLogPath(session.AgentId, session.SessionId) is { } trace && HasTrace(session.AgentId, trace))
             plan.TracePath = SafePath.Resolve(_instance.Root, trace, _checkedFolders);
         foreach (string file in attachmentFilePaths)
         {
@@ -81,6 +81,30 @@ internal sealed class SessionFiles
             }
         }
         return plan;
+    }
+
+    /// <summary>Per agent, the names in its llm_traces folder when first asked (null: it could not be listed).</summary>
+    private readonly Dictionary<string, HashSet<string>?> _traceNames = new(StringComparer.Ordinal);
+
+    /// <summary>One listing of the agent's llm_traces folder (most Evonic versions have none) instead of a probe per session.</summary>
+    private bool HasTrace(string agentId, string trace)
+    {
+        if (!_traceNames.TryGetValue(agentId, out HashSet<string>? names))
+        {
+            string folder = Path.GetDirectoryName(trace)!;
+            try
+            {
+                names = Directory.Exists(folder)
+                    ? new HashSet<string>(Directory.EnumerateFiles(folder, "*.jsonl").Select(Path.GetFileName), SafePath.PathComparer)
+                    : new HashSet<string>(SafePath.PathComparer);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                names = null;
+            }
+            _traceNames[agentId] = names;
+        }
+        return names?.Contains(Path.GetFileName(trace)) ?? File.Exists(trace);
     }
 
     /// <summary>True when <paramref name="path"/> lies under <c>data/attachments/&lt;a member of the family&gt;/&lt;session id&gt;/</c>.</summary>

@@ -50,6 +50,7 @@ internal sealed class SessionRemover
         using MainDatabase main = MainDatabase.Open(_instance, writable: true);
         var family = new AgentFamily(agentId, new HashSet<string>(main.ReadAgents().Select(a => a.Id), StringComparer.Ordinal));
         AttachmentReferences references = main.ReadAttachmentReferences(_instance);
+        chat.ReadLookupsAhead();
         var deleter = new FileDeleter(_cutoffUtc, references);
         bool completed = false;
         try
@@ -123,8 +124,9 @@ internal sealed class SessionRemover
             result.Error = e;
             return false;
         }
-        // A log written to since listing means the conversation is live again: keep the session whole.
-        if (plan.LogPath != null && new FileInfo(plan.LogPath) is { Exists: true } log && log.LastWriteTimeUtc >= _cutoffUtc)
+        // A log written to since listing means the conversation is live again: keep the session whole. (A live
+        // session's log is checked again inside its batch's write transaction, DecideOutside.)
+        if (session.Kind == SessionKind.Orphan && plan.LogPath != null && new FileInfo(plan.LogPath) is { Exists: true } log && log.LastWriteTimeUtc >= _cutoffUtc)
         {
             result.Status = RemovalStatus.KeptActive;
             return false;

@@ -75,9 +75,9 @@ public sealed class CmdletTests : SampleInstanceTest
         Assert.Empty(result.Output);
         // One [SESSION_CLEANUP] line per agent of the piped sessions as it finishes (atlas had none), then the closing line.
         Assert.Equal(new[] { "echo", "juno", "lyra", "nova", "siwa" }, result.Information.SkipLast(1).Select(l => l.Split(' ')[2].TrimEnd(':')));
-        Assert.Contains(result.Information, l => l.StartsWith("[SESSION_CLEANUP] agent siwa: removed 9 session(s), 32 message(s), 9 file(s), "));
+        Assert.Contains(result.Information, l => l.StartsWith("[SESSION_CLEANUP] agent siwa: removed 10 session(s), 35 message(s), 10 file(s), "));
         Assert.Contains(result.Information, l => l.StartsWith("[SESSION_CLEANUP] agent nova: removed 2 session(s), 43 message(s), 2 file(s), "));
-        Assert.StartsWith($"[SESSION_CLEANUP] done: removed {Sample.ExpectedRemoved.Count()} session(s), 90 message(s), 13 file(s)", result.Information[^1]);
+        Assert.StartsWith($"[SESSION_CLEANUP] done: removed {Sample.ExpectedRemoved.Count()} session(s), 93 message(s), 14 file(s)", result.Information[^1]);
         Assert.Matches(@"freed in \d+\.\d s; 0 kept; 0 error\(s\); longest write transaction \d+ ms$", result.Information[^1]);
         Assert.Empty(ps.Run($"Get-EvonicOldSession -Path '{Root}'").Output);
     }

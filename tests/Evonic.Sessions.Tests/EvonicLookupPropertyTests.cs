@@ -9,7 +9,8 @@ namespace Evonic.Sessions.Tests;
 /// backend/agent_runtime/notifier.py, backend/tools/agent_messaging.py) with only the parameter syntax changed;
 /// none of the module's rule code is used to decide what to expect. Each seed builds a different instance: flat
 /// or release layout, both chat schemas, sub-agent rows, archived rows, several channels, web_test, system users
-/// (and ids that SQLite's LIKE '__agent__%' matches through its '_' wildcard), and updated_at values that tie.
+/// (and ids that SQLite's LIKE '__agent__%' matches through its '_' wildcard), updated_at values that tie, and
+/// updated_at values that are NULL, a number or text that is no date (which SQLite orders by storage class).
 /// </summary>
 public sealed class EvonicLookupPropertyTests : IDisposable
 {
@@ -93,6 +94,13 @@ public sealed class EvonicLookupPropertyTests : IDisposable
                     agent.Session($"{id}-{i:x3}", Users[random.Next(Users.Length)], last, messages: random.Next(3),
                         channelId: Channels[random.Next(Channels.Length)], archived: random.Next(4) == 0,
                         sessionAgentId: random.Next(6) == 0 ? id + "_sub_1" : null, botEnabled: random.Next(10) != 0);
+                }
+                // Values SQLite orders by storage class, not as dates: NULL first, then numbers, then text.
+                using SqliteConnection chat = InstanceBuilder.Connect(agent.ChatDatabasePath);
+                foreach (object?[] row in InstanceBuilder.Query(chat, "SELECT id FROM chat_sessions"))
+                {
+                    object? odd = random.Next(14) switch { 0 => DBNull.Value, 1 => 1_700_000_000L, 2 => "last tuesday", _ => null };
+                    if (odd != null) InstanceBuilder.Exec(chat, "UPDATE chat_sessions SET updated_at = $v WHERE id = $id", ("$v", odd), ("$id", row[0]));
                 }
             }
 
