@@ -122,4 +122,27 @@ public sealed class LeftoverTests : IDisposable
         after.RemoveWhere(line => line.StartsWith("shared/db/evonic.db | agents |"));
         Assert.Equal(before, after);
     }
+
+    /// <summary>
+    /// session_index.agent_id holds the parent in some Evonic versions and the sub-agent in others: both are the
+    /// parent's left-overs. An id of a real agent that merely looks like a sub-agent is that agent's own. (Before,
+    /// siwa took siwa_sub_team's index rows and attachments as its own left-overs.)
+    /// </summary>
+    [Fact]
+    public void Index_rows_of_the_parent_or_a_sub_agent_are_the_parents_and_a_real_agents_are_its_own()
+    {
+        using (var main = InstanceBuilder.Connect(_sample.Builder.MainDatabasePath))
+            foreach (var (id, agent) in new[] { ("gone-parent", "siwa"), ("gone-sub", "siwa_sub_3"), ("gone-explorer", "siwa_explorer_1"), ("gone-team", "siwa_sub_team") })
+                InstanceBuilder.Exec(main, "INSERT INTO session_index (session_id, agent_id, external_user_id, updated_at) VALUES ($s, $a, 'x', '2025-01-01 00:00:00')",
+                    ("$s", id), ("$a", agent));
+
+        var siwaLeftovers = _store.GetSessions(_siwa).Where(s => s.Kind == SessionKind.Orphan).Select(s => s.SessionId).ToHashSet();
+        AgentInfo team = _store.GetAgents().Single(a => a.Id == "siwa_sub_team");
+        var teamLeftovers = _store.GetSessions(team).Where(s => s.Kind == SessionKind.Orphan).Select(s => s.SessionId).ToList();
+
+        Assert.Superset(new HashSet<string> { "gone-parent", "gone-sub", "gone-explorer" }, siwaLeftovers);
+        Assert.DoesNotContain("gone-team", siwaLeftovers);
+        Assert.DoesNotContain("siwa_sub_team-1", siwaLeftovers);
+        Assert.Equal(new[] { "gone-team" }, teamLeftovers);
+    }
 }
