@@ -18,18 +18,8 @@ internal sealed class AttachmentReferences
 
     public AttachmentReferences(EvonicInstance instance) => _instance = instance;
 
-    /// <summary>The full path an attachment row's <c>file_path</c> names (relative paths are under the data root), or null.</summary>
-    public string? FullPath(string filePath)
-    {
-        try
-        {
-            return Path.GetFullPath(Path.IsPathRooted(filePath) ? filePath : Path.Combine(_instance.DataRoot, filePath));
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            return null;
-        }
-    }
+    /// <summary>The full path an attachment row's <c>file_path</c> names, or null.</summary>
+    private string? FullPath(string filePath) => SafePath.TryGetFullPath(_instance.AttachmentPath(filePath));
 
     public void Add(long rowId, string filePath)
     {

@@ -134,16 +134,12 @@ internal sealed class ChatDatabase : IDisposable
     internal string ReadLookupsSql => EvonicLookups.Sql(BareColumn);
 
     /// <summary>Every session one of Evonic's lookups returns (<see cref="EvonicLookups"/>), with the lookups that return it.</summary>
-    public Dictionary<string, SessionProtection> ReadLookups(SqliteTransaction? transaction = null)
+    public ProtectionsById ReadLookups(SqliteTransaction? transaction = null)
     {
-        var found = new Dictionary<string, SessionProtection>(StringComparer.Ordinal);
+        var found = new ProtectionsById();
         using SqliteCommand command = Command(ReadLookupsSql, transaction);
         using SqliteDataReader reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            string id = Text(reader, 0)!;
-            found[id] = (found.TryGetValue(id, out SessionProtection known) ? known : SessionProtection.None) | (SessionProtection)reader.GetInt32(1);
-        }
+        while (reader.Read()) found.Keep(Text(reader, 0)!, (SessionProtection)reader.GetInt32(1));
         return found;
     }
 
@@ -153,9 +149,9 @@ internal sealed class ChatDatabase : IDisposable
     /// The sessions whose <c>session_state</c> protects them (<see cref="StateRules.OfSessionState"/>). Only protected
     /// ids are kept, however many states there are.
     /// </summary>
-    public Dictionary<string, SessionProtection> ReadStateProtections()
+    public ProtectionsById ReadStateProtections()
     {
-        var protectedIds = new Dictionary<string, SessionProtection>(StringComparer.Ordinal);
+        var protectedIds = new ProtectionsById();
         if (!HasSessionState) return protectedIds;
         using SqliteCommand command = Command(ReadStatesSql, null);
         using SqliteDataReader reader = command.ExecuteReader();
@@ -172,8 +168,13 @@ internal sealed class ChatDatabase : IDisposable
     /// </summary>
     internal const string ReadAgentStatesSql = $@"SELECT content FROM agent_state WHERE session_id = '{AgentStateKey}'
         UNION ALL
-        SELECT content FROM agent_state
-        WHERE NOT EXISTS (SELECT 1 FROM agent_state WHERE session_id = '{AgentStateKey}')
+        SELECT content FROM agent_state WHERE {IsPromotedAgentState}";
+
+    /// <summary>
+    /// An <c>agent_state</c> row that Evonic promotes to the agent's state on its next read: there is no
+    /// <c>'__agent__'</c> row, and it is (one of) the newest per-session rows.
+    /// </summary>
+    private const string IsPromotedAgentState = $@"NOT EXISTS (SELECT 1 FROM agent_state WHERE session_id = '{AgentStateKey}')
             AND session_id != '{AgentStateKey}'
             AND updated_at IS (SELECT updated_at FROM agent_state WHERE session_id != '{AgentStateKey}' ORDER BY updated_at DESC LIMIT 1)";
 
@@ -256,15 +257,13 @@ internal sealed class ChatDatabase : IDisposable
             if (_tables.Contains("chat_summaries")) statements.Add($"DELETE FROM chat_summaries WHERE session_id IN {BatchIds}");
             if (HasSessionState) statements.Add($"DELETE FROM session_state WHERE session_id IN {BatchIds}");
             if (_tables.Contains("agent_state"))
-                statements.Add($@"DELETE FROM agent_state WHERE session_id IN {BatchIds} AND session_id <> '{AgentStateKey}'
-                    AND (EXISTS (SELECT 1 FROM agent_state WHERE session_id = '{AgentStateKey}')
-                        OR updated_at IS NOT (SELECT updated_at FROM agent_state WHERE session_id != '{AgentStateKey}' ORDER BY updated_at DESC LIMIT 1))");
+                statements.Add($"DELETE FROM agent_state WHERE session_id IN {BatchIds} AND session_id <> '{AgentStateKey}' AND NOT ({IsPromotedAgentState})");
             statements.Add($"DELETE FROM chat_sessions WHERE id IN {BatchIds}");
             return statements;
         }
     }
 
-    private Dictionary<string, SessionProtection>? _lookups;
+    private ProtectionsById? _lookups;
     private long _lookupsVersion;
 
     /// <summary>
@@ -341,11 +340,9 @@ internal sealed class ChatDatabase : IDisposable
     private void KeepProtected(Dictionary<string, long> old, BatchDecision decision, SqliteTransaction transaction,
         Func<IReadOnlyCollection<string>, IReadOnlyDictionary<string, SessionProtection>> decideOutside)
     {
-        var kept = new Dictionary<string, SessionProtection>(StringComparer.Ordinal);
-        void Keep(string id, SessionProtection reason) => kept[id] = (kept.TryGetValue(id, out SessionProtection known) ? known : SessionProtection.None) | reason;
-
+        var kept = new ProtectionsById();
         if (IsAgentInFocus(transaction))
-            foreach (string id in old.Keys) Keep(id, SessionProtection.AgentInFocus);
+            foreach (string id in old.Keys) kept.Keep(id, SessionProtection.AgentInFocus);
         // Evonic's lookups scan the whole table, so their answer is kept while no other connection has written
         // (PRAGMA data_version): this cleanup's own deletes never remove a row a lookup returns.
         long version = DataVersion(transaction);
@@ -355,9 +352,9 @@ internal sealed class ChatDatabase : IDisposable
             _lookupsVersion = version;
         }
         foreach (string id in old.Keys)
-            if (_lookups.TryGetValue(id, out SessionProtection looked)) Keep(id, looked);
+            if (_lookups.TryGetValue(id, out SessionProtection looked)) kept.Keep(id, looked);
         foreach (KeyValuePair<string, SessionProtection> outside in decideOutside(old.Keys))
-            if (old.ContainsKey(outside.Key)) Keep(outside.Key, outside.Value);
+            if (old.ContainsKey(outside.Key)) kept.Keep(outside.Key, outside.Value);
         foreach (KeyValuePair<string, SessionProtection> keep in kept)
         {
             old.Remove(keep.Key);

@@ -100,6 +100,9 @@ public sealed class EvonicInstance
         return IsSafeFileName(name) ? Path.Combine(SessionsFolder(agentId), name + ".jsonl") : null;
     }
 
+    /// <summary>Where an attachment row's <c>file_path</c> points: relative paths are under <see cref="DataRoot"/>.</summary>
+    public string AttachmentPath(string filePath) => Path.IsPathRooted(filePath) ? filePath : Path.Combine(DataRoot, filePath);
+
     /// <summary>The session's LLM trace, named as its chat log (<see cref="ChatLogPath"/>) under <c>llm_traces/</c>.</summary>
     public string? TraceLogPath(string agentId, string sessionId)
         => ChatLogPath(agentId, sessionId) is { } log ? Path.Combine(AgentFolder(agentId), "llm_traces", Path.GetFileName(log)) : null;

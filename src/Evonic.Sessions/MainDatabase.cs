@@ -86,6 +86,10 @@ internal sealed class MainDatabase : IDisposable
         return agents;
     }
 
+    /// <summary>The agent and its sub-agents, told apart from the instance's other agents.</summary>
+    public AgentFamily ReadFamily(string agentId)
+        => new(agentId, new HashSet<string>(ReadAgents().Select(a => a.Id), StringComparer.Ordinal));
+
     /// <summary>The agent's rows and those of ids that may be its sub-agents; <see cref="AgentFamily"/> decides which are.</summary>
     private const string OfAgent = "(agent_id = $agent OR substr(agent_id, 1, length($sub)) = $sub)";
 

@@ -63,6 +63,19 @@ internal static class SafePath
         return full;
     }
 
+    /// <summary>The full path, or null when <paramref name="path"/> is not a valid path at all.</summary>
+    public static string? TryGetFullPath(string path)
+    {
+        try
+        {
+            return Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return null;
+        }
+    }
+
     public static bool IsLink(string path) => AttributesOf(path) is { } attributes && (attributes & FileAttributes.ReparsePoint) != 0;
 
     /// <summary>The entry's own attributes (a link is not followed); null when nothing is there yet, so nothing to follow.</summary>

@@ -33,9 +33,6 @@ internal sealed class SessionFiles
     /// <summary>Folders found not to be links while planning the current batch: each is looked up once per batch, not once per file.</summary>
     private readonly HashSet<string> _checkedFolders = new(SafePath.PathComparer);
 
-    /// <summary>Per agent, the session folders its attachment folder held when first asked (null: it could not be listed).</summary>
-    private readonly Dictionary<string, HashSet<string>?> _sessionFolders = new(StringComparer.Ordinal);
-
     public SessionFiles(EvonicInstance instance) => _instance = instance;
 
     /// <summary>Called for each new batch, so that no folder check is older than the batch it serves.</summary>
@@ -58,11 +55,11 @@ internal sealed class SessionFiles
             plan.ListedLogWriteUtc = session.JsonlLastWriteUtc;
             plan.ListedLogSize = session.JsonlSize;
         }
-        if (!session.LeftoverLogOnly && _instance.TraceLogPath(session.AgentId, session.SessionId) is { } trace && HasTrace(session.AgentId, trace))
+        if (!session.LeftoverLogOnly && _instance.TraceLogPath(session.AgentId, session.SessionId) is { } trace && HasTrace(trace))
             plan.TracePath = SafePath.Resolve(_instance.Root, trace, _checkedFolders);
         foreach (string file in attachmentFilePaths)
         {
-            string path = Path.IsPathRooted(file) ? file : Path.Combine(_instance.DataRoot, file);
+            string path = _instance.AttachmentPath(file);
             if (IsInSessionFolder(path, session.SessionId, family)) plan.AttachmentFiles.Add(SafePath.Resolve(_instance.Root, path, _checkedFolders));
             else plan.ForeignAttachmentFiles.Add(file);
         }
@@ -71,7 +68,7 @@ internal sealed class SessionFiles
             foreach (string agent in new[] { session.SessionAgentId, session.AgentId }.Distinct(StringComparer.Ordinal))
             {
                 string? folder = _instance.AttachmentFolder(agent, session.SessionId);
-                if (folder == null || !HasAttachmentFolder(agent, session.SessionId, folder)) continue;
+                if (folder == null || !HasAttachmentFolder(folder)) continue;
                 string resolved = SafePath.Resolve(_instance.Root, folder);
                 foreach (string entry in Directory.EnumerateFileSystemEntries(resolved, "*", SearchOption.AllDirectories))
                     if (SafePath.IsLink(entry))
@@ -83,42 +80,10 @@ internal sealed class SessionFiles
         return plan;
     }
 
-    /// <summary>Per agent, the names in its llm_traces folder when first asked (null: it could not be listed).</summary>
-    private readonly Dictionary<string, HashSet<string>?> _traceNames = new(StringComparer.Ordinal);
-
-    /// <summary>One listing of the agent's llm_traces folder (most Evonic versions have none) instead of a probe per session.</summary>
-    private bool HasTrace(string agentId, string trace)
-    {
-        if (!_traceNames.TryGetValue(agentId, out HashSet<string>? names))
-        {
-            string folder = Path.GetDirectoryName(trace)!;
-            try
-            {
-                names = Directory.Exists(folder)
-                    ? new HashSet<string>(Directory.EnumerateFiles(folder, "*.jsonl").Select(Path.GetFileName), SafePath.PathComparer)
-                    : new HashSet<string>(SafePath.PathComparer);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                names = null;
-            }
-            _traceNames[agentId] = names;
-        }
-        return names?.Contains(Path.GetFileName(trace)) ?? File.Exists(trace);
-    }
-
     /// <summary>True when <paramref name="path"/> lies under <c>data/attachments/&lt;a member of the family&gt;/&lt;session id&gt;/</c>.</summary>
     private bool IsInSessionFolder(string path, string sessionId, AgentFamily family)
     {
-        string full;
-        try
-        {
-            full = Path.GetFullPath(path);
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            return false;
-        }
+        if (SafePath.TryGetFullPath(path) is not { } full) return false;
         string attachments = _instance.AttachmentsFolder + Path.DirectorySeparatorChar;
         if (!full.StartsWith(attachments, SafePath.PathComparison)) return false;
         string[] parts = full.Substring(attachments.Length).Split(Path.DirectorySeparatorChar);
@@ -129,24 +94,37 @@ internal sealed class SessionFiles
     /// One listing of the agent's attachment folder answers for all its sessions, instead of a lookup per session.
     /// A folder created after that listing is not deleted: it stays behind as a left-over for the next run.
     /// </summary>
-    private bool HasAttachmentFolder(string agentId, string sessionId, string folder)
+    private bool HasAttachmentFolder(string folder)
+        => IsListed(folder, parent => Directory.EnumerateDirectories(parent), Directory.Exists);
+
+    /// <summary>One listing of the agent's llm_traces folder (most Evonic versions have none) instead of a probe per session.</summary>
+    private bool HasTrace(string trace) => IsListed(trace, parent => Directory.EnumerateFiles(parent, "*.jsonl"), File.Exists);
+
+    /// <summary>Per folder, the names it held when first asked (null: it could not be listed).</summary>
+    private readonly Dictionary<string, HashSet<string>?> _listedFolders = new(SafePath.PathComparer);
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is among the entries its folder held when this run first listed it; when the
+    /// folder could not be listed, <paramref name="probe"/> asks the file system about this one path.
+    /// </summary>
+    private bool IsListed(string path, Func<string, IEnumerable<string>> list, Func<string, bool> probe)
     {
-        if (!_sessionFolders.TryGetValue(agentId, out HashSet<string>? names))
+        string parent = Path.GetDirectoryName(path)!;
+        if (!_listedFolders.TryGetValue(parent, out HashSet<string>? names))
         {
-            string agentFolder = Path.GetDirectoryName(folder)!;
             try
             {
-                names = Directory.Exists(agentFolder)
-                    ? new HashSet<string>(Directory.EnumerateDirectories(agentFolder).Select(Path.GetFileName), SafePath.PathComparer)
+                names = Directory.Exists(parent)
+                    ? new HashSet<string>(list(parent).Select(Path.GetFileName), SafePath.PathComparer)
                     : new HashSet<string>(SafePath.PathComparer);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 names = null;
             }
-            _sessionFolders[agentId] = names;
+            _listedFolders[parent] = names;
         }
-        return names?.Contains(sessionId) ?? Directory.Exists(folder);
+        return names?.Contains(Path.GetFileName(path)) ?? probe(path);
     }
 
     /// <summary>Deletes the log only when it is still old: a log appended to after listing is kept.</summary>

@@ -48,7 +48,7 @@ internal sealed class SessionRemover
     {
         using ChatDatabase chat = ChatDatabase.Open(_instance, agentId, writable: true);
         using MainDatabase main = MainDatabase.Open(_instance, writable: true);
-        var family = new AgentFamily(agentId, new HashSet<string>(main.ReadAgents().Select(a => a.Id), StringComparer.Ordinal));
+        var family = main.ReadFamily(agentId);
         AttachmentReferences references = main.ReadAttachmentReferences(_instance);
         chat.ReadLookupsAhead();
         var deleter = new FileDeleter(_cutoffUtc, references);
@@ -126,7 +126,7 @@ internal sealed class SessionRemover
         }
         // A log written to since listing means the conversation is live again: keep the session whole. (A live
         // session's log is checked again inside its batch's write transaction, DecideOutside.)
-        if (session.Kind == SessionKind.Orphan && plan.LogPath != null && new FileInfo(plan.LogPath) is { Exists: true } log && log.LastWriteTimeUtc >= _cutoffUtc)
+        if (session.Kind == SessionKind.Orphan && IsWrittenSinceCutoff(plan.LogPath))
         {
             result.Status = RemovalStatus.KeptActive;
             return false;
@@ -174,20 +174,23 @@ internal sealed class SessionRemover
         return before;
     }
 
+    /// <summary>A log modified at or after the cutoff: the conversation is live again.</summary>
+    private bool IsWrittenSinceCutoff(string? logPath)
+        => logPath != null && new FileInfo(logPath) is { Exists: true } log && log.LastWriteTimeUtc >= _cutoffUtc;
+
     /// <summary>
     /// The rules decided outside the agent's <c>chat.db</c>, asked from inside its write transaction: work the main
     /// database names (schedules, transfers), and a log written to since listing (a turn begun, the session live again).
     /// </summary>
     private IReadOnlyDictionary<string, SessionProtection> DecideOutside(MainDatabase main, IEnumerable<PlannedRemoval> removals)
     {
-        var kept = new Dictionary<string, SessionProtection>(StringComparer.Ordinal);
+        var kept = new ProtectionsById();
         WorkInProgress work = main.ReadWorkInProgress();
         foreach (PlannedRemoval removal in removals)
         {
             string id = removal.Session.SessionId;
-            if (work.ProtectionOf(id) is var reason and not SessionProtection.None) kept[id] = reason;
-            if (removal.Plan.LogPath != null && new FileInfo(removal.Plan.LogPath) is { Exists: true } log && log.LastWriteTimeUtc >= _cutoffUtc)
-                kept[id] = kept.TryGetValue(id, out SessionProtection known) ? known : SessionProtection.None;
+            if (work.ProtectionOf(id) is var reason and not SessionProtection.None) kept.Keep(id, reason);
+            if (IsWrittenSinceCutoff(removal.Plan.LogPath)) kept.Keep(id, SessionProtection.None);
         }
         return kept;
     }

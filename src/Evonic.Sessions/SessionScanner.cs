@@ -2,8 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Evonic.Sessions;
 
@@ -51,7 +49,7 @@ internal sealed class SessionScanner
     /// <summary>What decides the protections of one agent's sessions, read once per listing.</summary>
     private sealed class AgentRules
     {
-        public AgentRules(Dictionary<string, SessionProtection> lookups, Dictionary<string, SessionProtection> states, WorkInProgress work, bool inFocus)
+        public AgentRules(ProtectionsById lookups, ProtectionsById states, WorkInProgress work, bool inFocus)
         {
             Lookups = lookups;
             States = states;
@@ -59,8 +57,8 @@ internal sealed class SessionScanner
             InFocus = inFocus;
         }
 
-        public Dictionary<string, SessionProtection> Lookups { get; }
-        public Dictionary<string, SessionProtection> States { get; }
+        public ProtectionsById Lookups { get; }
+        public ProtectionsById States { get; }
         public WorkInProgress Work { get; }
         public bool InFocus { get; }
     }

@@ -61,7 +61,7 @@ public sealed class SessionStore
     {
         using MainDatabase main = MainDatabase.Open(Instance, writable: false);
         using ChatDatabase chat = ChatDatabase.Open(Instance, agent.Id, writable: false);
-        var family = new AgentFamily(agent.Id, new HashSet<string>(main.ReadAgents().Select(a => a.Id), StringComparer.Ordinal));
+        var family = main.ReadFamily(agent.Id);
         using IEnumerator<EvonicSession> sessions = new SessionScanner(Instance, NowUtc, Policy).Scan(family, chat, main).GetEnumerator();
         while (true)
         {
