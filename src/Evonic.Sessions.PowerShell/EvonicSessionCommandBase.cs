@@ -25,7 +25,13 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
     [Parameter(ParameterSetName = SelectionSet)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(AgentIdCompleter))]
     public string[]? AgentId { get; set; }
+
+    private readonly List<string> _instanceRoots = new();
+
+    /// <summary>Every instance this command opened, in order (a pipeline may span several).</summary>
+    protected IReadOnlyList<string> InstanceRoots => _instanceRoots;
 
     private bool MaxAgeDaysBound => MyInvocation.BoundParameters.ContainsKey(nameof(MaxAgeDays));
 
@@ -35,7 +41,9 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
         string raw = path ?? EvonicInstance.DefaultPath(Environment.GetEnvironmentVariable);
         try
         {
-            return EvonicInstance.Open(SessionState.Path.GetUnresolvedProviderPathFromPSPath(raw));
+            EvonicInstance instance = EvonicInstance.Open(SessionState.Path.GetUnresolvedProviderPathFromPSPath(raw));
+            if (!_instanceRoots.Contains(instance.Root)) _instanceRoots.Add(instance.Root);
+            return instance;
         }
         catch (EvonicException e)
         {

@@ -255,11 +255,14 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, ID
         if (!WhatIfRequested) Log(_summary.AgentLine(agentId));
     }
 
-    /// <summary>A [SESSION_CLEANUP] line: to the information stream, and to -LogPath when given.</summary>
-    private void Log(string line)
+    /// <summary>
+    /// A [SESSION_CLEANUP] line: to the information stream (the closing one as its <see cref="CleanupReport"/>, which
+    /// prints as the line), and to -LogPath when given.
+    /// </summary>
+    private void Log(string line, CleanupReport? report = null)
     {
         if (WhatIfRequested) return;
-        WriteInformation(line, new[] { "SESSION_CLEANUP" });
+        WriteInformation(report ?? (object)line, report == null ? new[] { "SESSION_CLEANUP" } : new[] { "SESSION_CLEANUP", "Summary" });
         if (_logFile == null) return;
         try
         {
@@ -283,6 +286,7 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, ID
             WriteInformation($"What if: {_offered} session(s) would be removed.", new[] { "Summary" });
             return;
         }
-        Log(_summary.FinalLine(_clock.Elapsed));
+        var report = new CleanupReport(Environment.MachineName, InstanceRoots.ToArray(), _summary, _clock.Elapsed);
+        Log(report.Line, report);
     }
 }

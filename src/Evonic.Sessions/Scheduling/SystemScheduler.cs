@@ -171,7 +171,6 @@ public sealed class SystemScheduler
 
     private static string GuiDomain() => "gui/" + SchedulerTool.Run("id", null, "-u").Trim();
 
-    /// <summary>The user's crontab; empty when there is none yet (crontab -l then fails with "no crontab").</summary>
     /// <summary>The user's crontab; empty when there is none, or no crontab tool (registering then fails with SchedulerNotFound, and -WhatIf still shows the entry).</summary>
     private static string ReadCrontab()
     {
