@@ -1,24 +1,8 @@
 #requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
-# The user-facing behaviour of the module, for machines with pwsh and Pester 5 (./build.ps1 -Test).
-# Build first (dotnet build): it stages the module at artifacts/module/Evonic.Sessions.
+# What each cmdlet does to a sample instance, as a user sees it in pwsh.
 
 BeforeAll {
-    $repo = Split-Path $PSScriptRoot -Parent
-    Import-Module (Join-Path $repo 'artifacts/module/Evonic.Sessions/Evonic.Sessions.psd1') -Force
-    function New-SampleInstance {
-        $path = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
-        dotnet run --project (Join-Path $repo 'src/Evonic.Sessions.SampleData') -- $path | Out-Null
-        if ($LASTEXITCODE) { throw 'The sample instance could not be written.' }
-        $path
-    }
-    # Every file's hash, but not SQLite's -wal and -shm side files: opening a WAL database creates them, and
-    # their content is SQLite's, not the instance's (a -WhatIf run opens every chat.db read-only).
-    function Get-InstanceHash($path) {
-        Get-ChildItem $path -Recurse -File | Where-Object Name -notmatch '-(wal|shm)$' | Sort-Object FullName |
-            ForEach-Object { '{0} {1}' -f $_.FullName.Substring($path.Length), (Get-FileHash $_.FullName).Hash }
-    }
-    $expected = 'echo-3', 'juno-4', 'juno-5', 'lyra-3', 'lyra-4', 'nova-2', 'nova-4', 'siwa-0rphan01', 'siwa-7b2c',
-        'siwa-9d4e', 'siwa-9d4f', 'siwa-a003', 'siwa-a008', 'siwa-a009', 'siwa-b002', 'siwa-web-1', 'siwa_sub_1-3d89d735'
+    . (Join-Path $PSScriptRoot 'Common.ps1')
 
     # What Evonic's own lookups return on each agent's chat.db, with Evonic's SQL (models/chat.py,
     # backend/agent_runtime/notifier.py, backend/tools/agent_messaging.py), not the module's rule code.

@@ -1,0 +1,135 @@
+#requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# What a user reads: help, the manifest, the format views (live and deserialized) and tab completion.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+    function Get-Table($objects) { ($objects | Out-String -Width 250) -split "`r?`n" | ForEach-Object TrimEnd }
+    function Get-Deserialized($objects) {
+        [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($objects))
+    }
+    function Complete([string] $line) { (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches }
+}
+
+Describe 'Help' {
+    It '<_> has a synopsis, a description, help for every parameter, and examples' -ForEach @(
+        'Get-EvonicOldSession', 'Remove-EvonicOldSession', 'Register-EvonicSessionCleanup', 'Unregister-EvonicSessionCleanup', 'Get-EvonicSessionCleanup'
+    ) {
+        $help = Get-Help $_ -Full
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $help.Synopsis | Should -Not -BeLike "$_ *"   # help without MAML shows the syntax as its synopsis
+        ($help.Description.Text -join "`n") | Should -Not -BeNullOrEmpty
+        foreach ($name in (Get-Command $_).Parameters.Keys | Where-Object { $_ -notin $common }) {
+            $parameter = $help.Parameters.Parameter | Where-Object Name -eq $name
+            ($parameter.Description.Text -join '') | Should -Not -BeNullOrEmpty -Because "-$name needs help"
+        }
+        @($help.Examples.Example).Count | Should -BeGreaterOrEqual 1
+        $help.Examples.Example | ForEach-Object { $_.Code | Should -Match 'Evonic' }
+    }
+
+    It 'has about_<_>' -ForEach @('Evonic.Sessions', 'EvonicSessionCleanup') {
+        $text = Get-Help "about_$_" | Out-String
+        $text | Should -Match 'Remove-EvonicOldSession'
+        $text | Should -Match 'EVONIC_SESSION_MAX_AGE_DAYS'
+    }
+}
+
+Describe 'Manifest' {
+    BeforeAll { $info = Test-ModuleManifest $manifest -ErrorAction Stop }
+
+    It 'passes Test-ModuleManifest and carries the version of Directory.Build.props' {
+        $version = ([xml](Get-Content (Join-Path $repo 'Directory.Build.props') -Raw)).Project.PropertyGroup.Version | Where-Object { $_ } | Select-Object -First 1
+        $info.Version | Should -Be ([version]$version)
+    }
+
+    It 'exports exactly the cmdlets the module has, by name, with no wildcards' {
+        $data = Import-PowerShellDataFile $manifest
+        $data.CmdletsToExport | Should -Not -Contain '*'
+        $info.ExportedCmdlets.Keys | Sort-Object | Should -Be ((Get-Command -Module Evonic.Sessions -CommandType Cmdlet).Name | Sort-Object)
+        $data.FunctionsToExport.Count + $data.AliasesToExport.Count + $data.VariablesToExport.Count | Should -Be 0
+    }
+
+    It 'promises Windows PowerShell 5.1 and PowerShell 7, and ships every file it names' {
+        $info.CompatiblePSEditions | Sort-Object | Should -Be @('Core', 'Desktop')
+        $info.PowerShellVersion | Should -Be ([version]'5.1')
+        $folder = Split-Path $manifest
+        Join-Path $folder $info.RootModule | Should -Exist
+        (Import-PowerShellDataFile $manifest).FormatsToProcess | ForEach-Object { Join-Path $folder $_ | Should -Exist }
+        Join-Path $folder 'en-US/Evonic.Sessions.PowerShell.dll-Help.xml' | Should -Exist
+    }
+}
+
+Describe 'Format views' {
+    BeforeEach {
+        Remove-Item Env:EVONIC_SESSION_MAX_AGE_DAYS -ErrorAction SilentlyContinue
+        $instance = New-SampleInstance
+    }
+
+    It 'lists sessions grouped by agent, with the documented columns' {
+        $table = Get-Table (Get-EvonicOldSession -Path $instance -AgentId juno)
+        $table | Should -Contain '   Agent: juno'
+        ($table | Where-Object { $_ -match '^SessionId' }) -split '\s{2,}|\s(?=[A-Z])' | Where-Object { $_ } |
+            Should -Be @('SessionId', 'Kind', 'User', 'LastActivity (UTC)', 'Age', 'Msgs', 'Files', 'Protection')
+        $table | Where-Object { $_ -match '^juno-5\s+Human\s+walt\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+300\s+3\s+0$' } | Should -Not -BeNullOrEmpty
+    }
+
+    It 'shows each kept session''s protection, and nothing for a session without one' {
+        $table = Get-Table (Get-EvonicOldSession -Path $instance -AgentId siwa -IncludeProtected)
+        $table | Where-Object { $_ -match '^siwa-a001 .*HumanTakeover' } | Should -Not -BeNullOrEmpty
+        $table | Where-Object { $_ -match '^siwa-9d4f ' } | Should -Not -Match 'None'
+    }
+
+    It 'shows removal results with the documented columns' {
+        $table = Get-Table (Remove-EvonicOldSession -Path $instance -AgentId juno -Force -PassThru)
+        ($table | Where-Object { $_ -match '^AgentId' }) -split '\s+' | Should -Be @('AgentId', 'SessionId', 'Status', 'Messages', 'Files', 'BytesFreed')
+        $table | Where-Object { $_ -match '^juno\s+juno-4\s+Removed\s+3\s+[1-9]\s+[1-9]\d*$' } | Should -Not -BeNullOrEmpty
+    }
+
+    It 'shows the run report with the documented columns' {
+        Remove-EvonicOldSession -Path $instance -Force -InformationVariable run
+        $table = Get-Table ($run | Where-Object Tags -contains 'Summary').MessageData
+        ($table | Where-Object { $_ -match '^ComputerName' }) -split '\s+' |
+            Should -Be @('ComputerName', 'Removed', 'Messages', 'Files', 'BytesFreed', 'Kept', 'Errors', 'Seconds', 'InstanceRoot')
+        $table | Where-Object { $_ -match "\s17\s+93\s+14\s+\d+\s+0\s+0\s+\d+\.\d $([regex]::Escape($instance))$" } | Should -Not -BeNullOrEmpty
+    }
+
+    It 'renders <Name> the same after remoting''s serialization' -ForEach @(
+        @{ Name = 'sessions'; Make = { param($i) Get-EvonicOldSession -Path $i -IncludeProtected } }
+        @{ Name = 'removal results'; Make = { param($i) Remove-EvonicOldSession -Path $i -Force -PassThru } }
+        @{ Name = 'run reports'; Make = { param($i) Remove-EvonicOldSession -Path $i -Force -InformationVariable run; ($run | Where-Object Tags -contains 'Summary').MessageData } }
+    ) {
+        $live = & $Make $instance
+        $copy = Get-Deserialized $live
+        $copy[0].PSObject.TypeNames[0] | Should -BeLike 'Deserialized.Evonic.Sessions.*'
+        Get-FormatData -TypeName $copy[0].PSObject.TypeNames[0] | Should -Not -BeNullOrEmpty
+        Get-Table $copy | Should -Be (Get-Table $live)
+    }
+}
+
+Describe 'Tab completion' {
+    BeforeAll {
+        Remove-Item Env:EVONIC_SESSION_MAX_AGE_DAYS -ErrorAction SilentlyContinue
+        $instance = New-SampleInstance
+    }
+
+    It 'completes -AgentId from the agents of the -Path instance' {
+        (Complete "Get-EvonicOldSession -Path '$instance' -AgentId si").CompletionText | Should -Be @('siwa', 'siwa_sub_team')
+        (Complete "Remove-EvonicOldSession -Path '$instance' -AgentId ").CompletionText |
+            Should -Be @('atlas', 'echo', 'juno', 'lyra', 'mira', 'nova', 'siwa', 'siwa_sub_team')
+    }
+
+    It 'resolves a relative -Path against the current location, and uses $env:EVONIC_HOME without one' {
+        Push-Location (Split-Path $instance)
+        try { (Complete "Get-EvonicOldSession $(Split-Path $instance -Leaf) -AgentId ju").CompletionText | Should -Be 'juno' }
+        finally { Pop-Location }
+        $env:EVONIC_HOME = $instance
+        try { (Complete 'Get-EvonicOldSession -AgentId ly').CompletionText | Should -Be 'lyra' }
+        finally { Remove-Item Env:EVONIC_HOME }
+    }
+
+    It 'completes nothing, quietly, where there is no instance' {
+        $Error.Clear()
+        Complete "Get-EvonicOldSession -Path '$TestDrive/none' -AgentId a" | Should -BeNullOrEmpty
+        $Error.Count | Should -Be 0
+    }
+}

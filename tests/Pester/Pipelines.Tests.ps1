@@ -1,0 +1,175 @@
+#requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# Pipelines, preference variables and error handling: the parts of PowerShell a script around the module leans on.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+}
+
+Describe 'Pipelines' {
+    BeforeEach {
+        Remove-Item Env:EVONIC_SESSION_MAX_AGE_DAYS, Env:EVONIC_HOME -ErrorAction SilentlyContinue
+        $instance = New-SampleInstance
+    }
+
+    It 'Get | Where | Remove removes only what the filter let through' {
+        $removed = Get-EvonicOldSession -Path $instance | Where-Object AgentId -eq 'juno' | Remove-EvonicOldSession -Force -PassThru
+        $removed.SessionId | Sort-Object | Should -Be @('juno-4', 'juno-5')
+        (Get-EvonicOldSession -Path $instance).SessionId | Sort-Object | Should -Be ($expected | Where-Object { $_ -notlike 'juno-*' } | Sort-Object)
+    }
+
+    It 'filters on the documented properties (Kind, AgeDays, MessageCount)' {
+        $old = Get-EvonicOldSession -Path $instance
+        ($old | Where-Object Kind -eq 'Orphan').SessionId | Should -Be 'siwa-0rphan01'
+        $old | Where-Object AgeDays -lt 90 | Should -BeNullOrEmpty
+        ($old | Measure-Object MessageCount -Sum).Sum | Should -Be 93
+    }
+
+    It 'removes piped sessions of two instances in one pipeline, each from its own instance' {
+        $other = New-SampleInstance
+        $removed = @(Get-EvonicOldSession -Path $instance -AgentId juno; Get-EvonicOldSession -Path $other -AgentId lyra) |
+            Remove-EvonicOldSession -Force -PassThru
+        $removed | ForEach-Object { "$($_.Session.InstanceRoot)|$($_.SessionId)" } | Sort-Object |
+            Should -Be (@("$instance|juno-4", "$instance|juno-5", "$other|lyra-3", "$other|lyra-4") | Sort-Object)
+        (Get-EvonicOldSession -Path $instance -AgentId lyra).Count | Should -Be 2
+        (Get-EvonicOldSession -Path $other -AgentId juno).Count | Should -Be 2
+    }
+
+    It 'keeps a piped session that became active after it was listed, and says so' {
+        $listed = Get-EvonicOldSession -Path $instance -AgentId juno
+        Set-SessionUpdatedAt $instance juno juno-5 (Get-Date)
+        $removed = $listed | Remove-EvonicOldSession -Force -PassThru -WarningVariable warned -WarningAction SilentlyContinue
+        $removed.SessionId | Should -Be 'juno-4'
+        $warned | Should -Match 'juno-5.*no longer old'
+        (Get-EvonicOldSession -Path $instance -IncludeProtected -MaxAgeDays 1 -AgentId juno).SessionId | Should -Not -Contain 'juno-4'
+    }
+
+    It 'emits the types its OutputType declares' {
+        (Get-Command Get-EvonicOldSession).OutputType.Name | Should -Be 'Evonic.Sessions.EvonicSession'
+        (Get-Command Remove-EvonicOldSession).OutputType.Name | Should -Be 'Evonic.Sessions.SessionRemovalResult'
+        (Get-Command Get-EvonicSessionCleanup).OutputType.Name | Should -Be 'Evonic.Sessions.Scheduling.ScheduledCleanup'
+        Get-EvonicOldSession -Path $instance -AgentId nova | Should -BeOfType ([Evonic.Sessions.EvonicSession])
+        Remove-EvonicOldSession -Path $instance -AgentId nova -Force -PassThru | Should -BeOfType ([Evonic.Sessions.SessionRemovalResult])
+    }
+
+    It 'without -PassThru writes nothing to the pipeline' {
+        Remove-EvonicOldSession -Path $instance -Force | Should -BeNullOrEmpty
+        Get-EvonicOldSession -Path $instance | Should -BeNullOrEmpty
+    }
+
+    It 'gives the closing summary as an object that prints as the log line' {
+        Remove-EvonicOldSession -Path $instance -Force -InformationVariable run -InformationAction SilentlyContinue
+        $report = ($run | Where-Object Tags -contains 'Summary').MessageData
+        $report | Should -BeOfType ([Evonic.Sessions.CleanupReport])
+        $report.Removed | Should -Be $expected.Count
+        $report.Messages | Should -Be 93
+        $report.InstanceRoot | Should -Be $instance
+        $report.ComputerName | Should -Be ([Environment]::MachineName)
+        "$report" | Should -Match "^\[SESSION_CLEANUP\] done: removed $($expected.Count) session\(s\), 93 message\(s\)"
+    }
+}
+
+Describe 'Preference variables' {
+    BeforeEach {
+        Remove-Item Env:EVONIC_SESSION_MAX_AGE_DAYS -ErrorAction SilentlyContinue
+        $instance = New-SampleInstance
+    }
+
+    It '$WhatIfPreference makes Remove-EvonicOldSession a preview' {
+        $before = Get-InstanceHash $instance
+        $WhatIfPreference = $true
+        Remove-EvonicOldSession -Path $instance -Force -InformationVariable preview
+        $WhatIfPreference = $false
+        Get-InstanceHash $instance | Should -Be $before
+        $preview.MessageData | Should -Contain "What if: $($expected.Count) session(s) would be removed."
+    }
+
+    It '$WhatIfPreference makes Register-EvonicSessionCleanup write nothing' -Skip:$IsWindows {
+        $env:HOME, $home0 = (Join-Path $TestDrive 'home'), $env:HOME
+        try {
+            & { $WhatIfPreference = $true; Register-EvonicSessionCleanup -Path $instance -Scheduler Systemd -PwshPath $pwshCommand } 6>&1 | Out-Null
+            Join-Path $TestDrive 'home/.config/systemd/user' | Should -Not -Exist
+        }
+        finally { $env:HOME = $home0 }
+    }
+
+    It '-WhatIf:$false overrides $WhatIfPreference' {
+        & { $WhatIfPreference = $true; Remove-EvonicOldSession -Path $instance -AgentId juno -Force -WhatIf:$false }
+        Get-EvonicOldSession -Path $instance -AgentId juno | Should -BeNullOrEmpty
+    }
+
+    It '$ConfirmPreference = ''None'' removes without asking (ConfirmImpact High)' {
+        & { $ConfirmPreference = 'None'; Remove-EvonicOldSession -Path $instance -AgentId juno }
+        Get-EvonicOldSession -Path $instance -AgentId juno | Should -BeNullOrEmpty
+    }
+
+    It 'asks before removing, and in a host that cannot ask, fails with ConfirmationRequired and removes nothing' {
+        $before = Get-InstanceHash $instance
+        { Remove-EvonicOldSession -Path $instance -ErrorAction Stop } | Should -Throw -ErrorId 'ConfirmationRequired*'
+        Get-InstanceHash $instance | Should -Be $before
+    }
+
+    It '-Confirm:$false removes without asking' {
+        Remove-EvonicOldSession -Path $instance -AgentId lyra -Confirm:$false
+        Get-EvonicOldSession -Path $instance -AgentId lyra | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Errors' {
+    BeforeEach {
+        Remove-Item Env:EVONIC_SESSION_MAX_AGE_DAYS -ErrorAction SilentlyContinue
+        $instance = New-SampleInstance
+    }
+
+    It 'an unknown -AgentId is a non-terminating AgentNotFound; the other agents are still listed' {
+        $listed = Get-EvonicOldSession -Path $instance -AgentId nobody, juno -ErrorAction SilentlyContinue -ErrorVariable failed
+        $listed.SessionId | Sort-Object | Should -Be @('juno-4', 'juno-5')
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'AgentNotFound,*'
+        $failed[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $failed[0].TargetObject | Should -Be 'nobody'
+    }
+
+    It '-ErrorAction Stop turns it into a terminating error with the same ErrorId' {
+        { Get-EvonicOldSession -Path $instance -AgentId nobody -ErrorAction Stop } | Should -Throw -ErrorId 'AgentNotFound*'
+    }
+
+    It 'a missing instance is InstanceNotFound (ObjectNotFound)' {
+        $missing = Join-Path $TestDrive 'no-such-instance'
+        $err = { Get-EvonicOldSession -Path $missing -ErrorAction Stop } | Should -Throw -ErrorId 'InstanceNotFound*' -PassThru
+        $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
+    It 'an unreadable agent database is AgentDatabaseUnreadable for that agent only, and counted in the summary' {
+        Set-Content (Join-Path $instance 'agents/lyra/chat.db') 'not a database' -NoNewline
+        Remove-EvonicOldSession -Path $instance -Force -ErrorAction SilentlyContinue -ErrorVariable failed -InformationVariable run
+        $failed.FullyQualifiedErrorId | Should -BeLike 'AgentDatabaseUnreadable,*'
+        $failed.CategoryInfo.Category | Should -Be 'ReadError'
+        ($run | Where-Object Tags -contains 'Summary').MessageData.Errors | Should -Be 1
+        (Get-EvonicOldSession -Path $instance -AgentId juno, nova -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
+    }
+
+    It 'a negative -MaxAgeDays is refused by parameter validation' {
+        { Get-EvonicOldSession -Path $instance -MaxAgeDays -1 } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+    }
+
+    It 'a second run while one holds the instance lock removes nothing: CleanupAlreadyRunning' {
+        $lock = [IO.File]::Open((Join-Path $instance '.evonic-session-cleanup.lock'), 'OpenOrCreate', 'ReadWrite', 'None')
+        try {
+            $before = Get-InstanceHash $instance
+            Remove-EvonicOldSession -Path $instance -Force -ErrorAction SilentlyContinue -ErrorVariable failed
+            $failed[0].FullyQualifiedErrorId | Should -BeLike 'CleanupAlreadyRunning,*'
+            $failed[0].CategoryInfo.Category | Should -Be 'ResourceBusy'
+            Get-InstanceHash $instance | Where-Object { $_ -notmatch 'evonic-session-cleanup\.lock' } |
+                Should -Be ($before | Where-Object { $_ -notmatch 'evonic-session-cleanup\.lock' })
+        }
+        finally { $lock.Dispose() }
+    }
+
+    It 'Get-EvonicSessionCleanup -Name of nothing registered is ScheduleNotFound' -Skip:$IsWindows {
+        $env:HOME, $home0 = (Join-Path $TestDrive 'home'), $env:HOME
+        try {
+            { Get-EvonicSessionCleanup -Name 'not-registered' -Scheduler Systemd -ErrorAction Stop } | Should -Throw -ErrorId 'ScheduleNotFound*'
+        }
+        finally { $env:HOME = $home0 }
+    }
+}
