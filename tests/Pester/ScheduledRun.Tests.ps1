@@ -127,6 +127,16 @@ Describe 'The scheduled command line, run as <Scheduler> runs it' -ForEach $sche
         $run.Output | Should -Not -Match 'Confirm|\[Y\] Yes|NonInteractive'
     }
 
+    It 'Unregister-EvonicSessionCleanup -WhatIf keeps the schedule; without it the schedule is gone and Get finds nothing' {
+        Register-EvonicSessionCleanup -Path $instance -Scheduler $Scheduler -PwshPath $pwshCommand -Confirm:$false | Out-Null
+        Unregister-EvonicSessionCleanup -Scheduler $Scheduler -WhatIf
+        (Get-EvonicSessionCleanup -Scheduler $Scheduler).InstanceRoot | Should -Be $instance
+        Unregister-EvonicSessionCleanup -Scheduler $Scheduler -Confirm:$false
+        Get-EvonicSessionCleanup -Scheduler $Scheduler | Should -BeNullOrEmpty
+        if ($Scheduler -eq 'Cron') { Get-Content $crontabFile -ErrorAction Ignore | Should -Not -Match 'Remove-EvonicOldSession' }
+        else { Join-Path $env:HOME '.config/systemd/user/evonic-session-cleanup.service' | Should -Not -Exist }
+    }
+
     It 'quotes an instance path with spaces, quotes, % and $ so that the run reaches it' {
         $odd = New-SampleInstance (Join-Path $TestDrive "it's 100% `$HOME here")
         $run = Invoke-Scheduled $Scheduler $odd
