@@ -28,11 +28,6 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
     [ArgumentCompleter(typeof(AgentIdCompleter))]
     public string[]? AgentId { get; set; }
 
-    private readonly List<string> _instanceRoots = new();
-
-    /// <summary>Every instance this command opened, in order (a pipeline may span several).</summary>
-    protected IReadOnlyList<string> InstanceRoots => _instanceRoots;
-
     private bool MaxAgeDaysBound => MyInvocation.BoundParameters.ContainsKey(nameof(MaxAgeDays));
 
     /// <summary>Opens the instance; a folder that is not one, or a bad setting, ends the command.</summary>
@@ -41,9 +36,7 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
         string raw = path ?? EvonicInstance.DefaultPath(Environment.GetEnvironmentVariable);
         try
         {
-            EvonicInstance instance = EvonicInstance.Open(SessionState.Path.GetUnresolvedProviderPathFromPSPath(raw));
-            if (!_instanceRoots.Contains(instance.Root)) _instanceRoots.Add(instance.Root);
-            return instance;
+            return EvonicInstance.Open(SessionState.Path.GetUnresolvedProviderPathFromPSPath(raw));
         }
         catch (EvonicException e)
         {
@@ -148,16 +141,6 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
                 }
                 each(sessions.Current);
             }
-        }
-    }
-
-    /// <summary>Each agent's sessions in turn (the next read ahead); an agent that cannot be read is a non-terminating error and is skipped.</summary>
-    protected IEnumerable<AgentSessions> ReadAgents(SessionStore store, IReadOnlyList<AgentInfo> agents)
-    {
-        foreach (AgentSessions read in store.GetSessionsOfEach(agents))
-        {
-            if (read.Error != null) WriteAgentError(read.Agent.Id, read.Error);
-            yield return read;
         }
     }
 

@@ -1,0 +1,245 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+
+namespace Evonic.Sessions;
+
+/// <summary>
+/// One cleanup run, from the first lock to the closing line: it removes the old sessions of the agents it is given
+/// (or the sessions a listing named, judged again), holds each instance's <see cref="CleanupLock"/> from its first
+/// deletion to the end, counts everything in a <see cref="CleanupSummary"/>, and writes the <c>[SESSION_CLEANUP]</c>
+/// lines to its host and to the log file. A preview (-WhatIf) goes through the same steps and changes nothing.
+/// </summary>
+public sealed class CleanupRun : IDisposable
+{
+    private const string Activity = "Removing old Evonic sessions";
+
+    private readonly ICleanupRunHost _host;
+    private readonly bool _preview;
+    private readonly CleanupSummary _summary = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Dictionary<string, CleanupLock?> _locks = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _lockedOut = new(StringComparer.Ordinal);
+    private readonly List<string> _instanceRoots = new();
+    private CleanupLogFile? _logFile;
+    private int _offered;
+
+    /// <param name="host">Approves each session and receives what the run reports.</param>
+    /// <param name="logPath">A file to append the lines to (not in a preview); null for none.</param>
+    /// <param name="preview">True for -WhatIf: sessions are offered to <see cref="ICleanupRunHost.Approve"/>, nothing is removed or logged.</param>
+    public CleanupRun(ICleanupRunHost host, string? logPath, bool preview)
+    {
+        _host = host;
+        _preview = preview;
+        if (logPath != null && !preview) _logFile = new CleanupLogFile(logPath);
+    }
+
+    /// <summary>Removes every old, unprotected session of <paramref name="agents"/>.</summary>
+    public void RemoveOld(SessionStore store, IReadOnlyList<AgentInfo> agents)
+    {
+        Opened(store);
+        int done = 0;
+        foreach (AgentSessions read in store.GetSessionsOfEach(agents))
+        {
+            _host.Progress(1, Activity, $"Agent '{read.Agent.Id}' ({done + 1} of {agents.Count})", done++, agents.Count);
+            if (read.Error != null) AgentFailed(read.Agent.Id, read.Error);
+            else RemoveFromAgent(store, read.Agent, read.Sessions!, read.Sessions!.Where(s => s.IsRemovable).ToList());
+            AgentDone(read.Agent.Id);
+        }
+        _host.Progress(1, Activity, "Done", agents.Count, 0);
+    }
+
+    /// <summary>
+    /// Removes sessions a listing named (piped from Get-EvonicOldSession), each read again first: only those still
+    /// old and unprotected go; <paramref name="agents"/> are the agents the listing may name.
+    /// </summary>
+    public void RemoveListed(SessionStore store, IReadOnlyList<AgentInfo> agents, IEnumerable<EvonicSession> listed)
+    {
+        Opened(store);
+        Dictionary<string, AgentInfo> known = agents.ToDictionary(a => a.Id, StringComparer.Ordinal);
+        var byAgent = listed.GroupBy(s => s.AgentId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        foreach (string missing in byAgent.Keys.Where(id => !known.ContainsKey(id)))
+        {
+            AgentFailed(missing, new EvonicException(EvonicErrorKind.AgentNotFound,
+                $"The instance '{store.Instance.Root}' has no agent '{missing}' in its main database.", missing));
+            AgentDone(missing);
+        }
+        var wanted = byAgent.Keys.Where(known.ContainsKey).Select(id => known[id]).ToList();
+        int done = 0;
+        foreach (AgentSessions read in store.GetSessionsOfEach(wanted))
+        {
+            string agentId = read.Agent.Id;
+            _host.Progress(1, Activity, $"Agent '{agentId}' ({done + 1} of {wanted.Count})", done++, wanted.Count);
+            if (read.Error != null)
+            {
+                AgentFailed(agentId, read.Error);
+                AgentDone(agentId);
+                continue;
+            }
+            // A left-over and a live session may share an id: each listed entry is matched to its own kind, and a
+            // listing that names one twice can never stop the run.
+            var current = read.Sessions!.GroupBy(Key).ToDictionary(g => g.Key, g => g.First());
+            var candidates = new List<EvonicSession>();
+            foreach (EvonicSession session in byAgent[agentId].GroupBy(Key).Select(g => g.First()))
+            {
+                if (current.TryGetValue(Key(session), out EvonicSession? now) && now.IsRemovable)
+                    candidates.Add(now);
+                else if (now == null)
+                    _host.Detail($"Skipped {session.Describe()}: it no longer exists.");
+                else
+                    _host.Warn($"Kept {now.Describe()}: it is {(now.IsOld ? "protected (" + now.Protection + ")" : "no longer old")}.");
+            }
+            RemoveFromAgent(store, read.Agent, read.Sessions!, candidates);
+            AgentDone(agentId);
+        }
+        _host.Progress(1, Activity, "Done", wanted.Count, 0);
+    }
+
+    /// <summary>Cleanup is disabled (MaxAgeDays 0): says so in the log.</summary>
+    public void Disabled(CleanupPolicy policy) => Log(CleanupSummary.DisabledLine(policy));
+
+    /// <summary>A failure that stops one agent: counted, logged, and reported as an error.</summary>
+    public void AgentFailed(string agentId, EvonicException error)
+    {
+        _summary.AddError(agentId);
+        Log(CleanupSummary.FailureLine(agentId, error));
+        _host.Failed(error);
+    }
+
+    /// <summary>Ends the run: the closing line (a preview's count instead), and every lock released. Null for a preview.</summary>
+    public CleanupReport? Finish()
+    {
+        try
+        {
+            if (_preview)
+            {
+                _host.Closing($"What if: {_offered} session(s) would be removed.", null);
+                return null;
+            }
+            var report = new CleanupReport(Environment.MachineName, _instanceRoots.ToArray(), _summary, _clock.Elapsed);
+            Log(report.Line, report);
+            return report;
+        }
+        finally
+        {
+            ReleaseLocks();
+        }
+    }
+
+    public void Dispose() => ReleaseLocks();
+
+    private static (string SessionId, bool Orphan) Key(EvonicSession session) => (session.SessionId, session.Kind == SessionKind.Orphan);
+
+    private void Opened(SessionStore store)
+    {
+        if (!_instanceRoots.Contains(store.Instance.Root)) _instanceRoots.Add(store.Instance.Root);
+    }
+
+    private void RemoveFromAgent(SessionStore store, AgentInfo agent, IReadOnlyList<EvonicSession> listed, IReadOnlyList<EvonicSession> candidates)
+    {
+        var approved = candidates.Where(_host.Approve).ToList();
+        _offered += candidates.Count;
+        if (_preview) return;
+        if (approved.Count == 0)
+        {
+            // A run killed after its last commit for this agent left agents.session_count behind; fix it even
+            // when nothing else is left to do (a removal recounts anyway).
+            if (agent.SessionCount != listed.Count(s => s.Kind != SessionKind.Orphan)) SyncSessionCount(store, agent);
+            return;
+        }
+        if (!HoldLock(store.Instance, agent.Id)) return;
+        string activity = $"Agent '{agent.Id}'";
+        try
+        {
+            int done = 0;
+            foreach (SessionRemovalResult result in store.Remove(agent, approved))
+            {
+                _host.Progress(2, activity, result.Session.Describe(), ++done, approved.Count);
+                _summary.Add(result);
+                if (result.Error != null)
+                {
+                    Log(CleanupSummary.FailureLine(agent.Id, result.Error));
+                    _host.Failed(result.Error);
+                }
+                if (result.Status == RemovalStatus.KeptActive)
+                    _host.Warn($"Kept {result.Session.Describe()}: it became active after it was listed.");
+                if (result.Status == RemovalStatus.Removed) _host.Removed(result);
+            }
+            _host.Progress(2, activity, "Done", approved.Count, 0);
+        }
+        catch (EvonicException e)
+        {
+            AgentFailed(agent.Id, e);
+        }
+        finally
+        {
+            _summary.AddWriteTransaction(store.LongestWriteTransaction);
+        }
+    }
+
+    private void SyncSessionCount(SessionStore store, AgentInfo agent)
+    {
+        try
+        {
+            store.SyncSessionCount(agent);
+        }
+        catch (EvonicException e)
+        {
+            AgentFailed(agent.Id, e);
+        }
+    }
+
+    /// <summary>
+    /// Takes the instance's cleanup lock before its first deletion; when another run holds it, says so once and
+    /// removes nothing from that instance.
+    /// </summary>
+    private bool HoldLock(EvonicInstance instance, string agentId)
+    {
+        if (_lockedOut.Contains(instance.Root)) return false;
+        if (_locks.ContainsKey(instance.Root)) return true;
+        try
+        {
+            CleanupLock? held = CleanupLock.TryAcquire(instance);
+            if (held == null) _host.Detail($"The lock file '{CleanupLock.PathFor(instance)}' cannot be created: the instance is read-only.");
+            _locks[instance.Root] = held;
+            return true;
+        }
+        catch (EvonicException e)
+        {
+            _lockedOut.Add(instance.Root);
+            AgentFailed(agentId, e);
+            return false;
+        }
+    }
+
+    private void ReleaseLocks()
+    {
+        foreach (CleanupLock? held in _locks.Values) held?.Dispose();
+        _locks.Clear();
+    }
+
+    private void AgentDone(string agentId)
+    {
+        if (!_preview) Log(_summary.AgentLine(agentId));
+    }
+
+    /// <summary>A [SESSION_CLEANUP] line: to the host, and to the log file when there is one.</summary>
+    private void Log(string line, CleanupReport? report = null)
+    {
+        if (_preview) return;
+        if (report != null) _host.Closing(line, report);
+        else _host.Line(line);
+        if (_logFile == null) return;
+        try
+        {
+            _logFile.Append(line, DateTime.UtcNow);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _host.Warn($"The log file '{_logFile.Path}' cannot be written ({e.Message}); this run logs no more lines there.");
+            _logFile = null;
+        }
+    }
+}
