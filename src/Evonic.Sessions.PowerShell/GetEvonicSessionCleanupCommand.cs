@@ -13,11 +13,11 @@ public sealed class GetEvonicSessionCleanupCommand : ScheduleCommandBase
     protected override void ProcessRecord()
     {
         int found = 0;
-        foreach (var (kind, scope) in Candidates())
+        foreach (var (scheduler, scope) in Candidates())
         {
             try
             {
-                if (Find(Name, kind, scope) is { } schedule)
+                if (scheduler.Find(Name, scope) is { } schedule)
                 {
                     WriteObject(schedule);
                     found++;

@@ -46,22 +46,21 @@ public sealed class RegisterEvonicSessionCleanupCommand : ScheduleCommandBase
     protected override void ProcessRecord()
     {
         EvonicInstance instance = OpenInstance();
-        SchedulerKind kind = ResolveScheduler();
+        IScheduler scheduler = ResolveScheduler();
         CleanupSchedule schedule;
         try
         {
             schedule = new CleanupSchedule(Name, instance.Root, At, ResolveModulePath(), ResolvePwsh(),
                 LogPath != null ? FullPath(LogPath) : System.IO.Path.Combine(instance.Root, "logs", "session-cleanup.log"),
                 MyInvocation.BoundParameters.ContainsKey(nameof(MaxAgeDays)) ? MaxAgeDays : null);
-            var steps = Machine.PlanRegister(schedule, kind, Scope, Environment.UserDomainName + "\\" + Environment.UserName);
-            if (!Apply(steps, $"Register the {kind} schedule '{Name}'")) return;
+            if (!Apply(scheduler.PlanRegister(schedule, Scope), $"Register the {scheduler.Kind} schedule '{Name}'")) return;
         }
         catch (EvonicException e)
         {
             ThrowTerminatingError(ErrorRecords.From(e));
             return;
         }
-        if (Find(schedule.Name, kind, Scope) is { } registered) WriteObject(registered);
+        if (scheduler.Find(schedule.Name, Scope) is { } registered) WriteObject(registered);
     }
 
     private EvonicInstance OpenInstance()

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using System.Management.Automation;
 using Evonic.Sessions.Scheduling;
 
@@ -22,16 +21,16 @@ public abstract class ScheduleCommandBase : PSCmdlet
     [Parameter]
     public SchedulerScope Scope { get; set; } = SchedulerScope.CurrentUser;
 
-    internal SystemScheduler Machine { get; } = new(Environment.GetEnvironmentVariable);
+    private readonly SchedulerFactory _schedulers = new(Environment.GetEnvironmentVariable);
 
     protected bool SchedulerBound => MyInvocation.BoundParameters.ContainsKey(nameof(Scheduler));
 
-    protected SchedulerKind ResolveScheduler()
+    /// <summary>-Scheduler, else the machine's own; none at all ends the command (SchedulerNotFound).</summary>
+    protected IScheduler ResolveScheduler()
     {
-        if (SchedulerBound) return Scheduler;
         try
         {
-            return SystemScheduler.Detect();
+            return _schedulers.Create(SchedulerBound ? Scheduler : SchedulerFactory.Detect());
         }
         catch (EvonicException e)
         {
@@ -57,69 +56,20 @@ public abstract class ScheduleCommandBase : PSCmdlet
             }
             try
             {
-                switch (step.Kind)
-                {
-                    case SchedulerStepKind.RegisterWindowsTask:
-                        InvokeCommand.NewScriptBlock("param($name, $xml) Register-ScheduledTask -TaskName $name -Xml $xml -Force | Out-Null")
-                            .Invoke(step.Target, step.Content);
-                        break;
-                    case SchedulerStepKind.UnregisterWindowsTask:
-                        InvokeCommand.NewScriptBlock("param($name) Unregister-ScheduledTask -TaskName $name -Confirm:$false")
-                            .Invoke(step.Target);
-                        break;
-                    default:
-                        step.Execute();
-                        break;
-                }
+                step.Execute();
             }
             catch (EvonicException e)
             {
                 ThrowTerminatingError(ErrorRecords.From(e));
             }
-            catch (RuntimeException e)
-            {
-                ThrowTerminatingError(ErrorRecords.From(new EvonicException(EvonicErrorKind.SchedulerFailed,
-                    $"{description.Split('\n')[0]} failed: {e.Message}", step.Target, e)));
-            }
         }
         return !whatIf;
     }
 
-    /// <summary>The named schedule as the scheduler holds it, or null.</summary>
-    protected ScheduledCleanup? Find(string name, SchedulerKind kind, SchedulerScope scope)
+    /// <summary>Every scheduler (with scope) that could hold the schedule: -Scheduler and -Scope, else each one this machine may use.</summary>
+    protected IEnumerable<(IScheduler Scheduler, SchedulerScope Scope)> Candidates()
     {
-        if (kind != SchedulerKind.TaskScheduler) return Machine.Find(name, kind, scope);
-        try
-        {
-            var xml = InvokeCommand.NewScriptBlock("param($name) Export-ScheduledTask -TaskName $name -ErrorAction Stop").Invoke(name);
-            return xml.Count == 0 ? null : SystemScheduler.FromTaskXml(name, xml[0].ToString());
-        }
-        catch (RuntimeException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Every scheduler and scope a schedule could be registered with on this machine.</summary>
-    protected IEnumerable<(SchedulerKind Kind, SchedulerScope Scope)> Candidates()
-    {
-        if (SchedulerBound) return new[] { (Scheduler, Scope) };
-        SchedulerKind detected;
-        try
-        {
-            detected = SystemScheduler.Detect();
-        }
-        catch (EvonicException)
-        {
-            detected = SchedulerKind.Cron;
-        }
-        return detected switch
-        {
-            SchedulerKind.Systemd or SchedulerKind.Cron => new[]
-            {
-                (SchedulerKind.Systemd, SchedulerScope.CurrentUser), (SchedulerKind.Systemd, SchedulerScope.AllUsers), (SchedulerKind.Cron, SchedulerScope.CurrentUser),
-            },
-            _ => new[] { (detected, SchedulerScope.CurrentUser) },
-        };
+        var candidates = SchedulerBound ? new[] { (Scheduler, Scope) } : SchedulerFactory.Candidates();
+        foreach (var (kind, scope) in candidates) yield return (_schedulers.Create(kind), scope);
     }
 }

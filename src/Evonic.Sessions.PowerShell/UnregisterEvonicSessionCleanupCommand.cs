@@ -11,17 +11,17 @@ public sealed class UnregisterEvonicSessionCleanupCommand : ScheduleCommandBase
 {
     protected override void ProcessRecord()
     {
-        SchedulerKind kind = ResolveScheduler();
+        IScheduler scheduler = ResolveScheduler();
         try
         {
-            var steps = Machine.PlanUnregister(Name, kind, Scope);
-            if (steps.Count == 0 || (kind == SchedulerKind.TaskScheduler && Find(Name, kind, Scope) == null))
+            var steps = scheduler.PlanUnregister(Name, Scope);
+            if (steps.Count == 0)
             {
                 WriteError(ErrorRecords.From(new EvonicException(EvonicErrorKind.ScheduleNotFound,
-                    $"No {kind} schedule named '{Name}' is registered{(kind == SchedulerKind.Systemd ? $" in {Machine.SystemdFolder(Scope)}" : "")}.", Name)));
+                    $"No {scheduler.Kind} schedule named '{Name}' is registered {scheduler.Location(Name, Scope)}.", Name)));
                 return;
             }
-            Apply(steps, $"Unregister the {kind} schedule '{Name}'");
+            Apply(steps, $"Unregister the {scheduler.Kind} schedule '{Name}'");
         }
         catch (EvonicException e)
         {

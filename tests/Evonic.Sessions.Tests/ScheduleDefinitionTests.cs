@@ -132,10 +132,33 @@ public sealed class ScheduleDefinitionTests
             "    </Exec>\r\n  </Actions>\r\n" +
             "</Task>\r\n",
             TaskSchedulerTask.Xml(windows, @"EVONIC\svc-evonic"));
-        ScheduledCleanup read = SystemScheduler.FromTaskXml("evonic-session-cleanup", TaskSchedulerTask.Xml(windows, "u"));
+        ScheduledCleanup read = WindowsTaskScheduler.FromTaskXml("evonic-session-cleanup", TaskSchedulerTask.Xml(windows, "u"));
         Assert.Equal(new TimeSpan(4, 0, 0), read.At);
         Assert.Equal(@"D:\Evonic", read.InstanceRoot);
         Assert.Equal(@"D:\Evonic\logs\session-cleanup.log", read.LogPath);
+    }
+
+    [Fact]
+    public void Windows_registers_the_task_with_schtasks_from_its_XML_kept_in_LOCALAPPDATA()
+    {
+        using var temp = new TempFolder();
+        var scheduler = new SchedulerFactory(name => name == "LOCALAPPDATA" ? temp.Path : null).Create(SchedulerKind.TaskScheduler);
+        var steps = scheduler.PlanRegister(Schedule(), SchedulerScope.CurrentUser);
+        string xml = Path.Combine(temp.Path, "Evonic.Sessions", "evonic-session-cleanup.xml");
+        Assert.Equal(new[] { SchedulerStepKind.WriteFile, SchedulerStepKind.RunTool }, steps.Select(s => s.Kind));
+        Assert.Equal(xml, steps[0].Target);
+        Assert.Equal(new[] { "/Create", "/TN", "evonic-session-cleanup", "/XML", xml, "/F" }, steps[1].Arguments);
+        Assert.Equal("schtasks", steps[1].Target);
+
+        steps[0].Execute(); // the XML declares UTF-16: it is written as UTF-16 (with its BOM), as schtasks expects
+        byte[] bytes = File.ReadAllBytes(xml);
+        Assert.Equal(new byte[] { 0xFF, 0xFE }, bytes.Take(2));
+        Assert.StartsWith("<?xml version=\"1.0\" encoding=\"UTF-16\"?>", System.Text.Encoding.Unicode.GetString(bytes, 2, bytes.Length - 2));
+
+        // Nothing registered (no schtasks here): nothing to unregister, and AllUsers is refused as for cron and launchd.
+        Assert.Empty(scheduler.PlanUnregister("evonic-session-cleanup", SchedulerScope.CurrentUser));
+        Assert.Equal(EvonicErrorKind.InvalidSetting,
+            Assert.Throws<EvonicException>(() => scheduler.PlanRegister(Schedule(), SchedulerScope.AllUsers)).Kind);
     }
 
     [Theory]

@@ -34,6 +34,10 @@ public sealed class ScheduledCleanup
     /// <summary>The last run's closing <c>[SESSION_CLEANUP]</c> line.</summary>
     public string? LastResult { get; internal set; }
 
+    /// <summary>"HH:mm" (or longer, e.g. "04:00:00") as a time of day; null when it is not one.</summary>
+    internal static TimeSpan? TimeOfDay(string text)
+        => TimeSpan.TryParseExact(text.Length > 5 ? text.Substring(0, 5) : text, @"hh\:mm", CultureInfo.InvariantCulture, out TimeSpan at) ? at : null;
+
     internal static ScheduledCleanup From(string name, SchedulerKind scheduler, SchedulerScope scope, TimeSpan? at, string command, params string[] definition)
     {
         var found = new ScheduledCleanup

@@ -4,7 +4,7 @@ using System.Text;
 namespace Evonic.Sessions.Scheduling;
 
 /// <summary>
-/// A Windows Task Scheduler task (registered through the ScheduledTasks module): daily at the given time, run
+/// A Windows Task Scheduler task (registered by <see cref="WindowsTaskScheduler"/>): daily at the given time, run
 /// whether or not the user is logged on (S4U, no stored password), started late when the machine was off
 /// (StartWhenAvailable), and never twice at once (IgnoreNew).
 /// </summary>
