@@ -1,6 +1,6 @@
 @{
     RootModule           = 'Evonic.Sessions.PowerShell.dll'
-    ModuleVersion        = '0.1.0'
+    ModuleVersion        = '{{ModuleVersion}}' # stamped from Directory.Build.props <Version> when the module is staged
     CompatiblePSEditions = @('Desktop', 'Core')
     GUID                 = '7c0e3f52-5a8e-4d57-9b0a-2f6a1c9d4e31'
     Author               = 'Evonic.Sessions contributors'

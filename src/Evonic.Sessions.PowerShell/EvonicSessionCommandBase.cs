@@ -30,26 +30,6 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
 
     private bool MaxAgeDaysBound => MyInvocation.BoundParameters.ContainsKey(nameof(MaxAgeDays));
 
-    /// <summary>Opens the instance; a folder that is not one, or a bad setting, ends the command.</summary>
-    private EvonicInstance OpenInstance(string? path)
-    {
-        string raw = path ?? EvonicInstance.DefaultPath(Environment.GetEnvironmentVariable);
-        try
-        {
-            return EvonicInstance.Open(SessionState.Path.GetUnresolvedProviderPathFromPSPath(raw));
-        }
-        catch (EvonicException e)
-        {
-            ThrowTerminatingError(ErrorRecords.From(e));
-            throw; // not reached
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or ProviderNotFoundException or DriveNotFoundException)
-        {
-            ThrowTerminatingError(ErrorRecords.Create("InvalidPath", ErrorCategory.InvalidArgument, $"'{raw}' is not a file system path: {e.Message}", raw));
-            throw;
-        }
-    }
-
     /// <summary>The age limit: -MaxAgeDays, else <paramref name="listedMaxAgeDays"/> (piped sessions), else the environment or .env.</summary>
     private CleanupPolicy ResolvePolicy(EvonicInstance instance, int? listedMaxAgeDays)
     {
@@ -69,7 +49,7 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
     /// <summary>Opens the instance with its age limit; null (after saying so) when cleanup is disabled.</summary>
     protected SessionStore? OpenStore(string? path, int? listedMaxAgeDays = null)
     {
-        EvonicInstance instance = OpenInstance(path);
+        EvonicInstance instance = InstanceParameter.Open(this, path);
         CleanupPolicy policy = ResolvePolicy(instance, listedMaxAgeDays);
         if (!policy.IsDisabled) return new SessionStore(instance, policy);
         WriteWarning($"Session cleanup is disabled: MaxAgeDays is 0 (from {policy.Source}). Nothing is listed or removed.");

@@ -2,9 +2,7 @@ using System.Management.Automation;
 
 namespace Evonic.Sessions.PowerShell;
 
-/// <summary>
-/// <para type="synopsis">Lists the sessions of an Evonic instance that are older than the age limit.</para>
-/// </summary>
+/// <summary>Lists the sessions of an Evonic instance that are older than the age limit.</summary>
 [Cmdlet(VerbsCommon.Get, "EvonicOldSession", DefaultParameterSetName = SelectionSet)]
 [OutputType(typeof(EvonicSession))]
 public sealed class GetEvonicOldSessionCommand : EvonicSessionCommandBase

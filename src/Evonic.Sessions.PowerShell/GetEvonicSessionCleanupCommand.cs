@@ -3,9 +3,7 @@ using Evonic.Sessions.Scheduling;
 
 namespace Evonic.Sessions.PowerShell;
 
-/// <summary>
-/// <para type="synopsis">Shows the scheduled daily session cleanup: when it runs, what it runs, and how its last run ended.</para>
-/// </summary>
+/// <summary>Shows the scheduled daily session cleanup: when it runs, what it runs, and how its last run ended.</summary>
 [Cmdlet(VerbsCommon.Get, "EvonicSessionCleanup")]
 [OutputType(typeof(ScheduledCleanup))]
 public sealed class GetEvonicSessionCleanupCommand : ScheduleCommandBase

@@ -6,9 +6,7 @@ using Evonic.Sessions.Scheduling;
 
 namespace Evonic.Sessions.PowerShell;
 
-/// <summary>
-/// <para type="synopsis">Schedules the daily session cleanup of an Evonic instance with the operating system's scheduler.</para>
-/// </summary>
+/// <summary>Schedules the daily session cleanup of an Evonic instance with the operating system's scheduler.</summary>
 [Cmdlet(VerbsLifecycle.Register, "EvonicSessionCleanup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(ScheduledCleanup))]
 public sealed class RegisterEvonicSessionCleanupCommand : ScheduleCommandBase
@@ -45,7 +43,7 @@ public sealed class RegisterEvonicSessionCleanupCommand : ScheduleCommandBase
 
     protected override void ProcessRecord()
     {
-        EvonicInstance instance = OpenInstance();
+        EvonicInstance instance = InstanceParameter.Open(this, Path);
         IScheduler scheduler = ResolveScheduler();
         CleanupSchedule schedule;
         try
@@ -61,20 +59,6 @@ public sealed class RegisterEvonicSessionCleanupCommand : ScheduleCommandBase
             return;
         }
         if (scheduler.Find(schedule.Name, Scope) is { } registered) WriteObject(registered);
-    }
-
-    private EvonicInstance OpenInstance()
-    {
-        string raw = Path ?? EvonicInstance.DefaultPath(Environment.GetEnvironmentVariable);
-        try
-        {
-            return EvonicInstance.Open(FullPath(raw));
-        }
-        catch (EvonicException e)
-        {
-            ThrowTerminatingError(ErrorRecords.From(e));
-            throw;
-        }
     }
 
     private string FullPath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);

@@ -3,9 +3,7 @@ using Evonic.Sessions.Scheduling;
 
 namespace Evonic.Sessions.PowerShell;
 
-/// <summary>
-/// <para type="synopsis">Removes the scheduled daily session cleanup.</para>
-/// </summary>
+/// <summary>Removes the scheduled daily session cleanup.</summary>
 [Cmdlet(VerbsLifecycle.Unregister, "EvonicSessionCleanup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 public sealed class UnregisterEvonicSessionCleanupCommand : ScheduleCommandBase
 {

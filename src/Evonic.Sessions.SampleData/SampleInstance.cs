@@ -45,7 +45,7 @@ public sealed class SampleInstance
         siwa.Attachment("siwa-3f1a", "avatar.png", 256);
         siwa.Trace("siwa-3f1a", Ago(5));
         Expect("siwa", "siwa-3f1a", "recent");
-        // Named like a log of siwa-3f1a's id, but not by Evonic's rule (that is 3f1a.jsonl): neither its log nor a left-over.
+        // Named like a log of siwa-3f1a's id, but not by Evonic's rule (that is 3f1a.jsonl): neither its log nor a orphan.
         siwa.StrayLog("siwa-3f1a.jsonl", "siwa-3f1a", Ago(300));
         siwa.Session("siwa-7b2c", "bob", Ago(200), messages: 12, channelId: "telegram").Log("siwa-7b2c", Ago(200));
         siwa.Attachment("siwa-7b2c", "photo.jpg", 4096);
@@ -119,7 +119,7 @@ public sealed class SampleInstance
         siwa.Memory("The team meets on Mondays", null);
 
         // siwa_sub_team: a real agent whose name looks like a sub-agent of siwa. Its attachment (uploaded long ago)
-        // is its own recent session's, never a left-over of siwa's.
+        // is its own recent session's, never a orphan of siwa's.
         AgentBuilder team = Builder.Agent("siwa_sub_team");
         team.Session("siwa_sub_team-1", "tina", Ago(20), channelId: "telegram");
         team.Attachment("siwa_sub_team-1", "roster.xlsx", 1024, uploadedAt: Ago(200));

@@ -7,22 +7,6 @@ using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions;
 
-/// <summary>One session row of an agent's <c>chat.db</c>, with what its messages tell about its age.</summary>
-internal sealed class SessionRow
-{
-    public string Id = "";
-    public string AgentId = "";
-    public string? ChannelId;
-    public string? ExternalUserId;
-    public bool BotEnabled = true;
-    public bool Archived;
-    public string? UpdatedAtText;
-    public double? UpdatedAtJulian;
-    public long MessageCount;
-    public double? LastMessageJulian;
-    public bool HasUnreadableMessageTime;
-}
-
 /// <summary>
 /// An agent's <c>chat.db</c>, written concurrently by the live Evonic app. Reads sessions with their message
 /// statistics and removes sessions in short <c>BEGIN IMMEDIATE</c> transactions that check each session's age
@@ -79,16 +63,41 @@ internal sealed class ChatDatabase : IDisposable
         }
     }
 
-    public static EvonicException Translate(SqliteException e, string path)
+    /// <summary>A failure of SQLite on this file as the store reports it: busy as DatabaseLocked (via WriteFailure), else unreadable.</summary>
+    private static EvonicException Translate(SqliteException e, string path)
         => SqliteDatabase.IsBusy(e)
             ? SqliteDatabase.WriteFailure(e, path)
             : new EvonicException(EvonicErrorKind.AgentDatabaseUnreadable, $"'{path}' cannot be read: {e.Message}", path, e);
 
+    /// <summary>A read of this file: SQLite's failures come out as the store's (<see cref="EvonicException"/>), here and nowhere else.</summary>
+    private T Reading<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (SqliteException e)
+        {
+            throw Translate(e, Path);
+        }
+    }
+
     private string Column(string name) => _sessionColumns.Contains(name) ? "s." + name : "NULL";
+
+    /// <summary>
+    /// The one definition of "a human took the session over" (<c>bot_enabled</c> false), for every query. Evonic
+    /// reads <c>bool(bot_enabled)</c>: NULL, 0, 0.0 and '' are false; '0' and 'false' (any case or spacing), which
+    /// Python would call true, count as false here too, since a doubtful takeover keeps the session.
+    /// </summary>
+    private string BotDisabled(string table)
+        => _sessionColumns.Contains("bot_enabled") ? SqliteDatabase.IsFalsy(table + "bot_enabled") : "0";
+
+    /// <summary>Archived, as the listing shows it: set and not false (Evonic's lookups skip <c>archived = 1</c>).</summary>
+    private string ArchivedFlag => _sessionColumns.Contains("archived") ? $"NOT {SqliteDatabase.IsFalsy("s.archived")}" : "0";
 
     /// <summary>Every session with its message statistics, in one pass (messages reached through idx_messages_session).</summary>
     internal string ReadSessionsSql => $@"SELECT s.id, s.agent_id, {Column("channel_id")}, {Column("external_user_id")},
-                {Column("bot_enabled")}, {Column("archived")}, s.updated_at, {SqliteDatabase.JulianDayOf("s.updated_at")},
+                {BotDisabled("s.")}, {ArchivedFlag}, {SqliteDatabase.JulianDayOf("s.updated_at")},
                 COUNT(m.id), MAX({SqliteDatabase.JulianDayOf("m.created_at")}),
                 SUM(CASE WHEN m.created_at IS NOT NULL AND {SqliteDatabase.JulianDayOf("m.created_at")} IS NULL THEN 1 ELSE 0 END)
             FROM chat_sessions s LEFT JOIN chat_messages m ON m.session_id = s.id
@@ -102,15 +111,15 @@ internal sealed class ChatDatabase : IDisposable
     /// snapshot even while the app writes. A reader never blocks the app's writers in WAL mode. (A plain BEGIN:
     /// Microsoft.Data.Sqlite would otherwise require its transaction object on every command.)
     /// </summary>
-    public void BeginSnapshot() => SqliteDatabase.Execute(_connection, "BEGIN");
+    public void BeginSnapshot() => Reading(() => SqliteDatabase.Execute(_connection, "BEGIN"));
 
     /// <summary>Every session with its message statistics, streamed in id order as SQLite produces them.</summary>
     public IEnumerable<SessionRow> ReadSessions()
     {
         using var command = _connection.CreateCommand();
         command.CommandText = ReadSessionsSql;
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        using SqliteDataReader reader = Reading(command.ExecuteReader);
+        while (Reading(reader.Read))
         {
             yield return new SessionRow
             {
@@ -118,13 +127,12 @@ internal sealed class ChatDatabase : IDisposable
                 AgentId = Text(reader, 1) ?? "",
                 ChannelId = Text(reader, 2),
                 ExternalUserId = Text(reader, 3),
-                BotEnabled = reader.IsDBNull(4) || !IsFalse(reader.GetValue(4)),
-                Archived = !reader.IsDBNull(5) && !IsFalse(reader.GetValue(5)),
-                UpdatedAtText = Text(reader, 6),
-                UpdatedAtJulian = reader.IsDBNull(7) ? null : reader.GetDouble(7),
-                MessageCount = reader.GetInt64(8),
-                LastMessageJulian = reader.IsDBNull(9) ? null : reader.GetDouble(9),
-                HasUnreadableMessageTime = !reader.IsDBNull(10) && reader.GetInt64(10) > 0,
+                BotEnabled = reader.GetInt64(4) == 0,
+                Archived = reader.GetInt64(5) != 0,
+                UpdatedAtJulian = reader.IsDBNull(6) ? null : reader.GetDouble(6),
+                MessageCount = reader.GetInt64(7),
+                LastMessageJulian = reader.IsDBNull(8) ? null : reader.GetDouble(8),
+                HasUnreadableMessageTime = !reader.IsDBNull(9) && reader.GetInt64(9) > 0,
             };
         }
     }
@@ -134,7 +142,10 @@ internal sealed class ChatDatabase : IDisposable
     internal string ReadLookupsSql => EvonicLookups.Sql(BareColumn);
 
     /// <summary>Every session one of Evonic's lookups returns (<see cref="EvonicLookups"/>), with the lookups that return it.</summary>
-    public ProtectionsById ReadLookups(SqliteTransaction? transaction = null)
+    /// <summary>The sessions Evonic's own lookups return (<see cref="EvonicLookups"/>), with the lookup that keeps each.</summary>
+    public ProtectionsById ReadLookups() => Reading(() => ReadLookups(null));
+
+    private ProtectionsById ReadLookups(SqliteTransaction? transaction)
     {
         var found = new ProtectionsById();
         using SqliteCommand command = Command(ReadLookupsSql, transaction);
@@ -149,7 +160,9 @@ internal sealed class ChatDatabase : IDisposable
     /// The sessions whose <c>session_state</c> protects them (<see cref="StateRules.OfSessionState"/>). Only protected
     /// ids are kept, however many states there are.
     /// </summary>
-    public ProtectionsById ReadStateProtections()
+    public ProtectionsById ReadStateProtections() => Reading(ReadStateProtectionsOf);
+
+    private ProtectionsById ReadStateProtectionsOf()
     {
         var protectedIds = new ProtectionsById();
         if (!HasSessionState) return protectedIds;
@@ -179,7 +192,9 @@ internal sealed class ChatDatabase : IDisposable
             AND updated_at IS (SELECT updated_at FROM agent_state WHERE session_id != '{AgentStateKey}' ORDER BY updated_at DESC LIMIT 1)";
 
     /// <summary>True when the state Evonic reads for the agent says it is in focus (or cannot be read).</summary>
-    public bool IsAgentInFocus(SqliteTransaction? transaction = null)
+    public bool IsAgentInFocus() => Reading(() => IsAgentInFocus(null));
+
+    private bool IsAgentInFocus(SqliteTransaction? transaction)
     {
         if (!_tables.Contains("agent_state")) return false;
         using SqliteCommand command = Command(ReadAgentStatesSql, transaction);
@@ -207,7 +222,9 @@ internal sealed class ChatDatabase : IDisposable
     internal const string SessionExistsSql = "SELECT EXISTS (SELECT 1 FROM chat_sessions WHERE id = $id)";
 
     /// <summary>A primary-key lookup, prepared once: a listing asks it for every id the main database names.</summary>
-    public bool SessionExists(string sessionId)
+    public bool SessionExists(string sessionId) => Reading(() => SessionExistsNow(sessionId));
+
+    private bool SessionExistsNow(string sessionId)
     {
         if (_sessionExists == null)
         {
@@ -222,12 +239,12 @@ internal sealed class ChatDatabase : IDisposable
 
     internal const string CountSessionsSql = "SELECT COUNT(*) FROM chat_sessions";
 
-    public long CountSessions()
+    public long CountSessions() => Reading(() =>
     {
         using var command = _connection.CreateCommand();
         command.CommandText = CountSessionsSql;
         return (long)command.ExecuteScalar()!;
-    }
+    });
 
     /// <summary>The session ids of a batch, passed as one JSON array: set-based statements, no temp table in Evonic's files.</summary>
     private const string BatchIds = "(SELECT value FROM json_each($ids))";
@@ -237,7 +254,7 @@ internal sealed class ChatDatabase : IDisposable
     /// took them over and their <c>session_state</c> (by primary key): <c>updated_at</c> and every message before the cutoff (a time that cannot be read counts as new).
     /// </summary>
     internal string StillOldSql => $@"SELECT s.id, (SELECT COUNT(*) FROM chat_messages m WHERE m.session_id = s.id),
-            {(_sessionColumns.Contains("bot_enabled") ? "IFNULL(s.bot_enabled, 1) IN (0, '0', 'false')" : "0")},
+            {BotDisabled("s.")},
             {(HasSessionState ? "(SELECT st.content FROM session_state st WHERE st.session_id = s.id)" : "NULL")}
         FROM chat_sessions s
         WHERE s.id IN {BatchIds}
@@ -271,18 +288,11 @@ internal sealed class ChatDatabase : IDisposable
     /// re-read them only when another connection has written since (<c>PRAGMA data_version</c>, read first, so a
     /// commit that lands in between makes the first transaction read them again).
     /// </summary>
-    public void ReadLookupsAhead()
+    public void ReadLookupsAhead() => Reading(() =>
     {
-        try
-        {
-            _lookupsVersion = DataVersion(null);
-            _lookups = ReadLookups();
-        }
-        catch (SqliteException e)
-        {
-            throw Translate(e, Path);
-        }
-    }
+        _lookupsVersion = DataVersion(null);
+        return _lookups = ReadLookups(null);
+    });
 
     /// <summary>
     /// Removes the rows of <paramref name="sessions"/> in one <c>BEGIN IMMEDIATE</c> transaction. Inside it, before any
@@ -364,14 +374,6 @@ internal sealed class ChatDatabase : IDisposable
 
     private static string? Text(SqliteDataReader reader, int ordinal)
         => reader.IsDBNull(ordinal) ? null : Convert.ToString(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
-
-    private static bool IsFalse(object value) => value switch
-    {
-        long l => l == 0,
-        double d => d == 0,
-        string s => s.Trim() == "0" || s.Trim().Equals("false", StringComparison.OrdinalIgnoreCase),
-        _ => false,
-    };
 
     /// <summary>A passive WAL checkpoint after a commit: outside the write transaction, never blocking the app.</summary>
     public void Checkpoint()

@@ -78,7 +78,7 @@ public sealed class CleanupRun : IDisposable
                 AgentDone(agentId);
                 continue;
             }
-            // A left-over and a live session may share an id: each listed entry is matched to its own kind, and a
+            // A orphan and a live session may share an id: each listed entry is matched to its own kind, and a
             // listing that names one twice can never stop the run.
             var current = read.Sessions!.GroupBy(Key).ToDictionary(g => g.Key, g => g.First());
             var candidates = new List<EvonicSession>();
@@ -98,13 +98,13 @@ public sealed class CleanupRun : IDisposable
     }
 
     /// <summary>Cleanup is disabled (MaxAgeDays 0): says so in the log.</summary>
-    public void Disabled(CleanupPolicy policy) => Log(CleanupSummary.DisabledLine(policy));
+    public void Disabled(CleanupPolicy policy) => WriteLine(CleanupSummary.DisabledLine(policy));
 
     /// <summary>A failure that stops one agent: counted, logged, and reported as an error.</summary>
     public void AgentFailed(string agentId, EvonicException error)
     {
         _summary.AddError(agentId);
-        Log(CleanupSummary.FailureLine(agentId, error));
+        WriteLine(CleanupSummary.FailureLine(agentId, error));
         _host.Failed(error);
     }
 
@@ -119,7 +119,7 @@ public sealed class CleanupRun : IDisposable
                 return null;
             }
             var report = new CleanupReport(Environment.MachineName, _instanceRoots.ToArray(), _summary, _clock.Elapsed);
-            Log(report.Line, report);
+            WriteLine(report.Line, report);
             return report;
         }
         finally
@@ -160,11 +160,13 @@ public sealed class CleanupRun : IDisposable
                 _summary.Add(result);
                 if (result.Error != null)
                 {
-                    Log(CleanupSummary.FailureLine(agent.Id, result.Error));
+                    WriteLine(CleanupSummary.FailureLine(agent.Id, result.Error));
                     _host.Failed(result.Error);
                 }
                 if (result.Status == RemovalStatus.KeptActive)
                     _host.Warn($"Kept {result.Session.Describe()}: it became active after it was listed.");
+                if (result.Status == RemovalStatus.KeptProtected)
+                    _host.Warn($"Kept {result.Session.Describe()}: it is protected ({result.Session.Protection}).");
                 if (result.Status == RemovalStatus.Removed) _host.Removed(result);
             }
             _host.Progress(2, activity, "Done", approved.Count, 0);
@@ -222,11 +224,11 @@ public sealed class CleanupRun : IDisposable
 
     private void AgentDone(string agentId)
     {
-        if (!_preview) Log(_summary.AgentLine(agentId));
+        if (!_preview) WriteLine(_summary.AgentLine(agentId));
     }
 
     /// <summary>A [SESSION_CLEANUP] line: to the host, and to the log file when there is one.</summary>
-    private void Log(string line, CleanupReport? report = null)
+    private void WriteLine(string line, CleanupReport? report = null)
     {
         if (_preview) return;
         if (report != null) _host.Closing(line, report);

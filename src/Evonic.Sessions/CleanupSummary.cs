@@ -16,17 +16,16 @@ public sealed class CleanupSummary
 
     private readonly SortedDictionary<string, AgentTotals> _agents = new(StringComparer.Ordinal);
 
-    public sealed class AgentTotals
+    private sealed class AgentTotals
     {
-        public int Sessions { get; internal set; }
-        public long Messages { get; internal set; }
-        public int Files { get; internal set; }
-        public long Bytes { get; internal set; }
-        public int Kept { get; internal set; }
-        public int Errors { get; internal set; }
+        public int Sessions;
+        public long Messages;
+        public int Files;
+        public long Bytes;
+        public int Kept;
+        public int Errors;
     }
 
-    public IReadOnlyDictionary<string, AgentTotals> Agents => _agents;
     public int Sessions => _agents.Values.Sum(a => a.Sessions);
     public long Messages => _agents.Values.Sum(a => a.Messages);
     public int Files => _agents.Values.Sum(a => a.Files);
@@ -42,7 +41,7 @@ public sealed class CleanupSummary
             totals.Sessions++;
             totals.Messages += result.MessagesRemoved;
         }
-        else if (result.Status == RemovalStatus.KeptActive)
+        else if (result.Status is RemovalStatus.KeptActive or RemovalStatus.KeptProtected)
         {
             totals.Kept++;
         }

@@ -2,30 +2,6 @@ using System;
 
 namespace Evonic.Sessions;
 
-/// <summary>What went wrong, so that callers (the cmdlets) can map it to an ErrorId and category in one place.</summary>
-public enum EvonicErrorKind
-{
-    InstanceNotFound,
-    NotAnInstance,
-    InvalidSetting,
-    AgentNotFound,
-    InvalidAgentId,
-    AgentDatabaseMissing,
-    AgentDatabaseUnreadable,
-    UnknownSchema,
-    DatabaseLocked,
-    DatabaseReadOnly,
-    DatabaseWriteFailed,
-    UnsafePath,
-    UnsafeSessionId,
-    FileDeleteFailed,
-    MainDatabaseFailed,
-    CleanupAlreadyRunning,
-    SchedulerNotFound,
-    SchedulerFailed,
-    ScheduleNotFound,
-}
-
 /// <summary>A failure of the store that names its kind and the offending path or value.</summary>
 public sealed class EvonicException : Exception
 {

@@ -60,8 +60,8 @@ public sealed class EvonicSession
 
     public bool IsRemovable => IsOld && Protection == SessionProtection.None;
 
-    /// <summary>An orphan JSONL log that names no left-over session id of its own: removing it deletes that file only.</summary>
-    internal bool LeftoverLogOnly { get; set; }
+    /// <summary>An orphan JSONL log that names no orphan session id of its own: removing it deletes that file only.</summary>
+    internal bool OrphanChatLogOnly { get; set; }
 
     /// <summary>The text PowerShell's ShouldProcess shows: agent, session, last activity and message count.</summary>
     public string Describe()

@@ -133,10 +133,10 @@ internal sealed class MainDatabase : IDisposable
     }
 
     /// <summary>
-    /// Adds the agent's <c>session_index</c> rows whose session id <paramref name="isLeftover"/> to
-    /// <paramref name="rows"/>. Only left-overs need them (a live session's index row goes by primary key).
+    /// Adds the agent's <c>session_index</c> rows whose session id <paramref name="isOrphan"/> to
+    /// <paramref name="rows"/>. Only orphans need them (a live session's index row goes by primary key).
     /// </summary>
-    public void AddIndexRows(Dictionary<string, SessionMainRows> rows, AgentFamily family, Func<string, bool> isLeftover)
+    public void AddIndexRows(Dictionary<string, SessionMainRows> rows, AgentFamily family, Func<string, bool> isOrphan)
     {
         string agentId = family.ParentId;
         if (!_hasSessionIndex) return;
@@ -150,7 +150,7 @@ internal sealed class MainDatabase : IDisposable
                 string sessionId = Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!;
                 // session_index.agent_id holds the parent in some Evonic versions, the sub-agent in others.
                 if (!family.Owns(reader.IsDBNull(1) ? null : Convert.ToString(reader.GetValue(1), CultureInfo.InvariantCulture))) continue;
-                if (!isLeftover(sessionId)) continue;
+                if (!isOrphan(sessionId)) continue;
                 SessionMainRows session = For(rows, sessionId);
                 session.IndexAgentId = Convert.ToString(reader.GetValue(1), CultureInfo.InvariantCulture);
                 session.IndexUpdatedJulian = reader.IsDBNull(2) ? null : reader.GetDouble(2);

@@ -5,23 +5,6 @@ using System.Linq;
 
 namespace Evonic.Sessions;
 
-/// <summary>The files of one session, every path resolved and checked before anything is deleted.</summary>
-internal sealed class SessionFilePlan
-{
-    public string? LogPath;
-
-    /// <summary>The log as it was when the session was listed as old (modification time and size).</summary>
-    public DateTime? ListedLogWriteUtc;
-    public long ListedLogSize;
-    /// <summary>The session's LLM trace (<c>agents/&lt;id&gt;/llm_traces/&lt;name&gt;.jsonl</c>, in some Evonic versions).</summary>
-    public string? TracePath;
-    public readonly List<string> AttachmentFiles = new();
-    public readonly List<string> AttachmentFolders = new();
-
-    /// <summary>Files of the session's attachment rows that lie outside its own attachment folder: their rows go, the files stay.</summary>
-    public readonly List<string> ForeignAttachmentFiles = new();
-}
-
 /// <summary>
 /// Deletes a removed session's JSONL log and attachments. Every path is resolved inside the instance root
 /// first (<see cref="SafePath"/>); a session with any path that escapes is refused whole.
@@ -44,18 +27,18 @@ internal sealed class SessionFiles
     /// </summary>
     public SessionFilePlan Plan(EvonicSession session, IEnumerable<string> attachmentFilePaths, AgentFamily family)
     {
-        if (!session.LeftoverLogOnly && _instance.ChatLogPath(session.AgentId, session.SessionId) == null)
+        if (!session.OrphanChatLogOnly && _instance.ChatLogPath(session.AgentId, session.SessionId) == null)
             throw new EvonicException(EvonicErrorKind.UnsafeSessionId,
                 $"Refusing session id '{session.SessionId.Replace("\0", "\\0")}' of agent '{session.AgentId}': it cannot name a file safely.", session.SessionId);
 
         var plan = new SessionFilePlan();
         if (session.JsonlPath != null)
         {
-            plan.LogPath = SafePath.Resolve(_instance.Root, session.JsonlPath, _checkedFolders);
-            plan.ListedLogWriteUtc = session.JsonlLastWriteUtc;
-            plan.ListedLogSize = session.JsonlSize;
+            plan.ChatLogPath = SafePath.Resolve(_instance.Root, session.JsonlPath, _checkedFolders);
+            plan.ListedChatLogWriteUtc = session.JsonlLastWriteUtc;
+            plan.ListedChatLogSize = session.JsonlSize;
         }
-        if (!session.LeftoverLogOnly && _instance.TraceLogPath(session.AgentId, session.SessionId) is { } trace && HasTrace(trace))
+        if (!session.OrphanChatLogOnly && _instance.TraceLogPath(session.AgentId, session.SessionId) is { } trace && HasTrace(trace))
             plan.TracePath = SafePath.Resolve(_instance.Root, trace, _checkedFolders);
         foreach (string file in attachmentFilePaths)
         {
@@ -63,7 +46,7 @@ internal sealed class SessionFiles
             if (IsInSessionFolder(path, session.SessionId, family)) plan.AttachmentFiles.Add(SafePath.Resolve(_instance.Root, path, _checkedFolders));
             else plan.ForeignAttachmentFiles.Add(file);
         }
-        if (!session.LeftoverLogOnly)
+        if (!session.OrphanChatLogOnly)
         {
             foreach (string agent in new[] { session.SessionAgentId, session.AgentId }.Distinct(StringComparer.Ordinal))
             {
@@ -92,7 +75,7 @@ internal sealed class SessionFiles
 
     /// <summary>
     /// One listing of the agent's attachment folder answers for all its sessions, instead of a lookup per session.
-    /// A folder created after that listing is not deleted: it stays behind as a left-over for the next run.
+    /// A folder created after that listing is not deleted: it stays behind as a orphan for the next run.
     /// </summary>
     private bool HasAttachmentFolder(string folder)
         => IsListed(folder, parent => Directory.EnumerateDirectories(parent), Directory.Exists);
@@ -130,33 +113,33 @@ internal sealed class SessionFiles
     /// <summary>Deletes the log only when it is still old: a log appended to after listing is kept.</summary>
     public static void DeleteLogIfStillOld(SessionFilePlan plan, DateTime cutoffUtc, SessionRemovalResult result)
     {
-        if (plan.LogPath == null) return;
+        if (plan.ChatLogPath == null) return;
         try
         {
             // Untouched since it was listed as old (same time, same size): still old, no need to read it again.
             ChatLog log;
             try
             {
-                log = ChatLog.Stat(plan.LogPath);
+                log = ChatLog.Stat(plan.ChatLogPath);
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
                 return; // already gone
             }
-            if (log.LastWriteUtc != plan.ListedLogWriteUtc || log.Size != plan.ListedLogSize) log = ChatLog.Read(log);
+            if (log.LastWriteUtc != plan.ListedChatLogWriteUtc || log.Size != plan.ListedChatLogSize) log = ChatLog.Read(log);
             if (log.LastActivity >= cutoffUtc)
             {
-                result.LogKept = true;
+                result.ChatLogKept = true;
                 return;
             }
-            File.Delete(plan.LogPath);
+            File.Delete(plan.ChatLogPath);
             result.FilesRemoved++;
             result.BytesFreed += log.Size;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             result.Error ??= new EvonicException(EvonicErrorKind.FileDeleteFailed,
-                $"The chat log '{plan.LogPath}' could not be deleted: {e.Message}", plan.LogPath, e);
+                $"The chat log '{plan.ChatLogPath}' could not be deleted: {e.Message}", plan.ChatLogPath, e);
         }
     }
 

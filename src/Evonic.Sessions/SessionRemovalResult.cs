@@ -2,17 +2,6 @@ using System.Collections.Generic;
 
 namespace Evonic.Sessions;
 
-/// <summary>What happened to one session that was asked to be removed.</summary>
-public enum RemovalStatus
-{
-    /// <summary>Its rows, log and attachments are gone.</summary>
-    Removed,
-    /// <summary>It became active or protected after it was listed, and was kept whole.</summary>
-    KeptActive,
-    /// <summary>Something could not be removed; <see cref="SessionRemovalResult.Error"/> says what.</summary>
-    Failed,
-}
-
 /// <summary>The outcome of removing one session (what <c>-PassThru</c> emits).</summary>
 public sealed class SessionRemovalResult
 {
@@ -27,7 +16,7 @@ public sealed class SessionRemovalResult
     public long BytesFreed { get; internal set; }
 
     /// <summary>True when the chat log was appended to after listing, so it was kept although the rows went.</summary>
-    public bool LogKept { get; internal set; }
+    public bool ChatLogKept { get; internal set; }
 
     /// <summary>
     /// Attachment files whose rows went with the session but which stay on disk: another attachment row still points

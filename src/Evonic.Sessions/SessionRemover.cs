@@ -5,7 +5,6 @@ using System.IO;
 using System.Linq;
 using System.Runtime.ExceptionServices;
 using System.Threading.Tasks;
-using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions;
 
@@ -94,13 +93,9 @@ internal sealed class SessionRemover
             {
                 main.UpdateSessionCount(agentId, chat.CountSessions());
             }
-            catch (Exception e) when (!completed && e is EvonicException or SqliteException)
+            catch (EvonicException) when (!completed)
             {
                 // The failure that stopped the run is the one to report; the next run fixes the count.
-            }
-            catch (SqliteException e)
-            {
-                throw ChatDatabase.Translate(e, chat.Path);
             }
         }
     }
@@ -110,12 +105,12 @@ internal sealed class SessionRemover
         plan = null;
         if (!session.IsRemovable)
         {
-            result.Status = RemovalStatus.KeptActive;
+            result.Status = session.IsOld ? RemovalStatus.KeptProtected : RemovalStatus.KeptActive;
             return false;
         }
         try
         {
-            plan = _files.Plan(session, session.LeftoverLogOnly ? Array.Empty<string>()
+            plan = _files.Plan(session, session.OrphanChatLogOnly ? Array.Empty<string>()
                 : session.AttachmentRows.Select(r => r.FilePath).Where(p => !string.IsNullOrEmpty(p)).Select(p => p!), family);
         }
         catch (EvonicException e)
@@ -126,7 +121,7 @@ internal sealed class SessionRemover
         }
         // A log written to since listing means the conversation is live again: keep the session whole. (A live
         // session's log is checked again inside its batch's write transaction, DecideOutside.)
-        if (session.Kind == SessionKind.Orphan && IsWrittenSinceCutoff(plan.LogPath))
+        if (session.Kind == SessionKind.Orphan && IsWrittenSinceCutoff(plan.ChatLogPath))
         {
             result.Status = RemovalStatus.KeptActive;
             return false;
@@ -161,8 +156,9 @@ internal sealed class SessionRemover
         {
             if (!decision.Removed.TryGetValue(removal.Session.SessionId, out long messages))
             {
-                removal.Result.Status = RemovalStatus.KeptActive;
-                if (decision.Kept.TryGetValue(removal.Session.SessionId, out SessionProtection reason)) removal.Session.Protection |= reason;
+                bool isProtected = decision.Kept.TryGetValue(removal.Session.SessionId, out SessionProtection reason) && reason != SessionProtection.None;
+                if (isProtected) removal.Session.Protection |= reason;
+                removal.Result.Status = isProtected ? RemovalStatus.KeptProtected : RemovalStatus.KeptActive;
                 continue;
             }
             removal.Result.Status = RemovalStatus.Removed;
@@ -190,7 +186,7 @@ internal sealed class SessionRemover
         {
             string id = removal.Session.SessionId;
             if (work.ProtectionOf(id) is var reason and not SessionProtection.None) kept.Keep(id, reason);
-            if (IsWrittenSinceCutoff(removal.Plan.LogPath)) kept.Keep(id, SessionProtection.None);
+            if (IsWrittenSinceCutoff(removal.Plan.ChatLogPath)) kept.Keep(id, SessionProtection.None);
         }
         return kept;
     }
@@ -228,18 +224,9 @@ internal sealed class SessionRemover
     private void RemoveOrphan(ChatDatabase chat, MainDatabase main, SessionFilePlan plan, SessionRemovalResult result, AttachmentReferences references)
     {
         EvonicSession session = result.Session;
-        if (!session.LeftoverLogOnly)
+        if (!session.OrphanChatLogOnly)
         {
-            bool revived;
-            try
-            {
-                revived = chat.SessionExists(session.SessionId);
-            }
-            catch (SqliteException e)
-            {
-                throw ChatDatabase.Translate(e, chat.Path);
-            }
-            if (revived)
+            if (chat.SessionExists(session.SessionId))
             {
                 result.Status = RemovalStatus.KeptActive;
                 return;
@@ -249,7 +236,7 @@ internal sealed class SessionRemover
             SessionFiles.DeleteAttachments(plan, result, references);
         }
         SessionFiles.DeleteLogIfStillOld(plan, _cutoffUtc, result);
-        result.Status = result.LogKept ? RemovalStatus.KeptActive : result.Error != null ? RemovalStatus.Failed : RemovalStatus.Removed;
+        result.Status = result.ChatLogKept ? RemovalStatus.KeptActive : result.Error != null ? RemovalStatus.Failed : RemovalStatus.Removed;
     }
 
     private sealed class PlannedRemoval

@@ -26,7 +26,7 @@ internal sealed class SessionScanner
 
     /// <summary>
     /// Streams the agent's sessions in one read snapshot of its <c>chat.db</c>, each as soon as it is read, then the
-    /// left-overs of sessions whose chat rows are gone. What Evonic's lookups return (<see cref="EvonicLookups"/>)
+    /// orphans of sessions whose chat rows are gone. What Evonic's lookups return (<see cref="EvonicLookups"/>)
     /// depends on <c>updated_at</c> alone, so it is known before the first session.
     /// </summary>
     public IEnumerable<EvonicSession> Scan(AgentFamily family, ChatDatabase chat, MainDatabase main)
@@ -40,8 +40,8 @@ internal sealed class SessionScanner
         foreach (SessionRow row in chat.ReadSessions())
             yield return ScanSession(family, row, mainRows, logFiles, rules);
 
-        // Left-overs are ids that chat.db (the same snapshot) no longer has: looked up one by one, so that memory
-        // holds the left-overs only, not every session id of the agent.
+        // Orphans are ids that chat.db (the same snapshot) no longer has: looked up one by one, so that memory
+        // holds the orphans only, not every session id of the agent.
         main.AddIndexRows(mainRows, family, id => !chat.SessionExists(id));
         foreach (EvonicSession orphan in ScanOrphans(family, chat, mainRows, logFiles, rules)) yield return orphan;
     }
@@ -117,7 +117,7 @@ internal sealed class SessionScanner
     }
 
     /// <summary>
-    /// Left-overs of sessions whose chat rows are gone, one entry per session id: attachment and session_index
+    /// Orphans of sessions whose chat rows are gone, one entry per session id: attachment and session_index
     /// rows, attachment folders, and the JSONL log at the id's path. Logs that match no such id are entries of
     /// their own, and only ever remove the log itself.
     /// </summary>
@@ -140,7 +140,7 @@ internal sealed class SessionScanner
             string? contentId = ReadLog(path, couldBeOld: true, force: true)?.SessionId;
             bool ownsId = contentId != null && !chat.SessionExists(contentId) && _instance.ChatLogPath(agentId, contentId) == path;
             string id = ownsId ? contentId! : Path.GetFileNameWithoutExtension(path);
-            // A stray log named after a live session, or after a left-over listed above, is not a left-over of its
+            // A stray log named after a live session, or after a orphan listed above, is not a orphan of its
             // own: it cannot be told apart from that session's files, so it stays.
             if (!ownsId && (ids.Contains(id) || chat.SessionExists(id))) continue;
             yield return ScanOrphan(agentId, id, null, new List<string>(), path, rules, logOnly: true);
@@ -158,7 +158,7 @@ internal sealed class SessionScanner
             SessionId = sessionId,
             Kind = SessionKind.Orphan,
             AttachmentRows = rows?.Attachments ?? new List<AttachmentRow>(),
-            LeftoverLogOnly = logOnly,
+            OrphanChatLogOnly = logOnly,
         };
         bool unreadable = rows?.HasUnreadableTime ?? false;
         DateTime? lastActivity = null;
@@ -225,7 +225,7 @@ internal sealed class SessionScanner
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // An unreadable attachments folder hides only left-overs; the sessions themselves are still listed.
+            // An unreadable attachments folder hides only orphans; the sessions themselves are still listed.
         }
         return folders;
     }

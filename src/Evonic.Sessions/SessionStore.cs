@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
-using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions;
 
@@ -51,9 +50,7 @@ public sealed class SessionStore
     /// </summary>
     public IEnumerable<EvonicSession> StreamSessions(AgentInfo agent)
     {
-        if (!EvonicInstance.IsValidAgentId(agent.Id))
-            throw new EvonicException(EvonicErrorKind.InvalidAgentId,
-                $"The main database lists the agent id '{agent.Id.Replace("\0", "\\0")}', which is not a valid Evonic agent id (^[a-z0-9_]+$); it is skipped.", agent.Id);
+        CheckAgentId(agent);
         return Stream(agent);
     }
 
@@ -62,22 +59,8 @@ public sealed class SessionStore
         using MainDatabase main = MainDatabase.Open(Instance, writable: false);
         using ChatDatabase chat = ChatDatabase.Open(Instance, agent.Id, writable: false);
         var family = main.ReadFamily(agent.Id);
-        using IEnumerator<EvonicSession> sessions = new SessionScanner(Instance, NowUtc, Policy).Scan(family, chat, main).GetEnumerator();
-        while (true)
-        {
-            bool more;
-            try
-            {
-                more = sessions.MoveNext();
-            }
-            catch (SqliteException e)
-            {
-                // The main database's reads report their own failures: what is left is the chat database's.
-                throw ChatDatabase.Translate(e, chat.Path);
-            }
-            if (!more) yield break;
-            yield return sessions.Current;
-        }
+        foreach (EvonicSession session in new SessionScanner(Instance, NowUtc, Policy).Scan(family, chat, main))
+            yield return session;
     }
 
     /// <summary>
@@ -124,31 +107,29 @@ public sealed class SessionStore
     /// <summary>Sets the agent's cached <c>agents.session_count</c> to its real number of sessions.</summary>
     public void SyncSessionCount(AgentInfo agent)
     {
-        if (!EvonicInstance.IsValidAgentId(agent.Id))
-            throw new EvonicException(EvonicErrorKind.InvalidAgentId, $"'{agent.Id}' is not a valid Evonic agent id.", agent.Id);
+        CheckAgentId(agent);
         using ChatDatabase chat = ChatDatabase.Open(Instance, agent.Id, writable: false);
-        long count;
-        try
-        {
-            count = chat.CountSessions();
-        }
-        catch (SqliteException e)
-        {
-            throw ChatDatabase.Translate(e, chat.Path);
-        }
+        long count = chat.CountSessions();
         using MainDatabase main = MainDatabase.Open(Instance, writable: true);
         main.UpdateSessionCount(agent.Id, count);
     }
 
     /// <summary>
     /// Removes the given sessions of one agent, as read by <see cref="GetSessions"/> of this store. Sessions that
-    /// are not removable, or became active since, are kept whole and reported as <see cref="RemovalStatus.KeptActive"/>.
+    /// became active since are kept whole as <see cref="RemovalStatus.KeptActive"/>, those protected as <see cref="RemovalStatus.KeptProtected"/>.
     /// Results stream as each batch commits.
     /// </summary>
     public IEnumerable<SessionRemovalResult> Remove(AgentInfo agent, IEnumerable<EvonicSession> sessions)
     {
-        if (!EvonicInstance.IsValidAgentId(agent.Id))
-            throw new EvonicException(EvonicErrorKind.InvalidAgentId, $"'{agent.Id}' is not a valid Evonic agent id.", agent.Id);
+        CheckAgentId(agent);
         return new SessionRemover(Instance, CutoffUtc, held => { if (held > LongestWriteTransaction) LongestWriteTransaction = held; }).Remove(agent.Id, sessions);
+    }
+
+    /// <summary>An agent id from the main database names folders: one that Evonic could not have made is refused (and its agent skipped).</summary>
+    private static void CheckAgentId(AgentInfo agent)
+    {
+        if (!EvonicInstance.IsValidAgentId(agent.Id))
+            throw new EvonicException(EvonicErrorKind.InvalidAgentId,
+                $"The main database lists the agent id '{agent.Id.Replace("\0", "\\0")}', which is not a valid Evonic agent id (^[a-z0-9_]+$); it is skipped.", agent.Id);
     }
 }

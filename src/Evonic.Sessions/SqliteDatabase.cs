@@ -60,13 +60,20 @@ internal static class SqliteDatabase
     /// <summary>Copies committed WAL pages into the database without waiting for or blocking any writer.</summary>
     public static void Checkpoint(SqliteConnection connection) => Execute(connection, "PRAGMA wal_checkpoint(PASSIVE);");
 
-    public static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    /// <summary>Returns the number of rows changed (a value, so reads can wrap it like any other).</summary>
+    public static int Execute(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();
         command.CommandText = sql;
-        command.Transaction = transaction;
-        command.ExecuteNonQuery();
+        return command.ExecuteNonQuery();
     }
+
+    /// <summary>
+    /// SQL that is true when <paramref name="column"/> holds a false flag: NULL, 0, 0.0, '', or the text '0' or
+    /// 'false' in any case and spacing.
+    /// </summary>
+    public static string IsFalsy(string column)
+        => $"({column} IS NULL OR lower(trim(CAST({column} AS TEXT))) IN ('', '0', '0.0', 'false'))";
 
     public static HashSet<string> Tables(SqliteConnection connection)
     {

@@ -2,7 +2,7 @@ using System.Management.Automation;
 using System.Security.Cryptography;
 using Evonic.Sessions.SampleData;
 
-namespace Evonic.Sessions.Tests;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>
 /// Wrong paths, broken databases and hostile ids: each is an ErrorRecord with its ErrorId, category and the

@@ -1,6 +1,6 @@
 using Evonic.Sessions.SampleData;
 
-namespace Evonic.Sessions.Tests;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>
 /// One <see cref="BulkInstance"/> per test class, built once and copied for every run that changes it, so each

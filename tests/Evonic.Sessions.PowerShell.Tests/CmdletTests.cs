@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using Evonic.Sessions.SampleData;
 
-namespace Evonic.Sessions.Tests;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>The cmdlets as an administrator uses them: real pipelines in the real engine, on a realistic instance.</summary>
 [Collection("engine")] // the tests set process-wide environment variables

@@ -2,7 +2,7 @@ using System.Globalization;
 using Evonic.Sessions.SampleData;
 using Xunit.Abstractions;
 
-namespace Evonic.Sessions.Tests;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>The 04:00 cleanup runs while Evonic keeps writing: nothing the app touches is lost, and the app never waits long.</summary>
 [Collection("engine")]

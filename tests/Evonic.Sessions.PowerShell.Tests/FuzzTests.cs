@@ -4,7 +4,7 @@ using System.Text;
 using Evonic.Sessions.SampleData;
 using Xunit.Abstractions;
 
-namespace Evonic.Sessions.Tests;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>
 /// Seeded random malformed data (timestamps, ids, flags, states, JSONL logs, attachment paths, links out of the

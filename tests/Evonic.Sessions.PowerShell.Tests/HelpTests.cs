@@ -1,6 +1,6 @@
 using System.Management.Automation;
 
-namespace Evonic.Sessions.Tests;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>Every cmdlet has full help, built from docs/help, and the about_ topics are there.</summary>
 [Collection("engine")]

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Evonic.Sessions.Tests;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>The console host (<c>evonic-sessions</c>) as a child process, the way a scheduled task runs it.</summary>
 public static class HostProcess

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Xunit.Abstractions;
 
-namespace Evonic.Sessions.Tests;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>
 /// A cleanup killed at any point, or stopped with Ctrl+C, leaves every session whole or gone, keeps everything it
@@ -48,7 +48,7 @@ public sealed class InterruptionTests : IClassFixture<BulkTemplate>
         SessionCensus finished = SessionCensus.Take(root, _template.AgentIds);
         finished.AssertWholeOrGone(_template.Before, _template.Instance.ExpectedRemoved);
         Assert.Equal(expected.Census.Sessions, finished.Sessions);
-        Assert.Equal(expected.Files, BulkTemplate.Files(root)); // left-over logs and attachments are gone too
+        Assert.Equal(expected.Files, BulkTemplate.Files(root)); // orphan logs and attachments are gone too
         AssertSessionCountsMatch(root);
         return removedBeforeRerun;
     }

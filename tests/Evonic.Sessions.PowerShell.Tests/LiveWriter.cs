@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Evonic.Sessions.SampleData;
 using Microsoft.Data.Sqlite;
 
-namespace Evonic.Sessions.Tests;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>
 /// Writes to an instance the way a live Evonic does, on its own thread and connections (WAL, busy_timeout 10 s), at

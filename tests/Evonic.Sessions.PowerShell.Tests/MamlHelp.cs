@@ -1,12 +1,13 @@
 using System.Management.Automation;
 using System.Text;
 
-namespace Evonic.Sessions.Tests;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>
 /// Builds the module's MAML help (module/en-US/Evonic.Sessions.PowerShell.dll-Help.xml) from docs/help/&lt;cmdlet&gt;.md
 /// (platyPS layout) and the cmdlets' own metadata (parameter sets, types, positions, pipeline input), so the help
-/// never drifts from either. platyPS (./build.ps1 -Help) does the same on machines with pwsh.
+/// never drifts from either. The project's one help generator: its test checks the committed file in CI, and
+/// ./build.ps1 -Help (or EVONIC_WRITE_HELP=1) writes it.
 /// </summary>
 public static class MamlHelp
 {

@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 
-namespace Evonic.Sessions.Tests;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>
 /// Every assembly in the staged module folder against each host the manifest promises, without running them: pwsh

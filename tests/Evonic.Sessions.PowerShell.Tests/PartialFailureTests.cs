@@ -4,7 +4,7 @@ using Evonic.Sessions.SampleData;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 
-namespace Evonic.Sessions.Tests;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>
 /// One agent or one file fails (locked past the timeout, read-only, disk full, a log that cannot be deleted): that is

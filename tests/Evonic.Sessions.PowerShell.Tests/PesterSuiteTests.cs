@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Xunit.Abstractions;
 
-namespace Evonic.Sessions.Tests;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>
 /// The Pester suite (tests/Pester), run by a real pwsh as a user runs it, so that `dotnet test` runs every test the

@@ -3,7 +3,7 @@ using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using Evonic.Sessions.Host;
 
-namespace Evonic.Sessions.Tests;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>What one script run produced, stream by stream, plus what the host displayed.</summary>
 public sealed record ScriptResult(
@@ -36,7 +36,7 @@ public sealed class PowerShellSession : IDisposable
     public ScriptResult Run(string script)
     {
         int hostStart = _hostOutput.GetStringBuilder().Length;
-        using PowerShell shell = PowerShell.Create();
+        using System.Management.Automation.PowerShell shell = System.Management.Automation.PowerShell.Create();
         shell.Runspace = _runspace;
         shell.AddScript(script);
         Collection<PSObject> output;
@@ -63,7 +63,7 @@ public sealed class PowerShellSession : IDisposable
     /// </summary>
     public (int Outputs, bool Stopped) RunAndStop(string script, int stopAfterOutputs)
     {
-        using PowerShell shell = PowerShell.Create();
+        using System.Management.Automation.PowerShell shell = System.Management.Automation.PowerShell.Create();
         shell.Runspace = _runspace;
         shell.AddScript(script);
         var output = new PSDataCollection<PSObject>();

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Xunit.Abstractions;
 
-namespace Evonic.Sessions.Tests;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>
 /// The numbers the reliability tests measure (writer rate, lock waits, kill points, inputs tried), appended to

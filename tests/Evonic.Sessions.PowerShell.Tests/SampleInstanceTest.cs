@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using Evonic.Sessions.SampleData;
 
-namespace Evonic.Sessions.Tests;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>
 /// A test on a fresh sample instance, with the process-wide settings the cmdlets read (EVONIC_SESSION_MAX_AGE_DAYS,

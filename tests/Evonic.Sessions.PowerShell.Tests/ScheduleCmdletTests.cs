@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Management.Automation;
 
-namespace Evonic.Sessions.Tests;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>
 /// Register-, Get- and Unregister-EvonicSessionCleanup against stand-ins for systemctl, crontab, launchctl and id

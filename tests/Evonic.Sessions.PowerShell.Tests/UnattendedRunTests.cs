@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Management.Automation;
 using Evonic.Sessions.SampleData;
 
-namespace Evonic.Sessions.Tests;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>
 /// A run nobody watches (the 04:00 job): it never waits on a prompt, logs [SESSION_CLEANUP] lines to a file, tells

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Evonic.Sessions.Tests;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>
 /// Makes files and folders unwritable and undeletable, and undoes it on dispose. Mode bits do not stop root, so as

@@ -77,9 +77,38 @@ public sealed class RecheckTests : IDisposable
 
         SessionRemovalResult result = store.Remove(agent, new[] { listed }).Single();
 
-        Assert.Equal(RemovalStatus.KeptActive, result.Status);
+        Assert.Equal(RemovalStatus.KeptProtected, result.Status);
         Assert.Equal(expected, listed.Protection & expected);
         Assert.Equal(before.Where(l => !l.Contains("| agents |")), InstanceSnapshot.Take(_sample.Root).Where(l => !l.Contains("| agents |")));
+    }
+
+    /// <summary>
+    /// One definition of a takeover for the listing and the transaction: Evonic's <c>bool(bot_enabled)</c> is false
+    /// for NULL, 0, 0.0 and ''; the text '0' or 'false' counts too (the doubtful case keeps the session).
+    /// </summary>
+    [Theory]
+    [InlineData("NULL", true)]
+    [InlineData("0", true)]
+    [InlineData("0.0", true)]
+    [InlineData("''", true)]
+    [InlineData("'0'", true)]
+    [InlineData("' False '", true)]
+    [InlineData("1", false)]
+    [InlineData("'1'", false)]
+    [InlineData("'true'", false)]
+    public void A_takeover_is_the_same_to_the_listing_and_to_the_transaction(string botEnabled, bool takenOver)
+    {
+        var store = new SessionStore(EvonicInstance.Open(_sample.Root), CleanupPolicy.FromParameter(90), Now);
+        AgentInfo siwa = store.GetAgents().Single(a => a.Id == "siwa");
+        EvonicSession listedBefore = store.GetSessions(siwa).Single(s => s.SessionId == "siwa-7b2c");
+        using (var chat = InstanceBuilder.Connect(ChatDb("siwa")))
+            InstanceBuilder.Exec(chat, $"UPDATE chat_sessions SET bot_enabled = {botEnabled} WHERE id = 'siwa-7b2c'");
+
+        EvonicSession listedAfter = store.GetSessions(siwa).Single(s => s.SessionId == "siwa-7b2c");
+        SessionRemovalResult result = store.Remove(siwa, new[] { listedBefore }).Single();
+
+        Assert.Equal(takenOver, (listedAfter.Protection & SessionProtection.HumanTakeover) != 0);
+        Assert.Equal(takenOver ? RemovalStatus.KeptProtected : RemovalStatus.Removed, result.Status);
     }
 
     [Fact]

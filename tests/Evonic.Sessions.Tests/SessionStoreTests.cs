@@ -122,7 +122,7 @@ public sealed class SessionStoreTests : IDisposable
         Assert.True(File.Exists(Path.Combine(sample.Builder.DataRoot, "data", "attachments", "siwa", "siwa-3f1a", "avatar.png")));
         Assert.True(File.Exists(Path.Combine(sample.Builder.DataRoot, "data", "shared-assets", "logo.png")));
         Assert.Equal(new[] { "data/attachments/siwa/siwa-3f1a/avatar.png", "data/shared-assets/logo.png" }, dave.KeptFiles.OrderBy(f => f, StringComparer.Ordinal));
-        // The real agent siwa_sub_team keeps its attachment: it is not a left-over of siwa.
+        // The real agent siwa_sub_team keeps its attachment: it is not a orphan of siwa.
         Assert.True(File.Exists(Path.Combine(sample.Builder.DataRoot, "data", "attachments", "siwa_sub_team", "siwa_sub_team-1", "roster.xlsx")));
         // lyra's per-session state that Evonic promotes stays with the session gone; the older one goes.
         Assert.Contains(after, l => l.Contains("agents/lyra/chat.db | agent_state | lyra-3"));
@@ -200,7 +200,7 @@ public sealed class SessionStoreTests : IDisposable
         List<EvonicSession> kept = store.GetSessions(siwa).Where(s => !s.IsRemovable).ToList();
         HashSet<string> before = InstanceSnapshot.Take(sample.Root);
 
-        Assert.All(store.Remove(siwa, kept).ToList(), r => Assert.Equal(RemovalStatus.KeptActive, r.Status));
+        Assert.All(store.Remove(siwa, kept).ToList(), r => Assert.Equal(r.Session.IsOld ? RemovalStatus.KeptProtected : RemovalStatus.KeptActive, r.Status));
         Assert.Equal(before.Where(l => !l.Contains("| agents |")), InstanceSnapshot.Take(sample.Root).Where(l => !l.Contains("| agents |")));
     }
 

@@ -12,10 +12,3 @@ public enum SchedulerKind
     /// <summary>A Task Scheduler task (Windows).</summary>
     TaskScheduler,
 }
-
-/// <summary>Whose scheduler: the current user's, or the system's (systemd only; needs root).</summary>
-public enum SchedulerScope
-{
-    CurrentUser,
-    AllUsers,
-}

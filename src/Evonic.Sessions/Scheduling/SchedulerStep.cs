@@ -4,14 +4,6 @@ using System.Text;
 
 namespace Evonic.Sessions.Scheduling;
 
-/// <summary>What a registration step does.</summary>
-public enum SchedulerStepKind
-{
-    WriteFile,
-    DeleteFile,
-    RunTool,
-}
-
 /// <summary>
 /// One change to the machine that registering or unregistering a schedule makes: a file written or deleted, or a
 /// scheduler tool run. Planned first, so -WhatIf can show each step with the exact content it would write.

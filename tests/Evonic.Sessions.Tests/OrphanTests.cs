@@ -6,7 +6,7 @@ namespace Evonic.Sessions.Tests;
 /// A cleanup stopped after a chat.db commit leaves the session's main-database rows, attachments and log behind.
 /// The next run lists them as one <see cref="SessionKind.Orphan"/> and removes them; nothing of a live session goes.
 /// </summary>
-public sealed class LeftoverTests : IDisposable
+public sealed class OrphanTests : IDisposable
 {
     private static readonly DateTime Now = new(2026, 11, 24, 4, 0, 0, DateTimeKind.Utc);
     private readonly TempFolder _temp = new();
@@ -14,7 +14,7 @@ public sealed class LeftoverTests : IDisposable
     private readonly SessionStore _store;
     private readonly AgentInfo _siwa;
 
-    public LeftoverTests()
+    public OrphanTests()
     {
         _sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
         _store = new SessionStore(EvonicInstance.Open(_sample.Root), CleanupPolicy.FromParameter(90), Now);
@@ -125,8 +125,8 @@ public sealed class LeftoverTests : IDisposable
 
     /// <summary>
     /// session_index.agent_id holds the parent in some Evonic versions and the sub-agent in others: both are the
-    /// parent's left-overs. An id of a real agent that merely looks like a sub-agent is that agent's own. (Before,
-    /// siwa took siwa_sub_team's index rows and attachments as its own left-overs.)
+    /// parent's orphans. An id of a real agent that merely looks like a sub-agent is that agent's own. (Before,
+    /// siwa took siwa_sub_team's index rows and attachments as its own orphans.)
     /// </summary>
     [Fact]
     public void Index_rows_of_the_parent_or_a_sub_agent_are_the_parents_and_a_real_agents_are_its_own()
@@ -136,13 +136,13 @@ public sealed class LeftoverTests : IDisposable
                 InstanceBuilder.Exec(main, "INSERT INTO session_index (session_id, agent_id, external_user_id, updated_at) VALUES ($s, $a, 'x', '2025-01-01 00:00:00')",
                     ("$s", id), ("$a", agent));
 
-        var siwaLeftovers = _store.GetSessions(_siwa).Where(s => s.Kind == SessionKind.Orphan).Select(s => s.SessionId).ToHashSet();
+        var siwaOrphans = _store.GetSessions(_siwa).Where(s => s.Kind == SessionKind.Orphan).Select(s => s.SessionId).ToHashSet();
         AgentInfo team = _store.GetAgents().Single(a => a.Id == "siwa_sub_team");
-        var teamLeftovers = _store.GetSessions(team).Where(s => s.Kind == SessionKind.Orphan).Select(s => s.SessionId).ToList();
+        var teamOrphans = _store.GetSessions(team).Where(s => s.Kind == SessionKind.Orphan).Select(s => s.SessionId).ToList();
 
-        Assert.Superset(new HashSet<string> { "gone-parent", "gone-sub", "gone-explorer" }, siwaLeftovers);
-        Assert.DoesNotContain("gone-team", siwaLeftovers);
-        Assert.DoesNotContain("siwa_sub_team-1", siwaLeftovers);
-        Assert.Equal(new[] { "gone-team" }, teamLeftovers);
+        Assert.Superset(new HashSet<string> { "gone-parent", "gone-sub", "gone-explorer" }, siwaOrphans);
+        Assert.DoesNotContain("gone-team", siwaOrphans);
+        Assert.DoesNotContain("siwa_sub_team-1", siwaOrphans);
+        Assert.Equal(new[] { "gone-team" }, teamOrphans);
     }
 }

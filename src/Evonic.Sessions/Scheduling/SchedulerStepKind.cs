@@ -1,0 +1,9 @@
+namespace Evonic.Sessions.Scheduling;
+
+/// <summary>What a registration step does.</summary>
+public enum SchedulerStepKind
+{
+    WriteFile,
+    DeleteFile,
+    RunTool,
+}
