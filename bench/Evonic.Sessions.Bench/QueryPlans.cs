@@ -1,4 +1,6 @@
 using System.Text;
+using Evonic.Sessions.Rules;
+using Evonic.Sessions.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions.Bench;

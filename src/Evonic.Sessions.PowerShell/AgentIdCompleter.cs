@@ -4,6 +4,8 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using Evonic.Sessions.Rules;
+using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.PowerShell;
 

@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using Evonic.Sessions.Rules;
+using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.PowerShell;
 
@@ -88,40 +90,6 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
             selected.AddRange(matches.Where(m => !selected.Contains(m)));
         }
         return selected;
-    }
-
-    /// <summary>
-    /// Passes each of the agent's sessions to <paramref name="each"/> as soon as it is read; an agent that cannot be
-    /// read (or stops being readable) is a non-terminating error, and its sessions end there.
-    /// </summary>
-    protected void ForEachSession(SessionStore store, AgentInfo agent, Action<EvonicSession> each)
-    {
-        IEnumerator<EvonicSession> sessions;
-        try
-        {
-            sessions = store.StreamSessions(agent).GetEnumerator();
-        }
-        catch (EvonicException e)
-        {
-            WriteAgentError(agent.Id, e);
-            return;
-        }
-        using (sessions)
-        {
-            while (true)
-            {
-                try
-                {
-                    if (!sessions.MoveNext()) return;
-                }
-                catch (EvonicException e)
-                {
-                    WriteAgentError(agent.Id, e);
-                    return;
-                }
-                each(sessions.Current);
-            }
-        }
     }
 
     /// <summary>A failure that stops one agent (or one named agent that does not exist): a non-terminating error.</summary>

@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 
 namespace Evonic.Sessions.PowerShell;
@@ -32,5 +34,39 @@ public sealed class GetEvonicOldSessionCommand : EvonicSessionCommandBase
             });
         }
         CompleteProgress(1, Activity);
+    }
+
+    /// <summary>
+    /// Passes each of the agent's sessions to <paramref name="each"/> as soon as it is read; an agent that cannot be
+    /// read (or stops being readable) is a non-terminating error, and its sessions end there.
+    /// </summary>
+    private void ForEachSession(SessionStore store, AgentInfo agent, Action<EvonicSession> each)
+    {
+        IEnumerator<EvonicSession> sessions;
+        try
+        {
+            sessions = store.StreamSessions(agent).GetEnumerator();
+        }
+        catch (EvonicException e)
+        {
+            WriteAgentError(agent.Id, e);
+            return;
+        }
+        using (sessions)
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!sessions.MoveNext()) return;
+                }
+                catch (EvonicException e)
+                {
+                    WriteAgentError(agent.Id, e);
+                    return;
+                }
+                each(sessions.Current);
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.PowerShell;
 

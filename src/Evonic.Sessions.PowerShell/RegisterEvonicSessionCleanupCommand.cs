@@ -2,7 +2,9 @@ using System;
 using System.IO;
 using System.Management.Automation;
 using System.Runtime.InteropServices;
+using Evonic.Sessions.Rules;
 using Evonic.Sessions.Scheduling;
+using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.PowerShell;
 

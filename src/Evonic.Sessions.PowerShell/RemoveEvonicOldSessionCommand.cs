@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Host;
+using Evonic.Sessions.Cleanup;
+using Evonic.Sessions.Rules;
 
 namespace Evonic.Sessions.PowerShell;
 

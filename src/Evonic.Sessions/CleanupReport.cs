@@ -1,4 +1,5 @@
 using System;
+using Evonic.Sessions.Cleanup;
 
 namespace Evonic.Sessions;
 

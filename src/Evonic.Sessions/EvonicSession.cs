@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions;
 

@@ -1,4 +1,5 @@
 using System;
+using Evonic.Sessions.Rules;
 
 namespace Evonic.Sessions;
 

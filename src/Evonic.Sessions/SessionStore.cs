@@ -2,6 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
+using Evonic.Sessions.Cleanup;
+using Evonic.Sessions.Rules;
+using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions;
 

@@ -1,3 +1,5 @@
+using Evonic.Sessions.Storage;
+
 namespace Evonic.Sessions.Tests;
 
 public sealed class ChatLogTests : IDisposable

@@ -1,3 +1,6 @@
+using Evonic.Sessions.Rules;
+using Evonic.Sessions.Storage;
+
 namespace Evonic.Sessions.Tests;
 
 public sealed class CleanupPolicyTests : IDisposable

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Evonic.Sessions.Rules;
 using Evonic.Sessions.SampleData;
+using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.Tests;
 

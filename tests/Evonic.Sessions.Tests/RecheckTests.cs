@@ -1,4 +1,6 @@
+using Evonic.Sessions.Rules;
 using Evonic.Sessions.SampleData;
+using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.Tests;
 

@@ -1,4 +1,7 @@
+using Evonic.Sessions.Cleanup;
+using Evonic.Sessions.Rules;
 using Evonic.Sessions.SampleData;
+using Evonic.Sessions.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions.Tests;

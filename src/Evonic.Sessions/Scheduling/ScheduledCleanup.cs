@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
+using Evonic.Sessions.Cleanup;
 
 namespace Evonic.Sessions.Scheduling;
 

@@ -1,4 +1,4 @@
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Storage;
 
 /// <summary>One session row of an agent's <c>chat.db</c>, with what its messages tell about its age.</summary>
 internal sealed class SessionRow

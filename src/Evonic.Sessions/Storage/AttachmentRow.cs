@@ -1,4 +1,4 @@
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Storage;
 
 /// <summary>One row of the main database's <c>attachments</c> table: its id (deletes go by it) and its file.</summary>
 internal readonly struct AttachmentRow

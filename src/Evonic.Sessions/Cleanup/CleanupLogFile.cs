@@ -3,7 +3,7 @@ using System.Globalization;
 using System.IO;
 using System.Text;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Cleanup;
 
 /// <summary>
 /// The file a scheduled run appends its <c>[SESSION_CLEANUP]</c> lines to, each prefixed with the UTC time. Each

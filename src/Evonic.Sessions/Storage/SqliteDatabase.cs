@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using Microsoft.Data.Sqlite;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Storage;
 
 /// <summary>Opens Evonic's SQLite files the way a guest of a live app must, and reads their schema.</summary>
 internal static class SqliteDatabase

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Rules;
 
 /// <summary>What one write transaction decided for a batch of sessions, each rule checked again inside it.</summary>
 internal sealed class BatchDecision

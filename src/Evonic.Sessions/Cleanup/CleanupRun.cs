@@ -3,8 +3,10 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using Evonic.Sessions.Rules;
+using Evonic.Sessions.Storage;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Cleanup;
 
 /// <summary>
 /// One cleanup run, from the first lock to the closing line: it removes the old sessions of the agents it is given

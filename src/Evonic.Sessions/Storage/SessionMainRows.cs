@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Storage;
 
 /// <summary>
 /// What the main database holds about one session: its attachment rows and its <c>session_index</c> row. Read per

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Text.Json;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Rules;
 
 /// <summary>
 /// The sessions named by work Evonic still has to do, read from the main database: enabled <c>schedules</c>

@@ -5,7 +5,7 @@ using System.Linq.Expressions;
 using System.Reflection;
 using System.Runtime.InteropServices;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Storage;
 
 /// <summary>
 /// Makes SQLite's native library load from <c>runtimes/&lt;rid&gt;/native</c> beside this assembly. A host that

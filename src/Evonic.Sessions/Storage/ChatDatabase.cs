@@ -1,11 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Text.Json;
 using System.Linq;
+using System.Text.Json;
+using Evonic.Sessions.Rules;
 using Microsoft.Data.Sqlite;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Storage;
 
 /// <summary>
 /// An agent's <c>chat.db</c>, written concurrently by the live Evonic app. Reads sessions with their message

@@ -1,6 +1,6 @@
 using System;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Rules;
 
 /// <summary>
 /// The sessions Evonic itself looks up in an agent's <c>chat.db</c>, as one SQL statement that runs Evonic's own

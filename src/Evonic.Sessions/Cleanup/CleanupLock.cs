@@ -3,8 +3,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Text;
+using Evonic.Sessions.Storage;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Cleanup;
 
 /// <summary>
 /// Keeps two cleanups of one instance from deleting at the same time (a slow run still going at the next 04:00

@@ -5,8 +5,10 @@ using System.IO;
 using System.Linq;
 using System.Runtime.ExceptionServices;
 using System.Threading.Tasks;
+using Evonic.Sessions.Rules;
+using Evonic.Sessions.Storage;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Cleanup;
 
 /// <summary>
 /// Removes sessions of one agent: their chat rows in short batched transactions; after each commit the batch's

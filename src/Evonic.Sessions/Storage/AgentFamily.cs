@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Text.RegularExpressions;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Storage;
 
 /// <summary>
 /// An agent and the sub-agents whose sessions, attachments and index rows it holds. Evonic names sub-agents

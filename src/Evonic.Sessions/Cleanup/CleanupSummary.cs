@@ -2,8 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using Evonic.Sessions.Rules;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Cleanup;
 
 /// <summary>
 /// Totals of one cleanup run, per agent and overall, and the <c>[SESSION_CLEANUP]</c> lines that report them: one

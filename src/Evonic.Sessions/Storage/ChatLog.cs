@@ -3,7 +3,7 @@ using System.Globalization;
 using System.IO;
 using System.Text.Json;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Storage;
 
 /// <summary>
 /// What the cleanup needs from a JSONL chat log: the last <c>ts</c>, whether a turn is still open, and the

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Rules;
 
 /// <summary>Session id → every reason found so far that keeps it; reasons found one by one are combined.</summary>
 internal sealed class ProtectionsById : Dictionary<string, SessionProtection>

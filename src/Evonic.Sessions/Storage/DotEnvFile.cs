@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Storage;
 
 /// <summary>
 /// Reads an Evonic <c>.env</c> file as python-dotenv (which Evonic uses) reads it: <c>export</c> prefixes,

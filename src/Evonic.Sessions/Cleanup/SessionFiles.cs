@@ -2,8 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using Evonic.Sessions.Storage;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Cleanup;
 
 /// <summary>
 /// Deletes a removed session's JSONL log and attachments. Every path is resolved inside the instance root

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Rules;
 
 /// <summary>
 /// What Evonic's state JSON says about keeping a session: a <c>session_state</c> with open tasks or a plan file,

@@ -2,26 +2,24 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using Evonic.Sessions.Rules;
+using Evonic.Sessions.Storage;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Cleanup;
 
 /// <summary>
-/// Reads every session of one agent (rows of its <c>chat.db</c> and orphan JSONL logs), dates each by its last
-/// activity, and decides which old ones are protected and why.
+/// Reads every session of one agent (rows of its <c>chat.db</c>, and orphans: what is left of sessions whose rows are
+/// gone), and has each dated (<see cref="SessionDating"/>) and judged (<see cref="ProtectionRules"/>).
 /// </summary>
 internal sealed class SessionScanner
 {
     private readonly EvonicInstance _instance;
-    private readonly DateTime _nowUtc;
-    private readonly DateTime _cutoffUtc;
-    private readonly int _maxAgeDays;
+    private readonly SessionDating _dating;
 
     public SessionScanner(EvonicInstance instance, DateTime nowUtc, CleanupPolicy policy)
     {
         _instance = instance;
-        _nowUtc = nowUtc;
-        _cutoffUtc = policy.CutoffUtc(nowUtc);
-        _maxAgeDays = policy.MaxAgeDays;
+        _dating = new SessionDating(nowUtc, policy);
     }
 
     /// <summary>
@@ -36,7 +34,7 @@ internal sealed class SessionScanner
         WorkInProgress work = main.ReadWorkInProgress();
         HashSet<string> logFiles = ListLogFiles(agentId);
         chat.BeginSnapshot();
-        var rules = new AgentRules(chat.ReadLookups(), chat.ReadStateProtections(), work, chat.IsAgentInFocus());
+        var rules = new ProtectionRules(chat.ReadLookups(), chat.ReadStateProtections(), work, chat.IsAgentInFocus());
         foreach (SessionRow row in chat.ReadSessions())
             yield return ScanSession(family, row, mainRows, logFiles, rules);
 
@@ -46,25 +44,8 @@ internal sealed class SessionScanner
         foreach (EvonicSession orphan in ScanOrphans(family, chat, mainRows, logFiles, rules)) yield return orphan;
     }
 
-    /// <summary>What decides the protections of one agent's sessions, read once per listing.</summary>
-    private sealed class AgentRules
-    {
-        public AgentRules(ProtectionsById lookups, ProtectionsById states, WorkInProgress work, bool inFocus)
-        {
-            Lookups = lookups;
-            States = states;
-            Work = work;
-            InFocus = inFocus;
-        }
-
-        public ProtectionsById Lookups { get; }
-        public ProtectionsById States { get; }
-        public WorkInProgress Work { get; }
-        public bool InFocus { get; }
-    }
-
     private EvonicSession ScanSession(AgentFamily family, SessionRow row, Dictionary<string, SessionMainRows> mainRows,
-        HashSet<string> logFiles, AgentRules rules)
+        HashSet<string> logFiles, ProtectionRules rules)
     {
         string agentId = family.ParentId;
         var session = new EvonicSession
@@ -83,9 +64,7 @@ internal sealed class SessionScanner
         };
 
         bool unreadable = row.HasUnreadableMessageTime || row.UpdatedAtJulian == null;
-        DateTime? lastActivity = Latest(
-            row.UpdatedAtJulian is { } updated ? SqliteDatabase.FromJulianDay(updated) : null,
-            row.LastMessageJulian is { } message ? SqliteDatabase.FromJulianDay(message) : null);
+        DateTime? lastActivity = SessionDating.OfRow(row);
 
         string? logPath = _instance.ChatLogPath(agentId, row.Id);
         ChatLog? log = null;
@@ -94,25 +73,16 @@ internal sealed class SessionScanner
             // A log that is a link is not read, and does not date the session: its removal is refused
             // (UnsafePath) with the link named, which is what the admin needs to see, and nothing goes.
             // The log's content can only make the session newer; read it only when it could still be old.
-            log = ReadLog(logPath, couldBeOld: lastActivity == null || lastActivity < _cutoffUtc);
-            if (log != null) lastActivity = Latest(lastActivity, log.LastActivity);
+            log = _dating.ReadLog(logPath, couldBeOld: _dating.CouldBeOld(lastActivity));
+            if (log != null) lastActivity = SessionDating.Latest(lastActivity, log.LastActivity);
             else if (!SafePath.IsLink(logPath)) unreadable = true;
             session.JsonlPath = logPath;
             session.JsonlSize = log?.Size ?? 0;
             session.JsonlLastWriteUtc = log?.LastWriteUtc;
         }
 
-        Date(session, lastActivity, unreadable);
-        if (session.IsOld || unreadable)
-        {
-            if (unreadable) session.Protection |= SessionProtection.UnreadableTimestamp;
-            if (!row.BotEnabled) session.Protection |= SessionProtection.HumanTakeover;
-            if (rules.Lookups.TryGetValue(row.Id, out SessionProtection looked)) session.Protection |= looked;
-            if (rules.States.TryGetValue(row.Id, out SessionProtection state)) session.Protection |= state;
-            session.Protection |= rules.Work.ProtectionOf(row.Id);
-            if (log != null && log.TurnInProgress) session.Protection |= SessionProtection.TurnInProgress;
-            if (rules.InFocus) session.Protection |= SessionProtection.AgentInFocus;
-        }
+        _dating.Date(session, lastActivity, unreadable);
+        if (session.IsOld || unreadable) session.Protection |= rules.OfSession(row, log, unreadable);
         return session;
     }
 
@@ -122,7 +92,7 @@ internal sealed class SessionScanner
     /// their own, and only ever remove the log itself.
     /// </summary>
     private IEnumerable<EvonicSession> ScanOrphans(AgentFamily family, ChatDatabase chat,
-        IReadOnlyDictionary<string, SessionMainRows> mainRows, HashSet<string> logFiles, AgentRules rules)
+        IReadOnlyDictionary<string, SessionMainRows> mainRows, HashSet<string> logFiles, ProtectionRules rules)
     {
         string agentId = family.ParentId;
         Dictionary<string, List<string>> folders = ListAttachmentFolders(family);
@@ -137,7 +107,7 @@ internal sealed class SessionScanner
         foreach (string path in logFiles.OrderBy(p => p, StringComparer.Ordinal))
         {
             // Orphans are rare; read each whole so its id comes from its content when that id names this very file.
-            string? contentId = ReadLog(path, couldBeOld: true, force: true)?.SessionId;
+            string? contentId = _dating.ReadLog(path, couldBeOld: true, force: true)?.SessionId;
             bool ownsId = contentId != null && !chat.SessionExists(contentId) && _instance.ChatLogPath(agentId, contentId) == path;
             string id = ownsId ? contentId! : Path.GetFileNameWithoutExtension(path);
             // A stray log named after a live session, or after a orphan listed above, is not a orphan of its
@@ -148,7 +118,7 @@ internal sealed class SessionScanner
     }
 
     private EvonicSession ScanOrphan(string agentId, string sessionId, SessionMainRows? rows, List<string> folders, string? logPath,
-        AgentRules rules, bool logOnly)
+        ProtectionRules rules, bool logOnly)
     {
         var session = new EvonicSession
         {
@@ -162,8 +132,8 @@ internal sealed class SessionScanner
         };
         bool unreadable = rows?.HasUnreadableTime ?? false;
         DateTime? lastActivity = null;
-        if (rows?.LastAttachmentJulian is { } attached) lastActivity = Latest(lastActivity, SqliteDatabase.FromJulianDay(attached));
-        if (rows?.IndexUpdatedJulian is { } indexed) lastActivity = Latest(lastActivity, SqliteDatabase.FromJulianDay(indexed));
+        if (rows?.LastAttachmentJulian is { } attached) lastActivity = SessionDating.Latest(lastActivity, SqliteDatabase.FromJulianDay(attached));
+        if (rows?.IndexUpdatedJulian is { } indexed) lastActivity = SessionDating.Latest(lastActivity, SqliteDatabase.FromJulianDay(indexed));
         bool anyFile = false;
         foreach (string folder in folders)
         {
@@ -172,7 +142,7 @@ internal sealed class SessionScanner
                 foreach (string file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
                 {
                     anyFile = true;
-                    lastActivity = Latest(lastActivity, File.GetLastWriteTimeUtc(file));
+                    lastActivity = SessionDating.Latest(lastActivity, File.GetLastWriteTimeUtc(file));
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -183,24 +153,19 @@ internal sealed class SessionScanner
         ChatLog? log = null;
         if (logPath != null)
         {
-            log = ReadLog(logPath, couldBeOld: true, force: true);
+            log = _dating.ReadLog(logPath, couldBeOld: true, force: true);
             if (log == null) unreadable = true;
-            else lastActivity = Latest(lastActivity, log.LastActivity);
+            else lastActivity = SessionDating.Latest(lastActivity, log.LastActivity);
             session.JsonlPath = logPath;
             session.JsonlSize = log?.Size ?? 0;
             session.JsonlLastWriteUtc = log?.LastWriteUtc;
         }
 
-        Date(session, lastActivity, unreadable);
+        _dating.Date(session, lastActivity, unreadable);
         // Only empty folders are left (a cleanup stopped while deleting files): nothing in them can be lost.
         if (!unreadable && rows == null && logPath == null && !anyFile) session.IsOld = true;
         if (unreadable || (lastActivity == null && !session.IsOld)) session.Protection |= SessionProtection.UnreadableTimestamp;
-        if (session.IsOld)
-        {
-            if (log != null && log.TurnInProgress) session.Protection |= SessionProtection.TurnInProgress;
-            session.Protection |= rules.Work.ProtectionOf(sessionId);
-            if (rules.InFocus) session.Protection |= SessionProtection.AgentInFocus;
-        }
+        if (session.IsOld) session.Protection |= rules.OfOrphan(sessionId, log);
         return session;
     }
 
@@ -230,33 +195,6 @@ internal sealed class SessionScanner
         return folders;
     }
 
-    /// <summary>
-    /// Stats a log, and reads its content when the session could still be old by every other measure and the
-    /// file itself is old too. Null when the file cannot be read: such a session cannot be dated.
-    /// </summary>
-    private ChatLog? ReadLog(string path, bool couldBeOld, bool force = false)
-    {
-        // A log that is a link may point anywhere (another instance, a device that never ends): not read, so not datable.
-        if (SafePath.IsLink(path)) return null;
-        try
-        {
-            ChatLog log = ChatLog.Stat(path);
-            return force || (couldBeOld && log.LastWriteUtc < _cutoffUtc) ? ChatLog.Read(log) : log;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
-    private void Date(EvonicSession session, DateTime? lastActivity, bool unreadable)
-    {
-        session.MaxAgeDays = _maxAgeDays;
-        session.LastActivity = lastActivity;
-        session.AgeDays = lastActivity is { } at ? (int)Math.Max(0, Math.Floor((_nowUtc - at).TotalDays)) : null;
-        session.IsOld = !unreadable && lastActivity is { } last && last < _cutoffUtc;
-    }
-
     private HashSet<string> ListLogFiles(string agentId)
     {
         string folder = _instance.SessionsFolder(agentId);
@@ -274,6 +212,4 @@ internal sealed class SessionScanner
         if (user.StartsWith("__system__", StringComparison.Ordinal)) return SessionKind.System;
         return string.IsNullOrEmpty(row.ChannelId) ? SessionKind.Web : SessionKind.Human;
     }
-
-    private static DateTime? Latest(DateTime? a, DateTime? b) => a is null ? b : b is null ? a : a > b ? a : b;
 }

@@ -3,9 +3,11 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text.Json;
+using Evonic.Sessions.Cleanup;
+using Evonic.Sessions.Rules;
 using Microsoft.Data.Sqlite;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Storage;
 
 /// <summary>
 /// The instance's main database (<c>shared/db/evonic.db</c>): the agent list, attachment rows, the optional

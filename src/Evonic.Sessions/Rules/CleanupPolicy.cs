@@ -1,8 +1,9 @@
 using System;
 using System.Globalization;
 using System.IO;
+using Evonic.Sessions.Storage;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Rules;
 
 /// <summary>
 /// How old a session must be to go: <c>-MaxAgeDays</c>, else <c>EVONIC_SESSION_MAX_AGE_DAYS</c> from the

@@ -3,7 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
 
-namespace Evonic.Sessions;
+namespace Evonic.Sessions.Storage;
 
 /// <summary>
 /// Where an Evonic instance keeps its data. Flat layout: <c>agents/</c> and <c>data/</c> under the root.
