@@ -2,10 +2,6 @@ using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions.SampleData;
 
-/// <summary>One session of a <see cref="BulkInstance"/>, with what a 90-day cleanup must do with it.</summary>
-public sealed record BulkSession(string AgentId, string SessionId, DateTime LastActivity, int Messages, bool HasLog,
-    int Attachments, bool ExpectedRemoved);
-
 /// <summary>
 /// A larger instance for the reliability tests: agents × sessions with seeded ages (0..400 days), messages,
 /// summaries, JSONL logs, attachments, session_index rows, and some sessions protected (a human took over, an open
