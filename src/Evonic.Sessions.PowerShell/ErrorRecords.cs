@@ -32,6 +32,7 @@ internal static class ErrorRecords
         EvonicErrorKind.SchedulerNotFound => ErrorCategory.NotInstalled,
         EvonicErrorKind.SchedulerFailed => ErrorCategory.InvalidOperation,
         EvonicErrorKind.ScheduleNotFound => ErrorCategory.ObjectNotFound,
+        EvonicErrorKind.ArchiveUnreadable => ErrorCategory.ReadError,
         _ => ErrorCategory.NotSpecified,
     };
 }

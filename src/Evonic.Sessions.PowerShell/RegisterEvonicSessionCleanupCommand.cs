@@ -28,6 +28,10 @@ public sealed class RegisterEvonicSessionCleanupCommand : ScheduleCommandBase
     [ValidateRange(0, CleanupPolicy.LongestMaxAgeDays)]
     public int MaxAgeDays { get; set; }
 
+    /// <summary>Every run archives removed sessions in Evonic's session_archive.db; without it each run follows EVONIC_SESSION_ARCHIVE.</summary>
+    [Parameter]
+    public SwitchParameter Archive { get; set; }
+
     /// <summary>The log file the runs append to; defaults to logs/session-cleanup.log in the instance.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -52,7 +56,7 @@ public sealed class RegisterEvonicSessionCleanupCommand : ScheduleCommandBase
         {
             schedule = new CleanupSchedule(Name, instance.Root, At, ResolveModulePath(), ResolvePwsh(),
                 LogPath != null ? FullPath(LogPath) : System.IO.Path.Combine(instance.Root, "logs", "session-cleanup.log"),
-                MyInvocation.BoundParameters.ContainsKey(nameof(MaxAgeDays)) ? MaxAgeDays : null);
+                MyInvocation.BoundParameters.ContainsKey(nameof(MaxAgeDays)) ? MaxAgeDays : null, Archive.IsPresent);
             if (!Apply(scheduler.PlanRegister(schedule, Scope), $"Register the {scheduler.Kind} schedule '{Name}'")) return;
         }
         catch (EvonicException e)

@@ -32,6 +32,13 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, IC
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>
+    /// Archives each session in Evonic's session_archive.db before removing it; -Archive:$false never archives.
+    /// Without it, EVONIC_SESSION_ARCHIVE (environment, then the instance's .env) decides, as it does for /clear.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Archive { get; set; }
+
     /// <summary>Also appends the [SESSION_CLEANUP] lines to this file (created when missing), each with its UTC time.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -51,14 +58,26 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, IC
             _piped.AddRange(InputObject!); // judged again, per instance and age limit, once the pipeline has ended
             return;
         }
-        if (OpenStore(Path) is { } store) _run!.RemoveOld(store, SelectAgents(store));
+        if (OpenArchivingStore(Path, null) is { } store) _run!.RemoveOld(store, SelectAgents(store));
     }
 
     protected override void EndProcessing()
     {
         foreach (var listing in _piped.GroupBy(s => (s.InstanceRoot, s.MaxAgeDays)))
-            if (OpenStore(listing.Key.InstanceRoot, listing.Key.MaxAgeDays) is { } store) _run!.RemoveListed(store, SelectAgents(store), listing.ToList());
+            if (OpenArchivingStore(listing.Key.InstanceRoot, listing.Key.MaxAgeDays) is { } store) _run!.RemoveListed(store, SelectAgents(store), listing.ToList());
         _run!.Finish();
+    }
+
+    /// <summary>The store, with whether it archives: -Archive when given, else the instance's setting.</summary>
+    private SessionStore? OpenArchivingStore(string? path, int? listedMaxAgeDays)
+    {
+        SessionStore? store = OpenStore(path, listedMaxAgeDays);
+        if (store == null) return null;
+        store.Archive = MyInvocation.BoundParameters.ContainsKey(nameof(Archive))
+            ? ArchivePolicy.FromParameter(Archive.IsPresent)
+            : ArchivePolicy.Resolve(store.Instance, Environment.GetEnvironmentVariable);
+        if (store.Archive.Enabled) WriteVerbose($"Each session is archived in '{store.Instance.ArchiveDatabasePath}' before it is removed ({store.Archive.Source}).");
+        return store;
     }
 
     protected override void StopProcessing() => _run?.Dispose();

@@ -22,4 +22,5 @@ public enum EvonicErrorKind
     SchedulerNotFound,
     SchedulerFailed,
     ScheduleNotFound,
+    ArchiveUnreadable,
 }

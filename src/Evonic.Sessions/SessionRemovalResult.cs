@@ -31,6 +31,19 @@ public sealed class SessionRemovalResult
         if (!_keptFiles.Contains(file)) _keptFiles.Add(file);
     }
 
+    /// <summary>The id of the session's entry in Evonic's archive (<c>archive_sessions.id</c>), when it was archived before removal.</summary>
+    public long? ArchiveId { get; internal set; }
+
+    /// <summary>
+    /// The session's attachment files with their sizes in bytes, when it was archived: Evonic's archive format has
+    /// no place for attachments, so their bytes are not in the archive.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> AttachmentsNotArchived => _attachmentsNotArchived;
+
+    private readonly Dictionary<string, long> _attachmentsNotArchived = new(System.StringComparer.Ordinal);
+
+    internal void AddAttachmentNotArchived(string path, long size) => _attachmentsNotArchived[path] = size;
+
     /// <summary>The failure, when <see cref="Status"/> is <see cref="RemovalStatus.Failed"/> or a file could not be removed.</summary>
     public EvonicException? Error { get; internal set; }
 }

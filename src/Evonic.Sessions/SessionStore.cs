@@ -31,6 +31,9 @@ public sealed class SessionStore
     public CleanupPolicy Policy { get; }
     public DateTime NowUtc { get; }
 
+    /// <summary>Whether <see cref="Remove"/> archives each session first (Evonic's <c>session_archive.db</c>); off unless set.</summary>
+    public ArchivePolicy? Archive { get; set; }
+
     /// <summary>Sessions whose last activity is before this instant are old.</summary>
     public DateTime CutoffUtc { get; }
 
@@ -125,7 +128,16 @@ public sealed class SessionStore
     public IEnumerable<SessionRemovalResult> Remove(AgentInfo agent, IEnumerable<EvonicSession> sessions)
     {
         CheckAgentId(agent);
-        return new SessionRemover(Instance, CutoffUtc, held => { if (held > LongestWriteTransaction) LongestWriteTransaction = held; }).Remove(agent.Id, sessions);
+        return new SessionRemover(Instance, CutoffUtc, held => { if (held > LongestWriteTransaction) LongestWriteTransaction = held; }, Archive?.Enabled == true)
+            .Remove(agent.Id, sessions);
+    }
+
+    /// <summary>The sessions in Evonic's archive (<c>shared/db/session_archive.db</c>), streamed; none when there is no archive.</summary>
+    public IEnumerable<ArchivedSessionInfo> GetArchivedSessions()
+    {
+        using ArchiveDatabase? archive = ArchiveDatabase.OpenForReading(Instance);
+        if (archive == null) yield break;
+        foreach (ArchivedSessionInfo session in archive.ReadSessions(Instance.Root)) yield return session;
     }
 
     /// <summary>An agent id from the main database names folders: one that Evonic could not have made is refused (and its agent skipped).</summary>

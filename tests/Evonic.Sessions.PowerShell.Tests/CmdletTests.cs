@@ -16,13 +16,14 @@ public sealed class CmdletTests : SampleInstanceTest
         }).OrderBy(k => k, StringComparer.Ordinal).ToList();
 
     [Fact]
-    public void The_module_exports_exactly_its_five_cmdlets_with_output_types()
+    public void The_module_exports_exactly_its_cmdlets_with_output_types()
     {
         using var ps = new PowerShellSession();
         ScriptResult result = ps.Run("Get-Command -Module Evonic.Sessions | ForEach-Object { $_.Name + '=' + ($_.OutputType.Name -join ',') }");
         Assert.Equal(new[]
             {
-                "Get-EvonicOldSession=Evonic.Sessions.EvonicSession", "Get-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup",
+                "Get-EvonicOldSession=Evonic.Sessions.EvonicSession", "Get-EvonicSessionArchive=Evonic.Sessions.ArchivedSessionInfo",
+                "Get-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup",
                 "Register-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup", "Remove-EvonicOldSession=Evonic.Sessions.SessionRemovalResult",
                 "Unregister-EvonicSessionCleanup=",
             },

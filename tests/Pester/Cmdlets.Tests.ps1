@@ -48,9 +48,9 @@ Describe 'Evonic.Sessions' {
         $instance = New-SampleInstance
     }
 
-    It 'exports exactly its five cmdlets' {
+    It 'exports exactly its cmdlets' {
         (Get-Command -Module Evonic.Sessions).Name | Sort-Object |
-            Should -Be @('Get-EvonicOldSession', 'Get-EvonicSessionCleanup', 'Register-EvonicSessionCleanup', 'Remove-EvonicOldSession', 'Unregister-EvonicSessionCleanup')
+            Should -Be @('Get-EvonicOldSession', 'Get-EvonicSessionArchive', 'Get-EvonicSessionCleanup', 'Register-EvonicSessionCleanup', 'Remove-EvonicOldSession', 'Unregister-EvonicSessionCleanup')
     }
 
     It 'lists exactly the unprotected old sessions' {

@@ -173,3 +173,85 @@ Describe 'Errors' {
         finally { $env:HOME = $home0 }
     }
 }
+
+Describe 'Archive before delete' {
+    BeforeAll {
+        function Get-ArchiveCount([string] $Instance) {
+            $path = Join-Path $Instance 'shared/db/session_archive.db'
+            if (-not (Test-Path $path)) { return $null }
+            $connection = [Microsoft.Data.Sqlite.SqliteConnection]::new("Data Source=$path;Mode=ReadOnly;Pooling=False")
+            $connection.Open()
+            try { $command = $connection.CreateCommand(); $command.CommandText = 'SELECT COUNT(*) FROM archive_sessions'; $command.ExecuteScalar() }
+            finally { $connection.Dispose() }
+        }
+    }
+    BeforeEach {
+        Remove-Item Env:EVONIC_SESSION_MAX_AGE_DAYS, Env:EVONIC_SESSION_ARCHIVE -ErrorAction SilentlyContinue
+        $instance = New-SampleInstance
+    }
+
+    It '-Archive archives every removed session first and names its archive entry' {
+        $removed = Remove-EvonicOldSession -Path $instance -Archive -Force -PassThru
+        $removed | Where-Object { $null -eq $_.ArchiveId -and ($_.Session.Kind -ne 'Orphan' -or $_.Session.JsonlPath) } | Should -BeNullOrEmpty
+        Get-ArchiveCount $instance | Should -Be @($removed | Where-Object ArchiveId).Count
+        ($removed | Where-Object { $_.AttachmentsNotArchived.Count }).Count | Should -BeGreaterThan 0
+    }
+
+    It 'archives when the instance''s .env sets EVONIC_SESSION_ARCHIVE, and -Archive:$false overrides it' {
+        Add-Content (Join-Path $instance '.env') "`nEVONIC_SESSION_ARCHIVE=true"
+        $other = New-SampleInstance
+        Add-Content (Join-Path $other '.env') "`nEVONIC_SESSION_ARCHIVE=true"
+        Remove-EvonicOldSession -Path $instance -AgentId juno -Force
+        Remove-EvonicOldSession -Path $other -AgentId juno -Force -Archive:$false
+        Get-ArchiveCount $instance | Should -Be 2
+        Get-ArchiveCount $other | Should -BeNullOrEmpty
+    }
+
+    It 'does not archive by default, and never with -WhatIf' {
+        Remove-EvonicOldSession -Path $instance -Archive -Force -WhatIf
+        Remove-EvonicOldSession -Path $instance -AgentId juno -Force
+        Join-Path $instance 'shared/db/session_archive.db' | Should -Not -Exist
+    }
+}
+
+Describe 'Get-EvonicSessionArchive' {
+    BeforeEach {
+        Remove-Item Env:EVONIC_SESSION_MAX_AGE_DAYS, Env:EVONIC_SESSION_ARCHIVE -ErrorAction SilentlyContinue
+        $instance = New-SampleInstance
+    }
+
+    It 'lists nothing, quietly, where there is no archive' {
+        Get-EvonicSessionArchive -Path $instance -ErrorVariable failed | Should -BeNullOrEmpty
+        $failed | Should -BeNullOrEmpty
+    }
+
+    It 'lists what Remove-EvonicOldSession -Archive archived, with its counts, by agent, session and time' {
+        $removed = Remove-EvonicOldSession -Path $instance -Archive -Force -PassThru | Where-Object ArchiveId
+        $archived = Get-EvonicSessionArchive -Path $instance
+        $archived.ArchiveId | Sort-Object | Should -Be ($removed.ArchiveId | Sort-Object)
+        $archived | ForEach-Object { $_.ArchivedBy | Should -Be 'Evonic.Sessions' }
+        ($archived | Where-Object SessionId -eq 'nova-2').MessageCount | Should -Be 40
+        (Get-EvonicSessionArchive -Path $instance -AgentId ju*).SessionId | Sort-Object | Should -Be @('juno-4', 'juno-5')
+        (Get-EvonicSessionArchive -Path $instance -SessionId lyra-3).AgentId | Should -Be 'lyra'
+        Get-EvonicSessionArchive -Path $instance -Before (Get-Date).AddHours(-1) | Should -BeNullOrEmpty
+        @(Get-EvonicSessionArchive -Path $instance -After (Get-Date).AddHours(-1)).Count | Should -Be $archived.Count
+    }
+
+    It 'lists Evonic''s own /clear copies too, as Evonic wrote them' {
+        Remove-EvonicOldSession -Path $instance -AgentId juno -Archive -Force
+        $connection = [Microsoft.Data.Sqlite.SqliteConnection]::new("Data Source=$(Join-Path $instance 'shared/db/session_archive.db');Pooling=False")
+        $connection.Open()
+        try {
+            # Evonic's _write_archive, as models/session_archive.py issues it.
+            $command = $connection.CreateCommand()
+            $command.CommandText = "INSERT INTO archive_sessions (session_id, agent_id, channel_id, external_user_id, bot_enabled) VALUES ('web-9', 'echo', NULL, 'ann', 1);
+                INSERT INTO archive_jsonl (archive_id, line_number, entry_type, entry_json, ts) VALUES (last_insert_rowid(), 1, 'user', '{""type"": ""user""}', 1)"
+            $null = $command.ExecuteNonQuery()
+        }
+        finally { $connection.Dispose() }
+        $clear = Get-EvonicSessionArchive -Path $instance -SessionId web-9
+        $clear.ArchivedBy | Should -BeNullOrEmpty
+        $clear.JsonlLineCount | Should -Be 1
+        (Get-EvonicSessionArchive -Path $instance | Out-String -Width 250) | Should -Match 'web-9\s+ann\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+0\s+1 Evonic \(/clear\)'
+    }
+}

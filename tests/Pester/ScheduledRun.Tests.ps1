@@ -61,8 +61,8 @@ elif [ "`$1" = "-" ]; then cat > '$crontabFile'; fi
     }
 
     # Registers, reads back, and runs the schedule as its scheduler would.
-    function Invoke-Scheduled([string] $scheduler, [string] $instance) {
-        $registered = Register-EvonicSessionCleanup -Path $instance -Scheduler $scheduler -PwshPath $pwshCommand -At 04:00 -Confirm:$false
+    function Invoke-Scheduled([string] $scheduler, [string] $instance, [switch] $Archive) {
+        $registered = Register-EvonicSessionCleanup -Path $instance -Scheduler $scheduler -PwshPath $pwshCommand -At 04:00 -Archive:$Archive -Confirm:$false
         $schedule = Get-EvonicSessionCleanup -Scheduler $scheduler
         $schedule.InstanceRoot | Should -Be $instance
         $schedule.Command | Should -BeLike "*Remove-EvonicOldSession -Path '$($instance.Replace("'", "''"))' -Force*"
@@ -135,6 +135,14 @@ Describe 'The scheduled command line, run as <Scheduler> runs it' -ForEach $sche
         Get-EvonicSessionCleanup -Scheduler $Scheduler | Should -BeNullOrEmpty
         if ($Scheduler -eq 'Cron') { Get-Content $crontabFile -ErrorAction Ignore | Should -Not -Match 'Remove-EvonicOldSession' }
         else { Join-Path $env:HOME '.config/systemd/user/evonic-session-cleanup.service' | Should -Not -Exist }
+    }
+
+    It 'with -Archive, every run archives each session before removing it' {
+        $run = Invoke-Scheduled $Scheduler $instance -Archive
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        (Get-EvonicSessionCleanup -Scheduler $Scheduler).Command | Should -Match ' -Archive; exit'
+        Join-Path $instance 'shared/db/session_archive.db' | Should -Exist
+        Get-EvonicOldSession -Path $instance | Should -BeNullOrEmpty
     }
 
     It 'quotes an instance path with spaces, quotes, % and $ so that the run reaches it' {

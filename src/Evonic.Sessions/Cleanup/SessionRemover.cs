@@ -34,15 +34,19 @@ internal sealed class SessionRemover
     private readonly DateTime _cutoffUtc;
     private readonly SessionFiles _files;
     private readonly Action<TimeSpan> _wroteFor;
+    private readonly bool _archiving;
+    private SessionArchiver? _archiver;
 
     /// <summary>The remover of <paramref name="instance"/>'s sessions older than <paramref name="cutoffUtc"/>;
-    /// <paramref name="wroteFor"/> is told how long each write transaction held a database's write lock.</summary>
-    public SessionRemover(EvonicInstance instance, DateTime cutoffUtc, Action<TimeSpan> wroteFor)
+    /// <paramref name="wroteFor"/> is told how long each write transaction held a database's write lock; with
+    /// <paramref name="archive"/>, each session goes to Evonic's archive first (<see cref="SessionArchiver"/>).</summary>
+    public SessionRemover(EvonicInstance instance, DateTime cutoffUtc, Action<TimeSpan> wroteFor, bool archive = false)
     {
         _instance = instance;
         _cutoffUtc = cutoffUtc;
         _files = new SessionFiles(instance);
         _wroteFor = wroteFor;
+        _archiving = archive;
     }
 
     public IEnumerable<SessionRemovalResult> Remove(string agentId, IEnumerable<EvonicSession> sessions)
@@ -53,6 +57,7 @@ internal sealed class SessionRemover
         AttachmentReferences references = main.ReadAttachmentReferences(_instance);
         chat.ReadLookupsAhead();
         var deleter = new FileDeleter(_cutoffUtc, references);
+        using SessionArchiver? archiver = _archiver = _archiving ? SessionArchiver.Open(_instance) : null;
         bool completed = false;
         try
         {
@@ -139,9 +144,12 @@ internal sealed class SessionRemover
     {
         _files.ForgetCheckedFolders();
         if (batch.Count == 0) return new List<SessionRemovalResult>();
-        var clock = Stopwatch.StartNew();
         var byId = new Dictionary<string, PlannedRemoval>(StringComparer.Ordinal);
         foreach (PlannedRemoval removal in batch) byId[removal.Session.SessionId] = removal;
+        // Archived first, outside the write lock and durably: a run killed before the delete leaves the session
+        // whole, and the next run finds its copy instead of writing another.
+        _archiver?.Archive(chat, batch.Select(b => (b.Session, b.Plan, b.Result)).ToList());
+        var clock = Stopwatch.StartNew();
         BatchDecision decision = chat.RemoveSessions(batch.Select(b => b.Session).ToList(), _cutoffUtc,
             ids => DecideOutside(main, ids.Select(id => byId[id])));
         _wroteFor(clock.Elapsed);
@@ -153,6 +161,7 @@ internal sealed class SessionRemover
         _wroteFor(clock.Elapsed);
         deleter.References.Release(removedSessions.SelectMany(s => s.AttachmentRows));
         main.Checkpoint();
+        _archiver?.ForgetKept(batch.Select(b => b.Result).Where(r => !decision.Removed.ContainsKey(r.SessionId)));
         var committed = new List<PlannedRemoval>();
         foreach (PlannedRemoval removal in batch)
         {
@@ -233,10 +242,12 @@ internal sealed class SessionRemover
                 result.Status = RemovalStatus.KeptActive;
                 return;
             }
+            _archiver?.Archive(chat, new[] { (session, plan, result) });
             main.DeleteSessionRows(new[] { session });
             references.Release(session.AttachmentRows);
             SessionFiles.DeleteAttachments(plan, result, references);
         }
+        else _archiver?.Archive(chat, new[] { (session, plan, result) });
         SessionFiles.DeleteLogIfStillOld(plan, _cutoffUtc, result);
         result.Status = result.ChatLogKept ? RemovalStatus.KeptActive : result.Error != null ? RemovalStatus.Failed : RemovalStatus.Removed;
     }

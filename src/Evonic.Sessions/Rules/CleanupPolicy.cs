@@ -51,7 +51,7 @@ public sealed class CleanupPolicy
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
             return Parse(fromEnvironment!, $"the environment variable {MaxAgeVariable}");
 
-        foreach (string envFile in new[] { Path.Combine(instance.Root, ".env"), Path.Combine(instance.Root, "shared", ".env") })
+        foreach (string envFile in instance.EnvFiles)
         {
             if (!File.Exists(envFile)) continue;
             if (DotEnvFile.Read(envFile).TryGetValue(MaxAgeVariable, out string? value) && !string.IsNullOrWhiteSpace(value))

@@ -13,7 +13,8 @@ public sealed class CleanupSchedule
 {
     public const string DefaultName = "evonic-session-cleanup";
 
-    public CleanupSchedule(string name, string instanceRoot, TimeSpan at, string moduleManifest, string pwshPath, string logPath, int? maxAgeDays)
+    public CleanupSchedule(string name, string instanceRoot, TimeSpan at, string moduleManifest, string pwshPath, string logPath, int? maxAgeDays,
+        bool archive = false)
     {
         if (at < TimeSpan.Zero || at >= TimeSpan.FromDays(1) || at.Seconds != 0 || at.Milliseconds != 0)
             throw new EvonicException(EvonicErrorKind.InvalidSetting, $"The time of day must be a whole minute between 00:00 and 23:59, not {at}.", at);
@@ -27,6 +28,7 @@ public sealed class CleanupSchedule
         PwshPath = pwshPath;
         LogPath = logPath;
         MaxAgeDays = maxAgeDays;
+        Archive = archive;
     }
 
     public string Name { get; }
@@ -39,10 +41,14 @@ public sealed class CleanupSchedule
     /// <summary>Null: each run reads EVONIC_SESSION_MAX_AGE_DAYS (environment, then the instance's .env), so it can be changed or set to 0 later.</summary>
     public int? MaxAgeDays { get; }
 
+    /// <summary>True: every run archives (-Archive). False: each run follows EVONIC_SESSION_ARCHIVE, as /clear does.</summary>
+    public bool Archive { get; }
+
     /// <summary>The PowerShell the scheduler runs.</summary>
     public string Command
         => $"Import-Module {Quote(ModuleManifest)}; Remove-EvonicOldSession -Path {Quote(InstanceRoot)} -Force -LogPath {Quote(LogPath)}"
            + (MaxAgeDays is { } days ? " -MaxAgeDays " + days.ToString(CultureInfo.InvariantCulture) : "")
+           + (Archive ? " -Archive" : "")
            + "; exit [int](-not $?)";
 
     /// <summary>The arguments after <see cref="PwshPath"/>, one string each, before any quoting for a scheduler.</summary>

@@ -19,6 +19,7 @@ internal sealed class ChatDatabase : IDisposable
     private readonly SqliteConnection _connection;
     private readonly HashSet<string> _tables;
     private readonly HashSet<string> _sessionColumns;
+    private readonly HashSet<string> _messageColumns;
     private SqliteCommand? _sessionExists;
 
     private ChatDatabase(SqliteConnection connection, string path)
@@ -30,6 +31,7 @@ internal sealed class ChatDatabase : IDisposable
             throw new EvonicException(EvonicErrorKind.UnknownSchema,
                 $"'{path}' is not an Evonic chat database: it lacks the chat_sessions or chat_messages table.", path);
         _sessionColumns = SqliteDatabase.Columns(connection, "chat_sessions");
+        _messageColumns = SqliteDatabase.Columns(connection, "chat_messages");
         foreach (string required in new[] { "id", "agent_id", "updated_at" })
             if (!_sessionColumns.Contains(required))
                 throw new EvonicException(EvonicErrorKind.UnknownSchema,
@@ -375,6 +377,60 @@ internal sealed class ChatDatabase : IDisposable
 
     private static string? Text(SqliteDataReader reader, int ordinal)
         => reader.IsDBNull(ordinal) ? null : Convert.ToString(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// What Evonic's archive keeps of each of these sessions (<see cref="ArchivedSession"/>, without its JSONL log):
+    /// read before the batch's write transaction, so archiving never lengthens it. Messages in id order.
+    /// </summary>
+    public Dictionary<string, ArchivedSession> ReadForArchive(IReadOnlyCollection<string> sessionIds) => Reading(() =>
+    {
+        var sessions = new Dictionary<string, ArchivedSession>(StringComparer.Ordinal);
+        string ids = JsonSerializer.Serialize(sessionIds);
+        using (SqliteCommand command = Command($"SELECT id, agent_id, {Column("channel_id")}, {Column("external_user_id")}, {Column("bot_enabled")} FROM chat_sessions s WHERE id IN {BatchIds}", null))
+        {
+            command.Parameters.AddWithValue("$ids", ids);
+            using SqliteDataReader reader = command.ExecuteReader();
+            while (reader.Read())
+                sessions[reader.GetString(0)] = new ArchivedSession
+                {
+                    SessionId = reader.GetString(0),
+                    AgentId = Text(reader, 1) ?? "",
+                    ChannelId = Text(reader, 2),
+                    ExternalUserId = Text(reader, 3) ?? "",
+                    BotEnabled = reader.IsDBNull(4) ? null : reader.GetValue(4),
+                };
+        }
+        string MessageColumn(string name) => _messageColumns.Contains(name) ? name : "NULL";
+        using (SqliteCommand command = Command($@"SELECT session_id, role, content, {MessageColumn("tool_calls")}, {MessageColumn("tool_call_id")},
+                {MessageColumn("metadata")}, {MessageColumn("created_at")} FROM chat_messages WHERE session_id IN {BatchIds} ORDER BY session_id, id", null))
+        {
+            command.Parameters.AddWithValue("$ids", ids);
+            using SqliteDataReader reader = command.ExecuteReader();
+            while (reader.Read())
+                if (sessions.TryGetValue(reader.GetString(0), out ArchivedSession? session))
+                    session.Messages.Add(new[] { Value(reader, 1), Value(reader, 2), Value(reader, 3), Value(reader, 4), Value(reader, 5), Value(reader, 6) });
+        }
+        if (_tables.Contains("chat_summaries"))
+        {
+            using SqliteCommand command = Command($"SELECT session_id, summary, last_message_id, message_count, created_at FROM chat_summaries WHERE session_id IN {BatchIds}", null);
+            command.Parameters.AddWithValue("$ids", ids);
+            using SqliteDataReader reader = command.ExecuteReader();
+            while (reader.Read())
+                if (sessions.TryGetValue(reader.GetString(0), out ArchivedSession? session))
+                    session.Summary = new[] { Value(reader, 1), Value(reader, 2), Value(reader, 3), Value(reader, 4) };
+        }
+        if (HasSessionState)
+        {
+            using SqliteCommand command = Command($"SELECT session_id, content FROM session_state WHERE session_id IN {BatchIds}", null);
+            command.Parameters.AddWithValue("$ids", ids);
+            using SqliteDataReader reader = command.ExecuteReader();
+            while (reader.Read())
+                if (sessions.TryGetValue(reader.GetString(0), out ArchivedSession? session)) session.State = Text(reader, 1);
+        }
+        return sessions;
+    });
+
+    private static object? Value(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetValue(ordinal);
 
     /// <summary>A passive WAL checkpoint after a commit: outside the write transaction, never blocking the app.</summary>
     public void Checkpoint()

@@ -1,6 +1,8 @@
 using System;
 using System.Globalization;
+using System.Collections.Generic;
 using System.IO;
+using System.Text;
 using System.Text.Json;
 
 namespace Evonic.Sessions.Storage;
@@ -158,4 +160,18 @@ internal sealed class ChatLog
     }
 
     private static readonly string[] SqliteTextFormats = { "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.FFFFFFF", "yyyy-MM-dd HH:mm" };
+
+    /// <summary>
+    /// Every line of the log as its exact text (UTF-8, without the line break), for the archive: what a restore
+    /// writes back, byte for byte. A last line without a line break (a torn write) is a line too, and
+    /// <paramref name="unterminated"/> says so.
+    /// </summary>
+    public static List<string> ReadLines(string path, out bool unterminated)
+    {
+        string text = new UTF8Encoding(false, throwOnInvalidBytes: false).GetString(File.ReadAllBytes(path));
+        var lines = new List<string>(text.Split('\n'));
+        unterminated = lines[lines.Count - 1].Length > 0;
+        if (!unterminated) lines.RemoveAt(lines.Count - 1);
+        return lines;
+    }
 }

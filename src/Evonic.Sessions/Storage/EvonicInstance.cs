@@ -35,6 +35,12 @@ public sealed class EvonicInstance
 
     public string AttachmentsFolder => Path.Combine(DataRoot, "data", "attachments");
 
+    /// <summary>Evonic's session archive (<c>models/session_archive.py</c>): beside the main database.</summary>
+    public string ArchiveDatabasePath => Path.Combine(Root, "shared", "db", "session_archive.db");
+
+    /// <summary>The <c>.env</c> files a setting may come from, in order: the instance root's, then <c>shared/</c>'s.</summary>
+    public string[] EnvFiles => new[] { Path.Combine(Root, ".env"), Path.Combine(Root, "shared", ".env") };
+
     public static string MainDatabaseRelativePath => Path.Combine("shared", "db", "evonic.db");
 
     /// <summary>Opens the instance at <paramref name="path"/>, or says what was expected where.</summary>

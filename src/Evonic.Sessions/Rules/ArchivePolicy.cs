@@ -1,0 +1,46 @@
+using System;
+using System.IO;
+using Evonic.Sessions.Storage;
+
+namespace Evonic.Sessions.Rules;
+
+/// <summary>
+/// Whether removed sessions are archived first: <c>-Archive</c> (or <c>-Archive:$false</c>), else
+/// <c>EVONIC_SESSION_ARCHIVE</c> from the environment, else from the instance's <c>.env</c>, read as Evonic's
+/// <c>config._get_env_bool</c> reads it (<c>1</c>, <c>true</c>, <c>yes</c>, <c>on</c>, any case), so an instance that
+/// archives its <c>/clear</c>s also archives its cleanups.
+/// </summary>
+public sealed class ArchivePolicy
+{
+    public const string Variable = "EVONIC_SESSION_ARCHIVE";
+
+    private ArchivePolicy(bool enabled, string source)
+    {
+        Enabled = enabled;
+        Source = source;
+    }
+
+    public bool Enabled { get; }
+
+    /// <summary>Where <see cref="Enabled"/> came from, for messages.</summary>
+    public string Source { get; }
+
+    public static ArchivePolicy FromParameter(bool archive) => new(archive, "the Archive parameter");
+
+    public static ArchivePolicy Resolve(EvonicInstance instance, Func<string, string?> getEnvironmentVariable)
+    {
+        string? fromEnvironment = getEnvironmentVariable(Variable);
+        if (!string.IsNullOrEmpty(fromEnvironment)) return new ArchivePolicy(IsTrue(fromEnvironment!), $"the environment variable {Variable}");
+        foreach (string envFile in instance.EnvFiles)
+        {
+            if (!File.Exists(envFile)) continue;
+            if (DotEnvFile.Read(envFile).TryGetValue(Variable, out string? value) && !string.IsNullOrEmpty(value))
+                return new ArchivePolicy(IsTrue(value), $"{Variable} in '{envFile}'");
+        }
+        return new ArchivePolicy(false, "the default");
+    }
+
+    /// <summary>Evonic: <c>raw.lower() in ("1", "true", "yes", "on")</c>.</summary>
+    public static bool IsTrue(string value)
+        => value.ToLowerInvariant() is "1" or "true" or "yes" or "on";
+}

@@ -1,0 +1,310 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Evonic.Sessions.Storage;
+
+/// <summary>
+/// Evonic's session archive, <c>shared/db/session_archive.db</c>, written with Evonic's own DDL
+/// (<c>models/session_archive.py</c>) so that Evonic's readers understand what the cleanup archives. Created when
+/// absent, in WAL mode as Evonic creates it. One table of the module's own, <c>evonic_sessions_archive</c>, records
+/// which entries the cleanup wrote and a digest of each: Evonic's readers query its <c>archive_*</c> tables by name
+/// and never see it.
+/// </summary>
+internal sealed class ArchiveDatabase : IDisposable
+{
+    /// <summary>Evonic's DDL, verbatim.</summary>
+    internal const string EvonicDdl = @"
+CREATE TABLE IF NOT EXISTS archive_sessions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    channel_id TEXT,
+    external_user_id TEXT NOT NULL,
+    bot_enabled BOOLEAN DEFAULT 1,
+    archived_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+);
+
+CREATE TABLE IF NOT EXISTS archive_messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    archive_id INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    content TEXT,
+    tool_calls TEXT,
+    tool_call_id TEXT,
+    metadata TEXT,
+    created_at TEXT,
+    FOREIGN KEY (archive_id) REFERENCES archive_sessions(id)
+);
+
+CREATE TABLE IF NOT EXISTS archive_summaries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    archive_id INTEGER NOT NULL UNIQUE,
+    summary TEXT NOT NULL,
+    last_message_id INTEGER,
+    message_count INTEGER,
+    created_at TEXT,
+    FOREIGN KEY (archive_id) REFERENCES archive_sessions(id)
+);
+
+CREATE TABLE IF NOT EXISTS archive_session_state (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    archive_id INTEGER NOT NULL UNIQUE,
+    content TEXT NOT NULL,
+    FOREIGN KEY (archive_id) REFERENCES archive_sessions(id)
+);
+
+CREATE TABLE IF NOT EXISTS archive_jsonl (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    archive_id INTEGER NOT NULL,
+    line_number INTEGER NOT NULL,
+    entry_type TEXT NOT NULL,
+    entry_json TEXT NOT NULL,
+    ts INTEGER,
+    FOREIGN KEY (archive_id) REFERENCES archive_sessions(id)
+);
+";
+
+    /// <summary>
+    /// The module's own record of what it archived, and indexes that let an entry be found, restored or purged
+    /// without scanning every archived message (Evonic's DDL has none).
+    /// </summary>
+    internal const string ModuleDdl = @"
+CREATE TABLE IF NOT EXISTS evonic_sessions_archive (
+    archive_id INTEGER PRIMARY KEY,
+    agent_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    archived_by TEXT NOT NULL,
+    jsonl_unterminated INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_key ON evonic_sessions_archive(agent_id, session_id, content_sha256);
+CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_messages ON archive_messages(archive_id);
+CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(archive_id);
+";
+
+    public const string ArchivedBy = "Evonic.Sessions";
+
+    private readonly SqliteConnection _connection;
+
+    private ArchiveDatabase(SqliteConnection connection, string path)
+    {
+        _connection = connection;
+        Path = path;
+    }
+
+    public string Path { get; }
+
+    /// <summary>Opens the archive to read it; null when the instance has none.</summary>
+    public static ArchiveDatabase? OpenForReading(EvonicInstance instance)
+    {
+        string path = instance.ArchiveDatabasePath;
+        if (!System.IO.File.Exists(path)) return null;
+        try
+        {
+            return new ArchiveDatabase(SqliteDatabase.Open(path, writable: false), path);
+        }
+        catch (SqliteException e)
+        {
+            throw new EvonicException(EvonicErrorKind.ArchiveUnreadable, $"The session archive '{path}' cannot be read: {e.Message}", path, e);
+        }
+    }
+
+    /// <summary>
+    /// Every archived session, oldest entry first, streamed: each with its message and JSONL line counts (one
+    /// grouped scan each, so an archive Evonic created, without the module's indexes, is read in one pass too).
+    /// </summary>
+    public IEnumerable<ArchivedSessionInfo> ReadSessions(string instanceRoot)
+    {
+        HashSet<string> tables = SqliteDatabase.Tables(_connection);
+        if (!tables.Contains("archive_sessions")) yield break;
+        string Count(string table) => tables.Contains(table) ? $"(SELECT archive_id, COUNT(*) AS n FROM {table} GROUP BY archive_id)" : "(SELECT NULL AS archive_id, 0 AS n)";
+        string Has(string table) => tables.Contains(table) ? $"(SELECT DISTINCT archive_id FROM {table})" : "(SELECT NULL AS archive_id)";
+        using SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = $@"SELECT s.id, s.agent_id, s.session_id, s.channel_id, s.external_user_id, {SqliteDatabase.JulianDayOf("s.archived_at")},
+                IFNULL(m.n, 0), IFNULL(j.n, 0), su.archive_id IS NOT NULL, st.archive_id IS NOT NULL,
+                {(tables.Contains("evonic_sessions_archive") ? "k.archived_by" : "NULL")}
+            FROM archive_sessions s
+            LEFT JOIN {Count("archive_messages")} m ON m.archive_id = s.id
+            LEFT JOIN {Count("archive_jsonl")} j ON j.archive_id = s.id
+            LEFT JOIN {Has("archive_summaries")} su ON su.archive_id = s.id
+            LEFT JOIN {Has("archive_session_state")} st ON st.archive_id = s.id
+            {(tables.Contains("evonic_sessions_archive") ? "LEFT JOIN evonic_sessions_archive k ON k.archive_id = s.id" : "")}
+            ORDER BY s.id";
+        SqliteDataReader reader;
+        try
+        {
+            reader = command.ExecuteReader();
+        }
+        catch (SqliteException e)
+        {
+            throw new EvonicException(EvonicErrorKind.ArchiveUnreadable, $"The session archive '{Path}' cannot be read: {e.Message}", Path, e);
+        }
+        using (reader)
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!reader.Read()) yield break;
+                }
+                catch (SqliteException e)
+                {
+                    throw new EvonicException(EvonicErrorKind.ArchiveUnreadable, $"The session archive '{Path}' cannot be read: {e.Message}", Path, e);
+                }
+                yield return new ArchivedSessionInfo
+                {
+                    InstanceRoot = instanceRoot,
+                    ArchiveId = reader.GetInt64(0),
+                    AgentId = reader.IsDBNull(1) ? "" : Convert.ToString(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture)!,
+                    SessionId = reader.IsDBNull(2) ? "" : Convert.ToString(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture)!,
+                    ChannelId = reader.IsDBNull(3) ? null : Convert.ToString(reader.GetValue(3), System.Globalization.CultureInfo.InvariantCulture),
+                    ExternalUserId = reader.IsDBNull(4) ? null : Convert.ToString(reader.GetValue(4), System.Globalization.CultureInfo.InvariantCulture),
+                    ArchivedAt = reader.IsDBNull(5) ? null : SqliteDatabase.FromJulianDay(reader.GetDouble(5)),
+                    MessageCount = reader.GetInt64(6),
+                    JsonlLineCount = reader.GetInt64(7),
+                    HasSummary = reader.GetInt64(8) != 0,
+                    HasState = reader.GetInt64(9) != 0,
+                    ArchivedBy = reader.IsDBNull(10) ? null : reader.GetString(10),
+                };
+            }
+        }
+    }
+
+    /// <summary>Opens the archive for writing, creating it (and its tables) when absent.</summary>
+    public static ArchiveDatabase OpenForWriting(EvonicInstance instance)
+    {
+        string path = instance.ArchiveDatabasePath;
+        SqliteNativeLibrary.EnsureInitialized();
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            ForeignKeys = false,
+            DefaultTimeout = SqliteDatabase.BusyTimeoutMilliseconds / 1000,
+        }.ToString());
+        try
+        {
+            connection.Open();
+            // FULL: an archive commit is on disk before the chat.db delete that relies on it.
+            SqliteDatabase.Execute(connection, $"PRAGMA busy_timeout = {SqliteDatabase.BusyTimeoutMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+            SqliteDatabase.Execute(connection, EvonicDdl);
+            SqliteDatabase.Execute(connection, ModuleDdl);
+            return new ArchiveDatabase(connection, path);
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw SqliteDatabase.WriteFailure(e, path);
+        }
+    }
+
+    /// <summary>
+    /// Archives the sessions in one durable transaction. A session archived before with the same content (a run
+    /// killed after this commit and before its deletion) keeps its one copy. Returns each session's archive id and
+    /// whether this call wrote it.
+    /// </summary>
+    public Dictionary<string, (long Id, bool Written)> Write(IEnumerable<ArchivedSession> sessions)
+    {
+        var ids = new Dictionary<string, (long, bool)>(StringComparer.Ordinal);
+        try
+        {
+            using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
+            foreach (ArchivedSession session in sessions)
+            {
+                string hash = session.ContentHash();
+                object? existing = Scalar(transaction,
+                    "SELECT k.archive_id FROM evonic_sessions_archive k JOIN archive_sessions s ON s.id = k.archive_id WHERE k.agent_id = $a AND k.session_id = $s AND k.content_sha256 = $h",
+                    ("$a", session.AgentId), ("$s", session.SessionId), ("$h", hash));
+                if (existing is long found)
+                {
+                    ids[session.SessionId] = (found, false);
+                    continue;
+                }
+                long id = (long)Scalar(transaction,
+                    "INSERT INTO archive_sessions (session_id, agent_id, channel_id, external_user_id, bot_enabled) VALUES ($s, $a, $c, $u, $b); SELECT last_insert_rowid()",
+                    ("$s", session.SessionId), ("$a", session.AgentId), ("$c", session.ChannelId), ("$u", session.ExternalUserId), ("$b", session.BotEnabled ?? 1L))!;
+                foreach (object?[] m in session.Messages)
+                    Scalar(transaction, "INSERT INTO archive_messages (archive_id, role, content, tool_calls, tool_call_id, metadata, created_at) VALUES ($i, $r, $c, $t, $tc, $m, $at)",
+                        ("$i", id), ("$r", m[0] ?? ""), ("$c", m[1]), ("$t", m[2]), ("$tc", m[3]), ("$m", m[4]), ("$at", m[5]));
+                if (session.Summary is { } summary)
+                    Scalar(transaction, "INSERT INTO archive_summaries (archive_id, summary, last_message_id, message_count, created_at) VALUES ($i, $s, $l, $n, $at)",
+                        ("$i", id), ("$s", summary[0] ?? ""), ("$l", summary[1]), ("$n", summary[2]), ("$at", summary[3]));
+                if (!string.IsNullOrEmpty(session.State))
+                    Scalar(transaction, "INSERT INTO archive_session_state (archive_id, content) VALUES ($i, $c)", ("$i", id), ("$c", session.State));
+                for (int i = 0; i < session.JsonlLines.Count; i++)
+                {
+                    (string type, object? ts) = Describe(session.JsonlLines[i]);
+                    Scalar(transaction, "INSERT INTO archive_jsonl (archive_id, line_number, entry_type, entry_json, ts) VALUES ($i, $n, $t, $j, $ts)",
+                        ("$i", id), ("$n", (long)(i + 1)), ("$t", type), ("$j", session.JsonlLines[i]), ("$ts", ts));
+                }
+                Scalar(transaction, "INSERT INTO evonic_sessions_archive (archive_id, agent_id, session_id, content_sha256, archived_by, jsonl_unterminated) VALUES ($i, $a, $s, $h, $by, $u)",
+                    ("$i", id), ("$a", session.AgentId), ("$s", session.SessionId), ("$h", hash), ("$by", ArchivedBy), ("$u", session.JsonlUnterminated ? 1L : 0L));
+                ids[session.SessionId] = (id, true);
+            }
+            transaction.Commit();
+        }
+        catch (SqliteException e)
+        {
+            throw SqliteDatabase.WriteFailure(e, Path);
+        }
+        return ids;
+    }
+
+    /// <summary>Removes archive entries (sessions this run archived and then kept: the archive holds removed sessions only).</summary>
+    public void Forget(IReadOnlyCollection<long> archiveIds)
+    {
+        if (archiveIds.Count == 0) return;
+        string ids = JsonSerializer.Serialize(archiveIds);
+        try
+        {
+            using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
+            foreach (string table in new[] { "archive_jsonl", "archive_session_state", "archive_summaries", "archive_messages" })
+                Scalar(transaction, $"DELETE FROM {table} WHERE archive_id IN (SELECT value FROM json_each($ids))", ("$ids", ids));
+            Scalar(transaction, "DELETE FROM evonic_sessions_archive WHERE archive_id IN (SELECT value FROM json_each($ids))", ("$ids", ids));
+            Scalar(transaction, "DELETE FROM archive_sessions WHERE id IN (SELECT value FROM json_each($ids))", ("$ids", ids));
+            transaction.Commit();
+        }
+        catch (SqliteException e)
+        {
+            throw SqliteDatabase.WriteFailure(e, Path);
+        }
+    }
+
+    /// <summary>A JSONL line's <c>type</c> and <c>ts</c>, as Evonic stores them (<c>entry.get("type", "unknown")</c>, <c>entry.get("ts")</c>).</summary>
+    internal static (string Type, object? Ts) Describe(string line)
+    {
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(line);
+            if (document.RootElement.ValueKind != JsonValueKind.Object) return ("unknown", null);
+            string type = document.RootElement.TryGetProperty("type", out JsonElement t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "unknown";
+            object? ts = document.RootElement.TryGetProperty("ts", out JsonElement e) ? e.ValueKind switch
+            {
+                JsonValueKind.Number when e.TryGetInt64(out long l) => l,
+                JsonValueKind.Number => e.GetDouble(),
+                JsonValueKind.String => e.GetString(),
+                _ => null,
+            } : null;
+            return (type, ts);
+        }
+        catch (JsonException)
+        {
+            return ("unknown", null);
+        }
+    }
+
+    private object? Scalar(SqliteTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using SqliteCommand command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command.ExecuteScalar();
+    }
+
+    public void Dispose() => _connection.Dispose();
+}
