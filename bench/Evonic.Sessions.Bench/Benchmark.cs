@@ -54,7 +54,7 @@ $w.Close(); ""FIRST $first""; ""SECONDS $($sw.Elapsed.TotalSeconds)""; ""COUNT $
             string cmdletCopy = Copy(pristine, Path.Combine(work, $"cmdlet-{round}"));
             Measured run = Host(cmdletCopy, $@"$sw = [Diagnostics.Stopwatch]::StartNew()
 Remove-EvonicOldSession -Path '{cmdletCopy}' -MaxAgeDays 90 -Force -InformationVariable info
-""SECONDS $($sw.Elapsed.TotalSeconds)""; $info[-1].MessageData");
+""SECONDS $($sw.Elapsed.TotalSeconds)""; ""$($info[-1].MessageData)""");
             Say($"round {round}: 2. Remove-EvonicOldSession -MaxAgeDays 90 -Force: {run.Seconds:0.0} s; peak RSS {run.RssMb} MB; longest write transaction {run.LongestWriteMs} ms");
             Say($"   {run.Closing}");
             int left = Floor.CountSessions(cmdletCopy), leftFloor = Floor.CountSessions(floorCopy);

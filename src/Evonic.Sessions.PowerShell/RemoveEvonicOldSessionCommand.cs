@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using System.Management.Automation.Host;
 using Evonic.Sessions.Cleanup;
 using Evonic.Sessions.Rules;
 
@@ -88,30 +87,8 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, IC
 
     protected override void OnCleanupDisabled(CleanupPolicy policy) => _run!.Disabled(policy);
 
-    /// <summary>
-    /// One ShouldProcess call per session, so -WhatIf prints one line each and -Confirm asks for each.
-    /// -Force skips the prompt, as in Microsoft's Remove-* cmdlets, unless -Confirm or -WhatIf is given too.
-    /// </summary>
-    bool ICleanupRunHost.Approve(EvonicSession session)
-    {
-        string target = session.Describe();
-        if (Force && !SwitchState.IsSet(this, "Confirm") && !WhatIfRequested)
-        {
-            WriteVerbose($"Removing {target}.");
-            return true;
-        }
-        try
-        {
-            return ShouldProcess(target, Action);
-        }
-        catch (Exception e) when (e is HostException or PSInvalidOperationException or NotImplementedException)
-        {
-            // A host that cannot prompt (a scheduled task, a service): fail fast instead of hanging.
-            ThrowTerminatingError(ErrorRecords.Create("ConfirmationRequired", ErrorCategory.InvalidOperation,
-                $"Removing sessions needs confirmation, and this host cannot ask for it ({e.Message}). Add -Force (or -Confirm:$false) to remove without asking.", target));
-            throw;
-        }
-    }
+    /// <summary>One ShouldProcess call per session, so -WhatIf prints one line each and -Confirm asks for each.</summary>
+    bool ICleanupRunHost.Approve(EvonicSession session) => Approval.Ask(this, Force, session.Describe(), Action);
 
     void ICleanupRunHost.Removed(SessionRemovalResult result)
     {

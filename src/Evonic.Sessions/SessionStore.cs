@@ -140,6 +140,14 @@ public sealed class SessionStore
         foreach (ArchivedSessionInfo session in archive.ReadSessions(Instance.Root)) yield return session;
     }
 
+    /// <summary>Purges these entries (<c>archive_sessions.id</c>) from Evonic's archive, with their messages, summary, state and lines; returns how many existed.</summary>
+    public int RemoveArchivedSessions(IReadOnlyCollection<long> archiveIds)
+    {
+        if (!System.IO.File.Exists(Instance.ArchiveDatabasePath)) return 0;
+        using ArchiveDatabase archive = ArchiveDatabase.OpenForWriting(Instance);
+        return archive.Forget(archiveIds);
+    }
+
     /// <summary>An agent id from the main database names folders: one that Evonic could not have made is refused (and its agent skipped).</summary>
     private static void CheckAgentId(AgentInfo agent)
     {

@@ -24,7 +24,7 @@ public sealed class CmdletTests : SampleInstanceTest
             {
                 "Get-EvonicOldSession=Evonic.Sessions.EvonicSession", "Get-EvonicSessionArchive=Evonic.Sessions.ArchivedSessionInfo",
                 "Get-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup",
-                "Register-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup", "Remove-EvonicOldSession=Evonic.Sessions.SessionRemovalResult",
+                "Register-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup", "Remove-EvonicOldSession=Evonic.Sessions.SessionRemovalResult", "Remove-EvonicSessionArchive=",
                 "Unregister-EvonicSessionCleanup=",
             },
             result.Output.Select(o => o.ToString()).OrderBy(s => s));

@@ -255,3 +255,37 @@ Describe 'Get-EvonicSessionArchive' {
         (Get-EvonicSessionArchive -Path $instance | Out-String -Width 250) | Should -Match 'web-9\s+ann\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+0\s+1 Evonic \(/clear\)'
     }
 }
+
+Describe 'Remove-EvonicSessionArchive' {
+    BeforeEach {
+        Remove-Item Env:EVONIC_SESSION_MAX_AGE_DAYS, Env:EVONIC_SESSION_ARCHIVE -ErrorAction SilentlyContinue
+        $instance = New-SampleInstance
+        Remove-EvonicOldSession -Path $instance -Archive -Force
+        $all = Get-EvonicSessionArchive -Path $instance
+    }
+
+    It 'purges what Get-EvonicSessionArchive pipes to it, and nothing else' {
+        Get-EvonicSessionArchive -Path $instance -AgentId juno | Remove-EvonicSessionArchive -Force
+        (Get-EvonicSessionArchive -Path $instance).ArchiveId | Sort-Object | Should -Be (($all | Where-Object AgentId -ne 'juno').ArchiveId | Sort-Object)
+    }
+
+    It '-WhatIf purges nothing; in a host that cannot prompt it asks and purges nothing' {
+        $all | Remove-EvonicSessionArchive -WhatIf
+        { $all | Remove-EvonicSessionArchive -ErrorAction Stop } | Should -Throw -ErrorId 'ConfirmationRequired*'
+        @(Get-EvonicSessionArchive -Path $instance).Count | Should -Be $all.Count
+    }
+
+    It 'purges by -ArchiveId, each entry with its messages and lines' {
+        $nova = $all | Where-Object SessionId -eq 'nova-2'
+        Remove-EvonicSessionArchive -Path $instance -ArchiveId $nova.ArchiveId, 999999 -Confirm:$false
+        Get-EvonicSessionArchive -Path $instance -SessionId nova-2 | Should -BeNullOrEmpty
+        $connection = [Microsoft.Data.Sqlite.SqliteConnection]::new("Data Source=$(Join-Path $instance 'shared/db/session_archive.db');Mode=ReadOnly;Pooling=False")
+        $connection.Open()
+        try {
+            $command = $connection.CreateCommand()
+            $command.CommandText = "SELECT (SELECT COUNT(*) FROM archive_messages WHERE archive_id = $($nova.ArchiveId)) + (SELECT COUNT(*) FROM archive_jsonl WHERE archive_id = $($nova.ArchiveId))"
+            $command.ExecuteScalar() | Should -Be 0
+        }
+        finally { $connection.Dispose() }
+    }
+}

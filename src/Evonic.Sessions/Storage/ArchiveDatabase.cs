@@ -254,10 +254,14 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
         return ids;
     }
 
-    /// <summary>Removes archive entries (sessions this run archived and then kept: the archive holds removed sessions only).</summary>
-    public void Forget(IReadOnlyCollection<long> archiveIds)
+    /// <summary>
+    /// Removes archive entries with everything they hold, in one transaction: sessions a run archived and then kept
+    /// (the archive holds removed sessions only), or entries purged at the end of their life. Returns how many existed.
+    /// </summary>
+    public int Forget(IReadOnlyCollection<long> archiveIds)
     {
-        if (archiveIds.Count == 0) return;
+        if (archiveIds.Count == 0) return 0;
+        int removed;
         string ids = JsonSerializer.Serialize(archiveIds);
         try
         {
@@ -265,13 +269,14 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
             foreach (string table in new[] { "archive_jsonl", "archive_session_state", "archive_summaries", "archive_messages" })
                 Scalar(transaction, $"DELETE FROM {table} WHERE archive_id IN (SELECT value FROM json_each($ids))", ("$ids", ids));
             Scalar(transaction, "DELETE FROM evonic_sessions_archive WHERE archive_id IN (SELECT value FROM json_each($ids))", ("$ids", ids));
-            Scalar(transaction, "DELETE FROM archive_sessions WHERE id IN (SELECT value FROM json_each($ids))", ("$ids", ids));
+            removed = Convert.ToInt32(Scalar(transaction, "DELETE FROM archive_sessions WHERE id IN (SELECT value FROM json_each($ids)); SELECT changes()", ("$ids", ids)));
             transaction.Commit();
         }
         catch (SqliteException e)
         {
             throw SqliteDatabase.WriteFailure(e, Path);
         }
+        return removed;
     }
 
     /// <summary>A JSONL line's <c>type</c> and <c>ts</c>, as Evonic stores them (<c>entry.get("type", "unknown")</c>, <c>entry.get("ts")</c>).</summary>
