@@ -4,7 +4,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using Evonic.Sessions.Rules;
 using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.PowerShell;
@@ -26,7 +25,7 @@ public sealed class AgentIdCompleter : IArgumentCompleter
         {
             string path = fakeBoundParameters["Path"] as string ?? EvonicInstance.DefaultPath(Environment.GetEnvironmentVariable);
             var instance = EvonicInstance.Open(ProviderPath(path));
-            agents = new SessionStore(instance, CleanupPolicy.FromParameter(CleanupPolicy.DefaultMaxAgeDays)).GetAgents();
+            agents = new SessionStore(instance).GetAgents();
         }
         catch (Exception e) when (e is EvonicException or ArgumentException or NotSupportedException or RuntimeException or System.IO.IOException)
         {

@@ -1,7 +1,6 @@
 using System;
 using System.Linq;
 using System.Management.Automation;
-using Evonic.Sessions.Rules;
 using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.PowerShell;
@@ -40,7 +39,7 @@ public sealed class GetEvonicSessionArchiveCommand : PSCmdlet
     protected override void ProcessRecord()
     {
         EvonicInstance instance = InstanceParameter.Open(this, Path);
-        var store = new SessionStore(instance, CleanupPolicy.FromParameter(CleanupPolicy.DefaultMaxAgeDays));
+        var store = new SessionStore(instance);
         WildcardPattern[]? agents = AgentId?.Select(a => new WildcardPattern(a, WildcardOptions.IgnoreCase)).ToArray();
         WildcardPattern[]? sessions = SessionId?.Select(s => new WildcardPattern(s, WildcardOptions.IgnoreCase)).ToArray();
         DateTime? before = MyInvocation.BoundParameters.ContainsKey(nameof(Before)) ? Before.ToUniversalTime() : null;

@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using Evonic.Sessions.Rules;
 using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.PowerShell;
@@ -53,7 +52,7 @@ public sealed class RemoveEvonicSessionArchiveCommand : PSCmdlet
         {
             try
             {
-                var store = new SessionStore(EvonicInstance.Open(instance.Key), CleanupPolicy.FromParameter(CleanupPolicy.DefaultMaxAgeDays));
+                var store = new SessionStore(EvonicInstance.Open(instance.Key));
                 int purged = store.RemoveArchivedSessions(instance.Value);
                 WriteVerbose($"Purged {purged} archive entr{(purged == 1 ? "y" : "ies")} from '{store.Instance.ArchiveDatabasePath}'.");
             }

@@ -19,6 +19,12 @@ public sealed class SessionStore
     {
     }
 
+    /// <summary>A store for what no age limit affects: the agents, the archive.</summary>
+    public SessionStore(EvonicInstance instance)
+        : this(instance, CleanupPolicy.FromParameter(CleanupPolicy.DefaultMaxAgeDays))
+    {
+    }
+
     public SessionStore(EvonicInstance instance, CleanupPolicy policy, DateTime nowUtc)
     {
         Instance = instance;

@@ -1,5 +1,4 @@
 using System;
-using System.IO;
 using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.Rules;
@@ -29,15 +28,10 @@ public sealed class ArchivePolicy
 
     public static ArchivePolicy Resolve(EvonicInstance instance, Func<string, string?> getEnvironmentVariable)
     {
-        string? fromEnvironment = getEnvironmentVariable(Variable);
-        if (!string.IsNullOrEmpty(fromEnvironment)) return new ArchivePolicy(IsTrue(fromEnvironment!), $"the environment variable {Variable}");
-        foreach (string envFile in instance.EnvFiles)
-        {
-            if (!File.Exists(envFile)) continue;
-            if (DotEnvFile.Read(envFile).TryGetValue(Variable, out string? value) && !string.IsNullOrEmpty(value))
-                return new ArchivePolicy(IsTrue(value), $"{Variable} in '{envFile}'");
-        }
-        return new ArchivePolicy(false, "the default");
+        // Evonic: os.getenv(name, "") == "" means unset; anything else, spaces included, is compared as it is.
+        return instance.FindSetting(Variable, getEnvironmentVariable, value => value.Length > 0) is { } setting
+            ? new ArchivePolicy(IsTrue(setting.Value), setting.Source)
+            : new ArchivePolicy(false, "the default");
     }
 
     /// <summary>Evonic: <c>raw.lower() in ("1", "true", "yes", "on")</c>.</summary>

@@ -1,6 +1,5 @@
 using System;
 using System.Globalization;
-using System.IO;
 using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.Rules;
@@ -47,17 +46,9 @@ public sealed class CleanupPolicy
     /// <summary>Resolves the setting from the environment, then the instance's .env file, then the default.</summary>
     public static CleanupPolicy Resolve(EvonicInstance instance, Func<string, string?> getEnvironmentVariable)
     {
-        string? fromEnvironment = getEnvironmentVariable(MaxAgeVariable);
-        if (!string.IsNullOrWhiteSpace(fromEnvironment))
-            return Parse(fromEnvironment!, $"the environment variable {MaxAgeVariable}");
-
-        foreach (string envFile in instance.EnvFiles)
-        {
-            if (!File.Exists(envFile)) continue;
-            if (DotEnvFile.Read(envFile).TryGetValue(MaxAgeVariable, out string? value) && !string.IsNullOrWhiteSpace(value))
-                return Parse(value, $"{MaxAgeVariable} in '{envFile}'");
-        }
-        return new CleanupPolicy(DefaultMaxAgeDays, "the default");
+        return instance.FindSetting(MaxAgeVariable, getEnvironmentVariable, value => !string.IsNullOrWhiteSpace(value)) is { } setting
+            ? Parse(setting.Value, setting.Source)
+            : new CleanupPolicy(DefaultMaxAgeDays, "the default");
     }
 
     private static CleanupPolicy Parse(string value, string source)

@@ -108,7 +108,7 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
         }
         catch (SqliteException e)
         {
-            throw new EvonicException(EvonicErrorKind.ArchiveUnreadable, $"The session archive '{path}' cannot be read: {e.Message}", path, e);
+            throw Unreadable(e, path);
         }
     }
 
@@ -140,7 +140,7 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
         }
         catch (SqliteException e)
         {
-            throw new EvonicException(EvonicErrorKind.ArchiveUnreadable, $"The session archive '{Path}' cannot be read: {e.Message}", Path, e);
+            throw Unreadable(e, Path);
         }
         using (reader)
         {
@@ -152,26 +152,29 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
                 }
                 catch (SqliteException e)
                 {
-                    throw new EvonicException(EvonicErrorKind.ArchiveUnreadable, $"The session archive '{Path}' cannot be read: {e.Message}", Path, e);
+                    throw Unreadable(e, Path);
                 }
                 yield return new ArchivedSessionInfo
                 {
                     InstanceRoot = instanceRoot,
                     ArchiveId = reader.GetInt64(0),
-                    AgentId = reader.IsDBNull(1) ? "" : Convert.ToString(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture)!,
-                    SessionId = reader.IsDBNull(2) ? "" : Convert.ToString(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture)!,
-                    ChannelId = reader.IsDBNull(3) ? null : Convert.ToString(reader.GetValue(3), System.Globalization.CultureInfo.InvariantCulture),
-                    ExternalUserId = reader.IsDBNull(4) ? null : Convert.ToString(reader.GetValue(4), System.Globalization.CultureInfo.InvariantCulture),
+                    AgentId = SqliteDatabase.Text(reader, 1) ?? "",
+                    SessionId = SqliteDatabase.Text(reader, 2) ?? "",
+                    ChannelId = SqliteDatabase.Text(reader, 3),
+                    ExternalUserId = SqliteDatabase.Text(reader, 4),
                     ArchivedAt = reader.IsDBNull(5) ? null : SqliteDatabase.FromJulianDay(reader.GetDouble(5)),
                     MessageCount = reader.GetInt64(6),
                     JsonlLineCount = reader.GetInt64(7),
                     HasSummary = reader.GetInt64(8) != 0,
                     HasState = reader.GetInt64(9) != 0,
-                    ArchivedBy = reader.IsDBNull(10) ? null : reader.GetString(10),
+                    ArchivedBy = SqliteDatabase.Text(reader, 10),
                 };
             }
         }
     }
+
+    private static EvonicException Unreadable(SqliteException e, string path)
+        => new(EvonicErrorKind.ArchiveUnreadable, $"The session archive '{path}' cannot be read: {e.Message}", path, e);
 
     /// <summary>Opens the archive for writing, creating it (and its tables) when absent.</summary>
     public static ArchiveDatabase OpenForWriting(EvonicInstance instance)

@@ -375,8 +375,7 @@ internal sealed class ChatDatabase : IDisposable
         }
     }
 
-    private static string? Text(SqliteDataReader reader, int ordinal)
-        => reader.IsDBNull(ordinal) ? null : Convert.ToString(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+    private static string? Text(SqliteDataReader reader, int ordinal) => SqliteDatabase.Text(reader, ordinal);
 
     /// <summary>
     /// What Evonic's archive keeps of each of these sessions (<see cref="ArchivedSession"/>, without its JSONL log):
@@ -430,7 +429,7 @@ internal sealed class ChatDatabase : IDisposable
         return sessions;
     });
 
-    private static object? Value(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetValue(ordinal);
+    private static object? Value(SqliteDataReader reader, int ordinal) => SqliteDatabase.Value(reader, ordinal);
 
     /// <summary>A passive WAL checkpoint after a commit: outside the write transaction, never blocking the app.</summary>
     public void Checkpoint()

@@ -41,6 +41,22 @@ public sealed class EvonicInstance
     /// <summary>The <c>.env</c> files a setting may come from, in order: the instance root's, then <c>shared/</c>'s.</summary>
     public string[] EnvFiles => new[] { Path.Combine(Root, ".env"), Path.Combine(Root, "shared", ".env") };
 
+    /// <summary>
+    /// A setting as Evonic reads it: the environment variable, else the first of <see cref="EnvFiles"/> that sets it;
+    /// <paramref name="isSet"/> says which values count as set. Null when none does; the source names where it came from.
+    /// </summary>
+    public (string Value, string Source)? FindSetting(string name, Func<string, string?> getEnvironmentVariable, Func<string, bool> isSet)
+    {
+        string? fromEnvironment = getEnvironmentVariable(name);
+        if (fromEnvironment != null && isSet(fromEnvironment)) return (fromEnvironment, $"the environment variable {name}");
+        foreach (string envFile in EnvFiles)
+        {
+            if (!File.Exists(envFile)) continue;
+            if (DotEnvFile.Read(envFile).TryGetValue(name, out string? value) && isSet(value)) return (value, $"{name} in '{envFile}'");
+        }
+        return null;
+    }
+
     public static string MainDatabaseRelativePath => Path.Combine("shared", "db", "evonic.db");
 
     /// <summary>Opens the instance at <paramref name="path"/>, or says what was expected where.</summary>

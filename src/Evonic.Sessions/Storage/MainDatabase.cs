@@ -82,7 +82,7 @@ internal sealed class MainDatabase : IDisposable
         while (reader.Read())
         {
             if (reader.IsDBNull(0)) continue;
-            agents.Add(new AgentInfo(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!,
+            agents.Add(new AgentInfo(SqliteDatabase.Text(reader, 0)!,
                 reader.IsDBNull(1) ? null : reader.GetInt64(1)));
         }
         return agents;
@@ -122,11 +122,11 @@ internal sealed class MainDatabase : IDisposable
             while (reader.Read())
             {
                 if (reader.IsDBNull(0)) continue;
-                string? rowAgent = reader.IsDBNull(1) ? null : Convert.ToString(reader.GetValue(1), CultureInfo.InvariantCulture);
+                string? rowAgent = SqliteDatabase.Text(reader, 1);
                 if (!family.Owns(rowAgent)) continue;
-                SessionMainRows session = For(rows, Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!);
+                SessionMainRows session = For(rows, SqliteDatabase.Text(reader, 0)!);
                 if (session.AttachmentAgentId == null || string.CompareOrdinal(rowAgent, session.AttachmentAgentId) < 0) session.AttachmentAgentId = rowAgent;
-                session.Attachments.Add(new AttachmentRow(reader.GetInt64(2), reader.IsDBNull(3) ? null : Convert.ToString(reader.GetValue(3), CultureInfo.InvariantCulture)));
+                session.Attachments.Add(new AttachmentRow(reader.GetInt64(2), SqliteDatabase.Text(reader, 3)));
                 if (!reader.IsDBNull(4) && (session.LastAttachmentJulian is not { } last || reader.GetDouble(4) > last)) session.LastAttachmentJulian = reader.GetDouble(4);
                 session.HasUnreadableTime |= reader.GetInt64(5) != 0;
             }
@@ -149,12 +149,12 @@ internal sealed class MainDatabase : IDisposable
             while (reader.Read())
             {
                 if (reader.IsDBNull(0)) continue;
-                string sessionId = Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!;
+                string sessionId = SqliteDatabase.Text(reader, 0)!;
                 // session_index.agent_id holds the parent in some Evonic versions, the sub-agent in others.
-                if (!family.Owns(reader.IsDBNull(1) ? null : Convert.ToString(reader.GetValue(1), CultureInfo.InvariantCulture))) continue;
+                if (!family.Owns(SqliteDatabase.Text(reader, 1))) continue;
                 if (!isOrphan(sessionId)) continue;
                 SessionMainRows session = For(rows, sessionId);
-                session.IndexAgentId = Convert.ToString(reader.GetValue(1), CultureInfo.InvariantCulture);
+                session.IndexAgentId = SqliteDatabase.Text(reader, 1);
                 session.IndexUpdatedJulian = reader.IsDBNull(2) ? null : reader.GetDouble(2);
                 session.HasUnreadableTime |= reader.GetInt64(3) != 0;
             }
@@ -212,7 +212,7 @@ internal sealed class MainDatabase : IDisposable
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
                     for (int i = 0; i < 2; i++)
-                        if (!reader.IsDBNull(i)) work.AddSchedule(Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture)!);
+                        if (!reader.IsDBNull(i)) work.AddSchedule(SqliteDatabase.Text(reader, i)!);
             }
             if (_hasTransfers)
             {
@@ -220,7 +220,7 @@ internal sealed class MainDatabase : IDisposable
                 command.CommandText = TransfersInProgressSql;
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
-                    if (!reader.IsDBNull(0)) work.Transfers.Add(Convert.ToString(reader.GetValue(0), CultureInfo.InvariantCulture)!);
+                    if (!reader.IsDBNull(0)) work.Transfers.Add(SqliteDatabase.Text(reader, 0)!);
             }
         });
         return work;
@@ -239,7 +239,7 @@ internal sealed class MainDatabase : IDisposable
             command.CommandText = AttachmentPathsSql;
             using var reader = command.ExecuteReader();
             while (reader.Read())
-                references.Add(reader.GetInt64(0), Convert.ToString(reader.GetValue(1), CultureInfo.InvariantCulture)!);
+                references.Add(reader.GetInt64(0), SqliteDatabase.Text(reader, 1)!);
         });
         return references;
     }

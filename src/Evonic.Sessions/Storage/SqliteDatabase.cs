@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions.Storage;
@@ -59,6 +60,13 @@ internal static class SqliteDatabase
 
     /// <summary>Copies committed WAL pages into the database without waiting for or blocking any writer.</summary>
     public static void Checkpoint(SqliteConnection connection) => Execute(connection, "PRAGMA wal_checkpoint(PASSIVE);");
+
+    /// <summary>A column as text, whatever SQLite stored (numbers in invariant form); null for NULL.</summary>
+    public static string? Text(SqliteDataReader reader, int ordinal)
+        => reader.IsDBNull(ordinal) ? null : Convert.ToString(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+
+    /// <summary>A column's value as SQLite stored it; null for NULL.</summary>
+    public static object? Value(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetValue(ordinal);
 
     /// <summary>Returns the number of rows changed (a value, so reads can wrap it like any other).</summary>
     public static int Execute(SqliteConnection connection, string sql)
