@@ -11,7 +11,7 @@ namespace Evonic.Sessions.Bench;
 /// </summary>
 public static class Benchmark
 {
-    public static int Run(string pristine, int naiveSeconds, int rounds)
+    public static int Run(string pristine, int naiveSeconds, int rounds, bool archive = false)
     {
         BenchInstance.Manifest manifest = BenchInstance.Read(pristine);
         string work = pristine + ".work";
@@ -37,7 +37,7 @@ $w.Close(); ""FIRST $first""; ""SECONDS $($sw.Elapsed.TotalSeconds)""; ""COUNT $
         // Rounds alternate the methods on fresh copies, each started on a quiet disk; the best time of each counts,
         // as the one least disturbed by the disk's own background work.
         double floor = double.MaxValue, parallelFloor = double.MaxValue;
-        Measured? cmdlet = null;
+        Measured? cmdlet = null, archived = null;
         for (int round = 1; round <= rounds; round++)
         {
             string floorCopy = Copy(pristine, Path.Combine(work, $"floor-{round}"));
@@ -61,6 +61,24 @@ Remove-EvonicOldSession -Path '{cmdletCopy}' -MaxAgeDays 90 -Force -InformationV
             if (left != manifest.Sessions - manifest.Removable || leftFloor != left)
                 throw new InvalidOperationException($"sessions left: cmdlet {left}, floor {leftFloor}, expected {manifest.Sessions - manifest.Removable}.");
             if (cmdlet == null || run.Seconds < cmdlet.Seconds) cmdlet = run;
+
+            if (archive)
+            {
+                // The same removal archiving every session first into shared/db/session_archive.db (issue 13: <= 2x).
+                string archiveCopy = Copy(pristine, Path.Combine(work, $"archive-{round}"));
+                Measured withArchive = Host(archiveCopy, $@"$sw = [Diagnostics.Stopwatch]::StartNew()
+Remove-EvonicOldSession -Path '{archiveCopy}' -MaxAgeDays 90 -Force -Archive -InformationVariable info
+""SECONDS $($sw.Elapsed.TotalSeconds)""; ""$($info[-1].MessageData)""");
+                long archiveMb = new FileInfo(Path.Combine(archiveCopy, "shared", "db", "session_archive.db")).Length / 1048576;
+                Say($"round {round}: 2a. Remove-EvonicOldSession -MaxAgeDays 90 -Force -Archive: {withArchive.Seconds:0.0} s; peak RSS {withArchive.RssMb} MB; longest write transaction {withArchive.LongestWriteMs} ms; archive {archiveMb} MB");
+                Say($"   {withArchive.Closing}");
+                int archivedSessions = Floor.CountArchived(archiveCopy), leftArchive = Floor.CountSessions(archiveCopy);
+                if (leftArchive != manifest.Sessions - manifest.Removable || archivedSessions != manifest.Removable)
+                    throw new InvalidOperationException($"-Archive left {leftArchive} sessions and archived {archivedSessions}; expected {manifest.Sessions - manifest.Removable} left, {manifest.Removable} archived.");
+                Say($"round {round}:    -Archive / without = {withArchive.Seconds / run.Seconds:0.00} (target <= 2); {archivedSessions} sessions archived");
+                if (archived == null || withArchive.Seconds < archived.Seconds) archived = withArchive;
+                Directory.Delete(archiveCopy, recursive: true);
+            }
         }
 
         string whatIfCopy = Copy(pristine, Path.Combine(work, "naive"));
@@ -78,6 +96,8 @@ Remove-EvonicOldSession -Path '{whatIfCopy}' -MaxAgeDays 90 -WhatIf
             : $"3. naive: list ({listing.Seconds:0.0} s) then a per-session loop: {naiveDone} sessions in {loop:0.0} s, so at least {naive:0} s in all (linear extrapolation; its per-session attachment scans grow faster)");
 
         Say($"best of {rounds}: floor {floor:0.0} s, floor with 4 rm {parallelFloor:0.0} s, cmdlet {cmdlet!.Seconds:0.0} s (peak RSS {cmdlet.RssMb} MB, longest write transaction {cmdlet.LongestWriteMs} ms)");
+        if (archived != null)
+            Say($"-Archive: best {archived.Seconds:0.0} s against {cmdlet.Seconds:0.0} s without: ratio {archived.Seconds / cmdlet.Seconds:0.00} (target <= 2; longest write transaction {archived.LongestWriteMs} ms against {cmdlet.LongestWriteMs} ms)");
         Say($"ratios: 2/1 = {cmdlet.Seconds / floor:0.00} (target <= 1.5; against the floor with 4 rm: {cmdlet.Seconds / parallelFloor:0.00}); 3/2 = {naive / cmdlet.Seconds:0.0} (target >= 10); -WhatIf/2 = {whatIf.Seconds / cmdlet.Seconds:0.00} (target <= 1)");
         Directory.CreateDirectory(Path.Combine(Repository.Root, "artifacts", "bench"));
         string result = Path.Combine(Repository.Root, "artifacts", "bench", $"{manifest.Sessions}-sessions.txt");

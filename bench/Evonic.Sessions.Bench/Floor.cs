@@ -77,4 +77,13 @@ public static class Floor
             using var chat = InstanceBuilder.Connect(Path.Combine(agent, "chat.db"));
             return (int)(long)InstanceBuilder.Query(chat, "SELECT COUNT(*) FROM chat_sessions")[0][0]!;
         });
+
+    /// <summary>Sessions in the instance's archive, shared/db/session_archive.db (0 when there is none).</summary>
+    public static int CountArchived(string instance)
+    {
+        string path = Path.Combine(instance, "shared", "db", "session_archive.db");
+        if (!File.Exists(path)) return 0;
+        using var archive = InstanceBuilder.Connect(path);
+        return (int)(long)InstanceBuilder.Query(archive, "SELECT COUNT(*) FROM archive_sessions")[0][0]!;
+    }
 }

@@ -4,12 +4,12 @@ using System.Text;
 using Evonic.Sessions.Bench;
 
 // dotnet run -c Release --project bench/Evonic.Sessions.Bench -- generate <folder> [--sessions N] [--agents N] [--messages N] [--seed N]
-// dotnet run -c Release --project bench/Evonic.Sessions.Bench -- run <folder> [--naive-seconds N] [--rounds N]
+// dotnet run -c Release --project bench/Evonic.Sessions.Bench -- run <folder> [--naive-seconds N] [--rounds N] [--archive]
 // dotnet run -c Release --project bench/Evonic.Sessions.Bench -- plans <folder>
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: generate <folder> [--sessions 500000] [--agents 20] [--messages 10000000] [--seed 1] | run <folder> [--naive-seconds 120] [--rounds 2] | plans <folder>");
+    Console.Error.WriteLine("usage: generate <folder> [--sessions 500000] [--agents 20] [--messages 10000000] [--seed 1] | run <folder> [--naive-seconds 120] [--rounds 2] [--archive] | plans <folder>");
     return 2;
 }
 string Option(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
@@ -25,7 +25,7 @@ switch (args[0])
         Console.WriteLine($"{manifest} written to {folder} in {clock.Elapsed.TotalSeconds:0} s");
         return 0;
     case "run":
-        return Benchmark.Run(folder, int.Parse(Option("--naive-seconds", "120")), int.Parse(Option("--rounds", "2")));
+        return Benchmark.Run(folder, int.Parse(Option("--naive-seconds", "120")), int.Parse(Option("--rounds", "2")), args.Contains("--archive"));
     case "plans":
         Console.Write(QueryPlans.Markdown(folder));
         return 0;

@@ -33,6 +33,9 @@ internal static class ErrorRecords
         EvonicErrorKind.SchedulerFailed => ErrorCategory.InvalidOperation,
         EvonicErrorKind.ScheduleNotFound => ErrorCategory.ObjectNotFound,
         EvonicErrorKind.ArchiveUnreadable => ErrorCategory.ReadError,
+        EvonicErrorKind.SessionExists => ErrorCategory.ResourceExists,
+        EvonicErrorKind.ChatLogExists => ErrorCategory.ResourceExists,
+        EvonicErrorKind.ArchiveEntryNotFound => ErrorCategory.ObjectNotFound,
         _ => ErrorCategory.NotSpecified,
     };
 }

@@ -56,6 +56,21 @@ CREATE TABLE transfer_jobs (id TEXT PRIMARY KEY, agent_id TEXT NOT NULL, session
   created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, completed_at TIMESTAMP, FOREIGN KEY (agent_id) REFERENCES agents(id) ON DELETE CASCADE);
 CREATE INDEX idx_transfer_jobs_agent ON transfer_jobs(agent_id);";
 
-    public const string SessionIndex = @"CREATE TABLE session_index (session_id TEXT PRIMARY KEY, agent_id TEXT NOT NULL,
-  external_user_id TEXT, channel_id TEXT, updated_at TIMESTAMP);";
+    /// <summary>models/schema.py's session_index, verbatim, with its indexes.</summary>
+    public const string SessionIndex = @"CREATE TABLE IF NOT EXISTS session_index (
+    session_id TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL,
+    external_user_id TEXT NOT NULL,
+    channel_id TEXT,
+    bot_enabled INTEGER DEFAULT 1,
+    archived INTEGER DEFAULT 0,
+    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    message_count INTEGER DEFAULT 0,
+    last_message TEXT,
+    last_message_role TEXT
+);
+CREATE INDEX IF NOT EXISTS idx_session_index_agent ON session_index(agent_id);
+CREATE INDEX IF NOT EXISTS idx_session_index_updated ON session_index(updated_at);
+CREATE INDEX IF NOT EXISTS idx_session_index_external ON session_index(external_user_id);";
 }

@@ -57,6 +57,38 @@ public sealed class InstanceBuilder
             using SqliteConnection db = Connect(chat);
             long count = (long)Query(db, "SELECT COUNT(*) FROM chat_sessions")[0][0]!;
             Exec(main, "UPDATE agents SET session_count = $c WHERE id = $id", ("$c", count), ("$id", id));
+            SyncSessionIndex(main, chat);
+        }
+    }
+
+    /// <summary>
+    /// Fills the session_index rows of the agent's sessions as Evonic's <c>_sync_session_index</c> computes them
+    /// (models/mixins/chat_delegation.py): the session row, its message count, its last user or assistant message.
+    /// </summary>
+    private static void SyncSessionIndex(SqliteConnection main, string chatPath)
+    {
+        if (Query(main, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'session_index'")[0][0] is 0L) return;
+        Exec(main, "ATTACH DATABASE $chat AS chat", ("$chat", chatPath));
+        try
+        {
+            bool archived = Query(main, "SELECT COUNT(*) FROM pragma_table_info('chat_sessions', 'chat') WHERE name = 'archived'")[0][0] is not 0L;
+            Exec(main, $@"UPDATE session_index SET
+                    external_user_id = IFNULL((SELECT external_user_id FROM chat.chat_sessions s WHERE s.id = session_index.session_id), ''),
+                    channel_id = (SELECT channel_id FROM chat.chat_sessions s WHERE s.id = session_index.session_id),
+                    bot_enabled = (SELECT bot_enabled FROM chat.chat_sessions s WHERE s.id = session_index.session_id),
+                    archived = {(archived ? "(SELECT archived FROM chat.chat_sessions s WHERE s.id = session_index.session_id)" : "0")},
+                    created_at = (SELECT created_at FROM chat.chat_sessions s WHERE s.id = session_index.session_id),
+                    updated_at = (SELECT updated_at FROM chat.chat_sessions s WHERE s.id = session_index.session_id),
+                    message_count = (SELECT COUNT(*) FROM chat.chat_messages m WHERE m.session_id = session_index.session_id),
+                    last_message = (SELECT content FROM chat.chat_messages m WHERE m.session_id = session_index.session_id
+                        AND role IN ('user', 'assistant') AND content IS NOT NULL ORDER BY created_at DESC LIMIT 1),
+                    last_message_role = (SELECT role FROM chat.chat_messages m WHERE m.session_id = session_index.session_id
+                        AND role IN ('user', 'assistant') AND content IS NOT NULL ORDER BY created_at DESC LIMIT 1)
+                WHERE session_id IN (SELECT id FROM chat.chat_sessions)");
+        }
+        finally
+        {
+            Exec(main, "DETACH DATABASE chat");
         }
     }
 

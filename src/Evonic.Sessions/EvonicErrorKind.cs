@@ -23,4 +23,10 @@ public enum EvonicErrorKind
     SchedulerFailed,
     ScheduleNotFound,
     ArchiveUnreadable,
+    /// <summary>A restore found the session id live in the agent's <c>chat.db</c>.</summary>
+    SessionExists,
+    /// <summary>A restore found a chat log of the session's name already on disk.</summary>
+    ChatLogExists,
+    /// <summary>No archive entry has the given id, or no archived copy of the given session exists.</summary>
+    ArchiveEntryNotFound,
 }

@@ -50,6 +50,12 @@ public sealed class EvonicSession
     /// <summary>The session's rows of the main database's <c>attachments</c> table, as listed.</summary>
     internal IReadOnlyList<AttachmentRow> AttachmentRows { get; set; } = Array.Empty<AttachmentRow>();
 
+    /// <summary>
+    /// How many copies of the session Evonic's archive (<c>shared/db/session_archive.db</c>) already holds, from
+    /// <c>/clear</c> or earlier cleanups: removing the session does not remove them (Remove-EvonicSessionArchive does).
+    /// </summary>
+    public int ArchivedCopies { get; internal set; }
+
     /// <summary>The age limit the session was listed with; a removal of piped sessions uses the same one.</summary>
     public int MaxAgeDays { get; internal set; }
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
+using Evonic.Sessions.Archive;
 using Evonic.Sessions.Cleanup;
 using Evonic.Sessions.Rules;
 using Evonic.Sessions.Storage;
@@ -71,8 +72,19 @@ public sealed class SessionStore
         using MainDatabase main = MainDatabase.Open(Instance, writable: false);
         using ChatDatabase chat = ChatDatabase.Open(Instance, agent.Id, writable: false);
         var family = main.ReadFamily(agent.Id);
+        Dictionary<string, int> copies = ReadArchivedCopies(family);
         foreach (EvonicSession session in new SessionScanner(Instance, NowUtc, Policy).Scan(family, chat, main))
+        {
+            session.ArchivedCopies = copies.TryGetValue(session.SessionId, out int n) ? n : 0;
             yield return session;
+        }
+    }
+
+    /// <summary>How many archived copies each session of the agent has; none without an archive.</summary>
+    private Dictionary<string, int> ReadArchivedCopies(AgentFamily family)
+    {
+        using ArchiveDatabase? archive = ArchiveDatabase.OpenForReading(Instance);
+        return archive?.CountCopies(family) ?? new Dictionary<string, int>();
     }
 
     /// <summary>
@@ -153,6 +165,12 @@ public sealed class SessionStore
         using ArchiveDatabase archive = ArchiveDatabase.OpenForWriting(Instance);
         return archive.Forget(archiveIds);
     }
+
+    /// <summary>
+    /// Opens the instance for restoring archived sessions (<see cref="SessionRestorer"/>): takes its cleanup lock,
+    /// so a cleanup and a restore never run at once.
+    /// </summary>
+    public SessionRestorer OpenRestorer() => SessionRestorer.Open(Instance);
 
     /// <summary>An agent id from the main database names folders: one that Evonic could not have made is refused (and its agent skipped).</summary>
     private static void CheckAgentId(AgentInfo agent)

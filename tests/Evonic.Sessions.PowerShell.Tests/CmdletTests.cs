@@ -25,7 +25,7 @@ public sealed class CmdletTests : SampleInstanceTest
                 "Get-EvonicOldSession=Evonic.Sessions.EvonicSession", "Get-EvonicSessionArchive=Evonic.Sessions.ArchivedSessionInfo",
                 "Get-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup",
                 "Register-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup", "Remove-EvonicOldSession=Evonic.Sessions.SessionRemovalResult", "Remove-EvonicSessionArchive=",
-                "Unregister-EvonicSessionCleanup=",
+                "Restore-EvonicSession=Evonic.Sessions.SessionRestoreResult", "Unregister-EvonicSessionCleanup=",
             },
             result.Output.Select(o => o.ToString()).OrderBy(s => s));
         ScriptResult confirm = ps.Run("(Get-Command Remove-EvonicOldSession).Parameters.ContainsKey('WhatIf'); (Get-Command Remove-EvonicOldSession).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $true)[0].ConfirmImpact");

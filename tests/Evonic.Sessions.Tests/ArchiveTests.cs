@@ -1,3 +1,4 @@
+using Evonic.Sessions.Archive;
 using Evonic.Sessions.Cleanup;
 using Evonic.Sessions.Rules;
 using Evonic.Sessions.SampleData;

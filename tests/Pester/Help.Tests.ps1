@@ -14,7 +14,7 @@ BeforeAll {
 Describe 'Help' {
     It '<_> has a synopsis, a description, help for every parameter, and examples' -ForEach @(
         'Get-EvonicOldSession', 'Remove-EvonicOldSession', 'Register-EvonicSessionCleanup', 'Unregister-EvonicSessionCleanup', 'Get-EvonicSessionCleanup',
-        'Get-EvonicSessionArchive', 'Remove-EvonicSessionArchive'
+        'Get-EvonicSessionArchive', 'Remove-EvonicSessionArchive', 'Restore-EvonicSession'
     ) {
         $help = Get-Help $_ -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty
@@ -70,8 +70,8 @@ Describe 'Format views' {
         $table = Get-Table (Get-EvonicOldSession -Path $instance -AgentId juno)
         $table | Should -Contain '   Agent: juno'
         ($table | Where-Object { $_ -match '^SessionId' }) -split '\s{2,}|\s(?=[A-Z])' | Where-Object { $_ } |
-            Should -Be @('SessionId', 'Kind', 'User', 'LastActivity (UTC)', 'Age', 'Msgs', 'Files', 'Protection')
-        $table | Where-Object { $_ -match '^juno-5\s+Human\s+walt\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+300\s+3\s+0$' } | Should -Not -BeNullOrEmpty
+            Should -Be @('SessionId', 'Kind', 'User', 'LastActivity (UTC)', 'Age', 'Msgs', 'Files', 'Copies', 'Protection')
+        $table | Where-Object { $_ -match '^juno-5\s+Human\s+walt\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+300\s+3\s+0\s+0$' } | Should -Not -BeNullOrEmpty
     }
 
     It 'shows each kept session''s protection, and nothing for a session without one' {

@@ -289,3 +289,70 @@ Describe 'Remove-EvonicSessionArchive' {
         finally { $connection.Dispose() }
     }
 }
+
+Describe 'Restore-EvonicSession' {
+    BeforeAll {
+        function Get-SessionIds([string] $Instance, [string] $AgentId) {
+            $connection = [Microsoft.Data.Sqlite.SqliteConnection]::new("Data Source=$(Join-Path $Instance "agents/$AgentId/chat.db");Mode=ReadOnly;Pooling=False")
+            $connection.Open()
+            try {
+                $command = $connection.CreateCommand()
+                $command.CommandText = 'SELECT id FROM chat_sessions ORDER BY id'
+                $reader = $command.ExecuteReader()
+                while ($reader.Read()) { $reader.GetString(0) }
+            }
+            finally { $connection.Dispose() }
+        }
+    }
+
+    BeforeEach {
+        Remove-Item Env:EVONIC_SESSION_MAX_AGE_DAYS, Env:EVONIC_SESSION_ARCHIVE -ErrorAction SilentlyContinue
+        $instance = New-SampleInstance
+        $before = Get-SessionIds $instance juno
+        $logs = Get-ChildItem (Join-Path $instance 'agents/juno/sessions') -File | ForEach-Object { '{0} {1}' -f $_.Name, (Get-FileHash $_.FullName).Hash }
+        Remove-EvonicOldSession -Path $instance -Archive -Force
+    }
+
+    It 'puts back what Get-EvonicSessionArchive pipes to it: rows and logs, and the next run leaves it alone' {
+        $restored = Get-EvonicSessionArchive -Path $instance -AgentId juno | Restore-EvonicSession -PassThru
+        $restored.SessionId | Sort-Object | Should -Be @('juno-4', 'juno-5')
+        $restored | ForEach-Object { $_ | Should -BeOfType ([Evonic.Sessions.SessionRestoreResult]) }
+        Get-SessionIds $instance juno | Should -Be $before
+        Get-ChildItem (Join-Path $instance 'agents/juno/sessions') -File | ForEach-Object { '{0} {1}' -f $_.Name, (Get-FileHash $_.FullName).Hash } |
+            Should -Be $logs
+        # updated_at is the restore time: the next run leaves them alone. (They are now juno's newest sessions, so
+        # Evonic's lookups return them, and the old sessions those lookups protected before are no longer protected.)
+        Get-EvonicOldSession -Path $instance -AgentId juno | Where-Object SessionId -in 'juno-4', 'juno-5' | Should -BeNullOrEmpty
+        ($restored | Out-String -Width 250) | Should -Match 'juno\s+juno-4\s+\d+\s+\d+\s+\d+ \d{4}-\d\d-\d\d'
+    }
+
+    It 'restores the newest copy of -SessionId, and -WhatIf restores nothing' {
+        Restore-EvonicSession -Path $instance -AgentId juno -SessionId juno-4 -WhatIf
+        Get-SessionIds $instance juno | Should -Not -Contain 'juno-4'
+        Restore-EvonicSession -Path $instance -AgentId juno -SessionId juno-4
+        Get-SessionIds $instance juno | Should -Contain 'juno-4'
+    }
+
+    It 'refuses a live session with SessionExists, an unknown entry with ArchiveEntryNotFound, and changes nothing' {
+        $entry = Get-EvonicSessionArchive -Path $instance -SessionId juno-4
+        $entry | Restore-EvonicSession
+        $hash = Get-InstanceHash $instance
+        $entry | Restore-EvonicSession -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'SessionExists,*'
+        $failed[0].CategoryInfo.Category | Should -Be 'ResourceExists'
+        Restore-EvonicSession -Path $instance -ArchiveId 999999 -ErrorVariable missing -ErrorAction SilentlyContinue
+        $missing[0].FullyQualifiedErrorId | Should -BeLike 'ArchiveEntryNotFound,*'
+        $missing[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        Get-InstanceHash $instance | Where-Object { $_ -notmatch 'evonic-session-cleanup.lock' } |
+            Should -Be ($hash | Where-Object { $_ -notmatch 'evonic-session-cleanup.lock' })
+    }
+
+    It 'Get-EvonicOldSession shows how many archived copies of a session remain' {
+        Restore-EvonicSession -Path $instance -AgentId nova -SessionId nova-2
+        Set-SessionUpdatedAt $instance nova nova-2 (Get-Date).AddDays(-200)
+        Get-ChildItem (Join-Path $instance 'agents/nova/sessions') -File -Filter '*2*' | ForEach-Object { $_.LastWriteTimeUtc = (Get-Date).AddDays(-200) }
+        $session = Get-EvonicOldSession -Path $instance -AgentId nova | Where-Object SessionId -eq 'nova-2'
+        $session.ArchivedCopies | Should -Be 1
+        ($session | Out-String -Width 250) | Should -Match 'Copies'
+    }
+}

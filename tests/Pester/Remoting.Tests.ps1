@@ -92,8 +92,8 @@ Subsystem powershell $subsystem -sshs -NoLogo
         $listed[0].PSObject.TypeNames[0] | Should -Be 'Deserialized.Evonic.Sessions.EvonicSession'
         $table = Get-Table ($listed | Where-Object AgentId -eq 'juno')
         $table | Should -Contain '   Agent: juno'
-        $table | Where-Object { $_ -match '^SessionId\s+Kind\s+User\s+LastActivity \(UTC\)\s+Age\s+Msgs\s+Files\s+Protection\s+PSComputerName$' } | Should -Not -BeNullOrEmpty
-        $table | Where-Object { $_ -match '^juno-5\s+Human\s+walt\s+.*\s300\s+3\s+0\s+localhost$' } | Should -Not -BeNullOrEmpty
+        $table | Where-Object { $_ -match '^SessionId\s+Kind\s+User\s+LastActivity \(UTC\)\s+Age\s+Msgs\s+Files\s+Copies\s+Protection\s+PSComputerName$' } | Should -Not -BeNullOrEmpty
+        $table | Where-Object { $_ -match '^juno-5\s+Human\s+walt\s+.*\s300\s+3\s+0\s+0\s+localhost$' } | Should -Not -BeNullOrEmpty
     }
 
     It 'Remove-EvonicOldSession -PassThru on every host removes each host''s old sessions and says which host' {

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Runtime.ExceptionServices;
 using System.Threading.Tasks;
+using Evonic.Sessions.Archive;
 using Evonic.Sessions.Rules;
 using Evonic.Sessions.Storage;
 

@@ -78,7 +78,9 @@ CREATE TABLE IF NOT EXISTS evonic_sessions_archive (
     session_id TEXT NOT NULL,
     content_sha256 TEXT NOT NULL,
     archived_by TEXT NOT NULL,
-    jsonl_unterminated INTEGER NOT NULL DEFAULT 0
+    jsonl_unterminated INTEGER NOT NULL DEFAULT 0,
+    chat_agent_id TEXT,
+    original_columns TEXT
 );
 CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_key ON evonic_sessions_archive(agent_id, session_id, content_sha256);
 CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_messages ON archive_messages(archive_id);
@@ -173,7 +175,121 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
         }
     }
 
-    private static EvonicException Unreadable(SqliteException e, string path)
+    /// <summary>
+    /// The newest copy of a session (latest <c>archived_at</c>, then highest id), found by the agent named in the
+    /// archive row or, for the module's copies, by the agent whose <c>chat.db</c> held it; null when there is none.
+    /// </summary>
+    public long? FindNewest(string agentId, string sessionId) => Read(() =>
+    {
+        HashSet<string> tables = SqliteDatabase.Tables(_connection);
+        if (!tables.Contains("archive_sessions")) return (long?)null;
+        bool chatAgent = HasModuleColumn(tables, "chat_agent_id");
+        using SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = $@"SELECT s.id FROM archive_sessions s
+                {(chatAgent ? "LEFT JOIN evonic_sessions_archive k ON k.archive_id = s.id" : "")}
+            WHERE s.session_id = $s AND (s.agent_id = $a {(chatAgent ? "OR k.chat_agent_id = $a" : "")})
+            ORDER BY {SqliteDatabase.JulianDayOf("s.archived_at")} DESC, s.id DESC LIMIT 1";
+        command.Parameters.AddWithValue("$s", sessionId);
+        command.Parameters.AddWithValue("$a", agentId);
+        return command.ExecuteScalar() is long id ? id : (long?)null;
+    });
+
+    /// <summary>
+    /// How many archived copies each session of an agent (and its sub-agents) has, by session id: what an admin
+    /// deleting for privacy must know remains.
+    /// </summary>
+    public Dictionary<string, int> CountCopies(AgentFamily family) => Read(() =>
+    {
+        var copies = new Dictionary<string, int>(StringComparer.Ordinal);
+        HashSet<string> tables = SqliteDatabase.Tables(_connection);
+        if (!tables.Contains("archive_sessions")) return copies;
+        bool chatAgent = HasModuleColumn(tables, "chat_agent_id");
+        using SqliteCommand command = _connection.CreateCommand();
+        // substr, not LIKE: '_' in agent ids is LIKE's wildcard.
+        command.CommandText = $@"SELECT s.agent_id, s.session_id, {(chatAgent ? "k.chat_agent_id" : "NULL")}, COUNT(*) FROM archive_sessions s
+                {(chatAgent ? "LEFT JOIN evonic_sessions_archive k ON k.archive_id = s.id" : "")}
+            WHERE s.agent_id = $p OR substr(s.agent_id, 1, length($p) + 1) = $p || '_' {(chatAgent ? "OR k.chat_agent_id = $p" : "")}
+            GROUP BY 1, 2, 3";
+        command.Parameters.AddWithValue("$p", family.ParentId);
+        using SqliteDataReader reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            string? agent = SqliteDatabase.Text(reader, 0), sessionId = SqliteDatabase.Text(reader, 1), chat = SqliteDatabase.Text(reader, 2);
+            if (sessionId == null || !(chat == family.ParentId || (chat == null && family.Owns(agent)))) continue;
+            copies[sessionId] = (copies.TryGetValue(sessionId, out int n) ? n : 0) + (int)reader.GetInt64(3);
+        }
+        return copies;
+    });
+
+    /// <summary>One archive entry with everything a restore puts back; null when no entry has that id.</summary>
+    public ArchivedSession? ReadEntry(long archiveId) => Read(() =>
+    {
+        HashSet<string> tables = SqliteDatabase.Tables(_connection);
+        if (!tables.Contains("archive_sessions")) return null;
+        bool module = tables.Contains("evonic_sessions_archive");
+        bool extended = HasModuleColumn(tables, "original_columns");
+        ArchivedSession? entry = null;
+        ForEach($@"SELECT s.session_id, s.agent_id, s.channel_id, s.external_user_id, s.bot_enabled, {SqliteDatabase.JulianDayOf("s.archived_at")},
+                    {(module ? "k.jsonl_unterminated" : "0")}, {(extended ? "k.chat_agent_id, k.original_columns" : "NULL, NULL")}
+                FROM archive_sessions s {(module ? "LEFT JOIN evonic_sessions_archive k ON k.archive_id = s.id" : "")} WHERE s.id = $id", archiveId, reader =>
+        {
+            entry = new ArchivedSession
+            {
+                ArchiveId = archiveId,
+                SessionId = SqliteDatabase.Text(reader, 0) ?? "",
+                AgentId = SqliteDatabase.Text(reader, 1) ?? "",
+                ChannelId = SqliteDatabase.Text(reader, 2),
+                ExternalUserId = SqliteDatabase.Text(reader, 3) ?? "",
+                BotEnabled = SqliteDatabase.Value(reader, 4),
+                ArchivedAtUtc = reader.IsDBNull(5) ? null : SqliteDatabase.FromJulianDay(reader.GetDouble(5)),
+                JsonlUnterminated = !reader.IsDBNull(6) && reader.GetInt64(6) != 0,
+                ChatAgentId = SqliteDatabase.Text(reader, 7),
+            };
+            if (SqliteDatabase.Text(reader, 8) is { } original) entry.ReadOriginalColumns(original);
+        });
+        if (entry == null) return null;
+        if (tables.Contains("archive_messages"))
+            ForEach("SELECT role, content, tool_calls, tool_call_id, metadata, created_at FROM archive_messages WHERE archive_id = $id ORDER BY id", archiveId,
+                reader => entry.Messages.Add(new[] { SqliteDatabase.Value(reader, 0), SqliteDatabase.Value(reader, 1), SqliteDatabase.Value(reader, 2),
+                    SqliteDatabase.Value(reader, 3), SqliteDatabase.Value(reader, 4), SqliteDatabase.Value(reader, 5) }));
+        if (tables.Contains("archive_summaries"))
+            ForEach("SELECT summary, last_message_id, message_count, created_at FROM archive_summaries WHERE archive_id = $id", archiveId,
+                reader => entry.Summary = new[] { SqliteDatabase.Value(reader, 0), SqliteDatabase.Value(reader, 1), SqliteDatabase.Value(reader, 2), SqliteDatabase.Value(reader, 3) });
+        if (tables.Contains("archive_session_state"))
+            ForEach("SELECT content FROM archive_session_state WHERE archive_id = $id", archiveId, reader => entry.State = SqliteDatabase.Text(reader, 0));
+        if (tables.Contains("archive_jsonl"))
+            ForEach("SELECT entry_json FROM archive_jsonl WHERE archive_id = $id ORDER BY line_number, id", archiveId,
+                reader => entry.JsonlLines.Add(SqliteDatabase.Text(reader, 0) ?? ""));
+        // Copies written before the module kept its own columns, or a count that no longer matches: map by position only.
+        if (entry.HasOriginalColumns && entry.MessageColumns.Count != entry.Messages.Count) entry.MessageColumns.Clear();
+        return entry;
+    });
+
+    private bool HasModuleColumn(HashSet<string> tables, string column)
+        => tables.Contains("evonic_sessions_archive") && SqliteDatabase.Columns(_connection, "evonic_sessions_archive").Contains(column);
+
+    private void ForEach(string sql, long archiveId, Action<SqliteDataReader> use)
+    {
+        using SqliteCommand command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$id", archiveId);
+        using SqliteDataReader reader = command.ExecuteReader();
+        while (reader.Read()) use(reader);
+    }
+
+    private T Read<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is SqliteException or JsonException or FormatException or InvalidOperationException)
+        {
+            throw Unreadable(e, Path);
+        }
+    }
+
+    private static EvonicException Unreadable(Exception e, string path)
         => new(EvonicErrorKind.ArchiveUnreadable, $"The session archive '{path}' cannot be read: {e.Message}", path, e);
 
     /// <summary>Opens the archive for writing, creating it (and its tables) when absent.</summary>
@@ -196,6 +312,10 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
             SqliteDatabase.Execute(connection, $"PRAGMA busy_timeout = {SqliteDatabase.BusyTimeoutMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
             SqliteDatabase.Execute(connection, EvonicDdl);
             SqliteDatabase.Execute(connection, ModuleDdl);
+            // An archive the module's first archiving release wrote lacks the columns added since.
+            HashSet<string> columns = SqliteDatabase.Columns(connection, "evonic_sessions_archive");
+            foreach (string column in new[] { "chat_agent_id", "original_columns" })
+                if (!columns.Contains(column)) SqliteDatabase.Execute(connection, $"ALTER TABLE evonic_sessions_archive ADD COLUMN {column} TEXT");
             return new ArchiveDatabase(connection, path);
         }
         catch (SqliteException e)
@@ -244,8 +364,10 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
                     Scalar(transaction, "INSERT INTO archive_jsonl (archive_id, line_number, entry_type, entry_json, ts) VALUES ($i, $n, $t, $j, $ts)",
                         ("$i", id), ("$n", (long)(i + 1)), ("$t", type), ("$j", session.JsonlLines[i]), ("$ts", ts));
                 }
-                Scalar(transaction, "INSERT INTO evonic_sessions_archive (archive_id, agent_id, session_id, content_sha256, archived_by, jsonl_unterminated) VALUES ($i, $a, $s, $h, $by, $u)",
-                    ("$i", id), ("$a", session.AgentId), ("$s", session.SessionId), ("$h", hash), ("$by", ArchivedBy), ("$u", session.JsonlUnterminated ? 1L : 0L));
+                Scalar(transaction, @"INSERT INTO evonic_sessions_archive (archive_id, agent_id, session_id, content_sha256, archived_by, jsonl_unterminated, chat_agent_id, original_columns)
+                        VALUES ($i, $a, $s, $h, $by, $u, $chat, $columns)",
+                    ("$i", id), ("$a", session.AgentId), ("$s", session.SessionId), ("$h", hash), ("$by", ArchivedBy), ("$u", session.JsonlUnterminated ? 1L : 0L),
+                    ("$chat", session.ChatAgentId), ("$columns", session.OriginalColumnsJson()));
                 ids[session.SessionId] = (id, true);
             }
             transaction.Commit();

@@ -385,49 +385,206 @@ internal sealed class ChatDatabase : IDisposable
     {
         var sessions = new Dictionary<string, ArchivedSession>(StringComparer.Ordinal);
         string ids = JsonSerializer.Serialize(sessionIds);
-        using (SqliteCommand command = Command($"SELECT id, agent_id, {Column("channel_id")}, {Column("external_user_id")}, {Column("bot_enabled")} FROM chat_sessions s WHERE id IN {BatchIds}", null))
+        // SELECT *: the columns Evonic's archive has no place for are kept too (ArchivedSession.SessionColumns ...).
+        ForEachRow($"SELECT * FROM chat_sessions WHERE id IN {BatchIds}", ids, row =>
         {
-            command.Parameters.AddWithValue("$ids", ids);
-            using SqliteDataReader reader = command.ExecuteReader();
-            while (reader.Read())
-                sessions[reader.GetString(0)] = new ArchivedSession
+            if (row.TryGetValue("id", out object? id) && id is string sessionId)
+                sessions[sessionId] = new ArchivedSession
                 {
-                    SessionId = reader.GetString(0),
-                    AgentId = Text(reader, 1) ?? "",
-                    ChannelId = Text(reader, 2),
-                    ExternalUserId = Text(reader, 3) ?? "",
-                    BotEnabled = reader.IsDBNull(4) ? null : reader.GetValue(4),
+                    SessionId = sessionId,
+                    AgentId = Convert.ToString(row.TryGetValue("agent_id", out object? agent) ? agent : null, CultureInfo.InvariantCulture) ?? "",
+                    ChannelId = row.TryGetValue("channel_id", out object? channel) && channel != null ? Convert.ToString(channel, CultureInfo.InvariantCulture) : null,
+                    ExternalUserId = Convert.ToString(row.TryGetValue("external_user_id", out object? user) ? user : null, CultureInfo.InvariantCulture) ?? "",
+                    BotEnabled = row.TryGetValue("bot_enabled", out object? bot) ? bot : null,
+                    SessionColumns = Without(row, ArchivedSession.ArchivedSessionColumns),
                 };
-        }
-        string MessageColumn(string name) => _messageColumns.Contains(name) ? name : "NULL";
-        using (SqliteCommand command = Command($@"SELECT session_id, role, content, {MessageColumn("tool_calls")}, {MessageColumn("tool_call_id")},
-                {MessageColumn("metadata")}, {MessageColumn("created_at")} FROM chat_messages WHERE session_id IN {BatchIds} ORDER BY session_id, id", null))
+        });
+        ForEachRow($"SELECT * FROM chat_messages WHERE session_id IN {BatchIds} ORDER BY session_id, id", ids, row =>
         {
-            command.Parameters.AddWithValue("$ids", ids);
-            using SqliteDataReader reader = command.ExecuteReader();
-            while (reader.Read())
-                if (sessions.TryGetValue(reader.GetString(0), out ArchivedSession? session))
-                    session.Messages.Add(new[] { Value(reader, 1), Value(reader, 2), Value(reader, 3), Value(reader, 4), Value(reader, 5), Value(reader, 6) });
-        }
+            if (Owner(row) is not { } session) return;
+            object? Get(string name) => row.TryGetValue(name, out object? value) ? value : null;
+            session.Messages.Add(new[] { Get("role"), Get("content"), Get("tool_calls"), Get("tool_call_id"), Get("metadata"), Get("created_at") });
+            session.MessageColumns.Add(Without(row, ArchivedSession.ArchivedMessageColumns));
+        });
         if (_tables.Contains("chat_summaries"))
-        {
-            using SqliteCommand command = Command($"SELECT session_id, summary, last_message_id, message_count, created_at FROM chat_summaries WHERE session_id IN {BatchIds}", null);
-            command.Parameters.AddWithValue("$ids", ids);
-            using SqliteDataReader reader = command.ExecuteReader();
-            while (reader.Read())
-                if (sessions.TryGetValue(reader.GetString(0), out ArchivedSession? session))
-                    session.Summary = new[] { Value(reader, 1), Value(reader, 2), Value(reader, 3), Value(reader, 4) };
-        }
+            ForEachRow($"SELECT * FROM chat_summaries WHERE session_id IN {BatchIds}", ids, row =>
+            {
+                if (Owner(row) is not { } session) return;
+                object? Get(string name) => row.TryGetValue(name, out object? value) ? value : null;
+                session.Summary = new[] { Get("summary"), Get("last_message_id"), Get("message_count"), Get("created_at") };
+                session.SummaryColumns = Without(row, ArchivedSession.ArchivedSummaryColumns);
+            });
         if (HasSessionState)
-        {
-            using SqliteCommand command = Command($"SELECT session_id, content FROM session_state WHERE session_id IN {BatchIds}", null);
-            command.Parameters.AddWithValue("$ids", ids);
-            using SqliteDataReader reader = command.ExecuteReader();
-            while (reader.Read())
-                if (sessions.TryGetValue(reader.GetString(0), out ArchivedSession? session)) session.State = Text(reader, 1);
-        }
+            ForEachRow($"SELECT * FROM session_state WHERE session_id IN {BatchIds}", ids, row =>
+            {
+                if (Owner(row) is not { } session) return;
+                session.State = row.TryGetValue("content", out object? content) ? Convert.ToString(content, CultureInfo.InvariantCulture) : null;
+                session.StateColumns = Without(row, ArchivedSession.ArchivedStateColumns);
+            });
+        if (_tables.Contains("agent_state"))
+            ForEachRow($"SELECT * FROM agent_state WHERE session_id IN {BatchIds} AND session_id <> '{AgentStateKey}'", ids, row =>
+            {
+                if (Owner(row) is { } session) session.AgentStateRow = Without(row, new[] { "session_id" });
+            });
         return sessions;
+
+        ArchivedSession? Owner(Dictionary<string, object?> row)
+            => row.TryGetValue("session_id", out object? id) && id is string sessionId && sessions.TryGetValue(sessionId, out ArchivedSession? session) ? session : null;
     });
+
+    /// <summary>
+    /// Puts an archived session back in one <c>BEGIN IMMEDIATE</c> transaction: its <c>chat_sessions</c> row with
+    /// <c>updated_at</c> = <paramref name="restoredAtUtc"/> (so the next cleanup does not take it again), its messages
+    /// under new ids, its summary with the watermark moved to those ids, its <c>session_state</c> and per-session
+    /// <c>agent_state</c>. Only columns this file has are written. Refuses, changing nothing, when the id is live.
+    /// Returns the number of messages written.
+    /// </summary>
+    public int InsertRestored(ArchivedSession entry, DateTime restoredAtUtc)
+    {
+        string restoredAt = restoredAtUtc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        try
+        {
+            using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
+            if (SessionExistsIn(entry.SessionId, transaction)) throw SessionIsLive(entry.SessionId);
+
+            var session = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+            if (entry.SessionColumns != null) foreach (var column in entry.SessionColumns) session[column.Key] = column.Value;
+            else session["created_at"] = entry.Messages.Count > 0 && entry.Messages[0][5] != null ? entry.Messages[0][5] : entry.ArchivedAtUtc?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+            session["id"] = entry.SessionId;
+            session["agent_id"] = entry.AgentId;
+            session["channel_id"] = entry.ChannelId;
+            session["external_user_id"] = entry.ExternalUserId;
+            session["bot_enabled"] = entry.BotEnabled;
+            session["updated_at"] = restoredAt;
+            Insert("chat_sessions", _sessionColumns, session, transaction);
+
+            var newIds = new List<long>(entry.Messages.Count);
+            var oldIds = new List<long?>(entry.Messages.Count);
+            for (int i = 0; i < entry.Messages.Count; i++)
+            {
+                object?[] archived = entry.Messages[i];
+                var message = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+                if (i < entry.MessageColumns.Count) foreach (var column in entry.MessageColumns[i]) message[column.Key] = column.Value;
+                oldIds.Add(message.TryGetValue("id", out object? oldId) && oldId is long old ? old : null);
+                message.Remove("id");
+                message["session_id"] = entry.SessionId;
+                for (int c = 0; c < 6; c++) message[ArchivedSession.ArchivedMessageColumns[c + 1]] = archived[c];
+                newIds.Add(Insert("chat_messages", _messageColumns, message, transaction));
+            }
+
+            if (entry.Summary is { } summary && _tables.Contains("chat_summaries"))
+            {
+                var row = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+                if (entry.SummaryColumns != null) foreach (var column in entry.SummaryColumns) row[column.Key] = column.Value;
+                row["session_id"] = entry.SessionId;
+                row["summary"] = summary[0] ?? "";
+                row["last_message_id"] = SummaryWatermark.Remap(summary[1], summary[2], oldIds, newIds) ?? 0L;
+                row["message_count"] = summary[2] ?? 0L;
+                row["created_at"] = summary[3];
+                Insert("chat_summaries", SqliteDatabase.Columns(_connection, "chat_summaries"), row, transaction);
+            }
+            if (!string.IsNullOrEmpty(entry.State) && HasSessionState)
+            {
+                var row = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+                if (entry.StateColumns != null) foreach (var column in entry.StateColumns) row[column.Key] = column.Value;
+                row["session_id"] = entry.SessionId;
+                row["content"] = entry.State;
+                Insert("session_state", SqliteDatabase.Columns(_connection, "session_state"), row, transaction);
+            }
+            if (entry.AgentStateRow != null && _tables.Contains("agent_state"))
+            {
+                var row = new Dictionary<string, object?>(entry.AgentStateRow, StringComparer.OrdinalIgnoreCase) { ["session_id"] = entry.SessionId };
+                Insert("agent_state", SqliteDatabase.Columns(_connection, "agent_state"), row, transaction, orIgnore: true);
+            }
+            transaction.Commit();
+            return newIds.Count;
+        }
+        catch (SqliteException e)
+        {
+            throw SqliteDatabase.WriteFailure(e, Path);
+        }
+    }
+
+    public EvonicException SessionIsLive(string sessionId)
+        => new(EvonicErrorKind.SessionExists,
+            $"Session '{sessionId}' is live in '{Path}': restoring it would overwrite a conversation. Nothing was changed.", Path);
+
+    private bool SessionExistsIn(string sessionId, SqliteTransaction transaction)
+    {
+        using SqliteCommand command = Command(SessionExistsSql, transaction);
+        command.Parameters.AddWithValue("$id", sessionId);
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) != 0;
+    }
+
+    /// <summary>Inserts the values of <paramref name="row"/> whose column <paramref name="table"/> has; returns the new rowid.</summary>
+    private long Insert(string table, HashSet<string> columns, Dictionary<string, object?> row, SqliteTransaction transaction, bool orIgnore = false)
+    {
+        var names = row.Keys.Where(columns.Contains).ToList();
+        using SqliteCommand command = Command(
+            $"INSERT {(orIgnore ? "OR IGNORE " : "")}INTO {table} ({string.Join(", ", names.Select(n => "\"" + n.Replace("\"", "\"\"") + "\""))}) " +
+            $"VALUES ({string.Join(", ", names.Select((_, i) => "$p" + i.ToString(CultureInfo.InvariantCulture)))}); SELECT last_insert_rowid()", transaction);
+        for (int i = 0; i < names.Count; i++) command.Parameters.AddWithValue("$p" + i.ToString(CultureInfo.InvariantCulture), row[names[i]] ?? DBNull.Value);
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// The session's <c>session_index</c> row as Evonic's <c>_sync_session_index</c> computes it from this file: the
+    /// session row, its message count, and its last user or assistant message with content.
+    /// </summary>
+    public Dictionary<string, object?>? ReadIndexRow(string sessionId) => Reading(() =>
+    {
+        Dictionary<string, object?>? row = null;
+        using (SqliteCommand command = Command("SELECT * FROM chat_sessions WHERE id = $id", null))
+        {
+            command.Parameters.AddWithValue("$id", sessionId);
+            using SqliteDataReader reader = command.ExecuteReader();
+            if (reader.Read()) row = ColumnValues.Read(reader, Array.Empty<string>());
+        }
+        if (row == null) return null;
+        var index = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["session_id"] = sessionId,
+            ["agent_id"] = row.TryGetValue("agent_id", out object? agent) ? agent : null,
+            ["external_user_id"] = row.TryGetValue("external_user_id", out object? user) && user != null ? user : "",
+            ["channel_id"] = row.TryGetValue("channel_id", out object? channel) ? channel : null,
+            ["bot_enabled"] = row.TryGetValue("bot_enabled", out object? bot) ? bot : 1L,
+            ["archived"] = row.TryGetValue("archived", out object? archived) ? archived : 0L,
+            ["created_at"] = row.TryGetValue("created_at", out object? created) ? created : null,
+            ["updated_at"] = row.TryGetValue("updated_at", out object? updated) ? updated : null,
+        };
+        using (SqliteCommand command = Command("SELECT COUNT(*) FROM chat_messages WHERE session_id = $id", null))
+        {
+            command.Parameters.AddWithValue("$id", sessionId);
+            index["message_count"] = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+        using (SqliteCommand command = Command(@"SELECT content, role FROM chat_messages
+                WHERE session_id = $id AND role IN ('user', 'assistant') AND content IS NOT NULL
+                ORDER BY created_at DESC LIMIT 1", null))
+        {
+            command.Parameters.AddWithValue("$id", sessionId);
+            using SqliteDataReader reader = command.ExecuteReader();
+            bool found = reader.Read();
+            index["last_message"] = found ? SqliteDatabase.Value(reader, 0) : null;
+            index["last_message_role"] = found ? SqliteDatabase.Value(reader, 1) : null;
+        }
+        return index;
+    });
+
+    private static Dictionary<string, object?> Without(Dictionary<string, object?> row, string[] columns)
+    {
+        var rest = new Dictionary<string, object?>(row, StringComparer.OrdinalIgnoreCase);
+        foreach (string column in columns) rest.Remove(column);
+        return rest;
+    }
+
+    private void ForEachRow(string sql, string ids, Action<Dictionary<string, object?>> use)
+    {
+        using SqliteCommand command = Command(sql, null);
+        command.Parameters.AddWithValue("$ids", ids);
+        using SqliteDataReader reader = command.ExecuteReader();
+        var none = Array.Empty<string>();
+        while (reader.Read()) use(ColumnValues.Read(reader, none));
+    }
 
     private static object? Value(SqliteDataReader reader, int ordinal) => SqliteDatabase.Value(reader, ordinal);
 

@@ -284,6 +284,28 @@ internal sealed class MainDatabase : IDisposable
         command.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// Writes a session's <c>session_index</c> row as Evonic's <c>_sync_session_index</c> does (<c>INSERT OR REPLACE</c>),
+    /// the columns this table has; nothing where the table does not exist.
+    /// </summary>
+    public void WriteIndexRow(IReadOnlyDictionary<string, object?> row)
+    {
+        if (!_hasSessionIndex) return;
+        try
+        {
+            HashSet<string> columns = SqliteDatabase.Columns(_connection, "session_index");
+            var names = row.Keys.Where(columns.Contains).ToList();
+            using var command = _connection.CreateCommand();
+            command.CommandText = $"INSERT OR REPLACE INTO session_index ({string.Join(", ", names)}) VALUES ({string.Join(", ", names.Select(n => "$" + n))})";
+            foreach (string name in names) command.Parameters.AddWithValue("$" + name, row[name] ?? DBNull.Value);
+            command.ExecuteNonQuery();
+        }
+        catch (SqliteException e)
+        {
+            throw SqliteDatabase.WriteFailure(e, _path);
+        }
+    }
+
     public void UpdateSessionCount(string agentId, long count)
     {
         if (!_hasSessionCount) return;

@@ -2,9 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using Evonic.Sessions.Cleanup;
 using Evonic.Sessions.Storage;
 
-namespace Evonic.Sessions.Cleanup;
+namespace Evonic.Sessions.Archive;
 
 /// <summary>
 /// Copies sessions into Evonic's archive (<see cref="ArchiveDatabase"/>) before they are removed: their rows from
@@ -32,10 +33,12 @@ internal sealed class SessionArchiver : IDisposable
             if (!rows.TryGetValue(session.SessionId, out ArchivedSession? entry))
             {
                 if (plan.ChatLogPath == null) continue;
-                entry = new ArchivedSession { SessionId = session.SessionId, AgentId = session.SessionAgentId };
+                entry = new ArchivedSession { SessionId = session.SessionId, AgentId = session.SessionAgentId, LogOnly = true };
             }
+            entry.ChatAgentId = session.AgentId;
             if (plan.ChatLogPath != null && File.Exists(plan.ChatLogPath))
             {
+                entry.LogFileName = Path.GetFileName(plan.ChatLogPath);
                 entry.JsonlLines.AddRange(ChatLog.ReadLines(plan.ChatLogPath, out bool unterminated));
                 entry.JsonlUnterminated = unterminated;
             }

@@ -1,0 +1,305 @@
+using System.Security.Cryptography;
+using Evonic.Sessions.Archive;
+using Evonic.Sessions.Rules;
+using Evonic.Sessions.SampleData;
+using Evonic.Sessions.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Evonic.Sessions.Tests;
+
+/// <summary>
+/// Remove with -Archive, restore everything, and the instance is what it was: every row of every table (message ids
+/// aside, summaries pointing at the same message), every log byte; the app's own lookups find the sessions again.
+/// Refusals change nothing; Evonic's /clear copies restore too.
+/// </summary>
+public sealed class RestoreTests : IDisposable
+{
+    private static readonly DateTime Now = new(2026, 11, 24, 4, 0, 0, DateTimeKind.Utc);
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private static SessionStore Store(string root)
+        => new(EvonicInstance.Open(root), CleanupPolicy.FromParameter(90), Now) { Archive = ArchivePolicy.FromParameter(true) };
+
+    private static List<SessionRemovalResult> RemoveAll(SessionStore store)
+        => store.GetAgents().SelectMany(a => store.Remove(a, store.GetSessions(a).Where(s => s.IsRemovable)).ToList()).ToList();
+
+    private static List<SessionRestoreResult> RestoreAll(SessionStore store)
+    {
+        List<ArchivedSessionInfo> archived = store.GetArchivedSessions().ToList();
+        using SessionRestorer restorer = store.OpenRestorer();
+        return archived.Select(a => restorer.Restore(restorer.Plan(a.ArchiveId))).ToList();
+    }
+
+    /// <summary>
+    /// Every row of every table of the instance's databases but the archive, as text with each value's type, and
+    /// the hash of every chat log. What a restore may change is left out: the sessions' <c>updated_at</c> (the
+    /// restore time, by design), message and summary ids (new ones; a summary's watermark is shown as the position
+    /// of the message it points at), and what a removal deletes without archiving (attachments: rows and files).
+    /// </summary>
+    private static SortedSet<string> Content(string root, string dataRoot)
+    {
+        var lines = new SortedSet<string>(StringComparer.Ordinal);
+        var databases = Directory.EnumerateFiles(Path.Combine(dataRoot, "agents"), "chat.db", SearchOption.AllDirectories)
+            .Append(Path.Combine(root, "shared", "db", "evonic.db"));
+        foreach (string file in databases)
+        {
+            string name = Path.GetRelativePath(root, file);
+            using SqliteConnection db = InstanceBuilder.Connect(file);
+            foreach (string table in InstanceBuilder.Query(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'sqlite_sequence'").Select(r => (string)r[0]!))
+            {
+                if (table == "attachments") continue;
+                string[] skip = table switch
+                {
+                    "chat_sessions" or "session_index" => new[] { "updated_at" },
+                    "chat_messages" => new[] { "id" },
+                    "chat_summaries" => new[] { "id", "last_message_id" },
+                    _ => Array.Empty<string>(),
+                };
+                string extra = table == "chat_summaries"
+                    ? ", (SELECT COUNT(*) FROM chat_messages m WHERE m.session_id = t.session_id AND m.id <= t.last_message_id) AS watermark_position"
+                    : "";
+                using SqliteCommand command = db.CreateCommand();
+                command.CommandText = $"SELECT t.*{extra} FROM \"{table}\" t";
+                using SqliteDataReader reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    var values = new List<string>();
+                    for (int i = 0; i < reader.FieldCount; i++)
+                        if (!skip.Contains(reader.GetName(i)))
+                            values.Add($"{reader.GetName(i)}={reader.GetDataTypeName(i)}:{Render(reader.IsDBNull(i) ? null : reader.GetValue(i))}");
+                    lines.Add($"{name} | {table} | {string.Join(" , ", values)}");
+                }
+            }
+        }
+        foreach (string log in Directory.EnumerateFiles(Path.Combine(dataRoot, "agents"), "*", SearchOption.AllDirectories)
+                     .Where(f => Path.GetFileName(Path.GetDirectoryName(f)) == "sessions"))
+            lines.Add($"{Path.GetRelativePath(root, log)} | {Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(log)))}");
+        return lines;
+    }
+
+    private static string Render(object? value) => value switch
+    {
+        null => "NULL",
+        byte[] bytes => Convert.ToHexString(bytes),
+        double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!,
+    };
+
+    private static void AssertRoundTrip(string root, string dataRoot, int expectedRemoved)
+    {
+        SortedSet<string> before = Content(root, dataRoot);
+        SessionStore store = Store(root);
+
+        List<SessionRemovalResult> removed = RemoveAll(store).Where(r => r.Status == RemovalStatus.Removed).ToList();
+        Assert.True(removed.Count >= expectedRemoved, $"{removed.Count} removed");
+        Assert.NotEqual(before, Content(root, dataRoot));
+
+        List<SessionRestoreResult> restored = RestoreAll(store);
+
+        Assert.Equal(removed.Count(r => r.ArchiveId != null), restored.Count);
+        SortedSet<string> after = Content(root, dataRoot);
+        List<string> missing = before.Except(after).ToList(), changed = after.Except(before).ToList();
+        Assert.True(missing.Count == 0 && changed.Count == 0,
+            $"missing after the restore ({missing.Count}):\n{string.Join("\n", missing.Take(5))}\nnew or changed ({changed.Count}):\n{string.Join("\n", changed.Take(5))}");
+        // The restored sessions are new again: the next run leaves them alone.
+        Assert.DoesNotContain(store.GetAgents().SelectMany(a => new SessionStore(EvonicInstance.Open(root), CleanupPolicy.FromParameter(90), DateTime.UtcNow).GetSessions(a)),
+            s => s.IsRemovable && restored.Any(r => r.SessionId == s.SessionId && s.Kind != SessionKind.Orphan));
+    }
+
+    [Fact]
+    public void Sample_instance_removed_with_archive_and_restored_is_row_for_row_and_byte_for_byte_the_original()
+    {
+        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        AssertRoundTrip(sample.Root, sample.Builder.DataRoot, sample.ExpectedRemoved.Count());
+    }
+
+    [Fact]
+    public void Release_layout_sample_round_trips_too()
+    {
+        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now, releaseLayout: true);
+        AssertRoundTrip(sample.Root, sample.Builder.DataRoot, sample.ExpectedRemoved.Count());
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    public void Seeded_bulk_instance_round_trips(int seed)
+    {
+        BulkInstance bulk = BulkInstance.Create(_temp.Combine("bulk"), Now, agents: 3, sessionsPerAgent: 150, seed);
+        AssertRoundTrip(bulk.Root, bulk.Builder.DataRoot, bulk.ExpectedRemoved.Count());
+    }
+
+    [Fact]
+    public void Evonic_s_own_lookups_find_a_restored_session()
+    {
+        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SessionStore store = Store(sample.Root);
+        SessionRemovalResult gone = RemoveAll(store).First(r => r.Status == RemovalStatus.Removed && r.Session.Kind != SessionKind.Orphan && r.Session.MessageCount > 0);
+        EvonicSession session = gone.Session;
+        string chatPath = Path.Combine(sample.Builder.DataRoot, "agents", session.AgentId, "chat.db");
+        using (SqliteConnection chat = InstanceBuilder.Connect(chatPath))
+            Assert.Empty(InstanceBuilder.Query(chat, "SELECT id FROM chat_sessions WHERE id = $s", ("$s", session.SessionId)));
+
+        using (SessionRestorer restorer = store.OpenRestorer())
+            restorer.Restore(restorer.PlanNewest(session.AgentId, session.SessionId));
+
+        using (SqliteConnection chat = InstanceBuilder.Connect(chatPath))
+        {
+            // models/chat.py get_session_id / get_or_create_session (a channel-less session when channel_id is NULL).
+            string lookup = session.ChannelId != null
+                ? "SELECT id FROM chat_sessions WHERE agent_id = $a AND channel_id = $c AND external_user_id = $u AND (archived IS NULL OR archived = 0)"
+                : "SELECT id FROM chat_sessions WHERE agent_id = $a AND channel_id IS NULL AND external_user_id = $u AND (archived IS NULL OR archived = 0)";
+            if (!session.Archived)
+                Assert.Equal(session.SessionId, InstanceBuilder.Query(chat, lookup, ("$a", session.SessionAgentId), ("$c", session.ChannelId), ("$u", session.ExternalUserId)).Single()[0]);
+            // get_session_messages: the newest 50 by created_at.
+            Assert.Equal(session.MessageCount, InstanceBuilder.Query(chat,
+                "SELECT id, session_id, role, content, tool_calls, tool_call_id, metadata, created_at FROM chat_messages WHERE session_id = $s ORDER BY created_at DESC LIMIT 50000",
+                ("$s", session.SessionId)).Count);
+            // get_summary + get_messages_after: the tail after the watermark is the session's own.
+            foreach (object?[] summary in InstanceBuilder.Query(chat, "SELECT last_message_id FROM chat_summaries WHERE session_id = $s", ("$s", session.SessionId)))
+                Assert.All(InstanceBuilder.Query(chat, "SELECT session_id FROM chat_messages WHERE session_id = $s AND id > $after", ("$s", session.SessionId), ("$after", summary[0])),
+                    m => Assert.Equal(session.SessionId, m[0]));
+        }
+        using SqliteConnection main = InstanceBuilder.Connect(Path.Combine(sample.Root, "shared", "db", "evonic.db"));
+        if (InstanceBuilder.Query(main, "SELECT name FROM sqlite_master WHERE name = 'session_index'").Count > 0)
+        {
+            // chat_delegation.py _find_agent_for_session.
+            Assert.Single(InstanceBuilder.Query(main, "SELECT agent_id FROM session_index WHERE session_id = $s", ("$s", session.SessionId)));
+        }
+        Assert.Equal(CountSessions(chatPath), InstanceBuilder.Query(main, "SELECT session_count FROM agents WHERE id = $a", ("$a", session.AgentId)).Single()[0]);
+    }
+
+    private static object? CountSessions(string chatPath)
+    {
+        using SqliteConnection chat = InstanceBuilder.Connect(chatPath);
+        return InstanceBuilder.Query(chat, "SELECT COUNT(*) FROM chat_sessions").Single()[0];
+    }
+
+    [Fact]
+    public void A_live_session_id_or_an_existing_log_is_refused_and_nothing_changes()
+    {
+        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SessionStore store = Store(sample.Root);
+        SessionRemovalResult gone = RemoveAll(store).First(r => r.Status == RemovalStatus.Removed && r.Session.Kind != SessionKind.Orphan && r.Session.JsonlPath != null);
+        EvonicSession session = gone.Session;
+        string chatPath = Path.Combine(sample.Builder.DataRoot, "agents", session.AgentId, "chat.db");
+
+        // A log of that name exists (the user talked again, under the same slug).
+        File.WriteAllText(session.JsonlPath!, "{\"type\":\"user\",\"content\":\"new\"}\n");
+        using (store.OpenRestorer()) { } // its lock file is not part of the comparison
+        HashSet<string> before = InstanceSnapshot.Take(sample.Root);
+        using (SessionRestorer restorer = store.OpenRestorer())
+            Assert.Equal(EvonicErrorKind.ChatLogExists, Assert.Throws<EvonicException>(() => restorer.PlanNewest(session.AgentId, session.SessionId)).Kind);
+        Assert.Equal(before, InstanceSnapshot.Take(sample.Root));
+
+        // The id is live again.
+        File.Delete(session.JsonlPath!);
+        using (SqliteConnection chat = InstanceBuilder.Connect(chatPath))
+            InstanceBuilder.Exec(chat, "INSERT INTO chat_sessions (id, agent_id, external_user_id) VALUES ($s, $a, 'someone')", ("$s", session.SessionId), ("$a", session.SessionAgentId));
+        before = InstanceSnapshot.Take(sample.Root);
+        using (SessionRestorer restorer = store.OpenRestorer())
+            Assert.Equal(EvonicErrorKind.SessionExists, Assert.Throws<EvonicException>(() => restorer.Plan(gone.ArchiveId!.Value)).Kind);
+        Assert.Equal(before, InstanceSnapshot.Take(sample.Root));
+    }
+
+    [Fact]
+    public void A_session_that_becomes_live_between_the_check_and_the_restore_is_refused_and_no_log_is_left()
+    {
+        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SessionStore store = Store(sample.Root);
+        SessionRemovalResult gone = RemoveAll(store).First(r => r.Status == RemovalStatus.Removed && r.Session.Kind != SessionKind.Orphan && r.Session.JsonlPath != null);
+        using SessionRestorer restorer = store.OpenRestorer();
+        RestorePlan plan = restorer.Plan(gone.ArchiveId!.Value);
+        using (SqliteConnection chat = InstanceBuilder.Connect(Path.Combine(sample.Builder.DataRoot, "agents", plan.AgentId, "chat.db")))
+            InstanceBuilder.Exec(chat, "INSERT INTO chat_sessions (id, agent_id, external_user_id) VALUES ($s, $a, 'someone')", ("$s", plan.SessionId), ("$a", plan.SessionAgentId));
+
+        Assert.Equal(EvonicErrorKind.SessionExists, Assert.Throws<EvonicException>(() => restorer.Restore(plan)).Kind);
+        Assert.False(File.Exists(plan.ChatLogPath));
+        Assert.Empty(Directory.EnumerateFiles(Path.GetDirectoryName(plan.ChatLogPath)!, "*.restoring"));
+    }
+
+    [Fact]
+    public void The_newest_copy_is_restored_unless_one_is_chosen()
+    {
+        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SessionStore store = Store(sample.Root);
+        SessionRemovalResult gone = RemoveAll(store).First(r => r.Status == RemovalStatus.Removed && r.Session.Kind != SessionKind.Orphan && r.Session.MessageCount > 1);
+        EvonicSession session = gone.Session;
+        // Restore, change the conversation, archive it again: two copies, the newer one with one more message.
+        SessionRestoreResult first;
+        using (SessionRestorer restorer = store.OpenRestorer()) first = restorer.Restore(restorer.Plan(gone.ArchiveId!.Value));
+        if (first.ChatLogPath != null) File.SetLastWriteTimeUtc(first.ChatLogPath, new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        string chatPath = Path.Combine(sample.Builder.DataRoot, "agents", session.AgentId, "chat.db");
+        using (SqliteConnection chat = InstanceBuilder.Connect(chatPath))
+            InstanceBuilder.Exec(chat, "INSERT INTO chat_messages (session_id, role, content, created_at) VALUES ($s, 'user', 'one more', '2020-01-01 00:00:00'); UPDATE chat_sessions SET updated_at = '2020-01-01 00:00:00' WHERE id = $s", ("$s", session.SessionId));
+        SessionRemovalResult again = store.Remove(store.GetAgents().Single(a => a.Id == session.AgentId),
+            store.GetSessions(store.GetAgents().Single(a => a.Id == session.AgentId)).Where(s => s.SessionId == session.SessionId)).Single();
+        Assert.Equal(RemovalStatus.Removed, again.Status);
+        Assert.NotEqual(gone.ArchiveId, again.ArchiveId);
+        Assert.Equal(2, store.GetArchivedSessions().Count(a => a.SessionId == session.SessionId));
+
+        using (SessionRestorer restorer = store.OpenRestorer())
+        {
+            RestorePlan newest = restorer.PlanNewest(session.AgentId, session.SessionId);
+            Assert.Equal(again.ArchiveId, newest.ArchiveId);
+            Assert.Equal(session.MessageCount + 1, newest.MessageCount);
+            Assert.Equal(session.MessageCount, restorer.Plan(gone.ArchiveId!.Value).MessageCount); // the older copy, when chosen
+        }
+    }
+
+    [Fact]
+    public void An_archive_written_the_way_Evonic_s_clear_writes_it_is_restored()
+    {
+        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        string archivePath = Path.Combine(sample.Root, "shared", "db", "session_archive.db");
+        using (SqliteConnection archive = InstanceBuilder.Connect(archivePath))
+        {
+            // models/session_archive.py: _SCHEMA_SQL, then _write_archive's INSERTs (json.dumps of each JSONL entry).
+            InstanceBuilder.Exec(archive, ArchiveDatabase.EvonicDdl);
+            InstanceBuilder.Exec(archive, "INSERT INTO archive_sessions (session_id, agent_id, channel_id, external_user_id, bot_enabled) VALUES ('siwa-cleared', 'siwa', NULL, 'u-77', 1)");
+            foreach (var (role, content, at) in new[] { ("user", "hello", "2026-01-01 10:00:00"), ("assistant", "hi", "2026-01-01 10:00:05"), ("user", "bye", "2026-01-01 10:01:00") })
+                InstanceBuilder.Exec(archive, "INSERT INTO archive_messages (archive_id, role, content, tool_calls, tool_call_id, metadata, created_at) VALUES (1, $r, $c, NULL, NULL, NULL, $t)",
+                    ("$r", role), ("$c", content), ("$t", at));
+            InstanceBuilder.Exec(archive, "INSERT INTO archive_summaries (archive_id, summary, last_message_id, message_count, created_at) VALUES (1, 'greeted', 812, 2, '2026-01-01 10:00:30')");
+            InstanceBuilder.Exec(archive, "INSERT INTO archive_session_state (archive_id, content) VALUES (1, '{\"mode\": \"chat\"}')");
+            InstanceBuilder.Exec(archive, "INSERT INTO archive_jsonl (archive_id, line_number, entry_type, entry_json, ts) VALUES (1, 1, 'user', '{\"type\": \"user\", \"content\": \"hello\", \"ts\": 1767261600000}', 1767261600000)");
+        }
+
+        SessionStore store = Store(sample.Root);
+        ArchivedSessionInfo info = store.GetArchivedSessions().Single();
+        Assert.Null(info.ArchivedBy);
+        SessionRestoreResult result;
+        using (SessionRestorer restorer = store.OpenRestorer()) result = restorer.Restore(restorer.Plan(info.ArchiveId));
+
+        Assert.Equal("siwa", result.AgentId);
+        using SqliteConnection chat = InstanceBuilder.Connect(Path.Combine(sample.Builder.DataRoot, "agents", "siwa", "chat.db"));
+        List<object?[]> messages = InstanceBuilder.Query(chat, "SELECT id, role, content, created_at FROM chat_messages WHERE session_id = 'siwa-cleared' ORDER BY id");
+        Assert.Equal(new[] { "hello", "hi", "bye" }, messages.Select(m => (string)m[2]!));
+        // No old ids in Evonic's copy: the watermark goes by position (message_count = 2 -> the second message).
+        Assert.Equal(messages[1][0], InstanceBuilder.Query(chat, "SELECT last_message_id FROM chat_summaries WHERE session_id = 'siwa-cleared'").Single()[0]);
+        Assert.Equal("{\"mode\": \"chat\"}", InstanceBuilder.Query(chat, "SELECT content FROM session_state WHERE session_id = 'siwa-cleared'").Single()[0]);
+        object?[] row = InstanceBuilder.Query(chat, "SELECT agent_id, external_user_id, created_at FROM chat_sessions WHERE id = 'siwa-cleared'").Single();
+        Assert.Equal(new object?[] { "siwa", "u-77", "2026-01-01 10:00:00" }, row); // created_at: its first message's
+        Assert.Equal("{\"type\": \"user\", \"content\": \"hello\", \"ts\": 1767261600000}\n", File.ReadAllText(result.ChatLogPath!));
+    }
+
+    [Theory]
+    [InlineData(new long[] { 7, 10, 20, 30 }, 10L, 502L)]     // the old id of the second message
+    [InlineData(new long[] { 7, 10, 20, 30 }, 15L, 502L)]     // between two messages: the last one at or below it
+    [InlineData(new long[] { 7, 10, 20, 30 }, 99L, 504L)]
+    [InlineData(new long[] { 107, 110, 120, 130 }, 5L, 0L)]   // below every message: Evonic's "nothing summarized"
+    public void The_summary_watermark_moves_to_the_new_id_of_the_same_message(long[] oldIds, long watermark, long expected)
+        => Assert.Equal(expected, SummaryWatermark.Remap(watermark, 3L, oldIds.Select(i => (long?)i).ToList(), new List<long> { 501, 502, 503, 504 }));
+
+    [Fact]
+    public void Without_old_ids_the_watermark_goes_by_Evonic_s_message_count()
+    {
+        var newIds = new List<long> { 501, 502, 503, 504 };
+        Assert.Equal(503L, SummaryWatermark.Remap(812L, 3L, new List<long?> { null, null, null, null }, newIds));
+        Assert.Equal(504L, SummaryWatermark.Remap(812L, 9L, Array.Empty<long?>(), newIds));
+        Assert.Equal(0L, SummaryWatermark.Remap(812L, 0L, Array.Empty<long?>(), newIds));
+        Assert.Null(SummaryWatermark.Remap(null, 3L, Array.Empty<long?>(), newIds));
+    }
+}
