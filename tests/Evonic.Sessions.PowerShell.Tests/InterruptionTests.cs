@@ -20,8 +20,8 @@ public sealed class InterruptionTests : IClassFixture<BulkTemplate>
         _output = output;
     }
 
-    private static string Remove(string root, bool passThru = false)
-        => $"Remove-EvonicOldSession -Path '{root}' -MaxAgeDays 90 -Force{(passThru ? " -PassThru" : "")}";
+    private static string Remove(string root, bool passThru = false, bool archive = false)
+        => $"Remove-EvonicOldSession -Path '{root}' -MaxAgeDays 90 -Force{(passThru ? " -PassThru" : "")}{(archive ? " -Archive" : "")}";
 
     /// <summary>What one uninterrupted run leaves: the census and the files.</summary>
     private (SessionCensus Census, SortedSet<string> Files) Uninterrupted(PowerShellSession ps)
@@ -90,6 +90,65 @@ public sealed class InterruptionTests : IClassFixture<BulkTemplate>
         ReliabilityFigures.Record(nameof(InterruptionTests), "sessions removable per run", _template.Instance.ExpectedRemoved.Count(), _output);
     }
 
+    /// <summary>"agent/session" -> how many copies the module wrote into the instance's archive.</summary>
+    private static Dictionary<string, int> ArchivedCopies(string root)
+    {
+        var copies = new Dictionary<string, int>(StringComparer.Ordinal);
+        string path = Path.Combine(root, "shared", "db", "session_archive.db");
+        if (!File.Exists(path)) return copies;
+        using var archive = SampleData.InstanceBuilder.Connect(path);
+        // Killed while the archive was being created: the file may not have its tables yet.
+        if (SampleData.InstanceBuilder.Query(archive, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'evonic_sessions_archive'")[0][0] is 0L) return copies;
+        foreach (object?[] row in SampleData.InstanceBuilder.Query(archive,
+                     "SELECT k.chat_agent_id || '/' || s.session_id, COUNT(*) FROM archive_sessions s JOIN evonic_sessions_archive k ON k.archive_id = s.id GROUP BY 1"))
+            copies[(string)row[0]!] = (int)(long)row[1]!;
+        // Every archive row is the module's own here: none without its key row.
+        Assert.Equal(copies.Values.Sum(), (int)(long)SampleData.InstanceBuilder.Query(archive, "SELECT COUNT(*) FROM archive_sessions")[0][0]!);
+        return copies;
+    }
+
+    [Fact]
+    public void An_archiving_cleanup_killed_at_any_point_leaves_each_session_whole_or_archived_once_and_gone()
+    {
+        const int points = 10;
+        using var ps = new PowerShellSession();
+        var expected = Uninterrupted(ps);
+        TimeSpan fullRun = TimeTheHost(_template.Copy(), archive: true);
+        var random = new Random(BulkTemplate.Seed + 13);
+        var removedAtKill = new List<int>();
+        int wholeWithCopy = 0;
+        for (int point = 0; point < points; point++)
+        {
+            string root = _template.Copy();
+            KillTheHostAfter(root, fullRun * ((point + random.NextDouble()) / points), archive: true);
+
+            SessionCensus interrupted = SessionCensus.Take(root, _template.AgentIds);
+            interrupted.AssertWholeOrGone(_template.Before, _template.Instance.ExpectedRemoved);
+            Dictionary<string, int> copies = ArchivedCopies(root);
+            foreach (string session in _template.Before.Sessions.Keys)
+            {
+                int n = copies.TryGetValue(session, out int c) ? c : 0;
+                if (!interrupted.Sessions.ContainsKey(session)) Assert.True(n == 1, $"{session} is gone with {n} archived copies");
+                else Assert.True(n <= 1, $"{session} is whole with {n} archived copies");
+                if (interrupted.Sessions.ContainsKey(session) && n == 1) wholeWithCopy++; // killed between the archive's commit and the delete
+            }
+            removedAtKill.Add(_template.Before.Sessions.Count - interrupted.Sessions.Count);
+
+            ScriptResult rerun = ps.Run(Remove(root, archive: true));
+            Assert.Empty(rerun.Errors);
+            SessionCensus finished = SessionCensus.Take(root, _template.AgentIds);
+            Assert.Equal(expected.Census.Sessions, finished.Sessions);
+            copies = ArchivedCopies(root);
+            foreach (string session in _template.Before.Sessions.Keys)
+                Assert.Equal(finished.Sessions.ContainsKey(session) ? 0 : 1, copies.TryGetValue(session, out int n) ? n : 0);
+        }
+
+        _output.WriteLine($"full -Archive run {fullRun.TotalMilliseconds:0} ms; sessions removed when killed: {string.Join(", ", removedAtKill)}; whole sessions with a pending copy at the kills: {wholeWithCopy}");
+        Assert.Contains(removedAtKill, n => n > 0 && n < _template.Instance.ExpectedRemoved.Count());
+        ReliabilityFigures.Record(nameof(InterruptionTests), "-Archive kill points survived (whole or archived once and gone)", points, _output);
+        ReliabilityFigures.Record(nameof(InterruptionTests), "whole sessions found with a pending copy after -Archive kills (the next run drops it and archives once)", wholeWithCopy, _output);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(99)]
@@ -116,11 +175,11 @@ public sealed class InterruptionTests : IClassFixture<BulkTemplate>
         ReliabilityFigures.Record(nameof(InterruptionTests), $"Ctrl+C after {stopAfterResults} results: sessions removed before the rerun", removed, _output);
     }
 
-    private static string Script(string root) => $"Import-Module Evonic.Sessions; 'READY'; {Remove(root)}";
+    private static string Script(string root, bool archive) => $"Import-Module Evonic.Sessions; 'READY'; {Remove(root, archive: archive)}";
 
-    private static TimeSpan TimeTheHost(string root)
+    private static TimeSpan TimeTheHost(string root, bool archive = false)
     {
-        using Process host = Process.Start(HostProcess.StartInfo("-NonInteractive", "-Command", Script(root)))!;
+        using Process host = Process.Start(HostProcess.StartInfo("-NonInteractive", "-Command", Script(root, archive)))!;
         host.ErrorDataReceived += (_, _) => { };
         host.BeginErrorReadLine();
         Assert.Equal("READY", host.StandardOutput.ReadLine());
@@ -131,9 +190,9 @@ public sealed class InterruptionTests : IClassFixture<BulkTemplate>
         return clock.Elapsed;
     }
 
-    private static void KillTheHostAfter(string root, TimeSpan delay)
+    private static void KillTheHostAfter(string root, TimeSpan delay, bool archive = false)
     {
-        using Process host = Process.Start(HostProcess.StartInfo("-NonInteractive", "-Command", Script(root)))!;
+        using Process host = Process.Start(HostProcess.StartInfo("-NonInteractive", "-Command", Script(root, archive)))!;
         host.ErrorDataReceived += (_, _) => { };
         host.BeginErrorReadLine();
         Assert.Equal("READY", host.StandardOutput.ReadLine());

@@ -109,13 +109,14 @@ public sealed class ArchiveTests : IDisposable
         AgentInfo juno = store.GetAgents().Single(a => a.Id == "juno");
         List<EvonicSession> old = store.GetSessions(juno).Where(s => s.IsRemovable).ToList();
         // The first run's archive commit, then the process dies: chat.db untouched.
-        using (SessionArchiver archiver = SessionArchiver.Open(EvonicInstance.Open(_sample.Root)))
-        using (ChatDatabase chat = ChatDatabase.Open(EvonicInstance.Open(_sample.Root), "juno", writable: false))
+        using (SessionArchiver archiver = SessionArchiver.Open(EvonicInstance.Open(_sample.Root), "juno"))
         {
             var files = new SessionFiles(EvonicInstance.Open(_sample.Root));
             var family = new AgentFamily("juno", new HashSet<string> { "juno" });
-            archiver.Archive(chat, old.Select(s => (s, files.Plan(s, Array.Empty<string>(), family), new SessionRemovalResult(s))).ToList());
+            archiver.Archive(old.Select(s => (s, files.Plan(s, Array.Empty<string>(), family), new SessionRemovalResult(s))).ToList());
         }
+        using (var pending = InstanceBuilder.Connect(ArchivePath))
+            Assert.Equal((long)old.Count, InstanceBuilder.Query(pending, "SELECT COUNT(*) FROM evonic_sessions_archive WHERE pending = 1").Single()[0]);
         Assert.Equal(old.Count, store.GetSessions(juno).Count(s => s.IsRemovable));
 
         List<SessionRemovalResult> results = store.Remove(juno, store.GetSessions(juno).Where(s => s.IsRemovable)).ToList();

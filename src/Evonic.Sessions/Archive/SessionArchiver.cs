@@ -8,10 +8,12 @@ using Evonic.Sessions.Storage;
 namespace Evonic.Sessions.Archive;
 
 /// <summary>
-/// Copies sessions into Evonic's archive (<see cref="ArchiveDatabase"/>) before they are removed: their rows from
-/// <c>chat.db</c> and every line of their JSONL log, committed durably before the batch's delete. A session the
-/// delete then keeps (it became active or protected) loses the copy again, so the archive holds removed sessions
-/// only. Attachments are not in Evonic's archive format: each result names their paths and sizes instead.
+/// Copies one agent's sessions into Evonic's archive (<see cref="ArchiveDatabase"/>) before they are removed: their
+/// rows straight from <c>chat.db</c> and every line of their JSONL log, committed durably before the batch's delete
+/// and marked pending until that delete has run (<see cref="Settle"/>). A session the delete kept (it became active
+/// or protected) loses its copy again, so the archive holds removed sessions only; a copy a killed run left pending is
+/// settled the same way when the next run opens the agent. Attachments are not in Evonic's archive format: each
+/// result names their paths and sizes instead.
 /// </summary>
 internal sealed class SessionArchiver : IDisposable
 {
@@ -20,28 +22,41 @@ internal sealed class SessionArchiver : IDisposable
 
     private SessionArchiver(ArchiveDatabase archive) => _archive = archive;
 
-    public static SessionArchiver Open(EvonicInstance instance) => new(ArchiveDatabase.OpenForWriting(instance));
+    /// <summary>Opens the archive to copy the sessions of <paramref name="chatAgentId"/>'s <c>chat.db</c>, settling what a killed run left.</summary>
+    public static SessionArchiver Open(EvonicInstance instance, string chatAgentId)
+    {
+        ArchiveDatabase archive = ArchiveDatabase.OpenForWriting(instance);
+        try
+        {
+            archive.AttachChat(instance, chatAgentId);
+            string sessions = instance.SessionsFolder(chatAgentId);
+            archive.SettlePending(log => Path.GetFileName(log) == log && File.Exists(Path.Combine(sessions, log)));
+            return new SessionArchiver(archive);
+        }
+        catch
+        {
+            archive.Dispose();
+            throw;
+        }
+    }
 
-    public void Archive(ChatDatabase chat, IReadOnlyList<(EvonicSession Session, SessionFilePlan Plan, SessionRemovalResult Result)> sessions)
+    public void Archive(IReadOnlyList<(EvonicSession Session, SessionFilePlan Plan, SessionRemovalResult Result)> sessions)
     {
         _writtenNow.Clear();
-        Dictionary<string, ArchivedSession> rows = chat.ReadForArchive(sessions.Where(s => s.Session.Kind != SessionKind.Orphan).Select(s => s.Session.SessionId).ToList());
         var entries = new List<ArchivedSession>();
         foreach (var (session, plan, _) in sessions)
         {
             // An orphan has no rows left; its log (if any) is still the conversation, and is archived alone.
-            if (!rows.TryGetValue(session.SessionId, out ArchivedSession? entry))
-            {
-                if (plan.ChatLogPath == null) continue;
-                entry = new ArchivedSession { SessionId = session.SessionId, AgentId = session.SessionAgentId, LogOnly = true };
-            }
-            entry.ChatAgentId = session.AgentId;
+            bool orphan = session.Kind == SessionKind.Orphan;
+            if (orphan && plan.ChatLogPath == null) continue;
+            var entry = new ArchivedSession { SessionId = session.SessionId, AgentId = session.SessionAgentId, LogOnly = orphan };
             if (plan.ChatLogPath != null && File.Exists(plan.ChatLogPath))
             {
                 entry.LogFileName = Path.GetFileName(plan.ChatLogPath);
                 entry.JsonlLines.AddRange(ChatLog.ReadLines(plan.ChatLogPath, out bool unterminated));
                 entry.JsonlUnterminated = unterminated;
             }
+            else if (orphan) continue;
             entries.Add(entry);
         }
         Dictionary<string, (long Id, bool Written)> ids = _archive.Write(entries);
@@ -57,16 +72,22 @@ internal sealed class SessionArchiver : IDisposable
         }
     }
 
-    /// <summary>Removes the copies this batch wrote of sessions the delete kept.</summary>
-    public void ForgetKept(IEnumerable<SessionRemovalResult> kept)
+    /// <summary>After the batch's delete: the copies of removed sessions become final; those of kept sessions go.</summary>
+    public void Settle(IEnumerable<SessionRemovalResult> batch, Func<SessionRemovalResult, bool> removed)
     {
+        var done = new List<long>();
         var forget = new List<long>();
-        foreach (SessionRemovalResult result in kept)
+        foreach (SessionRemovalResult result in batch)
         {
-            if (_writtenNow.TryGetValue(result.SessionId, out long id)) forget.Add(id);
-            result.ArchiveId = null;
+            if (!_writtenNow.TryGetValue(result.SessionId, out long id)) continue;
+            if (removed(result)) done.Add(id);
+            else
+            {
+                forget.Add(id);
+                result.ArchiveId = null;
+            }
         }
-        _archive.Forget(forget);
+        _archive.Settle(done, forget);
     }
 
     public void Dispose() => _archive.Dispose();

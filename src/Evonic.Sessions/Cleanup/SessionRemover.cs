@@ -58,7 +58,7 @@ internal sealed class SessionRemover
         AttachmentReferences references = main.ReadAttachmentReferences(_instance);
         chat.ReadLookupsAhead();
         var deleter = new FileDeleter(_cutoffUtc, references);
-        using SessionArchiver? archiver = _archiver = _archiving ? SessionArchiver.Open(_instance) : null;
+        using SessionArchiver? archiver = _archiver = _archiving ? SessionArchiver.Open(_instance, agentId) : null;
         bool completed = false;
         try
         {
@@ -149,7 +149,7 @@ internal sealed class SessionRemover
         foreach (PlannedRemoval removal in batch) byId[removal.Session.SessionId] = removal;
         // Archived first, outside the write lock and durably: a run killed before the delete leaves the session
         // whole, and the next run finds its copy instead of writing another.
-        _archiver?.Archive(chat, batch.Select(b => (b.Session, b.Plan, b.Result)).ToList());
+        _archiver?.Archive(batch.Select(b => (b.Session, b.Plan, b.Result)).ToList());
         var clock = Stopwatch.StartNew();
         BatchDecision decision = chat.RemoveSessions(batch.Select(b => b.Session).ToList(), _cutoffUtc,
             ids => DecideOutside(main, ids.Select(id => byId[id])));
@@ -162,7 +162,7 @@ internal sealed class SessionRemover
         _wroteFor(clock.Elapsed);
         deleter.References.Release(removedSessions.SelectMany(s => s.AttachmentRows));
         main.Checkpoint();
-        _archiver?.ForgetKept(batch.Select(b => b.Result).Where(r => !decision.Removed.ContainsKey(r.SessionId)));
+        _archiver?.Settle(batch.Select(b => b.Result), r => decision.Removed.ContainsKey(r.SessionId));
         var committed = new List<PlannedRemoval>();
         foreach (PlannedRemoval removal in batch)
         {
@@ -243,14 +243,16 @@ internal sealed class SessionRemover
                 result.Status = RemovalStatus.KeptActive;
                 return;
             }
-            _archiver?.Archive(chat, new[] { (session, plan, result) });
+            _archiver?.Archive(new[] { (session, plan, result) });
             main.DeleteSessionRows(new[] { session });
             references.Release(session.AttachmentRows);
             SessionFiles.DeleteAttachments(plan, result, references);
         }
-        else _archiver?.Archive(chat, new[] { (session, plan, result) });
+        else _archiver?.Archive(new[] { (session, plan, result) });
         SessionFiles.DeleteLogIfStillOld(plan, _cutoffUtc, result);
         result.Status = result.ChatLogKept ? RemovalStatus.KeptActive : result.Error != null ? RemovalStatus.Failed : RemovalStatus.Removed;
+        // Its log is what the copy holds: kept, the copy goes again.
+        _archiver?.Settle(new[] { result }, r => !r.ChatLogKept);
     }
 
     private sealed class PlannedRemoval

@@ -10,8 +10,9 @@ namespace Evonic.Sessions.Storage;
 /// Evonic's session archive, <c>shared/db/session_archive.db</c>, written with Evonic's own DDL
 /// (<c>models/session_archive.py</c>) so that Evonic's readers understand what the cleanup archives. Created when
 /// absent, in WAL mode as Evonic creates it. One table of the module's own, <c>evonic_sessions_archive</c>, records
-/// which entries the cleanup wrote and a digest of each: Evonic's readers query its <c>archive_*</c> tables by name
-/// and never see it.
+/// which entries the cleanup wrote, what Evonic's tables have no column for, and whether the entry's session is
+/// still <c>pending</c> deletion: Evonic's readers query its <c>archive_*</c> tables by name and never see it.
+/// The cleanup copies rows straight from the agent's <c>chat.db</c>, attached to this connection, in SQL.
 /// </summary>
 internal sealed class ArchiveDatabase : IDisposable
 {
@@ -76,13 +77,13 @@ CREATE TABLE IF NOT EXISTS evonic_sessions_archive (
     archive_id INTEGER PRIMARY KEY,
     agent_id TEXT NOT NULL,
     session_id TEXT NOT NULL,
-    content_sha256 TEXT NOT NULL,
     archived_by TEXT NOT NULL,
     jsonl_unterminated INTEGER NOT NULL DEFAULT 0,
     chat_agent_id TEXT,
-    original_columns TEXT
+    original_columns TEXT,
+    pending INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_key ON evonic_sessions_archive(agent_id, session_id, content_sha256);
+CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_session ON evonic_sessions_archive(chat_agent_id, session_id);
 CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_messages ON archive_messages(archive_id);
 CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(archive_id);
 ";
@@ -312,10 +313,7 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
             SqliteDatabase.Execute(connection, $"PRAGMA busy_timeout = {SqliteDatabase.BusyTimeoutMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
             SqliteDatabase.Execute(connection, EvonicDdl);
             SqliteDatabase.Execute(connection, ModuleDdl);
-            // An archive the module's first archiving release wrote lacks the columns added since.
-            HashSet<string> columns = SqliteDatabase.Columns(connection, "evonic_sessions_archive");
-            foreach (string column in new[] { "chat_agent_id", "original_columns" })
-                if (!columns.Contains(column)) SqliteDatabase.Execute(connection, $"ALTER TABLE evonic_sessions_archive ADD COLUMN {column} TEXT");
+            SqliteDatabase.Execute(connection, "CREATE TEMP TABLE IF NOT EXISTS batch (session_id TEXT PRIMARY KEY, archive_id INTEGER NOT NULL)");
             return new ArchiveDatabase(connection, path);
         }
         catch (SqliteException e)
@@ -325,49 +323,162 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
         }
     }
 
+    private string? _chatAgentId;
+    private string _copySessionsSql = "", _copyMessagesSql = "", _copySummariesSql = "", _copyStateSql = "", _recordSql = "";
+
     /// <summary>
-    /// Archives the sessions in one durable transaction. A session archived before with the same content (a run
-    /// killed after this commit and before its deletion) keeps its one copy. Returns each session's archive id and
-    /// whether this call wrote it.
+    /// Attaches the <c>chat.db</c> of <paramref name="chatAgentId"/> to copy sessions from, in SQL: what Evonic's tables
+    /// hold goes into them, what they have no column for into <c>original_columns</c>, each value with its type.
     /// </summary>
-    public Dictionary<string, (long Id, bool Written)> Write(IEnumerable<ArchivedSession> sessions)
+    public void AttachChat(EvonicInstance instance, string chatAgentId)
+    {
+        try
+        {
+            using (SqliteCommand attach = _connection.CreateCommand())
+            {
+                attach.CommandText = "ATTACH DATABASE $path AS chat";
+                attach.Parameters.AddWithValue("$path", instance.ChatDatabasePath(chatAgentId));
+                attach.ExecuteNonQuery();
+            }
+            _chatAgentId = chatAgentId;
+            HashSet<string> Columns(string table)
+            {
+                var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                using SqliteCommand command = _connection.CreateCommand();
+                command.CommandText = "SELECT name FROM pragma_table_info($t, 'chat')";
+                command.Parameters.AddWithValue("$t", table);
+                using SqliteDataReader reader = command.ExecuteReader();
+                while (reader.Read()) names.Add(reader.GetString(0));
+                return names;
+            }
+            HashSet<string> sessions = Columns("chat_sessions"), messages = Columns("chat_messages"), summaries = Columns("chat_summaries"),
+                state = Columns("session_state"), agentState = Columns("agent_state");
+            string C(HashSet<string> columns, string alias, string name) => columns.Contains(name) ? $"{alias}.{Quote(name)}" : "NULL";
+            // A value as JSON that keeps its type (ColumnValues reads it back): SQLite writes reals with a decimal point; blobs as hex.
+            string Rest(HashSet<string> columns, string alias, string[] archived)
+                => "json_object(" + string.Join(", ", columns.Where(c => !archived.Contains(c, StringComparer.OrdinalIgnoreCase)).Select(c =>
+                       $"'{c.Replace("'", "''")}', CASE typeof({alias}.{Quote(c)}) WHEN 'blob' THEN json_object('hex', hex({alias}.{Quote(c)})) ELSE {alias}.{Quote(c)} END")) + ")";
+
+            // As models/session_archive.py fills them: external_user_id '' when missing, bot_enabled as stored.
+            _copySessionsSql = $@"INSERT INTO archive_sessions (session_id, agent_id, channel_id, external_user_id, bot_enabled)
+                SELECT s.id, s.agent_id, {C(sessions, "s", "channel_id")}, IFNULL({C(sessions, "s", "external_user_id")}, ''), {(sessions.Contains("bot_enabled") ? "s.bot_enabled" : "1")}
+                FROM json_each($ids) j JOIN chat.chat_sessions s ON s.id = j.value ORDER BY j.key";
+            _copyMessagesSql = $@"INSERT INTO archive_messages (archive_id, role, content, tool_calls, tool_call_id, metadata, created_at)
+                SELECT b.archive_id, IFNULL(m.role, ''), {C(messages, "m", "content")}, {C(messages, "m", "tool_calls")}, {C(messages, "m", "tool_call_id")},
+                    {C(messages, "m", "metadata")}, {C(messages, "m", "created_at")}
+                FROM temp.batch b JOIN chat.chat_messages m ON m.session_id = b.session_id ORDER BY b.archive_id, m.id";
+            _copySummariesSql = summaries.Count == 0 ? "" : $@"INSERT INTO archive_summaries (archive_id, summary, last_message_id, message_count, created_at)
+                SELECT b.archive_id, IFNULL(su.summary, ''), {C(summaries, "su", "last_message_id")}, {C(summaries, "su", "message_count")}, {C(summaries, "su", "created_at")}
+                FROM temp.batch b JOIN chat.chat_summaries su ON su.session_id = b.session_id";
+            // Evonic archives a state only when it has one ("if session_state:").
+            _copyStateSql = state.Count == 0 ? "" : @"INSERT INTO archive_session_state (archive_id, content)
+                SELECT b.archive_id, st.content FROM temp.batch b JOIN chat.session_state st ON st.session_id = b.session_id
+                WHERE st.content IS NOT NULL AND st.content <> ''";
+            string original = $@"json_object('log_file', $logFile,
+                'session', {Rest(sessions, "s", ArchivedSession.ArchivedSessionColumns)},
+                'messages', json((SELECT json_group_array({Rest(messages, "m", ArchivedSession.ArchivedMessageColumns)})
+                    FROM (SELECT * FROM chat.chat_messages WHERE session_id = s.id ORDER BY id) m)),
+                'summary', {(summaries.Count == 0 ? "NULL" : $"json((SELECT {Rest(summaries, "su", ArchivedSession.ArchivedSummaryColumns)} FROM chat.chat_summaries su WHERE su.session_id = s.id))")},
+                'session_state', {(state.Count == 0 ? "NULL" : $"json((SELECT {Rest(state, "st", ArchivedSession.ArchivedStateColumns)} FROM chat.session_state st WHERE st.session_id = s.id))")},
+                'agent_state', {(agentState.Count == 0 ? "NULL" : $"json((SELECT {Rest(agentState, "a", new[] { "session_id" })} FROM chat.agent_state a WHERE a.session_id = s.id AND a.session_id <> '__agent__'))")})";
+            _recordSql = $@"INSERT INTO evonic_sessions_archive (archive_id, agent_id, session_id, archived_by, jsonl_unterminated, chat_agent_id, original_columns, pending)
+                SELECT b.archive_id, s.agent_id, s.id, $by, $unterminated, $chat, {original}, 1
+                FROM temp.batch b JOIN chat.chat_sessions s ON s.id = b.session_id WHERE b.session_id = $s";
+        }
+        catch (SqliteException e)
+        {
+            throw SqliteDatabase.WriteFailure(e, Path);
+        }
+    }
+
+    /// <summary>
+    /// A write to the archive as a transaction's first statement: it takes the archive's write lock (waiting as the busy
+    /// timeout allows) together with its read snapshot, so no later upgrade can fail on a snapshot the app moved on.
+    /// </summary>
+    private const string LockArchiveSql = "UPDATE evonic_sessions_archive SET pending = pending WHERE archive_id = -1";
+
+    private void Run(SqliteTransaction transaction, string sql)
+    {
+        using SqliteCommand command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static string Quote(string name) => "\"" + name.Replace("\"", "\"\"") + "\"";
+
+    /// <summary>
+    /// Archives a batch in one durable transaction, before the batch's delete: each session's rows copied from the
+    /// attached <c>chat.db</c>, each log line as given, the entry marked pending until <see cref="Settle"/>. An orphan log
+    /// (<see cref="ArchivedSession.LogOnly"/>) whose session already has a copy with its log is not copied again: it is
+    /// the leftover of a run killed between the session's rows and its files. Returns each session's entry and whether
+    /// this call wrote it; a session whose rows vanished meanwhile gets none.
+    /// </summary>
+    public Dictionary<string, (long Id, bool Written)> Write(IReadOnlyList<ArchivedSession> sessions)
     {
         var ids = new Dictionary<string, (long, bool)>(StringComparer.Ordinal);
         try
         {
-            using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
+            // Deferred, not IMMEDIATE: BEGIN IMMEDIATE would take the write lock of the attached chat.db too. The first
+            // statement writes the archive, so its write lock comes with its read snapshot.
+            using SqliteTransaction transaction = _connection.BeginTransaction(deferred: true);
+            Run(transaction, LockArchiveSql);
+            using Statement copySessions = new(_connection, transaction, _copySessionsSql, "$ids");
+            using Statement lastId = new(_connection, transaction, "SELECT IFNULL(MAX(id), 0) FROM archive_sessions");
+            using Statement mapBatch = new(_connection, transaction,
+                "INSERT INTO temp.batch (session_id, archive_id) SELECT session_id, id FROM archive_sessions WHERE id > $before", "$before");
+            using Statement record = new(_connection, transaction, _recordSql, "$by", "$unterminated", "$chat", "$logFile", "$s");
+            using Statement insertLine = new(_connection, transaction,
+                "INSERT INTO archive_jsonl (archive_id, line_number, entry_type, entry_json, ts) VALUES ($i, $n, $t, $j, $ts)", "$i", "$n", "$t", "$j", "$ts");
+            using Statement copiedLog = new(_connection, transaction,
+                @"SELECT k.archive_id FROM evonic_sessions_archive k WHERE k.chat_agent_id = $chat AND k.session_id = $s
+                    AND EXISTS (SELECT 1 FROM archive_jsonl j WHERE j.archive_id = k.archive_id) ORDER BY k.archive_id DESC LIMIT 1", "$chat", "$s");
+            using Statement insertOrphan = new(_connection, transaction,
+                @"INSERT INTO archive_sessions (session_id, agent_id, channel_id, external_user_id, bot_enabled) VALUES ($s, $a, NULL, '', 1);
+                  INSERT INTO evonic_sessions_archive (archive_id, agent_id, session_id, archived_by, jsonl_unterminated, chat_agent_id, original_columns, pending)
+                    VALUES (last_insert_rowid(), $a, $s, $by, $unterminated, $chat, json_object('log_only', json('true'), 'log_file', $logFile), 1);
+                  SELECT last_insert_rowid()", "$s", "$a", "$by", "$unterminated", "$chat", "$logFile");
+
+            var rows = sessions.Where(s => !s.LogOnly).ToList();
+            var copied = new Dictionary<string, long>(StringComparer.Ordinal);
+            if (rows.Count > 0)
+            {
+                Run(transaction, "DELETE FROM temp.batch");
+                // Ids only grow (AUTOINCREMENT) and this transaction holds the archive's write lock: the new rows are those above.
+                object? before = lastId.Scalar();
+                copySessions.Execute(JsonSerializer.Serialize(rows.Select(r => r.SessionId)));
+                mapBatch.Execute(before);
+                using (SqliteCommand batch = _connection.CreateCommand())
+                {
+                    batch.Transaction = transaction;
+                    batch.CommandText = "SELECT session_id, archive_id FROM temp.batch";
+                    using SqliteDataReader reader = batch.ExecuteReader();
+                    while (reader.Read()) copied[reader.GetString(0)] = reader.GetInt64(1);
+                }
+                foreach (string sql in new[] { _copyMessagesSql, _copySummariesSql, _copyStateSql }.Where(q => q.Length > 0)) Run(transaction, sql);
+            }
             foreach (ArchivedSession session in sessions)
             {
-                string hash = session.ContentHash();
-                object? existing = Scalar(transaction,
-                    "SELECT k.archive_id FROM evonic_sessions_archive k JOIN archive_sessions s ON s.id = k.archive_id WHERE k.agent_id = $a AND k.session_id = $s AND k.content_sha256 = $h",
-                    ("$a", session.AgentId), ("$s", session.SessionId), ("$h", hash));
-                if (existing is long found)
+                long id;
+                if (session.LogOnly)
                 {
-                    ids[session.SessionId] = (found, false);
-                    continue;
+                    if (copiedLog.Scalar(_chatAgentId, session.SessionId) is long earlier)
+                    {
+                        ids[session.SessionId] = (earlier, false);
+                        continue;
+                    }
+                    id = (long)insertOrphan.Scalar(session.SessionId, session.AgentId, ArchivedBy, session.JsonlUnterminated ? 1L : 0L, _chatAgentId, session.LogFileName)!;
                 }
-                long id = (long)Scalar(transaction,
-                    "INSERT INTO archive_sessions (session_id, agent_id, channel_id, external_user_id, bot_enabled) VALUES ($s, $a, $c, $u, $b); SELECT last_insert_rowid()",
-                    ("$s", session.SessionId), ("$a", session.AgentId), ("$c", session.ChannelId), ("$u", session.ExternalUserId), ("$b", session.BotEnabled ?? 1L))!;
-                foreach (object?[] m in session.Messages)
-                    Scalar(transaction, "INSERT INTO archive_messages (archive_id, role, content, tool_calls, tool_call_id, metadata, created_at) VALUES ($i, $r, $c, $t, $tc, $m, $at)",
-                        ("$i", id), ("$r", m[0] ?? ""), ("$c", m[1]), ("$t", m[2]), ("$tc", m[3]), ("$m", m[4]), ("$at", m[5]));
-                if (session.Summary is { } summary)
-                    Scalar(transaction, "INSERT INTO archive_summaries (archive_id, summary, last_message_id, message_count, created_at) VALUES ($i, $s, $l, $n, $at)",
-                        ("$i", id), ("$s", summary[0] ?? ""), ("$l", summary[1]), ("$n", summary[2]), ("$at", summary[3]));
-                if (!string.IsNullOrEmpty(session.State))
-                    Scalar(transaction, "INSERT INTO archive_session_state (archive_id, content) VALUES ($i, $c)", ("$i", id), ("$c", session.State));
+                else
+                {
+                    if (!copied.TryGetValue(session.SessionId, out id)) continue;
+                    record.Execute(ArchivedBy, session.JsonlUnterminated ? 1L : 0L, _chatAgentId, session.LogFileName, session.SessionId);
+                }
                 for (int i = 0; i < session.JsonlLines.Count; i++)
                 {
                     (string type, object? ts) = Describe(session.JsonlLines[i]);
-                    Scalar(transaction, "INSERT INTO archive_jsonl (archive_id, line_number, entry_type, entry_json, ts) VALUES ($i, $n, $t, $j, $ts)",
-                        ("$i", id), ("$n", (long)(i + 1)), ("$t", type), ("$j", session.JsonlLines[i]), ("$ts", ts));
+                    insertLine.Execute(id, (long)(i + 1), type, session.JsonlLines[i], ts);
                 }
-                Scalar(transaction, @"INSERT INTO evonic_sessions_archive (archive_id, agent_id, session_id, content_sha256, archived_by, jsonl_unterminated, chat_agent_id, original_columns)
-                        VALUES ($i, $a, $s, $h, $by, $u, $chat, $columns)",
-                    ("$i", id), ("$a", session.AgentId), ("$s", session.SessionId), ("$h", hash), ("$by", ArchivedBy), ("$u", session.JsonlUnterminated ? 1L : 0L),
-                    ("$chat", session.ChatAgentId), ("$columns", session.OriginalColumnsJson()));
                 ids[session.SessionId] = (id, true);
             }
             transaction.Commit();
@@ -380,60 +491,162 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
     }
 
     /// <summary>
-    /// Removes archive entries with everything they hold, in one transaction: sessions a run archived and then kept
-    /// (the archive holds removed sessions only), or entries purged at the end of their life. Returns how many existed.
+    /// After a batch's delete: the entries of removed sessions are final, those of sessions the delete kept are
+    /// removed again (the archive holds removed sessions only). One transaction.
     /// </summary>
-    public int Forget(IReadOnlyCollection<long> archiveIds)
+    public void Settle(IReadOnlyCollection<long> removed, IReadOnlyCollection<long> kept)
     {
-        if (archiveIds.Count == 0) return 0;
-        int removed;
-        string ids = JsonSerializer.Serialize(archiveIds);
+        if (removed.Count == 0 && kept.Count == 0) return;
         try
         {
-            using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
-            foreach (string table in new[] { "archive_jsonl", "archive_session_state", "archive_summaries", "archive_messages" })
-                Scalar(transaction, $"DELETE FROM {table} WHERE archive_id IN (SELECT value FROM json_each($ids))", ("$ids", ids));
-            Scalar(transaction, "DELETE FROM evonic_sessions_archive WHERE archive_id IN (SELECT value FROM json_each($ids))", ("$ids", ids));
-            removed = Convert.ToInt32(Scalar(transaction, "DELETE FROM archive_sessions WHERE id IN (SELECT value FROM json_each($ids)); SELECT changes()", ("$ids", ids)));
+            using SqliteTransaction transaction = _connection.BeginTransaction(deferred: true);
+            Run(transaction, LockArchiveSql);
+            using (Statement done = new(_connection, transaction, "UPDATE evonic_sessions_archive SET pending = 0 WHERE archive_id IN (SELECT value FROM json_each($ids))", "$ids"))
+                done.Execute(JsonSerializer.Serialize(removed));
+            Forget(transaction, kept);
             transaction.Commit();
         }
         catch (SqliteException e)
         {
             throw SqliteDatabase.WriteFailure(e, Path);
         }
-        return removed;
+    }
+
+    /// <summary>
+    /// Settles what a run killed between an archive commit and the end of its batch left pending for the attached
+    /// agent: a session still whole (its rows, or for an orphan log the file, still there) loses its copy, as it was
+    /// not removed; the others' copies are final.
+    /// </summary>
+    public void SettlePending(Func<string, bool> logFileExists)
+    {
+        var removed = new List<long>();
+        var kept = new List<long>();
+        try
+        {
+            using SqliteCommand pending = _connection.CreateCommand();
+            pending.CommandText = @"SELECT k.archive_id, EXISTS (SELECT 1 FROM chat.chat_sessions s WHERE s.id = k.session_id),
+                    json_extract(k.original_columns, '$.log_only'), json_extract(k.original_columns, '$.log_file')
+                FROM evonic_sessions_archive k WHERE k.pending <> 0 AND k.chat_agent_id = $chat";
+            pending.Parameters.AddWithValue("$chat", _chatAgentId);
+            using SqliteDataReader reader = pending.ExecuteReader();
+            while (reader.Read())
+            {
+                bool whole = reader.GetInt64(1) != 0
+                    || (!reader.IsDBNull(2) && reader.GetInt64(2) != 0 && SqliteDatabase.Text(reader, 3) is { } log && logFileExists(log));
+                (whole ? kept : removed).Add(reader.GetInt64(0));
+            }
+        }
+        catch (SqliteException e)
+        {
+            throw SqliteDatabase.WriteFailure(e, Path);
+        }
+        Settle(removed, kept);
+    }
+
+    /// <summary>A statement prepared once and run with new values each time (its parameters in order).</summary>
+    private sealed class Statement : IDisposable
+    {
+        private readonly SqliteCommand _command;
+
+        public Statement(SqliteConnection connection, SqliteTransaction transaction, string sql, params string[] parameters)
+        {
+            _command = connection.CreateCommand();
+            _command.Transaction = transaction;
+            _command.CommandText = sql;
+            foreach (string name in parameters) _command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        public object? Scalar(params object?[] values)
+        {
+            Bind(values);
+            return _command.ExecuteScalar();
+        }
+
+        public void Execute(params object?[] values)
+        {
+            Bind(values);
+            _command.ExecuteNonQuery();
+        }
+
+        private void Bind(object?[] values)
+        {
+            for (int i = 0; i < values.Length; i++) _command.Parameters[i].Value = values[i] ?? DBNull.Value;
+        }
+
+        public void Dispose() => _command.Dispose();
+    }
+
+    /// <summary>
+    /// Removes archive entries with everything they hold, in one transaction: entries purged at the end of their
+    /// life. Returns how many existed.
+    /// </summary>
+    public int Forget(IReadOnlyCollection<long> archiveIds)
+    {
+        if (archiveIds.Count == 0) return 0;
+        try
+        {
+            using SqliteTransaction transaction = _connection.BeginTransaction(deferred: true);
+            Run(transaction, LockArchiveSql);
+            int removed = Forget(transaction, archiveIds);
+            transaction.Commit();
+            return removed;
+        }
+        catch (SqliteException e)
+        {
+            throw SqliteDatabase.WriteFailure(e, Path);
+        }
+    }
+
+    private int Forget(SqliteTransaction transaction, IReadOnlyCollection<long> archiveIds)
+    {
+        if (archiveIds.Count == 0) return 0;
+        string ids = JsonSerializer.Serialize(archiveIds);
+        foreach (string table in new[] { "archive_jsonl", "archive_session_state", "archive_summaries", "archive_messages", "evonic_sessions_archive" })
+            using (Statement delete = new(_connection, transaction, $"DELETE FROM {table} WHERE archive_id IN (SELECT value FROM json_each($ids))", "$ids"))
+                delete.Execute(ids);
+        using Statement sessions = new(_connection, transaction, "DELETE FROM archive_sessions WHERE id IN (SELECT value FROM json_each($ids)); SELECT changes()", "$ids");
+        return Convert.ToInt32(sessions.Scalar(ids), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>A JSONL line's <c>type</c> and <c>ts</c>, as Evonic stores them (<c>entry.get("type", "unknown")</c>, <c>entry.get("ts")</c>).</summary>
     internal static (string Type, object? Ts) Describe(string line)
     {
+        // A forward read of the top-level object only (no document is built): logs hold large tool outputs.
+        string type = "unknown";
+        object? ts = null;
         try
         {
-            using JsonDocument document = JsonDocument.Parse(line);
-            if (document.RootElement.ValueKind != JsonValueKind.Object) return ("unknown", null);
-            string type = document.RootElement.TryGetProperty("type", out JsonElement t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "unknown";
-            object? ts = document.RootElement.TryGetProperty("ts", out JsonElement e) ? e.ValueKind switch
+            var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(line));
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return ("unknown", null);
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                JsonValueKind.Number when e.TryGetInt64(out long l) => l,
-                JsonValueKind.Number => e.GetDouble(),
-                JsonValueKind.String => e.GetString(),
-                _ => null,
-            } : null;
+                // Python's json keeps the last of duplicate keys; so does this.
+                bool isType = reader.ValueTextEquals("type"), isTs = reader.ValueTextEquals("ts");
+                if (!reader.Read()) return ("unknown", null);
+                if (isType)
+                {
+                    type = reader.TokenType == JsonTokenType.String ? reader.GetString()! : "unknown";
+                }
+                else if (isTs)
+                {
+                    ts = reader.TokenType switch
+                    {
+                        JsonTokenType.Number when reader.TryGetInt64(out long l) => l,
+                        JsonTokenType.Number => reader.GetDouble(),
+                        JsonTokenType.String => reader.GetString(),
+                        _ => null,
+                    };
+                }
+                reader.Skip();
+            }
+            // The whole line must be valid JSON, as json.loads would require.
+            while (reader.Read()) { }
             return (type, ts);
         }
         catch (JsonException)
         {
             return ("unknown", null);
         }
-    }
-
-    private object? Scalar(SqliteTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using SqliteCommand command = _connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        return command.ExecuteScalar();
     }
 
     public void Dispose() => _connection.Dispose();

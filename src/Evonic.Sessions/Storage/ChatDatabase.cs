@@ -378,61 +378,6 @@ internal sealed class ChatDatabase : IDisposable
     private static string? Text(SqliteDataReader reader, int ordinal) => SqliteDatabase.Text(reader, ordinal);
 
     /// <summary>
-    /// What Evonic's archive keeps of each of these sessions (<see cref="ArchivedSession"/>, without its JSONL log):
-    /// read before the batch's write transaction, so archiving never lengthens it. Messages in id order.
-    /// </summary>
-    public Dictionary<string, ArchivedSession> ReadForArchive(IReadOnlyCollection<string> sessionIds) => Reading(() =>
-    {
-        var sessions = new Dictionary<string, ArchivedSession>(StringComparer.Ordinal);
-        string ids = JsonSerializer.Serialize(sessionIds);
-        // SELECT *: the columns Evonic's archive has no place for are kept too (ArchivedSession.SessionColumns ...).
-        ForEachRow($"SELECT * FROM chat_sessions WHERE id IN {BatchIds}", ids, row =>
-        {
-            if (row.TryGetValue("id", out object? id) && id is string sessionId)
-                sessions[sessionId] = new ArchivedSession
-                {
-                    SessionId = sessionId,
-                    AgentId = Convert.ToString(row.TryGetValue("agent_id", out object? agent) ? agent : null, CultureInfo.InvariantCulture) ?? "",
-                    ChannelId = row.TryGetValue("channel_id", out object? channel) && channel != null ? Convert.ToString(channel, CultureInfo.InvariantCulture) : null,
-                    ExternalUserId = Convert.ToString(row.TryGetValue("external_user_id", out object? user) ? user : null, CultureInfo.InvariantCulture) ?? "",
-                    BotEnabled = row.TryGetValue("bot_enabled", out object? bot) ? bot : null,
-                    SessionColumns = Without(row, ArchivedSession.ArchivedSessionColumns),
-                };
-        });
-        ForEachRow($"SELECT * FROM chat_messages WHERE session_id IN {BatchIds} ORDER BY session_id, id", ids, row =>
-        {
-            if (Owner(row) is not { } session) return;
-            object? Get(string name) => row.TryGetValue(name, out object? value) ? value : null;
-            session.Messages.Add(new[] { Get("role"), Get("content"), Get("tool_calls"), Get("tool_call_id"), Get("metadata"), Get("created_at") });
-            session.MessageColumns.Add(Without(row, ArchivedSession.ArchivedMessageColumns));
-        });
-        if (_tables.Contains("chat_summaries"))
-            ForEachRow($"SELECT * FROM chat_summaries WHERE session_id IN {BatchIds}", ids, row =>
-            {
-                if (Owner(row) is not { } session) return;
-                object? Get(string name) => row.TryGetValue(name, out object? value) ? value : null;
-                session.Summary = new[] { Get("summary"), Get("last_message_id"), Get("message_count"), Get("created_at") };
-                session.SummaryColumns = Without(row, ArchivedSession.ArchivedSummaryColumns);
-            });
-        if (HasSessionState)
-            ForEachRow($"SELECT * FROM session_state WHERE session_id IN {BatchIds}", ids, row =>
-            {
-                if (Owner(row) is not { } session) return;
-                session.State = row.TryGetValue("content", out object? content) ? Convert.ToString(content, CultureInfo.InvariantCulture) : null;
-                session.StateColumns = Without(row, ArchivedSession.ArchivedStateColumns);
-            });
-        if (_tables.Contains("agent_state"))
-            ForEachRow($"SELECT * FROM agent_state WHERE session_id IN {BatchIds} AND session_id <> '{AgentStateKey}'", ids, row =>
-            {
-                if (Owner(row) is { } session) session.AgentStateRow = Without(row, new[] { "session_id" });
-            });
-        return sessions;
-
-        ArchivedSession? Owner(Dictionary<string, object?> row)
-            => row.TryGetValue("session_id", out object? id) && id is string sessionId && sessions.TryGetValue(sessionId, out ArchivedSession? session) ? session : null;
-    });
-
-    /// <summary>
     /// Puts an archived session back in one <c>BEGIN IMMEDIATE</c> transaction: its <c>chat_sessions</c> row with
     /// <c>updated_at</c> = <paramref name="restoredAtUtc"/> (so the next cleanup does not take it again), its messages
     /// under new ids, its summary with the watermark moved to those ids, its <c>session_state</c> and per-session
@@ -569,22 +514,6 @@ internal sealed class ChatDatabase : IDisposable
         }
         return index;
     });
-
-    private static Dictionary<string, object?> Without(Dictionary<string, object?> row, string[] columns)
-    {
-        var rest = new Dictionary<string, object?>(row, StringComparer.OrdinalIgnoreCase);
-        foreach (string column in columns) rest.Remove(column);
-        return rest;
-    }
-
-    private void ForEachRow(string sql, string ids, Action<Dictionary<string, object?>> use)
-    {
-        using SqliteCommand command = Command(sql, null);
-        command.Parameters.AddWithValue("$ids", ids);
-        using SqliteDataReader reader = command.ExecuteReader();
-        var none = Array.Empty<string>();
-        while (reader.Read()) use(ColumnValues.Read(reader, none));
-    }
 
     private static object? Value(SqliteDataReader reader, int ordinal) => SqliteDatabase.Value(reader, ordinal);
 

@@ -7,9 +7,9 @@ using Microsoft.Data.Sqlite;
 namespace Evonic.Sessions.Storage;
 
 /// <summary>
-/// Table rows as JSON objects that keep each value's SQLite storage class, so a row written back is the row that was
-/// read: NULL as null, integer as a JSON integer, text as a string, real as <c>{"real": "&lt;round-trip text&gt;"}</c>
-/// (JSON would print 1.0 as 1), blob as <c>{"blob": "&lt;base64&gt;"}</c>.
+/// Table rows as JSON objects that keep each value's SQLite storage class, as SQLite's <c>json_object</c> writes them
+/// (<see cref="ArchiveDatabase.AttachChat"/>): NULL as null, integer as a JSON integer, real as a number with a decimal
+/// point or exponent, text as a string, blob as <c>{"hex": "..."}</c>. And rows read from a table, by column name.
 /// </summary>
 internal static class ColumnValues
 {
@@ -25,38 +25,6 @@ internal static class ColumnValues
         return row;
     }
 
-    public static void Write(Utf8JsonWriter writer, IReadOnlyDictionary<string, object?> row)
-    {
-        writer.WriteStartObject();
-        foreach (KeyValuePair<string, object?> column in row)
-        {
-            writer.WritePropertyName(column.Key);
-            switch (column.Value)
-            {
-                case null:
-                    writer.WriteNullValue();
-                    break;
-                case long integer:
-                    writer.WriteNumberValue(integer);
-                    break;
-                case double real:
-                    writer.WriteStartObject();
-                    writer.WriteString("real", real.ToString("R", CultureInfo.InvariantCulture));
-                    writer.WriteEndObject();
-                    break;
-                case byte[] blob:
-                    writer.WriteStartObject();
-                    writer.WriteString("blob", Convert.ToBase64String(blob));
-                    writer.WriteEndObject();
-                    break;
-                default:
-                    writer.WriteStringValue(Convert.ToString(column.Value, CultureInfo.InvariantCulture));
-                    break;
-            }
-        }
-        writer.WriteEndObject();
-    }
-
     public static Dictionary<string, object?> Read(JsonElement row)
     {
         var values = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
@@ -66,13 +34,20 @@ internal static class ColumnValues
             values[column.Name] = value.ValueKind switch
             {
                 JsonValueKind.Null => null,
+                JsonValueKind.Number when value.GetRawText().IndexOfAny(new[] { '.', 'e', 'E' }) >= 0 => value.GetDouble(),
                 JsonValueKind.Number => value.GetInt64(),
                 JsonValueKind.String => value.GetString(),
-                JsonValueKind.Object when value.TryGetProperty("real", out JsonElement real) => double.Parse(real.GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture),
-                JsonValueKind.Object when value.TryGetProperty("blob", out JsonElement blob) => Convert.FromBase64String(blob.GetString()!),
+                JsonValueKind.Object when value.TryGetProperty("hex", out JsonElement hex) => FromHex(hex.GetString()!),
                 _ => throw new JsonException($"column '{column.Name}' has a value this module does not write: {value.GetRawText()}"),
             };
         }
         return values;
+    }
+
+    private static byte[] FromHex(string hex)
+    {
+        var bytes = new byte[hex.Length / 2];
+        for (int i = 0; i < bytes.Length; i++) bytes[i] = byte.Parse(hex.Substring(2 * i, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        return bytes;
     }
 }
