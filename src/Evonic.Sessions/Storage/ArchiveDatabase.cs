@@ -313,7 +313,7 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
             SqliteDatabase.Execute(connection, $"PRAGMA busy_timeout = {SqliteDatabase.BusyTimeoutMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
             SqliteDatabase.Execute(connection, EvonicDdl);
             SqliteDatabase.Execute(connection, ModuleDdl);
-            SqliteDatabase.Execute(connection, "CREATE TEMP TABLE IF NOT EXISTS batch (session_id TEXT PRIMARY KEY, archive_id INTEGER NOT NULL)");
+            SqliteDatabase.Execute(connection, "CREATE TEMP TABLE IF NOT EXISTS batch (session_id TEXT PRIMARY KEY, archive_id INTEGER NOT NULL, log_file TEXT, unterminated INTEGER NOT NULL DEFAULT 0)");
             return new ArchiveDatabase(connection, path);
         }
         catch (SqliteException e)
@@ -363,27 +363,30 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
             _copySessionsSql = $@"INSERT INTO archive_sessions (session_id, agent_id, channel_id, external_user_id, bot_enabled)
                 SELECT s.id, s.agent_id, {C(sessions, "s", "channel_id")}, IFNULL({C(sessions, "s", "external_user_id")}, ''), {(sessions.Contains("bot_enabled") ? "s.bot_enabled" : "1")}
                 FROM json_each($ids) j JOIN chat.chat_sessions s ON s.id = j.value ORDER BY j.key";
+            // CROSS JOIN keeps the batch as the outer loop: without statistics for temp.batch, SQLite would otherwise scan
+            // every message of chat.db's index for each batch.
             _copyMessagesSql = $@"INSERT INTO archive_messages (archive_id, role, content, tool_calls, tool_call_id, metadata, created_at)
                 SELECT b.archive_id, IFNULL(m.role, ''), {C(messages, "m", "content")}, {C(messages, "m", "tool_calls")}, {C(messages, "m", "tool_call_id")},
                     {C(messages, "m", "metadata")}, {C(messages, "m", "created_at")}
-                FROM temp.batch b JOIN chat.chat_messages m ON m.session_id = b.session_id ORDER BY b.archive_id, m.id";
+                FROM temp.batch b CROSS JOIN chat.chat_messages m ON m.session_id = b.session_id ORDER BY b.session_id, m.id";
             _copySummariesSql = summaries.Count == 0 ? "" : $@"INSERT INTO archive_summaries (archive_id, summary, last_message_id, message_count, created_at)
                 SELECT b.archive_id, IFNULL(su.summary, ''), {C(summaries, "su", "last_message_id")}, {C(summaries, "su", "message_count")}, {C(summaries, "su", "created_at")}
-                FROM temp.batch b JOIN chat.chat_summaries su ON su.session_id = b.session_id";
+                FROM temp.batch b CROSS JOIN chat.chat_summaries su ON su.session_id = b.session_id";
             // Evonic archives a state only when it has one ("if session_state:").
             _copyStateSql = state.Count == 0 ? "" : @"INSERT INTO archive_session_state (archive_id, content)
-                SELECT b.archive_id, st.content FROM temp.batch b JOIN chat.session_state st ON st.session_id = b.session_id
+                SELECT b.archive_id, st.content FROM temp.batch b CROSS JOIN chat.session_state st ON st.session_id = b.session_id
                 WHERE st.content IS NOT NULL AND st.content <> ''";
-            string original = $@"json_object('log_file', $logFile,
+            string original = $@"json_object('log_file', b.log_file,
                 'session', {Rest(sessions, "s", ArchivedSession.ArchivedSessionColumns)},
                 'messages', json((SELECT json_group_array({Rest(messages, "m", ArchivedSession.ArchivedMessageColumns)})
-                    FROM (SELECT * FROM chat.chat_messages WHERE session_id = s.id ORDER BY id) m)),
+                    FROM (SELECT {string.Join(", ", messages.Where(c => !ArchivedSession.ArchivedMessageColumns.Contains(c, StringComparer.OrdinalIgnoreCase)).Select(Quote))}
+                          FROM chat.chat_messages WHERE session_id = s.id ORDER BY id) m)),
                 'summary', {(summaries.Count == 0 ? "NULL" : $"json((SELECT {Rest(summaries, "su", ArchivedSession.ArchivedSummaryColumns)} FROM chat.chat_summaries su WHERE su.session_id = s.id))")},
                 'session_state', {(state.Count == 0 ? "NULL" : $"json((SELECT {Rest(state, "st", ArchivedSession.ArchivedStateColumns)} FROM chat.session_state st WHERE st.session_id = s.id))")},
                 'agent_state', {(agentState.Count == 0 ? "NULL" : $"json((SELECT {Rest(agentState, "a", new[] { "session_id" })} FROM chat.agent_state a WHERE a.session_id = s.id AND a.session_id <> '__agent__'))")})";
             _recordSql = $@"INSERT INTO evonic_sessions_archive (archive_id, agent_id, session_id, archived_by, jsonl_unterminated, chat_agent_id, original_columns, pending)
-                SELECT b.archive_id, s.agent_id, s.id, $by, $unterminated, $chat, {original}, 1
-                FROM temp.batch b JOIN chat.chat_sessions s ON s.id = b.session_id WHERE b.session_id = $s";
+                SELECT b.archive_id, s.agent_id, s.id, $by, b.unterminated, $chat, {original}, 1
+                FROM temp.batch b CROSS JOIN chat.chat_sessions s ON s.id = b.session_id";
         }
         catch (SqliteException e)
         {
@@ -427,7 +430,10 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
             using Statement lastId = new(_connection, transaction, "SELECT IFNULL(MAX(id), 0) FROM archive_sessions");
             using Statement mapBatch = new(_connection, transaction,
                 "INSERT INTO temp.batch (session_id, archive_id) SELECT session_id, id FROM archive_sessions WHERE id > $before", "$before");
-            using Statement record = new(_connection, transaction, _recordSql, "$by", "$unterminated", "$chat", "$logFile", "$s");
+            using Statement record = new(_connection, transaction, _recordSql, "$by", "$chat");
+            using Statement logs = new(_connection, transaction,
+                @"UPDATE temp.batch SET log_file = json_extract(l.value, '$[0]'), unterminated = json_extract(l.value, '$[1]')
+                    FROM json_each($logs) l WHERE l.key = temp.batch.session_id", "$logs");
             using Statement insertLine = new(_connection, transaction,
                 "INSERT INTO archive_jsonl (archive_id, line_number, entry_type, entry_json, ts) VALUES ($i, $n, $t, $j, $ts)", "$i", "$n", "$t", "$j", "$ts");
             using Statement copiedLog = new(_connection, transaction,
@@ -448,6 +454,10 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
                 object? before = lastId.Scalar();
                 copySessions.Execute(JsonSerializer.Serialize(rows.Select(r => r.SessionId)));
                 mapBatch.Execute(before);
+                // Each session's log name and torn-last-line flag, for its record below: one statement for the batch.
+                var logFiles = new Dictionary<string, object?[]>(StringComparer.Ordinal);
+                foreach (ArchivedSession row in rows) logFiles[row.SessionId] = new object?[] { row.LogFileName, row.JsonlUnterminated ? 1 : 0 };
+                logs.Execute(JsonSerializer.Serialize(logFiles));
                 using (SqliteCommand batch = _connection.CreateCommand())
                 {
                     batch.Transaction = transaction;
@@ -456,6 +466,7 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
                     while (reader.Read()) copied[reader.GetString(0)] = reader.GetInt64(1);
                 }
                 foreach (string sql in new[] { _copyMessagesSql, _copySummariesSql, _copyStateSql }.Where(q => q.Length > 0)) Run(transaction, sql);
+                record.Execute(ArchivedBy, _chatAgentId);
             }
             foreach (ArchivedSession session in sessions)
             {
@@ -472,7 +483,6 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
                 else
                 {
                     if (!copied.TryGetValue(session.SessionId, out id)) continue;
-                    record.Execute(ArchivedBy, session.JsonlUnterminated ? 1L : 0L, _chatAgentId, session.LogFileName, session.SessionId);
                 }
                 for (int i = 0; i < session.JsonlLines.Count; i++)
                 {

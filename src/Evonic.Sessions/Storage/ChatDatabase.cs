@@ -515,8 +515,6 @@ internal sealed class ChatDatabase : IDisposable
         return index;
     });
 
-    private static object? Value(SqliteDataReader reader, int ordinal) => SqliteDatabase.Value(reader, ordinal);
-
     /// <summary>A passive WAL checkpoint after a commit: outside the write transaction, never blocking the app.</summary>
     public void Checkpoint()
     {
