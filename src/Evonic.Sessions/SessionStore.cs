@@ -44,6 +44,19 @@ public sealed class SessionStore
     /// <summary>Sessions whose last activity is before this instant are old.</summary>
     public DateTime CutoffUtc { get; }
 
+    private readonly List<string> _busyWals = new();
+
+    /// <summary>
+    /// The databases whose WAL <see cref="Remove"/> could not truncate at the end of an agent because the app kept it
+    /// busy: old frames there may still hold removed text until the app's next checkpoint. Taking them clears the list.
+    /// </summary>
+    public IReadOnlyList<string> TakeBusyWals()
+    {
+        var taken = _busyWals.ToList();
+        _busyWals.Clear();
+        return taken;
+    }
+
     /// <summary>The longest any write transaction of <see cref="Remove"/> held a database's write lock: what the live app may have waited.</summary>
     public TimeSpan LongestWriteTransaction { get; private set; }
 
@@ -146,7 +159,8 @@ public sealed class SessionStore
     public IEnumerable<SessionRemovalResult> Remove(AgentInfo agent, IEnumerable<EvonicSession> sessions)
     {
         CheckAgentId(agent);
-        return new SessionRemover(Instance, CutoffUtc, held => { if (held > LongestWriteTransaction) LongestWriteTransaction = held; }, Archive?.Enabled == true)
+        return new SessionRemover(Instance, CutoffUtc, held => { if (held > LongestWriteTransaction) LongestWriteTransaction = held; }, Archive?.Enabled == true,
+                path => _busyWals.Add(path))
             .Remove(agent.Id, sessions);
     }
 

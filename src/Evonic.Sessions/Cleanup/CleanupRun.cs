@@ -180,6 +180,8 @@ public sealed class CleanupRun : IDisposable
         finally
         {
             _summary.AddWriteTransaction(store.LongestWriteTransaction);
+            foreach (string wal in store.TakeBusyWals())
+                _host.Warn($"The app kept the WAL of '{wal}' busy, so it was not truncated: its older frames may hold removed text until the app's next checkpoint.");
         }
     }
 

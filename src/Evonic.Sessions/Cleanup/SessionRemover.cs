@@ -41,14 +41,17 @@ internal sealed class SessionRemover
     /// <summary>The remover of <paramref name="instance"/>'s sessions older than <paramref name="cutoffUtc"/>;
     /// <paramref name="wroteFor"/> is told how long each write transaction held a database's write lock; with
     /// <paramref name="archive"/>, each session goes to Evonic's archive first (<see cref="SessionArchiver"/>).</summary>
-    public SessionRemover(EvonicInstance instance, DateTime cutoffUtc, Action<TimeSpan> wroteFor, bool archive = false)
+    public SessionRemover(EvonicInstance instance, DateTime cutoffUtc, Action<TimeSpan> wroteFor, bool archive = false, Action<string>? walBusy = null)
     {
         _instance = instance;
         _cutoffUtc = cutoffUtc;
         _files = new SessionFiles(instance);
         _wroteFor = wroteFor;
         _archiving = archive;
+        _walBusy = walBusy ?? (_ => { });
     }
+
+    private readonly Action<string> _walBusy;
 
     public IEnumerable<SessionRemovalResult> Remove(string agentId, IEnumerable<EvonicSession> sessions)
     {
@@ -91,6 +94,10 @@ internal sealed class SessionRemover
             if (lastFailed != null) ExceptionDispatchInfo.Capture(lastFailed).Throw();
             foreach (SessionRemovalResult done in deleter.Finish()) yield return done;
             completed = true;
+            // Old WAL frames may still hold what was removed (the app's own earlier writes of it): truncate the WAL,
+            // or say that the app kept it busy.
+            if (!chat.TryTruncateWal()) _walBusy(chat.Path);
+            if (!main.TryTruncateWal()) _walBusy(_instance.MainDatabasePath);
         }
         finally
         {

@@ -310,7 +310,7 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
         {
             connection.Open();
             // FULL: an archive commit is on disk before the chat.db delete that relies on it.
-            SqliteDatabase.Execute(connection, $"PRAGMA busy_timeout = {SqliteDatabase.BusyTimeoutMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+            SqliteDatabase.Execute(connection, $"PRAGMA busy_timeout = {SqliteDatabase.BusyTimeoutMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;");
             SqliteDatabase.Execute(connection, EvonicDdl);
             SqliteDatabase.Execute(connection, ModuleDdl);
             SqliteDatabase.Execute(connection, "CREATE TEMP TABLE IF NOT EXISTS batch (session_id TEXT PRIMARY KEY, archive_id INTEGER NOT NULL, log_file TEXT, unterminated INTEGER NOT NULL DEFAULT 0)");

@@ -515,6 +515,19 @@ internal sealed class ChatDatabase : IDisposable
         return index;
     });
 
+    /// <summary>The closing checkpoint that truncates the WAL (<see cref="SqliteDatabase.TryTruncateWal"/>); false when the app kept it busy.</summary>
+    public bool TryTruncateWal()
+    {
+        try
+        {
+            return SqliteDatabase.TryTruncateWal(_connection);
+        }
+        catch (SqliteException e)
+        {
+            throw SqliteDatabase.WriteFailure(e, Path);
+        }
+    }
+
     /// <summary>A passive WAL checkpoint after a commit: outside the write transaction, never blocking the app.</summary>
     public void Checkpoint()
     {

@@ -47,6 +47,8 @@ internal static class SqliteDatabase
             // Our commits do not checkpoint the WAL inside the write transaction; the remover checkpoints
             // (PASSIVE: never blocks the app's writers) after each commit instead. See Checkpoint.
             if (writable) Execute(connection, "PRAGMA wal_autocheckpoint = 0;");
+            // Freed cells and pages are zeroed, whatever SQLite was compiled with: removed means gone from the file.
+            if (writable) Execute(connection, "PRAGMA secure_delete = ON;");
             // Reads the schema now, so a file that is not SQLite or cannot be opened fails here, not mid-scan.
             Execute(connection, "SELECT count(*) FROM sqlite_master");
             return connection;
@@ -60,6 +62,34 @@ internal static class SqliteDatabase
 
     /// <summary>Copies committed WAL pages into the database without waiting for or blocking any writer.</summary>
     public static void Checkpoint(SqliteConnection connection) => Execute(connection, "PRAGMA wal_checkpoint(PASSIVE);");
+
+    /// <summary>How long the closing WAL truncation may wait for the app: no longer than one of our write batches holds its lock.</summary>
+    public const int TruncateWaitMilliseconds = 100;
+
+    /// <summary>
+    /// Checkpoints the whole WAL and truncates it to nothing, so that no old frame (the app's earlier writes of what
+    /// was just removed) stays on disk. Waits at most <see cref="TruncateWaitMilliseconds"/> for the app's readers and
+    /// writers; false when the app kept the WAL busy (nothing is lost: its next checkpoint does it).
+    /// </summary>
+    public static bool TryTruncateWal(SqliteConnection connection)
+    {
+        Execute(connection, $"PRAGMA busy_timeout = {TruncateWaitMilliseconds};");
+        try
+        {
+            using SqliteCommand command = connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+            using SqliteDataReader reader = command.ExecuteReader();
+            return reader.Read() && reader.GetInt64(0) == 0;
+        }
+        catch (SqliteException e) when (IsBusy(e))
+        {
+            return false;
+        }
+        finally
+        {
+            Execute(connection, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds};");
+        }
+    }
 
     /// <summary>A column as text, whatever SQLite stored (numbers in invariant form); null for NULL.</summary>
     public static string? Text(SqliteDataReader reader, int ordinal)
