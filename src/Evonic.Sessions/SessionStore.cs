@@ -180,6 +180,21 @@ public sealed class SessionStore
         return archive.Forget(archiveIds);
     }
 
+    /// <summary>The space the agent's <c>chat.db</c> takes, with its logs and attachments; null when it has none. Read-only.</summary>
+    public DatabaseSpace? GetSpace(AgentInfo agent)
+    {
+        CheckAgentId(agent);
+        string path = Instance.ChatDatabasePath(agent.Id);
+        return System.IO.File.Exists(path) ? SpaceReader.Measure(Instance, "Chat", agent.Id, path) : null;
+    }
+
+    /// <summary>The space the main database and the archive (when there is one) take. Read-only.</summary>
+    public IEnumerable<DatabaseSpace> GetSharedSpace()
+    {
+        yield return SpaceReader.Measure(Instance, "Main", null, Instance.MainDatabasePath);
+        if (System.IO.File.Exists(Instance.ArchiveDatabasePath)) yield return SpaceReader.Measure(Instance, "Archive", null, Instance.ArchiveDatabasePath);
+    }
+
     /// <summary>
     /// Opens the instance for restoring archived sessions (<see cref="SessionRestorer"/>): takes its cleanup lock,
     /// so a cleanup and a restore never run at once.

@@ -356,3 +356,30 @@ Describe 'Restore-EvonicSession' {
         ($session | Out-String -Width 250) | Should -Match 'Copies'
     }
 }
+
+Describe 'Get-EvonicSessionStore' {
+    BeforeEach {
+        Remove-Item Env:EVONIC_SESSION_MAX_AGE_DAYS, Env:EVONIC_SESSION_ARCHIVE -ErrorAction SilentlyContinue
+        $instance = New-SampleInstance
+    }
+
+    It 'measures every chat.db with its logs and attachments, the main database and the archive' {
+        $before = Get-EvonicSessionStore -Path $instance
+        ($before | Where-Object Database -eq 'Chat').AgentId | Sort-Object | Should -Be ((Get-ChildItem (Join-Path $instance 'agents') -Directory |
+            Where-Object { Test-Path (Join-Path $_.FullName 'chat.db') }).Name | Sort-Object)
+        ($before | Where-Object Database -eq 'Main').FileBytes | Should -Be (Get-Item (Join-Path $instance 'shared/db/evonic.db')).Length
+        $before | Where-Object Database -eq 'Archive' | Should -BeNullOrEmpty
+        $siwa = $before | Where-Object AgentId -eq 'siwa'
+        $siwa.LogBytes | Should -Be ((Get-ChildItem (Join-Path $instance 'agents/siwa/sessions') -Filter *.jsonl -File | Measure-Object Length -Sum).Sum)
+        $siwa.AttachmentBytes | Should -BeGreaterThan 0
+        $siwa.AutoVacuum | Should -BeIn 'None', 'Full', 'Incremental'
+
+        Remove-EvonicOldSession -Path $instance -Archive -Force
+        $after = Get-EvonicSessionStore -Path $instance
+        ($after | Where-Object AgentId -eq 'siwa').FreeBytes | Should -BeGreaterThan $siwa.FreeBytes   # freed inside the file
+        ($after | Where-Object AgentId -eq 'siwa').LogBytes | Should -BeLessThan $siwa.LogBytes
+        ($after | Where-Object Database -eq 'Archive').FileBytes | Should -BeGreaterThan 0
+        (Get-EvonicSessionStore -Path $instance -AgentId ju*).AgentId | Should -Be 'juno'
+        ($after | Out-String -Width 250) | Should -Match 'Database\s+AgentId\s+FileBytes\s+WalBytes\s+FreeBytes\s+Free%\s+AutoVacuum'
+    }
+}

@@ -1,0 +1,57 @@
+using System.IO;
+using Microsoft.Data.Sqlite;
+
+namespace Evonic.Sessions.Storage;
+
+/// <summary>Measures a database (<see cref="DatabaseSpace"/>): its files' sizes and what SQLite says about its pages, read-only.</summary>
+internal static class SpaceReader
+{
+    public static DatabaseSpace Measure(EvonicInstance instance, string database, string? agentId, string path)
+    {
+        var space = new DatabaseSpace
+        {
+            InstanceRoot = instance.Root,
+            Database = database,
+            AgentId = agentId,
+            Path = path,
+            FileBytes = new FileInfo(path).Length,
+            WalBytes = File.Exists(path + "-wal") ? new FileInfo(path + "-wal").Length : 0,
+        };
+        try
+        {
+            using SqliteConnection connection = SqliteDatabase.Open(path, writable: false);
+            long Pragma(string name)
+            {
+                using SqliteCommand command = connection.CreateCommand();
+                command.CommandText = $"PRAGMA {name}";
+                return (long)command.ExecuteScalar()!;
+            }
+            space.PageSize = Pragma("page_size");
+            space.FreeBytes = Pragma("freelist_count") * space.PageSize;
+            space.AutoVacuum = Pragma("auto_vacuum") switch { 1 => "Full", 2 => "Incremental", _ => "None" };
+        }
+        catch (SqliteException e)
+        {
+            throw new EvonicException(EvonicErrorKind.AgentDatabaseUnreadable, $"'{path}' cannot be read: {e.Message}", path, e);
+        }
+        if (agentId != null)
+        {
+            (space.LogBytes, space.LogCount) = Sum(instance.SessionsFolder(agentId), "*.jsonl");
+            (space.AttachmentBytes, space.AttachmentCount) = Sum(Path.Combine(instance.AttachmentsFolder, agentId), "*");
+        }
+        return space;
+    }
+
+    private static (long Bytes, int Count) Sum(string folder, string pattern)
+    {
+        if (!Directory.Exists(folder)) return (0, 0);
+        long bytes = 0;
+        int count = 0;
+        foreach (FileInfo file in new DirectoryInfo(folder).EnumerateFiles(pattern, SearchOption.AllDirectories))
+        {
+            bytes += file.Length;
+            count++;
+        }
+        return (bytes, count);
+    }
+}
