@@ -196,6 +196,14 @@ public sealed class SessionStore
     }
 
     /// <summary>
+    /// Gives the database's free pages back to the file system (<see cref="SpaceOptimizer"/>): in small incremental
+    /// steps where the database allows it, else one VACUUM when its estimate is under <paramref name="lockBudget"/> or
+    /// <paramref name="force"/> is set.
+    /// </summary>
+    public SpaceReturned Optimize(DatabaseSpace space, TimeSpan lockBudget, bool force, bool enableIncrementalVacuum)
+        => SpaceOptimizer.Optimize(space, lockBudget, force, enableIncrementalVacuum);
+
+    /// <summary>
     /// Opens the instance for restoring archived sessions (<see cref="SessionRestorer"/>): takes its cleanup lock,
     /// so a cleanup and a restore never run at once.
     /// </summary>

@@ -23,7 +23,7 @@ public sealed class CmdletTests : SampleInstanceTest
         Assert.Equal(new[]
             {
                 "Get-EvonicOldSession=Evonic.Sessions.EvonicSession", "Get-EvonicSessionArchive=Evonic.Sessions.ArchivedSessionInfo",
-                "Get-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup", "Get-EvonicSessionStore=Evonic.Sessions.DatabaseSpace",
+                "Get-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup", "Get-EvonicSessionStore=Evonic.Sessions.DatabaseSpace", "Optimize-EvonicSessionStore=Evonic.Sessions.SpaceReturned",
                 "Register-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup", "Remove-EvonicOldSession=Evonic.Sessions.SessionRemovalResult", "Remove-EvonicSessionArchive=",
                 "Restore-EvonicSession=Evonic.Sessions.SessionRestoreResult", "Unregister-EvonicSessionCleanup=",
             },

@@ -14,7 +14,7 @@ BeforeAll {
 Describe 'Help' {
     It '<_> has a synopsis, a description, help for every parameter, and examples' -ForEach @(
         'Get-EvonicOldSession', 'Remove-EvonicOldSession', 'Register-EvonicSessionCleanup', 'Unregister-EvonicSessionCleanup', 'Get-EvonicSessionCleanup',
-        'Get-EvonicSessionArchive', 'Remove-EvonicSessionArchive', 'Restore-EvonicSession', 'Get-EvonicSessionStore'
+        'Get-EvonicSessionArchive', 'Remove-EvonicSessionArchive', 'Restore-EvonicSession', 'Get-EvonicSessionStore', 'Optimize-EvonicSessionStore'
     ) {
         $help = Get-Help $_ -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty

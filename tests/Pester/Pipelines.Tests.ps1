@@ -383,3 +383,27 @@ Describe 'Get-EvonicSessionStore' {
         ($after | Out-String -Width 250) | Should -Match 'Database\s+AgentId\s+FileBytes\s+WalBytes\s+FreeBytes\s+Free%\s+AutoVacuum'
     }
 }
+
+Describe 'Optimize-EvonicSessionStore' {
+    BeforeEach {
+        Remove-Item Env:EVONIC_SESSION_MAX_AGE_DAYS, Env:EVONIC_SESSION_ARCHIVE -ErrorAction SilentlyContinue
+        $instance = New-SampleInstance
+        Remove-EvonicOldSession -Path $instance -Force
+    }
+
+    It '-WhatIf says what each database would return and changes nothing' {
+        $hash = Get-InstanceHash $instance
+        Optimize-EvonicSessionStore -Path $instance -WhatIf | Should -BeNullOrEmpty
+        Get-InstanceHash $instance | Should -Be $hash
+    }
+
+    It 'with -Force and -EnableIncrementalVacuum returns every free page and switches each database to incremental' {
+        $before = Get-EvonicSessionStore -Path $instance
+        $results = Optimize-EvonicSessionStore -Path $instance -Force -EnableIncrementalVacuum -Confirm:$false
+        $results.Count | Should -Be $before.Count
+        $results | ForEach-Object { $_.Method | Should -Be 'Vacuum'; $_.AutoVacuum | Should -Be 'Incremental' }
+        (Get-EvonicSessionStore -Path $instance) | ForEach-Object { $_.FreeBytes | Should -Be 0 }
+        # (Bytes returned on a large database: OptimizeTests. These small ones grow a little: INCREMENTAL adds pointer-map pages.)
+        ($results | Out-String -Width 250) | Should -Match 'Database\s+AgentId\s+Method\s+BytesBefore\s+BytesReturned'
+    }
+}

@@ -1,0 +1,103 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using Microsoft.Data.Sqlite;
+
+namespace Evonic.Sessions.Storage;
+
+/// <summary>
+/// Gives a database's free pages back to the file system without making Evonic's writers fail. In
+/// <c>auto_vacuum = INCREMENTAL</c>: <c>PRAGMA incremental_vacuum(N)</c> in steps sized, like the removal's batches, to
+/// hold the write lock about 50 ms each. Otherwise one <c>VACUUM</c>, which holds the write lock for its whole
+/// duration: only when its estimate is under the lock budget, or when forced ("stop Evonic first");
+/// <c>enableIncremental</c> switches the database to INCREMENTAL in that one VACUUM. A database another process reads
+/// in a long transaction (its WAL cannot be checkpointed in 100 ms) is skipped.
+/// </summary>
+internal static class SpaceOptimizer
+{
+    internal static readonly TimeSpan TargetStep = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// What a VACUUM would take: it reads every page and writes every page twice (the new copy, then through the WAL
+    /// back into the file), so three times a measured read of the whole file, at the least.
+    /// </summary>
+    public static TimeSpan EstimateVacuum(string path)
+    {
+        var clock = Stopwatch.StartNew();
+        var buffer = new byte[1 << 20];
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan))
+            while (stream.Read(buffer, 0, buffer.Length) > 0) { }
+        return TimeSpan.FromTicks(clock.Elapsed.Ticks * 3);
+    }
+
+    public static SpaceReturned Optimize(DatabaseSpace space, TimeSpan lockBudget, bool force, bool enableIncremental)
+    {
+        var result = new SpaceReturned
+        {
+            InstanceRoot = space.InstanceRoot, Database = space.Database, AgentId = space.AgentId, Path = space.Path,
+            BytesBefore = space.FileBytes, BytesAfter = space.FileBytes, AutoVacuum = space.AutoVacuum,
+        };
+        bool incremental = space.AutoVacuum == "Incremental";
+        using SqliteConnection connection = SqliteDatabase.Open(space.Path, writable: true);
+        try
+        {
+            if (!SqliteDatabase.TryTruncateWal(connection))
+                return Skip(result, "another process holds it in a long read or write (its WAL could not be checkpointed in 100 ms)");
+            if (incremental) IncrementalVacuum(connection, result);
+            else
+            {
+                TimeSpan estimate = EstimateVacuum(space.Path);
+                if (estimate > lockBudget && !force)
+                    return Skip(result, string.Format(CultureInfo.InvariantCulture,
+                        "a VACUUM would hold its write lock about {0:0.0} s (estimated), over the budget of {1:0.0} s (-MaxLockSeconds); stop Evonic first and use -Force",
+                        estimate.TotalSeconds, lockBudget.TotalSeconds));
+                var clock = Stopwatch.StartNew();
+                if (enableIncremental) SqliteDatabase.Execute(connection, "PRAGMA auto_vacuum = INCREMENTAL;");
+                SqliteDatabase.Execute(connection, "VACUUM;");
+                result.LongestLockMilliseconds = clock.Elapsed.TotalMilliseconds;
+                result.Method = "Vacuum";
+            }
+            SqliteDatabase.TryTruncateWal(connection);
+            using (SqliteCommand mode = connection.CreateCommand())
+            {
+                mode.CommandText = "PRAGMA auto_vacuum";
+                result.AutoVacuum = (long)mode.ExecuteScalar()! switch { 1 => "Full", 2 => "Incremental", _ => "None" };
+            }
+        }
+        catch (SqliteException e)
+        {
+            throw SqliteDatabase.WriteFailure(e, space.Path);
+        }
+        result.BytesAfter = new FileInfo(space.Path).Length;
+        return result;
+    }
+
+    private static void IncrementalVacuum(SqliteConnection connection, SpaceReturned result)
+    {
+        long pages = 64;
+        while (true)
+        {
+            using (SqliteCommand free = connection.CreateCommand())
+            {
+                free.CommandText = "PRAGMA freelist_count";
+                if ((long)free.ExecuteScalar()! == 0) break;
+            }
+            var clock = Stopwatch.StartNew();
+            // Each call is its own short write transaction: the app's writers wait at most one step.
+            SqliteDatabase.Execute(connection, $"PRAGMA incremental_vacuum({pages});");
+            TimeSpan took = clock.Elapsed;
+            result.LongestLockMilliseconds = Math.Max(result.LongestLockMilliseconds, took.TotalMilliseconds);
+            pages = (long)Math.Max(16, Math.Min(pages * 2.0, pages * TargetStep.TotalMilliseconds / Math.Max(1, took.TotalMilliseconds)));
+            SqliteDatabase.Checkpoint(connection);
+        }
+        result.Method = "IncrementalVacuum";
+    }
+
+    private static SpaceReturned Skip(SpaceReturned result, string reason)
+    {
+        result.Method = "Skipped";
+        result.Reason = reason;
+        return result;
+    }
+}
