@@ -1,28 +1,14 @@
 using System;
-using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.PowerShell;
 
 /// <summary>Gives the free pages of an Evonic instance's databases back to the file system, without making Evonic's writers fail.</summary>
 [Cmdlet(VerbsCommon.Optimize, "EvonicSessionStore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(SpaceReturned))]
-public sealed class OptimizeEvonicSessionStoreCommand : PSCmdlet
+public sealed class OptimizeEvonicSessionStoreCommand : SessionStoreCommandBase
 {
-    /// <summary>The Evonic instance root; defaults to $env:EVONIC_HOME, else ~/.evonic.</summary>
-    [Parameter(Position = 0)]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
-
-    /// <summary>Only these agents' chat databases (wildcards allowed); the main database and the archive are then left out.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(AgentIdCompleter))]
-    public string[]? AgentId { get; set; }
-
     /// <summary>The longest a VACUUM may hold a database's write lock, by its estimate; Evonic's writers wait 5 s at most.</summary>
     [Parameter]
     [ValidateRange(0.1, 3600)]
@@ -38,21 +24,9 @@ public sealed class OptimizeEvonicSessionStoreCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        EvonicInstance instance = InstanceParameter.Open(this, Path);
-        var store = new SessionStore(instance);
-        WildcardPattern[]? agents = AgentId?.Select(a => new WildcardPattern(a, WildcardOptions.IgnoreCase)).ToArray();
-        var spaces = new List<DatabaseSpace>();
-        try
-        {
-            foreach (AgentInfo agent in store.GetAgents().Where(a => agents == null || agents.Any(p => p.IsMatch(a.Id))))
-                if (store.GetSpace(agent) is { } space) spaces.Add(space);
-            if (agents == null) spaces.AddRange(store.GetSharedSpace());
-        }
-        catch (EvonicException e)
-        {
-            ThrowTerminatingError(ErrorRecords.From(e));
-        }
-        foreach (DatabaseSpace space in spaces)
+        SessionStore store = OpenStore();
+        // Measured first, all of them: each then shows its free bytes before it is asked for.
+        foreach (DatabaseSpace space in MeasureDatabases(store).ToList())
         {
             string how = space.AutoVacuum == "Incremental" ? "incremental vacuum in ~50 ms steps"
                 : "VACUUM" + (EnableIncrementalVacuum ? ", switching to auto_vacuum = INCREMENTAL" : "");
