@@ -22,6 +22,7 @@ public sealed class RemovedMeansGoneTests : IDisposable
     private static Dictionary<string, string> Mark(string root, string dataRoot)
     {
         var markers = new Dictionary<string, string>(StringComparer.Ordinal);
+        EvonicInstance instance = EvonicInstance.Open(root);
         int n = 0;
         using SqliteConnection main = InstanceBuilder.Connect(Path.Combine(root, "shared", "db", "evonic.db"));
         InstanceBuilder.Exec(main, "PRAGMA secure_delete = ON");
@@ -45,9 +46,7 @@ public sealed class RemovedMeansGoneTests : IDisposable
                     InstanceBuilder.Exec(chat, "UPDATE session_state SET content = json_set(content, '$.note', $m || 'state') WHERE session_id = $s AND json_valid(content)",
                         ("$m", marker), ("$s", session));
                 InstanceBuilder.Exec(main, "UPDATE attachments SET filename = filename || $m || 'file' WHERE session_id = $s", ("$m", marker), ("$s", session));
-                string log = Path.Combine(dataRoot, "agents", agent, "sessions",
-                    (session.StartsWith(agent + "-", StringComparison.Ordinal) ? session[(agent.Length + 1)..] : session) + ".jsonl");
-                if (File.Exists(log))
+                if (instance.ChatLogPath(agent, session) is { } log && File.Exists(log))
                 {
                     DateTime written = File.GetLastWriteTimeUtc(log);
                     byte[] bytes = File.ReadAllBytes(log);

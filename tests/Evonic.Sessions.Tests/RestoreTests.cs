@@ -25,6 +25,15 @@ public sealed class RestoreTests : IDisposable
     private static List<SessionRemovalResult> RemoveAll(SessionStore store)
         => store.GetAgents().SelectMany(a => store.Remove(a, store.GetSessions(a).Where(s => s.IsRemovable)).ToList()).ToList();
 
+    /// <summary>The sample instance after a cleanup with -Archive, and the first removed session (with rows) that <paramref name="which"/> picks.</summary>
+    private (SampleInstance Sample, SessionStore Store, SessionRemovalResult Gone) SampleWithOneRemoved(Func<EvonicSession, bool> which)
+    {
+        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SessionStore store = Store(sample.Root);
+        SessionRemovalResult gone = RemoveAll(store).First(r => r.Status == RemovalStatus.Removed && r.Session.Kind != SessionKind.Orphan && which(r.Session));
+        return (sample, store, gone);
+    }
+
     private static List<SessionRestoreResult> RestoreAll(SessionStore store)
     {
         List<ArchivedSessionInfo> archived = store.GetArchivedSessions().ToList();
@@ -134,9 +143,7 @@ public sealed class RestoreTests : IDisposable
     [Fact]
     public void Evonic_s_own_lookups_find_a_restored_session()
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
-        SessionStore store = Store(sample.Root);
-        SessionRemovalResult gone = RemoveAll(store).First(r => r.Status == RemovalStatus.Removed && r.Session.Kind != SessionKind.Orphan && r.Session.MessageCount > 0);
+        var (sample, store, gone) = SampleWithOneRemoved(s => s.MessageCount > 0);
         EvonicSession session = gone.Session;
         string chatPath = Path.Combine(sample.Builder.DataRoot, "agents", session.AgentId, "chat.db");
         using (SqliteConnection chat = InstanceBuilder.Connect(chatPath))
@@ -180,9 +187,7 @@ public sealed class RestoreTests : IDisposable
     [Fact]
     public void A_live_session_id_or_an_existing_log_is_refused_and_nothing_changes()
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
-        SessionStore store = Store(sample.Root);
-        SessionRemovalResult gone = RemoveAll(store).First(r => r.Status == RemovalStatus.Removed && r.Session.Kind != SessionKind.Orphan && r.Session.JsonlPath != null);
+        var (sample, store, gone) = SampleWithOneRemoved(s => s.JsonlPath != null);
         EvonicSession session = gone.Session;
         string chatPath = Path.Combine(sample.Builder.DataRoot, "agents", session.AgentId, "chat.db");
 
@@ -207,9 +212,7 @@ public sealed class RestoreTests : IDisposable
     [Fact]
     public void A_session_that_becomes_live_between_the_check_and_the_restore_is_refused_and_no_log_is_left()
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
-        SessionStore store = Store(sample.Root);
-        SessionRemovalResult gone = RemoveAll(store).First(r => r.Status == RemovalStatus.Removed && r.Session.Kind != SessionKind.Orphan && r.Session.JsonlPath != null);
+        var (sample, store, gone) = SampleWithOneRemoved(s => s.JsonlPath != null);
         using SessionRestorer restorer = store.OpenRestorer();
         RestorePlan plan = restorer.Plan(gone.ArchiveId!.Value);
         using (SqliteConnection chat = InstanceBuilder.Connect(Path.Combine(sample.Builder.DataRoot, "agents", plan.AgentId, "chat.db")))
@@ -223,9 +226,7 @@ public sealed class RestoreTests : IDisposable
     [Fact]
     public void The_newest_copy_is_restored_unless_one_is_chosen()
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
-        SessionStore store = Store(sample.Root);
-        SessionRemovalResult gone = RemoveAll(store).First(r => r.Status == RemovalStatus.Removed && r.Session.Kind != SessionKind.Orphan && r.Session.MessageCount > 1);
+        var (sample, store, gone) = SampleWithOneRemoved(s => s.MessageCount > 1);
         EvonicSession session = gone.Session;
         // Restore, change the conversation, archive it again: two copies, the newer one with one more message.
         SessionRestoreResult first;

@@ -30,7 +30,7 @@ internal sealed class SessionArchiver : IDisposable
         {
             archive.AttachChat(instance, chatAgentId);
             string sessions = instance.SessionsFolder(chatAgentId);
-            archive.SettlePending(log => Path.GetFileName(log) == log && File.Exists(Path.Combine(sessions, log)));
+            archive.SettlePending(log => EvonicInstance.IsSafeFileName(log) && File.Exists(Path.Combine(sessions, log)));
             return new SessionArchiver(archive);
         }
         catch

@@ -70,8 +70,9 @@ public sealed class SessionRestorer : IDisposable
         string chatAgent = ChatAgentOf(entry);
         ChatDatabase chat = Chat(chatAgent);
         if (chat.SessionExists(entry.SessionId)) throw chat.SessionIsLive(entry.SessionId);
-        string? logPath = IsPlainFileName(entry.LogFileName)
-            ? Path.Combine(_instance.SessionsFolder(chatAgent), entry.LogFileName!)
+        // A recorded log name is used only as a name inside the agent's sessions folder, never as a path.
+        string? logPath = entry.LogFileName is { } name && EvonicInstance.IsSafeFileName(name)
+            ? Path.Combine(_instance.SessionsFolder(chatAgent), name)
             : _instance.ChatLogPath(chatAgent, entry.SessionId);
         if (logPath == null && entry.JsonlLines.Count > 0)
             throw new EvonicException(EvonicErrorKind.UnsafeSessionId,
@@ -80,11 +81,6 @@ public sealed class SessionRestorer : IDisposable
         // A log that existed, even empty, comes back; Evonic's own copies say only what lines there were.
         return new RestorePlan(entry, chatAgent, entry.JsonlLines.Count > 0 || entry.LogFileName != null ? logPath : null);
     }
-
-    /// <summary>A recorded log name is used only as a name inside the agent's sessions folder, never as a path.</summary>
-    private static bool IsPlainFileName(string? name)
-        => !string.IsNullOrEmpty(name) && name != "." && name != ".." && name!.IndexOfAny(new[] { '/', '\\', '\0' }) < 0
-           && name.IndexOfAny(Path.GetInvalidFileNameChars()) < 0;
 
     private static EvonicException LogExists(string sessionId, string path)
         => new(EvonicErrorKind.ChatLogExists,

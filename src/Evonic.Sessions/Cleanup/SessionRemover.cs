@@ -243,19 +243,18 @@ internal sealed class SessionRemover
     private void RemoveOrphan(ChatDatabase chat, MainDatabase main, SessionFilePlan plan, SessionRemovalResult result, AttachmentReferences references)
     {
         EvonicSession session = result.Session;
+        if (!session.OrphanChatLogOnly && chat.SessionExists(session.SessionId))
+        {
+            result.Status = RemovalStatus.KeptActive;
+            return;
+        }
+        _archiver?.Archive(new[] { (session, plan, result) });
         if (!session.OrphanChatLogOnly)
         {
-            if (chat.SessionExists(session.SessionId))
-            {
-                result.Status = RemovalStatus.KeptActive;
-                return;
-            }
-            _archiver?.Archive(new[] { (session, plan, result) });
             main.DeleteSessionRows(new[] { session });
             references.Release(session.AttachmentRows);
             SessionFiles.DeleteAttachments(plan, result, references);
         }
-        else _archiver?.Archive(new[] { (session, plan, result) });
         SessionFiles.DeleteLogIfStillOld(plan, _cutoffUtc, result);
         result.Status = result.ChatLogKept ? RemovalStatus.KeptActive : result.Error != null ? RemovalStatus.Failed : RemovalStatus.Removed;
         // Its log is what the copy holds: kept, the copy goes again.

@@ -341,16 +341,7 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
                 attach.ExecuteNonQuery();
             }
             _chatAgentId = chatAgentId;
-            HashSet<string> Columns(string table)
-            {
-                var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-                using SqliteCommand command = _connection.CreateCommand();
-                command.CommandText = "SELECT name FROM pragma_table_info($t, 'chat')";
-                command.Parameters.AddWithValue("$t", table);
-                using SqliteDataReader reader = command.ExecuteReader();
-                while (reader.Read()) names.Add(reader.GetString(0));
-                return names;
-            }
+            HashSet<string> Columns(string table) => SqliteDatabase.Columns(_connection, table, schema: "chat");
             HashSet<string> sessions = Columns("chat_sessions"), messages = Columns("chat_messages"), summaries = Columns("chat_summaries"),
                 state = Columns("session_state"), agentState = Columns("agent_state");
             string C(HashSet<string> columns, string alias, string name) => columns.Contains(name) ? $"{alias}.{Quote(name)}" : "NULL";

@@ -392,9 +392,8 @@ internal sealed class ChatDatabase : IDisposable
             using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
             if (SessionExistsIn(entry.SessionId, transaction)) throw SessionIsLive(entry.SessionId);
 
-            var session = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
-            if (entry.SessionColumns != null) foreach (var column in entry.SessionColumns) session[column.Key] = column.Value;
-            else session["created_at"] = entry.Messages.Count > 0 && entry.Messages[0][5] != null ? entry.Messages[0][5] : entry.ArchivedAtUtc?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+            var session = RowFrom(entry.SessionColumns);
+            if (entry.SessionColumns == null) session["created_at"] = entry.Messages.Count > 0 && entry.Messages[0][5] != null ? entry.Messages[0][5] : entry.ArchivedAtUtc?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
             session["id"] = entry.SessionId;
             session["agent_id"] = entry.AgentId;
             session["channel_id"] = entry.ChannelId;
@@ -408,8 +407,7 @@ internal sealed class ChatDatabase : IDisposable
             for (int i = 0; i < entry.Messages.Count; i++)
             {
                 object?[] archived = entry.Messages[i];
-                var message = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
-                if (i < entry.MessageColumns.Count) foreach (var column in entry.MessageColumns[i]) message[column.Key] = column.Value;
+                var message = RowFrom(i < entry.MessageColumns.Count ? entry.MessageColumns[i] : null);
                 oldIds.Add(message.TryGetValue("id", out object? oldId) && oldId is long old ? old : null);
                 message.Remove("id");
                 message["session_id"] = entry.SessionId;
@@ -419,27 +417,26 @@ internal sealed class ChatDatabase : IDisposable
 
             if (entry.Summary is { } summary && _tables.Contains("chat_summaries"))
             {
-                var row = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
-                if (entry.SummaryColumns != null) foreach (var column in entry.SummaryColumns) row[column.Key] = column.Value;
+                var row = RowFrom(entry.SummaryColumns);
                 row["session_id"] = entry.SessionId;
                 row["summary"] = summary[0] ?? "";
                 row["last_message_id"] = SummaryWatermark.Remap(summary[1], summary[2], oldIds, newIds) ?? 0L;
                 row["message_count"] = summary[2] ?? 0L;
                 row["created_at"] = summary[3];
-                Insert("chat_summaries", SqliteDatabase.Columns(_connection, "chat_summaries"), row, transaction);
+                Insert("chat_summaries", ColumnsOf("chat_summaries"), row, transaction);
             }
             if (!string.IsNullOrEmpty(entry.State) && HasSessionState)
             {
-                var row = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
-                if (entry.StateColumns != null) foreach (var column in entry.StateColumns) row[column.Key] = column.Value;
+                var row = RowFrom(entry.StateColumns);
                 row["session_id"] = entry.SessionId;
                 row["content"] = entry.State;
-                Insert("session_state", SqliteDatabase.Columns(_connection, "session_state"), row, transaction);
+                Insert("session_state", ColumnsOf("session_state"), row, transaction);
             }
             if (entry.AgentStateRow != null && _tables.Contains("agent_state"))
             {
-                var row = new Dictionary<string, object?>(entry.AgentStateRow, StringComparer.OrdinalIgnoreCase) { ["session_id"] = entry.SessionId };
-                Insert("agent_state", SqliteDatabase.Columns(_connection, "agent_state"), row, transaction, orIgnore: true);
+                var row = RowFrom(entry.AgentStateRow);
+                row["session_id"] = entry.SessionId;
+                Insert("agent_state", ColumnsOf("agent_state"), row, transaction, orIgnore: true);
             }
             transaction.Commit();
             return newIds.Count;
@@ -448,6 +445,19 @@ internal sealed class ChatDatabase : IDisposable
         {
             throw SqliteDatabase.WriteFailure(e, Path);
         }
+    }
+
+    /// <summary>A row to write: the recorded columns (the module's copies), to which the archived ones are then set.</summary>
+    private static Dictionary<string, object?> RowFrom(Dictionary<string, object?>? recorded)
+        => recorded == null ? new(StringComparer.OrdinalIgnoreCase) : new(recorded, StringComparer.OrdinalIgnoreCase);
+
+    private readonly Dictionary<string, HashSet<string>> _otherColumns = new(StringComparer.Ordinal);
+
+    /// <summary>A table's columns, read once per connection (a restore of many sessions asks for each).</summary>
+    private HashSet<string> ColumnsOf(string table)
+    {
+        if (!_otherColumns.TryGetValue(table, out HashSet<string>? columns)) _otherColumns[table] = columns = SqliteDatabase.Columns(_connection, table);
+        return columns;
     }
 
     public EvonicException SessionIsLive(string sessionId)

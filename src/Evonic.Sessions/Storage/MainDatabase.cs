@@ -18,6 +18,7 @@ internal sealed class MainDatabase : IDisposable
     private readonly SqliteConnection _connection;
     private readonly bool _hasAttachments;
     private readonly bool _hasSessionIndex;
+    private readonly HashSet<string> _indexColumns;
     private readonly bool _hasSessionCount;
     private readonly bool _hasSchedules;
     private readonly Func<string, string> _scheduleColumn;
@@ -41,9 +42,8 @@ internal sealed class MainDatabase : IDisposable
         _scheduleColumn = name => scheduleColumns.Contains(name) ? name : "NULL";
         _hasTransfers = tables.Contains("transfer_jobs") && SqliteDatabase.Columns(connection, "transfer_jobs") is var transferColumns
             && transferColumns.Contains("session_id") && transferColumns.Contains("status");
-        _hasSessionIndex = tables.Contains("session_index")
-            && SqliteDatabase.Columns(connection, "session_index") is var indexColumns
-            && indexColumns.Contains("session_id") && indexColumns.Contains("agent_id") && indexColumns.Contains("updated_at");
+        _indexColumns = tables.Contains("session_index") ? SqliteDatabase.Columns(connection, "session_index") : new HashSet<string>();
+        _hasSessionIndex = _indexColumns.Contains("session_id") && _indexColumns.Contains("agent_id") && _indexColumns.Contains("updated_at");
     }
 
     public static MainDatabase Open(EvonicInstance instance, bool writable)
@@ -293,8 +293,7 @@ internal sealed class MainDatabase : IDisposable
         if (!_hasSessionIndex) return;
         try
         {
-            HashSet<string> columns = SqliteDatabase.Columns(_connection, "session_index");
-            var names = row.Keys.Where(columns.Contains).ToList();
+            var names = row.Keys.Where(_indexColumns.Contains).ToList();
             using var command = _connection.CreateCommand();
             command.CommandText = $"INSERT OR REPLACE INTO session_index ({string.Join(", ", names)}) VALUES ({string.Join(", ", names.Select(n => "$" + n))})";
             foreach (string name in names) command.Parameters.AddWithValue("$" + name, row[name] ?? DBNull.Value);

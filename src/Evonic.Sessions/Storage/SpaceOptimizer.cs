@@ -59,11 +59,7 @@ internal static class SpaceOptimizer
                 result.Method = "Vacuum";
             }
             SqliteDatabase.TryTruncateWal(connection);
-            using (SqliteCommand mode = connection.CreateCommand())
-            {
-                mode.CommandText = "PRAGMA auto_vacuum";
-                result.AutoVacuum = (long)mode.ExecuteScalar()! switch { 1 => "Full", 2 => "Incremental", _ => "None" };
-            }
+            result.AutoVacuum = SpaceReader.AutoVacuum(connection);
         }
         catch (SqliteException e)
         {
@@ -76,13 +72,8 @@ internal static class SpaceOptimizer
     private static void IncrementalVacuum(SqliteConnection connection, SpaceReturned result)
     {
         long pages = 64;
-        while (true)
+        while (SqliteDatabase.Pragma(connection, "freelist_count") > 0)
         {
-            using (SqliteCommand free = connection.CreateCommand())
-            {
-                free.CommandText = "PRAGMA freelist_count";
-                if ((long)free.ExecuteScalar()! == 0) break;
-            }
             var clock = Stopwatch.StartNew();
             // Each call is its own short write transaction: the app's writers wait at most one step.
             SqliteDatabase.Execute(connection, $"PRAGMA incremental_vacuum({pages});");

@@ -20,15 +20,9 @@ internal static class SpaceReader
         try
         {
             using SqliteConnection connection = SqliteDatabase.Open(path, writable: false);
-            long Pragma(string name)
-            {
-                using SqliteCommand command = connection.CreateCommand();
-                command.CommandText = $"PRAGMA {name}";
-                return (long)command.ExecuteScalar()!;
-            }
-            space.PageSize = Pragma("page_size");
-            space.FreeBytes = Pragma("freelist_count") * space.PageSize;
-            space.AutoVacuum = Pragma("auto_vacuum") switch { 1 => "Full", 2 => "Incremental", _ => "None" };
+            space.PageSize = SqliteDatabase.Pragma(connection, "page_size");
+            space.FreeBytes = SqliteDatabase.Pragma(connection, "freelist_count") * space.PageSize;
+            space.AutoVacuum = AutoVacuum(connection);
         }
         catch (SqliteException e)
         {
@@ -41,6 +35,10 @@ internal static class SpaceReader
         }
         return space;
     }
+
+    /// <summary>The database's <c>auto_vacuum</c> mode as its name: None, Full or Incremental.</summary>
+    public static string AutoVacuum(SqliteConnection connection)
+        => SqliteDatabase.Pragma(connection, "auto_vacuum") switch { 1 => "Full", 2 => "Incremental", _ => "None" };
 
     private static (long Bytes, int Count) Sum(string folder, string pattern)
     {

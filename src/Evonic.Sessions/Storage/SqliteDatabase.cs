@@ -98,6 +98,14 @@ internal static class SqliteDatabase
     /// <summary>A column's value as SQLite stored it; null for NULL.</summary>
     public static object? Value(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetValue(ordinal);
 
+    /// <summary>A pragma that answers one integer (<c>page_size</c>, <c>freelist_count</c>, <c>auto_vacuum</c>, ...).</summary>
+    public static long Pragma(SqliteConnection connection, string name)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA {name}";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Returns the number of rows changed (a value, so reads can wrap it like any other).</summary>
     public static int Execute(SqliteConnection connection, string sql)
     {
@@ -123,11 +131,12 @@ internal static class SqliteDatabase
         return tables;
     }
 
-    public static HashSet<string> Columns(SqliteConnection connection, string table)
+    /// <summary>The table's column names; in <paramref name="schema"/> (an attached database) when given.</summary>
+    public static HashSet<string> Columns(SqliteConnection connection, string table, string? schema = null)
     {
         var columns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT name FROM pragma_table_info('{table.Replace("'", "''")}')";
+        command.CommandText = $"SELECT name FROM pragma_table_info('{table.Replace("'", "''")}'{(schema == null ? "" : $", '{schema.Replace("'", "''")}'")})";
         using var reader = command.ExecuteReader();
         while (reader.Read()) columns.Add(reader.GetString(0));
         return columns;
