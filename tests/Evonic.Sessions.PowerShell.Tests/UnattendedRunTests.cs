@@ -110,6 +110,9 @@ public sealed class UnattendedRunTests : SampleInstanceTest
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "the first run never took the lock");
             Thread.Sleep(5);
         }
+        // Frozen while it holds the lock: on a fast machine the first run could otherwise finish, and release the lock,
+        // before the overlapping run has even listed the instance.
+        Freeze(first);
         using var ps = new PowerShellSession(interactive: false);
         ScriptResult overlapping = ps.Run($"Remove-EvonicOldSession -Path '{bulk.Root}' -MaxAgeDays 90 -Force");
 
@@ -121,6 +124,14 @@ public sealed class UnattendedRunTests : SampleInstanceTest
         Assert.Empty(after.Errors);
         Assert.True(File.Exists(lockFile));
         Assert.Empty(ps.Run($"Get-EvonicOldSession -Path '{bulk.Root}' -MaxAgeDays 90").Output);
+    }
+
+    /// <summary>Stops the process where it is (SIGSTOP), as a hung run would be; it holds whatever it held.</summary>
+    private static void Freeze(Process process)
+    {
+        using Process stop = Process.Start("kill", new[] { "-STOP", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })!;
+        stop.WaitForExit();
+        Assert.Equal(0, stop.ExitCode);
     }
 
     private static bool IsLocked(string path)
