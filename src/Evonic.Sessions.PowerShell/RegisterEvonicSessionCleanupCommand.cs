@@ -32,6 +32,10 @@ public sealed class RegisterEvonicSessionCleanupCommand : ScheduleCommandBase
     [Parameter]
     public SwitchParameter Archive { get; set; }
 
+    /// <summary>Every run then gives the free pages of the databases in auto_vacuum = INCREMENTAL back (Remove-EvonicOldSession -Optimize).</summary>
+    [Parameter]
+    public SwitchParameter Optimize { get; set; }
+
     /// <summary>The log file the runs append to; defaults to logs/session-cleanup.log in the instance.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -56,7 +60,7 @@ public sealed class RegisterEvonicSessionCleanupCommand : ScheduleCommandBase
         {
             schedule = new CleanupSchedule(Name, instance.Root, At, ResolveModulePath(), ResolvePwsh(),
                 LogPath != null ? FullPath(LogPath) : System.IO.Path.Combine(instance.Root, "logs", "session-cleanup.log"),
-                MyInvocation.BoundParameters.ContainsKey(nameof(MaxAgeDays)) ? MaxAgeDays : null, Archive.IsPresent);
+                MyInvocation.BoundParameters.ContainsKey(nameof(MaxAgeDays)) ? MaxAgeDays : null, Archive.IsPresent, Optimize.IsPresent);
             if (!Apply(scheduler.PlanRegister(schedule, Scope), $"Register the {scheduler.Kind} schedule '{Name}'")) return;
         }
         catch (EvonicException e)

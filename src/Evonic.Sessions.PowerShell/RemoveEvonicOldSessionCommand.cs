@@ -38,6 +38,13 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, IC
     [Parameter]
     public SwitchParameter Archive { get; set; }
 
+    /// <summary>
+    /// After the removal, the databases in auto_vacuum = INCREMENTAL give their free pages back in ~50 ms steps; the
+    /// others are left as they are (one Optimize-EvonicSessionStore -EnableIncrementalVacuum switches them).
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Optimize { get; set; }
+
     /// <summary>Also appends the [SESSION_CLEANUP] lines to this file (created when missing), each with its UTC time.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -48,7 +55,8 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, IC
     private bool WhatIfRequested => SwitchState.IsWhatIf(this);
 
     protected override void BeginProcessing()
-        => _run = new CleanupRun(this, LogPath == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(LogPath), WhatIfRequested);
+        => _run = new CleanupRun(this, LogPath == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(LogPath), WhatIfRequested,
+            Optimize.IsPresent);
 
     protected override void ProcessRecord()
     {

@@ -17,6 +17,7 @@ public sealed class CleanupReport
         Messages = totals.Messages;
         Files = totals.Files;
         BytesFreed = totals.Bytes;
+        DatabaseBytesReturned = totals.DatabaseBytesReturned;
         Kept = totals.Kept;
         Errors = totals.Errors;
         Duration = duration;
@@ -29,7 +30,11 @@ public sealed class CleanupReport
     public int Removed { get; }
     public long Messages { get; }
     public int Files { get; }
+    /// <summary>The bytes of the deleted files (chat logs, attachments).</summary>
     public long BytesFreed { get; }
+
+    /// <summary>The bytes the databases gave back to the file system (-Optimize); 0 without it.</summary>
+    public long DatabaseBytesReturned { get; }
     public int Kept { get; }
     public int Errors { get; }
     public TimeSpan Duration { get; }

@@ -204,6 +204,12 @@ public sealed class SessionStore
         => SpaceOptimizer.Optimize(space, lockBudget, force, enableIncrementalVacuum);
 
     /// <summary>
+    /// Only the incremental part of <see cref="Optimize"/>, as a cleanup's -Optimize runs it: a database in
+    /// <c>auto_vacuum = INCREMENTAL</c> shrinks in ~50 ms steps; any other is skipped, never vacuumed.
+    /// </summary>
+    public SpaceReturned OptimizeIncrementally(DatabaseSpace space) => SpaceOptimizer.OptimizeIncrementally(space);
+
+    /// <summary>
     /// Opens the instance for restoring archived sessions (<see cref="SessionRestorer"/>): takes its cleanup lock,
     /// so a cleanup and a restore never run at once.
     /// </summary>

@@ -407,3 +407,48 @@ Describe 'Optimize-EvonicSessionStore' {
         ($results | Out-String -Width 250) | Should -Match 'Database\s+AgentId\s+Method\s+BytesBefore\s+BytesReturned'
     }
 }
+
+Describe 'Remove-EvonicOldSession -Optimize' {
+    BeforeEach {
+        Remove-Item Env:EVONIC_SESSION_MAX_AGE_DAYS, Env:EVONIC_SESSION_ARCHIVE -ErrorAction SilentlyContinue
+        $instance = New-SampleInstance
+    }
+
+    It 'gives back the free pages of incremental databases and counts them in the closing line' {
+        # juno and siwa are switched to incremental before anything is removed; the others stay as Evonic made them.
+        Optimize-EvonicSessionStore -Path $instance -AgentId juno, siwa -Force -EnableIncrementalVacuum -Confirm:$false | Out-Null
+        $before = Get-EvonicSessionStore -Path $instance
+        Remove-EvonicOldSession -Path $instance -Force -Optimize -InformationVariable info -WarningVariable warnings
+        $after = Get-EvonicSessionStore -Path $instance
+
+        $returned = 0
+        foreach ($agent in 'juno', 'siwa') {
+            $was, $is = ($before | Where-Object AgentId -eq $agent), ($after | Where-Object AgentId -eq $agent)
+            $is.FreeBytes | Should -Be 0 -Because "$agent is incremental"
+            $returned += $was.FileBytes - $is.FileBytes
+        }
+        ($after | Where-Object AgentId -eq 'siwa').FileBytes | Should -BeLessThan ($before | Where-Object AgentId -eq 'siwa').FileBytes -Because "siwa's 10 removed sessions freed whole pages"
+        $warnings | Should -BeNullOrEmpty -Because 'no other database was left with free pages'
+        $report = ($info | Where-Object { $_.MessageData -is [Evonic.Sessions.CleanupReport] }).MessageData
+        $report.DatabaseBytesReturned | Should -Be $returned
+        $report.Line | Should -Match "freed, [\d.]+ KB \($returned bytes\) returned by databases, in "
+    }
+
+    It 'never vacuums a database that is not incremental: it keeps its free pages and a warning says how to switch it' {
+        $siwa = Get-EvonicSessionStore -Path $instance -AgentId siwa
+        Remove-EvonicOldSession -Path $instance -Force -Optimize -InformationVariable info -WarningVariable warnings -LogPath (Join-Path $TestDrive 'cleanup.log')
+        $after = Get-EvonicSessionStore -Path $instance -AgentId siwa
+        $after.FreeBytes | Should -BeGreaterThan 0
+        $after.FileBytes | Should -Be $siwa.FileBytes
+        ($warnings -join "`n") | Should -BeLike "*'$($after.Path)' kept $($after.FreeBytes) bytes of free pages: *-EnableIncrementalVacuum*"
+        (Get-Content (Join-Path $TestDrive 'cleanup.log')) -join "`n" | Should -Match "\[SESSION_CLEANUP\] not optimized: .*$([regex]::Escape($after.Path))"
+        ($info | Where-Object { $_.MessageData -is [Evonic.Sessions.CleanupReport] }).MessageData.DatabaseBytesReturned | Should -Be 0
+    }
+
+    It 'with -WhatIf changes nothing and says what it would do' {
+        $hash = Get-InstanceHash $instance
+        Remove-EvonicOldSession -Path $instance -Optimize -WhatIf -InformationVariable info
+        Get-InstanceHash $instance | Should -Be $hash
+        ($info.MessageData -join "`n") | Should -Match 'would be removed, then the databases in auto_vacuum = INCREMENTAL would give their free pages back'
+    }
+}

@@ -61,8 +61,8 @@ elif [ "`$1" = "-" ]; then cat > '$crontabFile'; fi
     }
 
     # Registers, reads back, and runs the schedule as its scheduler would.
-    function Invoke-Scheduled([string] $scheduler, [string] $instance, [switch] $Archive) {
-        $registered = Register-EvonicSessionCleanup -Path $instance -Scheduler $scheduler -PwshPath $pwshCommand -At 04:00 -Archive:$Archive -Confirm:$false
+    function Invoke-Scheduled([string] $scheduler, [string] $instance, [switch] $Archive, [switch] $Optimize) {
+        $registered = Register-EvonicSessionCleanup -Path $instance -Scheduler $scheduler -PwshPath $pwshCommand -At 04:00 -Archive:$Archive -Optimize:$Optimize -Confirm:$false
         $schedule = Get-EvonicSessionCleanup -Scheduler $scheduler
         $schedule.InstanceRoot | Should -Be $instance
         $schedule.Command | Should -BeLike "*Remove-EvonicOldSession -Path '$($instance.Replace("'", "''"))' -Force*"
@@ -143,6 +143,19 @@ Describe 'The scheduled command line, run as <Scheduler> runs it' -ForEach $sche
         (Get-EvonicSessionCleanup -Scheduler $Scheduler).Command | Should -Match ' -Archive; exit'
         Join-Path $instance 'shared/db/session_archive.db' | Should -Exist
         Get-EvonicOldSession -Path $instance | Should -BeNullOrEmpty
+    }
+
+    It 'with -Optimize, every run gives the free pages of incremental databases back and logs the bytes' {
+        Optimize-EvonicSessionStore -Path $instance -Force -EnableIncrementalVacuum -Confirm:$false | Out-Null
+        $before = (Get-EvonicSessionStore -Path $instance | Measure-Object FileBytes -Sum).Sum
+        $run = Invoke-Scheduled $Scheduler $instance -Optimize
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        (Get-EvonicSessionCleanup -Scheduler $Scheduler).Command | Should -Match ' -Optimize; exit'
+        $after = Get-EvonicSessionStore -Path $instance
+        $after | ForEach-Object { $_.FreeBytes | Should -Be 0 -Because "$($_.Path) is incremental" }
+        $returned = $before - ($after | Measure-Object FileBytes -Sum).Sum
+        $returned | Should -BeGreaterThan 0
+        (Get-Content $log)[-1] | Should -Match "\($returned bytes\) returned by databases"
     }
 
     It 'quotes an instance path with spaces, quotes, % and $ so that the run reaches it' {

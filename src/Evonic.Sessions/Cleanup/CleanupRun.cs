@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using Evonic.Sessions.Rules;
@@ -20,21 +21,28 @@ public sealed class CleanupRun : IDisposable
 
     private readonly ICleanupRunHost _host;
     private readonly bool _preview;
+    private readonly bool _optimize;
+    private readonly Dictionary<string, SessionStore> _stores = new(StringComparer.Ordinal);
+    private readonly List<DatabaseSpace> _notIncremental = new();
     private readonly CleanupSummary _summary = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Dictionary<string, CleanupLock?> _locks = new(StringComparer.Ordinal);
     private readonly HashSet<string> _lockedOut = new(StringComparer.Ordinal);
-    private readonly List<string> _instanceRoots = new();
     private CleanupLogFile? _logFile;
     private int _offered;
 
     /// <param name="host">Approves each session and receives what the run reports.</param>
     /// <param name="logPath">A file to append the lines to (not in a preview); null for none.</param>
     /// <param name="preview">True for -WhatIf: sessions are offered to <see cref="ICleanupRunHost.Approve"/>, nothing is removed or logged.</param>
-    public CleanupRun(ICleanupRunHost host, string? logPath, bool preview)
+    /// <param name="optimize">
+    /// True for -Optimize: after each agent its <c>chat.db</c>, and at the end the main database and the archive, give
+    /// their free pages back in small incremental-vacuum steps, when they are in <c>auto_vacuum = INCREMENTAL</c>.
+    /// </param>
+    public CleanupRun(ICleanupRunHost host, string? logPath, bool preview, bool optimize = false)
     {
         _host = host;
         _preview = preview;
+        _optimize = optimize;
         if (logPath != null && !preview) _logFile = new CleanupLogFile(logPath);
     }
 
@@ -47,7 +55,11 @@ public sealed class CleanupRun : IDisposable
         {
             _host.Progress(1, Activity, $"Agent '{read.Agent.Id}' ({done + 1} of {agents.Count})", done++, agents.Count);
             if (read.Error != null) AgentFailed(read.Agent.Id, read.Error);
-            else RemoveFromAgent(store, read.Agent, read.Sessions!, read.Sessions!.Where(s => s.IsRemovable).ToList());
+            else
+            {
+                RemoveFromAgent(store, read.Agent, read.Sessions!, read.Sessions!.Where(s => s.IsRemovable).ToList());
+                ReturnFreePages(store, read.Agent);
+            }
             AgentDone(read.Agent.Id);
         }
         _host.Progress(1, Activity, "Done", agents.Count, 0);
@@ -94,6 +106,7 @@ public sealed class CleanupRun : IDisposable
                     _host.Warn($"Kept {now.Describe()}: it is {(now.IsOld ? "protected (" + now.Protection + ")" : "no longer old")}.");
             }
             RemoveFromAgent(store, read.Agent, read.Sessions!, candidates);
+            ReturnFreePages(store, read.Agent);
             AgentDone(agentId);
         }
         _host.Progress(1, Activity, "Done", wanted.Count, 0);
@@ -117,10 +130,12 @@ public sealed class CleanupRun : IDisposable
         {
             if (_preview)
             {
-                _host.Closing($"What if: {_offered} session(s) would be removed.", null);
+                _host.Closing($"What if: {_offered} session(s) would be removed"
+                              + (_optimize ? ", then the databases in auto_vacuum = INCREMENTAL would give their free pages back." : "."), null);
                 return null;
             }
-            var report = new CleanupReport(Environment.MachineName, _instanceRoots.ToArray(), _summary, _clock.Elapsed);
+            ReturnSharedFreePages();
+            var report = new CleanupReport(Environment.MachineName, _stores.Keys.ToArray(), _summary, _clock.Elapsed);
             WriteLine(report.Line, report);
             return report;
         }
@@ -136,7 +151,71 @@ public sealed class CleanupRun : IDisposable
 
     private void Opened(SessionStore store)
     {
-        if (!_instanceRoots.Contains(store.Instance.Root)) _instanceRoots.Add(store.Instance.Root);
+        if (!_stores.ContainsKey(store.Instance.Root)) _stores.Add(store.Instance.Root, store);
+    }
+
+    /// <summary>-Optimize, after an agent's removal: its <c>chat.db</c> gives its free pages back.</summary>
+    private void ReturnFreePages(SessionStore store, AgentInfo agent)
+    {
+        if (!_optimize || _preview || _lockedOut.Contains(store.Instance.Root)) return;
+        try
+        {
+            if (store.GetSpace(agent) is { } space) ReturnFreePages(store, space);
+        }
+        catch (EvonicException e)
+        {
+            NotOptimized(store.Instance.ChatDatabasePath(agent.Id), e.Message);
+        }
+    }
+
+    /// <summary>-Optimize, at the end: the main database and the archive of each instance give their free pages back.</summary>
+    private void ReturnSharedFreePages()
+    {
+        if (!_optimize) return;
+        foreach (SessionStore store in _stores.Values.Where(s => !_lockedOut.Contains(s.Instance.Root)))
+        {
+            try
+            {
+                foreach (DatabaseSpace space in store.GetSharedSpace().ToList()) ReturnFreePages(store, space);
+            }
+            catch (EvonicException e)
+            {
+                NotOptimized(store.Instance.MainDatabasePath, e.Message);
+            }
+        }
+        if (_notIncremental.Count == 0) return;
+        // Never a VACUUM here: it holds the write lock for its whole duration, which only Optimize-EvonicSessionStore may decide.
+        NotOptimized(string.Join("', '", _notIncremental.Select(s => s.Path)), SpaceOptimizer.NotIncremental, _notIncremental.Sum(s => s.FreeBytes));
+    }
+
+    private void ReturnFreePages(SessionStore store, DatabaseSpace space)
+    {
+        if (space.FreeBytes == 0) return;
+        if (space.AutoVacuum != "Incremental")
+        {
+            _notIncremental.Add(space);
+            return;
+        }
+        try
+        {
+            SpaceReturned returned = store.OptimizeIncrementally(space);
+            _summary.AddReturned(returned.BytesReturned);
+            _summary.AddWriteTransaction(TimeSpan.FromMilliseconds(returned.LongestLockMilliseconds));
+            if (returned.Method == "Skipped") NotOptimized(space.Path, returned.Reason!);
+            else _host.Detail($"'{space.Path}' returned {returned.BytesReturned} bytes of free pages; longest write lock {returned.LongestLockMilliseconds:0} ms.");
+        }
+        catch (EvonicException e)
+        {
+            NotOptimized(space.Path, e.Message);
+        }
+    }
+
+    /// <summary>A database that kept its free pages: a warning and a log line, not an error, since nothing of the removal is undone.</summary>
+    private void NotOptimized(string path, string reason, long? freeBytes = null)
+    {
+        string kept = freeBytes is { } bytes ? string.Format(CultureInfo.InvariantCulture, "{0} bytes of free pages", bytes) : "its free pages";
+        _host.Warn($"'{path}' kept {kept}: {reason}.");
+        WriteLine(CleanupSummary.NotOptimizedLine(path, kept, reason));
     }
 
     private void RemoveFromAgent(SessionStore store, AgentInfo agent, IReadOnlyList<EvonicSession> listed, IReadOnlyList<EvonicSession> candidates)

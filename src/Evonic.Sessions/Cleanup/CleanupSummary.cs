@@ -53,6 +53,11 @@ public sealed class CleanupSummary
 
     public void AddError(string agentId) => For(agentId).Errors++;
 
+    /// <summary>Bytes the databases gave back to the file system after the removal (-Optimize), beside the deleted files' <see cref="Bytes"/>.</summary>
+    public long DatabaseBytesReturned { get; private set; }
+
+    public void AddReturned(long bytes) => DatabaseBytesReturned += bytes;
+
     /// <summary>The longest write transaction of the run, for the closing line.</summary>
     public TimeSpan LongestWriteTransaction { get; private set; }
 
@@ -80,10 +85,14 @@ public sealed class CleanupSummary
         => Format("failed: agent {0}: {1} '{2}'", agentId.Replace("\0", "\\0"), error.Kind,
             Convert.ToString(error.Target, CultureInfo.InvariantCulture)?.Replace("\0", "\\0"));
 
+    /// <summary>The line for a database that kept its free pages after -Optimize, and why.</summary>
+    public static string NotOptimizedLine(string path, string kept, string reason) => Format("not optimized: '{0}' kept {1}: {2}", path, kept, reason);
+
     /// <summary>The closing line of a run.</summary>
     public string FinalLine(TimeSpan duration)
-        => Format("done: removed {0} session(s), {1} message(s), {2} file(s), {3} ({4} bytes) freed in {5:0.0} s; {6} kept; {7} error(s); longest write transaction {8:0} ms",
-            Sessions, Messages, Files, FormatBytes(Bytes), Bytes, duration.TotalSeconds, Kept, Errors, LongestWriteTransaction.TotalMilliseconds);
+        => Format("done: removed {0} session(s), {1} message(s), {2} file(s), {3} ({4} bytes) freed, {5} ({6} bytes) returned by databases, in {7:0.0} s; {8} kept; {9} error(s); longest write transaction {10:0} ms",
+            Sessions, Messages, Files, FormatBytes(Bytes), Bytes, FormatBytes(DatabaseBytesReturned), DatabaseBytesReturned,
+            duration.TotalSeconds, Kept, Errors, LongestWriteTransaction.TotalMilliseconds);
 
     public static string DisabledLine(CleanupPolicy policy)
         => Format("cleanup disabled: MaxAgeDays is 0 (from {0}); nothing removed", policy.Source);

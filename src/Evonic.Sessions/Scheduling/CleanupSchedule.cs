@@ -14,7 +14,7 @@ public sealed class CleanupSchedule
     public const string DefaultName = "evonic-session-cleanup";
 
     public CleanupSchedule(string name, string instanceRoot, TimeSpan at, string moduleManifest, string pwshPath, string logPath, int? maxAgeDays,
-        bool archive = false)
+        bool archive = false, bool optimize = false)
     {
         if (at < TimeSpan.Zero || at >= TimeSpan.FromDays(1) || at.Seconds != 0 || at.Milliseconds != 0)
             throw new EvonicException(EvonicErrorKind.InvalidSetting, $"The time of day must be a whole minute between 00:00 and 23:59, not {at}.", at);
@@ -29,6 +29,7 @@ public sealed class CleanupSchedule
         LogPath = logPath;
         MaxAgeDays = maxAgeDays;
         Archive = archive;
+        Optimize = optimize;
     }
 
     public string Name { get; }
@@ -44,11 +45,15 @@ public sealed class CleanupSchedule
     /// <summary>True: every run archives (-Archive). False: each run follows EVONIC_SESSION_ARCHIVE, as /clear does.</summary>
     public bool Archive { get; }
 
+    /// <summary>True: every run gives the free pages of incremental databases back after the removal (-Optimize).</summary>
+    public bool Optimize { get; }
+
     /// <summary>The PowerShell the scheduler runs.</summary>
     public string Command
         => $"Import-Module {Quote(ModuleManifest)}; Remove-EvonicOldSession -Path {Quote(InstanceRoot)} -Force -LogPath {Quote(LogPath)}"
            + (MaxAgeDays is { } days ? " -MaxAgeDays " + days.ToString(CultureInfo.InvariantCulture) : "")
            + (Archive ? " -Archive" : "")
+           + (Optimize ? " -Optimize" : "")
            + "; exit [int](-not $?)";
 
     /// <summary>The arguments after <see cref="PwshPath"/>, one string each, before any quoting for a scheduler.</summary>

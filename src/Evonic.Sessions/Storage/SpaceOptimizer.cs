@@ -31,13 +31,20 @@ internal static class SpaceOptimizer
         return TimeSpan.FromTicks(clock.Elapsed.Ticks * 3);
     }
 
+    /// <summary>
+    /// Only the incremental part, as a cleanup's -Optimize runs it: never a VACUUM, whatever its estimate, so a
+    /// database not in <c>auto_vacuum = INCREMENTAL</c> is skipped and says how to switch it.
+    /// </summary>
+    public static SpaceReturned OptimizeIncrementally(DatabaseSpace space)
+        => space.AutoVacuum == "Incremental" ? Optimize(space, TimeSpan.Zero, force: false, enableIncremental: false)
+            : Skip(Unchanged(space), NotIncremental);
+
+    internal const string NotIncremental =
+        "it is not in auto_vacuum = INCREMENTAL, so only a VACUUM can return its free pages: run Optimize-EvonicSessionStore -EnableIncrementalVacuum once (with Evonic stopped and -Force when the VACUUM is over the lock budget)";
+
     public static SpaceReturned Optimize(DatabaseSpace space, TimeSpan lockBudget, bool force, bool enableIncremental)
     {
-        var result = new SpaceReturned
-        {
-            InstanceRoot = space.InstanceRoot, Database = space.Database, AgentId = space.AgentId, Path = space.Path,
-            BytesBefore = space.FileBytes, BytesAfter = space.FileBytes, AutoVacuum = space.AutoVacuum,
-        };
+        SpaceReturned result = Unchanged(space);
         bool incremental = space.AutoVacuum == "Incremental";
         using SqliteConnection connection = SqliteDatabase.Open(space.Path, writable: true);
         try
@@ -84,6 +91,12 @@ internal static class SpaceOptimizer
         }
         result.Method = "IncrementalVacuum";
     }
+
+    private static SpaceReturned Unchanged(DatabaseSpace space) => new()
+    {
+        InstanceRoot = space.InstanceRoot, Database = space.Database, AgentId = space.AgentId, Path = space.Path,
+        BytesBefore = space.FileBytes, BytesAfter = space.FileBytes, AutoVacuum = space.AutoVacuum,
+    };
 
     private static SpaceReturned Skip(SpaceReturned result, string reason)
     {
