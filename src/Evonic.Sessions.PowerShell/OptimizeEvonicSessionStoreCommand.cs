@@ -18,6 +18,13 @@ public sealed class OptimizeEvonicSessionStoreCommand : SessionStoreCommandBase
     [Parameter]
     public SwitchParameter EnableIncrementalVacuum { get; set; }
 
+    /// <summary>
+    /// One VACUUM of every database, INCREMENTAL ones too: every page written anew, which also clears the copies of
+    /// removed rows that SQLite's page rebalancing leaves in unused page space. Within -MaxLockSeconds unless -Force.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Vacuum { get; set; }
+
     /// <summary>Runs a VACUUM over the lock budget too: stop Evonic first.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -28,12 +35,12 @@ public sealed class OptimizeEvonicSessionStoreCommand : SessionStoreCommandBase
         // Measured first, all of them: each then shows its free bytes before it is asked for.
         foreach (DatabaseSpace space in MeasureDatabases(store).ToList())
         {
-            string how = space.AutoVacuum == "Incremental" ? "incremental vacuum in ~50 ms steps"
+            string how = space.AutoVacuum == "Incremental" && !Vacuum ? "incremental vacuum in ~50 ms steps"
                 : "VACUUM" + (EnableIncrementalVacuum ? ", switching to auto_vacuum = INCREMENTAL" : "");
             if (!ShouldProcess($"'{space.Path}': would return {space.FreeBytes} bytes of free pages ({how})", "Give free pages back to the file system")) continue;
             try
             {
-                SpaceReturned result = store.Optimize(space, TimeSpan.FromSeconds(MaxLockSeconds), Force, EnableIncrementalVacuum);
+                SpaceReturned result = store.Optimize(space, TimeSpan.FromSeconds(MaxLockSeconds), Force, EnableIncrementalVacuum, Vacuum);
                 if (result.Method == "Skipped")
                     WriteWarning($"'{space.Path}' was not optimized: {result.Reason}.");
                 else

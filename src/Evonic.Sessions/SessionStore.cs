@@ -197,11 +197,12 @@ public sealed class SessionStore
 
     /// <summary>
     /// Gives the database's free pages back to the file system (<see cref="SpaceOptimizer"/>): in small incremental
-    /// steps where the database allows it, else one VACUUM when its estimate is under <paramref name="lockBudget"/> or
-    /// <paramref name="force"/> is set.
+    /// steps where the database allows it (unless <paramref name="vacuum"/> asks for a VACUUM, which also clears what
+    /// page rebalancing left of removed rows), else one VACUUM when its estimate is under <paramref name="lockBudget"/>
+    /// or <paramref name="force"/> is set.
     /// </summary>
-    public SpaceReturned Optimize(DatabaseSpace space, TimeSpan lockBudget, bool force, bool enableIncrementalVacuum)
-        => SpaceOptimizer.Optimize(space, lockBudget, force, enableIncrementalVacuum);
+    public SpaceReturned Optimize(DatabaseSpace space, TimeSpan lockBudget, bool force, bool enableIncrementalVacuum, bool vacuum = false)
+        => SpaceOptimizer.Optimize(space, lockBudget, force, enableIncrementalVacuum, vacuum);
 
     /// <summary>
     /// Only the incremental part of <see cref="Optimize"/>, as a cleanup's -Optimize runs it: a database in

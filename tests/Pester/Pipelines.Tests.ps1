@@ -406,6 +406,13 @@ Describe 'Optimize-EvonicSessionStore' {
         # (Bytes returned on a large database: OptimizeTests. These small ones grow a little: INCREMENTAL adds pointer-map pages.)
         ($results | Out-String -Width 250) | Should -Match 'Database\s+AgentId\s+Method\s+BytesBefore\s+BytesReturned'
     }
+
+    It 'steps through incremental databases, and with -Vacuum rewrites them whole, keeping them incremental' {
+        Optimize-EvonicSessionStore -Path $instance -Force -EnableIncrementalVacuum -Confirm:$false | Out-Null
+        (Optimize-EvonicSessionStore -Path $instance -Confirm:$false).Method | Sort-Object -Unique | Should -Be 'IncrementalVacuum'
+        $rewritten = Optimize-EvonicSessionStore -Path $instance -Vacuum -Force -Confirm:$false
+        $rewritten | ForEach-Object { $_.Method | Should -Be 'Vacuum'; $_.AutoVacuum | Should -Be 'Incremental' }
+    }
 }
 
 Describe 'Remove-EvonicOldSession -Optimize' {

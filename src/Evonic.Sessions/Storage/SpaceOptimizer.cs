@@ -12,7 +12,8 @@ namespace Evonic.Sessions.Storage;
 /// hold the write lock about 50 ms each. Otherwise one <c>VACUUM</c>, which holds the write lock for its whole
 /// duration: only when its estimate is under the lock budget, or when forced ("stop Evonic first");
 /// <c>enableIncremental</c> switches the database to INCREMENTAL in that one VACUUM. A database another process reads
-/// in a long transaction (its WAL cannot be checkpointed in 100 ms) is skipped.
+/// in a long transaction (its WAL cannot be checkpointed in 100 ms) is skipped. Only a VACUUM clears what SQLite's
+/// page rebalancing leaves of removed rows in unused page space: asked for with <c>vacuum</c>.
 /// </summary>
 internal static class SpaceOptimizer
 {
@@ -36,16 +37,25 @@ internal static class SpaceOptimizer
     /// database not in <c>auto_vacuum = INCREMENTAL</c> is skipped and says how to switch it.
     /// </summary>
     public static SpaceReturned OptimizeIncrementally(DatabaseSpace space)
-        => space.AutoVacuum == "Incremental" ? Optimize(space, TimeSpan.Zero, force: false, enableIncremental: false)
+        => space.AutoVacuum == "Incremental" ? Optimize(space, TimeSpan.Zero, force: false, enableIncremental: false, vacuum: false)
             : Skip(Unchanged(space), NotIncremental);
 
     internal const string NotIncremental =
         "it is not in auto_vacuum = INCREMENTAL, so only a VACUUM can return its free pages: run Optimize-EvonicSessionStore -EnableIncrementalVacuum once (with Evonic stopped and -Force when the VACUUM is over the lock budget)";
 
-    public static SpaceReturned Optimize(DatabaseSpace space, TimeSpan lockBudget, bool force, bool enableIncremental)
+    /// <param name="space">The database, as measured.</param>
+    /// <param name="lockBudget">The longest a VACUUM may hold the write lock, by its estimate.</param>
+    /// <param name="force">A VACUUM over the budget too ("stop Evonic first").</param>
+    /// <param name="enableIncremental">Switch to <c>auto_vacuum = INCREMENTAL</c> in that VACUUM.</param>
+    /// <param name="vacuum">
+    /// A VACUUM also where incremental steps would do: it writes every page anew, which also clears the copies of rows
+    /// that SQLite's page rebalancing leaves in the unused space of pages (secure_delete zeroes a row only where it is
+    /// when deleted; incremental steps move pages whole).
+    /// </param>
+    public static SpaceReturned Optimize(DatabaseSpace space, TimeSpan lockBudget, bool force, bool enableIncremental, bool vacuum)
     {
         SpaceReturned result = Unchanged(space);
-        bool incremental = space.AutoVacuum == "Incremental";
+        bool incremental = space.AutoVacuum == "Incremental" && !vacuum;
         using SqliteConnection connection = SqliteDatabase.Open(space.Path, writable: true);
         try
         {

@@ -1,14 +1,14 @@
 using System.Diagnostics;
-using Evonic.Sessions.SampleData;
 using Microsoft.Data.Sqlite;
 
-namespace Evonic.Sessions.PowerShell.Tests;
+namespace Evonic.Sessions.SampleData;
 
 /// <summary>
 /// Writes to an instance the way a live Evonic does, on its own thread and connections (WAL, busy_timeout 10 s), at
 /// a steady rate: a message into a session (UPDATE chat_sessions ... archived = 0, INSERT chat_messages, in one
 /// transaction, only if the session still exists), then a line appended to its JSONL log; and, as often, a JSONL
-/// line alone to another session. Records what it touched and how long each write waited.
+/// line alone to another session. Records what it touched and how long each write waited. The reliability tests run
+/// it beside a cleanup, an optimization and the removed-means-gone scan.
 /// </summary>
 public sealed class LiveWriter : IDisposable
 {
