@@ -13,16 +13,10 @@ public static class Benchmark
 {
     public static int Run(string pristine, int naiveSeconds, int rounds, bool archive = false)
     {
-        BenchInstance.Manifest manifest = BenchInstance.Read(pristine);
-        string work = pristine + ".work";
-        if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
-        Directory.CreateDirectory(work);
-        var report = new StringBuilder();
-        void Say(string line)
-        {
-            Console.WriteLine(line);
-            report.AppendLine(line);
-        }
+        var report = new BenchReport(pristine, ".work");
+        BenchInstance.Manifest manifest = report.Manifest;
+        string work = report.Work;
+        void Say(string line) => report.Say(line);
         Say($"instance: {manifest.Sessions} sessions, {manifest.Messages} messages, {manifest.Agents} agents, {manifest.Logs} logs, {manifest.Attachments} attachments; removable at 90 days: {manifest.Removable} sessions, {manifest.RemovableMessages} messages");
 
         // The set every method removes: what Get-EvonicOldSession lists (read-only, on the pristine instance).
@@ -99,11 +93,7 @@ Remove-EvonicOldSession -Path '{whatIfCopy}' -MaxAgeDays 90 -WhatIf
         if (archived != null)
             Say($"-Archive: best {archived.Seconds:0.0} s against {cmdlet.Seconds:0.0} s without: ratio {archived.Seconds / cmdlet.Seconds:0.00} (target <= 2; longest write transaction {archived.LongestWriteMs} ms against {cmdlet.LongestWriteMs} ms)");
         Say($"ratios: 2/1 = {cmdlet.Seconds / floor:0.00} (target <= 1.5; against the floor with 4 rm: {cmdlet.Seconds / parallelFloor:0.00}); 3/2 = {naive / cmdlet.Seconds:0.0} (target >= 10); -WhatIf/2 = {whatIf.Seconds / cmdlet.Seconds:0.00} (target <= 1)");
-        Directory.CreateDirectory(Path.Combine(Repository.Root, "artifacts", "bench"));
-        string result = Path.Combine(Repository.Root, "artifacts", "bench", $"{manifest.Sessions}-sessions.txt");
-        File.WriteAllText(result, report.ToString());
-        Console.WriteLine($"written to {result}");
-        Directory.Delete(work, recursive: true);
+        report.Save($"{manifest.Sessions}-sessions");
         return 0;
     }
 
@@ -130,7 +120,7 @@ Remove-EvonicOldSession -Path '{whatIfCopy}' -MaxAgeDays 90 -WhatIf
         }
     }
 
-    private static string Copy(string from, string to)
+    internal static string Copy(string from, string to)
     {
         using Process cp = Process.Start("cp", new[] { "-a", from, to })!;
         cp.WaitForExit();
@@ -140,10 +130,10 @@ Remove-EvonicOldSession -Path '{whatIfCopy}' -MaxAgeDays 90 -WhatIf
         return to;
     }
 
-    public sealed record Measured(double Seconds, double First, int Count, long RssMb, long LongestWriteMs, string Closing);
+    public sealed record Measured(double Seconds, double First, int Count, long RssMb, long LongestWriteMs, string Closing, IReadOnlyList<string> Lines);
 
     /// <summary>Runs a script in the console host (a fresh process), and reads what it printed and its peak RSS.</summary>
-    private static Measured Host(string instance, string script)
+    internal static Measured Host(string instance, string script)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Repository.HostAssembly);
@@ -164,7 +154,7 @@ Remove-EvonicOldSession -Path '{whatIfCopy}' -MaxAgeDays 90 -WhatIf
         string closing = lines.FirstOrDefault(l => l.Contains("[SESSION_CLEANUP] done:")) ?? "";
         Match longest = Regex.Match(closing, @"longest write transaction (\d+) ms");
         return new Measured(Number("SECONDS"), Number("FIRST"), (int)(Number("COUNT") is var c && double.IsNaN(c) ? 0 : c),
-            (long)(Number("RSS") / 1024), longest.Success ? long.Parse(longest.Groups[1].Value) : -1, closing);
+            (long)(Number("RSS") / 1024), longest.Success ? long.Parse(longest.Groups[1].Value) : -1, closing, lines);
     }
 }
 

@@ -6,10 +6,11 @@ using Evonic.Sessions.Bench;
 // dotnet run -c Release --project bench/Evonic.Sessions.Bench -- generate <folder> [--sessions N] [--agents N] [--messages N] [--seed N]
 // dotnet run -c Release --project bench/Evonic.Sessions.Bench -- run <folder> [--naive-seconds N] [--rounds N] [--archive]
 // dotnet run -c Release --project bench/Evonic.Sessions.Bench -- plans <folder>
+// dotnet run -c Release --project bench/Evonic.Sessions.Bench -- space <folder>
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: generate <folder> [--sessions 500000] [--agents 20] [--messages 10000000] [--seed 1] | run <folder> [--naive-seconds 120] [--rounds 2] [--archive] | plans <folder>");
+    Console.Error.WriteLine("usage: generate <folder> [--sessions 500000] [--agents 20] [--messages 10000000] [--seed 1] | run <folder> [--naive-seconds 120] [--rounds 2] [--archive] | plans <folder> | space <folder>");
     return 2;
 }
 string Option(string name, string fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
@@ -26,6 +27,8 @@ switch (args[0])
         return 0;
     case "run":
         return Benchmark.Run(folder, int.Parse(Option("--naive-seconds", "120")), int.Parse(Option("--rounds", "2")), args.Contains("--archive"));
+    case "space":
+        return SpaceBenchmark.Run(folder);
     case "plans":
         Console.Write(QueryPlans.Markdown(folder));
         return 0;
