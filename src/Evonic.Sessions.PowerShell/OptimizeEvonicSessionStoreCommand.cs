@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 
@@ -29,18 +30,26 @@ public sealed class OptimizeEvonicSessionStoreCommand : SessionStoreCommandBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    private const string Activity = "Giving free pages back to the file system";
+    private readonly System.Threading.CancellationTokenSource _stop = new();
+
+    protected override void StopProcessing() => _stop.Cancel();
+
     protected override void ProcessRecord()
     {
         SessionStore store = OpenStore();
         // Measured first, all of them: each then shows its free bytes before it is asked for.
-        foreach (DatabaseSpace space in MeasureDatabases(store).ToList())
+        List<DatabaseSpace> databases = MeasureDatabases(store).ToList();
+        for (int i = 0; i < databases.Count; i++)
         {
+            DatabaseSpace space = databases[i];
+            WriteProgress(new ProgressRecord(1, Activity, $"'{space.Path}' ({i + 1} of {databases.Count})") { PercentComplete = i * 100 / databases.Count });
             string how = space.AutoVacuum == "Incremental" && !Vacuum ? "incremental vacuum in ~50 ms steps"
                 : "VACUUM" + (EnableIncrementalVacuum ? ", switching to auto_vacuum = INCREMENTAL" : "");
             if (!ShouldProcess($"'{space.Path}': would return {space.FreeBytes} bytes of free pages ({how})", "Give free pages back to the file system")) continue;
             try
             {
-                SpaceReturned result = store.Optimize(space, TimeSpan.FromSeconds(MaxLockSeconds), Force, EnableIncrementalVacuum, Vacuum);
+                SpaceReturned result = store.Optimize(space, TimeSpan.FromSeconds(MaxLockSeconds), Force, EnableIncrementalVacuum, Vacuum, _stop.Token);
                 if (result.Method == "Skipped")
                     WriteWarning($"'{space.Path}' was not optimized: {result.Reason}.");
                 else
@@ -52,5 +61,6 @@ public sealed class OptimizeEvonicSessionStoreCommand : SessionStoreCommandBase
                 WriteError(ErrorRecords.From(e));
             }
         }
+        WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
     }
 }

@@ -201,14 +201,16 @@ public sealed class SessionStore
     /// page rebalancing left of removed rows), else one VACUUM when its estimate is under <paramref name="lockBudget"/>
     /// or <paramref name="force"/> is set.
     /// </summary>
-    public SpaceReturned Optimize(DatabaseSpace space, TimeSpan lockBudget, bool force, bool enableIncrementalVacuum, bool vacuum = false)
-        => SpaceOptimizer.Optimize(space, lockBudget, force, enableIncrementalVacuum, vacuum);
+    public SpaceReturned Optimize(DatabaseSpace space, TimeSpan lockBudget, bool force, bool enableIncrementalVacuum, bool vacuum = false,
+        System.Threading.CancellationToken stop = default)
+        => SpaceOptimizer.Optimize(space, lockBudget, force, enableIncrementalVacuum, vacuum, stop);
 
     /// <summary>
     /// Only the incremental part of <see cref="Optimize"/>, as a cleanup's -Optimize runs it: a database in
     /// <c>auto_vacuum = INCREMENTAL</c> shrinks in ~50 ms steps; any other is skipped, never vacuumed.
     /// </summary>
-    public SpaceReturned OptimizeIncrementally(DatabaseSpace space) => SpaceOptimizer.OptimizeIncrementally(space);
+    public SpaceReturned OptimizeIncrementally(DatabaseSpace space, System.Threading.CancellationToken stop = default)
+        => SpaceOptimizer.OptimizeIncrementally(space, stop);
 
     /// <summary>
     /// Opens the instance for restoring archived sessions (<see cref="SessionRestorer"/>): takes its cleanup lock,

@@ -58,6 +58,11 @@ public sealed class OptimizeTests : IDisposable
         using (SqliteConnection chat = InstanceBuilder.Connect(space.Path)) InstanceBuilder.Exec(chat, "DELETE FROM chat_messages");
         DatabaseSpace freed = _store.GetSpace(Agent)!;
         Assert.True(freed.FreeBytes > 0);
+        // Stopped (Ctrl+C) before its first step: nothing returned, and it says so.
+        SpaceReturned stopped = _store.Optimize(freed, TimeSpan.FromSeconds(2), force: false, enableIncrementalVacuum: false,
+            stop: new CancellationToken(canceled: true));
+        Assert.Equal(("IncrementalVacuum", 0L, "stopped before every free page was returned"), (stopped.Method, stopped.BytesReturned, stopped.Reason));
+        Assert.Equal(freed.FreeBytes, _store.GetSpace(Agent)!.FreeBytes);
         SpaceReturned steps = _store.Optimize(freed, TimeSpan.FromSeconds(2), force: false, enableIncrementalVacuum: false);
         Assert.Equal("IncrementalVacuum", steps.Method);
         Assert.Equal(freed.FreeBytes, steps.BytesReturned);

@@ -24,6 +24,7 @@ public sealed class CleanupRun : IDisposable
     private readonly bool _optimize;
     private readonly Dictionary<string, SessionStore> _stores = new(StringComparer.Ordinal);
     private readonly List<DatabaseSpace> _notIncremental = new();
+    private readonly System.Threading.CancellationTokenSource _stop = new(); // not disposed: Dispose may come twice, from another thread
     private readonly CleanupSummary _summary = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Dictionary<string, CleanupLock?> _locks = new(StringComparer.Ordinal);
@@ -145,7 +146,12 @@ public sealed class CleanupRun : IDisposable
         }
     }
 
-    public void Dispose() => ReleaseLocks();
+    /// <summary>Ends the run early (Ctrl+C): incremental steps stop between two steps, and every lock is released.</summary>
+    public void Dispose()
+    {
+        _stop.Cancel();
+        ReleaseLocks();
+    }
 
     private static (string SessionId, bool Orphan) Key(EvonicSession session) => (session.SessionId, session.Kind == SessionKind.Orphan);
 
@@ -198,7 +204,7 @@ public sealed class CleanupRun : IDisposable
         }
         try
         {
-            SpaceReturned returned = store.OptimizeIncrementally(space);
+            SpaceReturned returned = store.OptimizeIncrementally(space, _stop.Token);
             _summary.AddReturned(returned.BytesReturned);
             _summary.AddWriteTransaction(TimeSpan.FromMilliseconds(returned.LongestLockMilliseconds));
             if (returned.Method == "Skipped") NotOptimized(space.Path, returned.Reason!);

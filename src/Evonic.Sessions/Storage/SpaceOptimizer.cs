@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Threading;
 using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions.Storage;
@@ -37,7 +38,10 @@ internal static class SpaceOptimizer
     /// database not in <c>auto_vacuum = INCREMENTAL</c> is skipped and says how to switch it.
     /// </summary>
     public static SpaceReturned OptimizeIncrementally(DatabaseSpace space)
-        => space.AutoVacuum == "Incremental" ? Optimize(space, TimeSpan.Zero, force: false, enableIncremental: false, vacuum: false)
+        => OptimizeIncrementally(space, CancellationToken.None);
+
+    public static SpaceReturned OptimizeIncrementally(DatabaseSpace space, CancellationToken stop)
+        => space.AutoVacuum == "Incremental" ? Optimize(space, TimeSpan.Zero, force: false, enableIncremental: false, vacuum: false, stop)
             : Skip(Unchanged(space), NotIncremental);
 
     internal const string NotIncremental =
@@ -52,7 +56,9 @@ internal static class SpaceOptimizer
     /// that SQLite's page rebalancing leaves in the unused space of pages (secure_delete zeroes a row only where it is
     /// when deleted; incremental steps move pages whole).
     /// </param>
-    public static SpaceReturned Optimize(DatabaseSpace space, TimeSpan lockBudget, bool force, bool enableIncremental, bool vacuum)
+    /// <param name="stop">Ends the incremental steps between two steps (Ctrl+C); a VACUUM, once started, runs to its end.</param>
+    public static SpaceReturned Optimize(DatabaseSpace space, TimeSpan lockBudget, bool force, bool enableIncremental, bool vacuum,
+        CancellationToken stop = default)
     {
         SpaceReturned result = Unchanged(space);
         bool incremental = space.AutoVacuum == "Incremental" && !vacuum;
@@ -61,7 +67,7 @@ internal static class SpaceOptimizer
         {
             if (!SqliteDatabase.TryTruncateWal(connection))
                 return Skip(result, "another process holds it in a long read or write (its WAL could not be checkpointed in 100 ms)");
-            if (incremental) IncrementalVacuum(connection, result);
+            if (incremental) IncrementalVacuum(connection, result, stop);
             else
             {
                 TimeSpan estimate = EstimateVacuum(space.Path);
@@ -86,11 +92,16 @@ internal static class SpaceOptimizer
         return result;
     }
 
-    private static void IncrementalVacuum(SqliteConnection connection, SpaceReturned result)
+    private static void IncrementalVacuum(SqliteConnection connection, SpaceReturned result, CancellationToken stop)
     {
         long pages = 64;
         while (SqliteDatabase.Pragma(connection, "freelist_count") > 0)
         {
+            if (stop.IsCancellationRequested)
+            {
+                result.Reason = "stopped before every free page was returned";
+                break;
+            }
             var clock = Stopwatch.StartNew();
             // Each call is its own short write transaction: the app's writers wait at most one step.
             SqliteDatabase.Execute(connection, $"PRAGMA incremental_vacuum({pages});");
