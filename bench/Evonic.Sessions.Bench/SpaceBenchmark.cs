@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.Bench;
 
@@ -56,7 +57,7 @@ $r | ForEach-Object {{ ""DB $($_.Method) $($_.LongestLockMilliseconds) $($_.Byte
             + $"; after: {afterOptimize}");
 
         var clock = Stopwatch.StartNew();
-        foreach (string database in Disk.Databases(stopped)) Sqlite3(database, "PRAGMA journal_mode; VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
+        foreach (DatabaseSpace database in Disk.Databases(stopped)) Sqlite3(database.Path, "PRAGMA journal_mode; VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
         double vacuumSeconds = clock.Elapsed.TotalSeconds;
         Disk afterVacuum = Disk.Measure(stopped);
         Say($"3. reference: sqlite3 VACUUM of every database of the stopped instance: {vacuumSeconds:0.0} s; after: {afterVacuum}");
@@ -93,28 +94,17 @@ Remove-EvonicOldSession -Path '{live}' -MaxAgeDays 30 -Force -Optimize -Informat
     /// <summary>What an instance takes on disk: its databases (with WAL), and everything (logs, attachments, ...) as du counts it.</summary>
     private sealed record Disk(long DatabaseBytes, long FreeBytes, long TotalBytes)
     {
-        public static IEnumerable<string> Databases(string root)
-            => Directory.EnumerateFiles(Path.Combine(root, "agents"), "chat.db", SearchOption.AllDirectories)
-                .Concat(Directory.EnumerateFiles(Path.Combine(root, "shared", "db"), "*.db"));
+        /// <summary>Every chat.db, the main database and the archive, as Get-EvonicSessionStore measures them.</summary>
+        public static List<DatabaseSpace> Databases(string root)
+        {
+            var store = new SessionStore(EvonicInstance.Open(root));
+            return store.GetAgents().Select(a => store.GetSpace(a, withFiles: false)).OfType<DatabaseSpace>().Concat(store.GetSharedSpace()).ToList();
+        }
 
         public static Disk Measure(string root)
         {
-            long databases = 0, free = 0;
-            foreach (string database in Databases(root))
-            {
-                databases += new FileInfo(database).Length + (File.Exists(database + "-wal") ? new FileInfo(database + "-wal").Length : 0);
-                free += FreePageBytes(database);
-            }
-            return new Disk(databases, free, DiskUsage(root));
-        }
-
-        private static long FreePageBytes(string database)
-        {
-            using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Mode=ReadOnly");
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT freelist_count * page_size FROM pragma_freelist_count, pragma_page_size";
-            return (long)command.ExecuteScalar()!;
+            List<DatabaseSpace> databases = Databases(root);
+            return new Disk(databases.Sum(d => d.FileBytes + d.WalBytes), databases.Sum(d => d.FreeBytes), DiskUsage(root));
         }
 
         /// <summary>Bytes allocated on disk under <paramref name="root"/> (du -s -B1), as an admin's df would see them go.</summary>

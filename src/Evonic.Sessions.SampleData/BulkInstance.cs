@@ -23,6 +23,16 @@ public sealed class BulkInstance
     /// <summary>"agent/session" → the session.</summary>
     public IReadOnlyDictionary<string, BulkSession> Sessions { get; }
 
+    /// <summary>
+    /// What a live writer should aim at beside a cleanup: mostly sessions that are old when the cleanup lists them
+    /// (every one it would remove), and a tenth as many of the others.
+    /// </summary>
+    public IReadOnlyList<BulkSession> SessionsAtRisk()
+    {
+        var sessions = Sessions.Values.ToList();
+        return sessions.Where(s => s.ExpectedRemoved).Concat(sessions.Where(s => !s.ExpectedRemoved).Take(sessions.Count / 10)).ToList();
+    }
+
     public IEnumerable<string> ExpectedRemoved => Sessions.Where(s => s.Value.ExpectedRemoved).Select(s => s.Key).OrderBy(k => k, StringComparer.Ordinal);
 
     public static BulkInstance Create(string root, DateTime nowUtc, int agents, int sessionsPerAgent, int seed)

@@ -181,11 +181,14 @@ public sealed class SessionStore
     }
 
     /// <summary>The space the agent's <c>chat.db</c> takes, with its logs and attachments; null when it has none. Read-only.</summary>
-    public DatabaseSpace? GetSpace(AgentInfo agent)
+    public DatabaseSpace? GetSpace(AgentInfo agent) => GetSpace(agent, withFiles: true);
+
+    /// <summary>The same, without the agent's logs and attachments when <paramref name="withFiles"/> is false (no folder walk).</summary>
+    internal DatabaseSpace? GetSpace(AgentInfo agent, bool withFiles)
     {
         CheckAgentId(agent);
         string path = Instance.ChatDatabasePath(agent.Id);
-        return System.IO.File.Exists(path) ? SpaceReader.Measure(Instance, "Chat", agent.Id, path) : null;
+        return System.IO.File.Exists(path) ? SpaceReader.Measure(Instance, "Chat", agent.Id, path, withFiles) : null;
     }
 
     /// <summary>The space the main database and the archive (when there is one) take. Read-only.</summary>

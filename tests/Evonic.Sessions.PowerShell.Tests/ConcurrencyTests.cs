@@ -22,9 +22,7 @@ public sealed class ConcurrencyTests : IClassFixture<BulkTemplate>
     public void A_cleanup_beside_a_live_writer_keeps_everything_the_writer_touched_and_never_makes_it_fail()
     {
         string root = _template.Copy();
-        var sessions = _template.Instance.Sessions.Values.ToList();
-        // Mostly sessions that are old when the cleanup lists them: the ones at risk.
-        var targets = sessions.Where(s => s.ExpectedRemoved).Concat(sessions.Where(s => !s.ExpectedRemoved).Take(sessions.Count / 10)).ToList();
+        IReadOnlyList<BulkSession> targets = _template.Instance.SessionsAtRisk();
         using var ps = new PowerShellSession();
         using var writer = new LiveWriter(root, targets, WritesPerSecond, BulkTemplate.Seed);
 

@@ -136,6 +136,10 @@ public sealed class RemovedMeansGoneTests : IDisposable
         return value;
     }
 
+    /// <summary>Every chat.db, the main database and the archive, measured.</summary>
+    private static List<DatabaseSpace> EveryDatabase(SessionStore store)
+        => store.GetAgents().Select(store.GetSpace).OfType<DatabaseSpace>().Concat(store.GetSharedSpace()).ToList();
+
     /// <param name="writer">
     /// A live Evonic writing beside the cleanup (<see cref="LiveWriter"/>): the sessions it touches are kept, so the
     /// removed ones are those the cleanup reports, each one that was expected.
@@ -175,14 +179,15 @@ public sealed class RemovedMeansGoneTests : IDisposable
         // After the cleanup: nothing of a removed session in any row, free page, freed cell, WAL frame, log or file name...
         List<string> survived = Survivors(Find(root, markers.Values, outsidePageGaps: true));
         Assert.True(survived.Count == 0, "removed, yet on disk: " + string.Join(", ", survived));
-        List<string> lost = markers.Keys.Where(s => !removed.Contains(s)).Where(s => !Find(root, new[] { markers[s] }).ContainsKey(markers[s])).ToList();
+        Dictionary<string, List<string>> everywhere = Find(root, markers.Values);
+        List<string> lost = markers.Keys.Where(s => !removed.Contains(s) && !everywhere.ContainsKey(markers[s])).ToList();
         Assert.True(lost.Count == 0, "kept, yet gone: " + string.Join(", ", lost));
         // ...but copies SQLite's rebalancing left in the unused gaps of pages can remain, until a VACUUM.
-        int inGaps = Survivors(Find(root, removed.Select(s => markers[s]).ToList())).Count;
+        int inGaps = Survivors(everywhere).Count;
         _output.WriteLine($"{removed.Count} sessions removed; {inGaps} of them left copies in page gaps after the cleanup");
 
         // After Optimize-EvonicSessionStore -Vacuum -Force (a VACUUM of every database, Evonic stopped): no byte anywhere.
-        foreach (DatabaseSpace space in store.GetAgents().Select(store.GetSpace).OfType<DatabaseSpace>().Concat(store.GetSharedSpace()).ToList())
+        foreach (DatabaseSpace space in EveryDatabase(store))
             Assert.Equal("Vacuum", store.Optimize(space, TimeSpan.FromSeconds(2), force: true, enableIncrementalVacuum: false, vacuum: true).Method);
         survived = Survivors(Find(root, markers.Values));
         Assert.True(survived.Count == 0, "removed and vacuumed, yet on disk: " + string.Join(", ", survived));
@@ -209,15 +214,13 @@ public sealed class RemovedMeansGoneTests : IDisposable
     public void No_byte_of_a_removed_bulk_session_is_left_on_disk_with_a_live_writer_beside_the_cleanup()
     {
         BulkInstance bulk = BulkInstance.Create(_temp.Combine("bulk"), Now, agents: 2, sessionsPerAgent: 600, seed: 9);
-        // Mostly sessions the cleanup would remove: each one the writer reaches first is kept, with its markers.
-        var sessions = bulk.Sessions.Values.ToList();
-        var targets = sessions.Where(s => s.ExpectedRemoved).Concat(sessions.Where(s => !s.ExpectedRemoved).Take(sessions.Count / 10)).ToList();
         // Incremental databases, as Optimize-EvonicSessionStore -EnableIncrementalVacuum leaves them: their incremental
         // steps move pages whole, so it takes -Vacuum to clear them.
         var store = new SessionStore(EvonicInstance.Open(bulk.Root), CleanupPolicy.FromParameter(90), Now);
-        foreach (DatabaseSpace space in store.GetAgents().Select(store.GetSpace).OfType<DatabaseSpace>().Concat(store.GetSharedSpace()).ToList())
+        foreach (DatabaseSpace space in EveryDatabase(store))
             Assert.Equal("Incremental", store.Optimize(space, TimeSpan.FromSeconds(2), force: true, enableIncrementalVacuum: true).AutoVacuum);
-        using var writer = new LiveWriter(bulk.Root, targets, writesPerSecond: 200, seed: 9);
+        // Each session the writer reaches before the cleanup does is kept, with its markers.
+        using var writer = new LiveWriter(bulk.Root, bulk.SessionsAtRisk(), writesPerSecond: 200, seed: 9);
         AssertRemovedAreGone(bulk.Root, bulk.Builder.DataRoot, bulk.ExpectedRemoved, writer);
     }
 

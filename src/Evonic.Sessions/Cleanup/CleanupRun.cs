@@ -166,7 +166,8 @@ public sealed class CleanupRun : IDisposable
         if (!_optimize || _preview || _lockedOut.Contains(store.Instance.Root)) return;
         try
         {
-            if (store.GetSpace(agent) is { } space) ReturnFreePages(store, space);
+            // Only the database: its free pages and mode, not a walk of the agent's logs and attachments.
+            if (store.GetSpace(agent, withFiles: false) is { } space) ReturnFreePages(store, space);
         }
         catch (EvonicException e)
         {

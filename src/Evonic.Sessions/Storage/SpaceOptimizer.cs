@@ -37,9 +37,6 @@ internal static class SpaceOptimizer
     /// Only the incremental part, as a cleanup's -Optimize runs it: never a VACUUM, whatever its estimate, so a
     /// database not in <c>auto_vacuum = INCREMENTAL</c> is skipped and says how to switch it.
     /// </summary>
-    public static SpaceReturned OptimizeIncrementally(DatabaseSpace space)
-        => OptimizeIncrementally(space, CancellationToken.None);
-
     public static SpaceReturned OptimizeIncrementally(DatabaseSpace space, CancellationToken stop)
         => space.AutoVacuum == "Incremental" ? Optimize(space, TimeSpan.Zero, force: false, enableIncremental: false, vacuum: false, stop)
             : Skip(Unchanged(space), NotIncremental);

@@ -6,7 +6,8 @@ namespace Evonic.Sessions.Storage;
 /// <summary>Measures a database (<see cref="DatabaseSpace"/>): its files' sizes and what SQLite says about its pages, read-only.</summary>
 internal static class SpaceReader
 {
-    public static DatabaseSpace Measure(EvonicInstance instance, string database, string? agentId, string path)
+    /// <summary>The database at <paramref name="path"/>; for a chat.db (<paramref name="agentId"/> set) with <paramref name="withFiles"/>, also the agent's logs and attachments (a walk of their folders).</summary>
+    public static DatabaseSpace Measure(EvonicInstance instance, string database, string? agentId, string path, bool withFiles = true)
     {
         var space = new DatabaseSpace
         {
@@ -28,7 +29,7 @@ internal static class SpaceReader
         {
             throw new EvonicException(EvonicErrorKind.AgentDatabaseUnreadable, $"'{path}' cannot be read: {e.Message}", path, e);
         }
-        if (agentId != null)
+        if (agentId != null && withFiles)
         {
             (space.LogBytes, space.LogCount) = Sum(instance.SessionsFolder(agentId), "*.jsonl");
             (space.AttachmentBytes, space.AttachmentCount) = Sum(Path.Combine(instance.AttachmentsFolder, agentId), "*");
