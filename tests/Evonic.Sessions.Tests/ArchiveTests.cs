@@ -173,4 +173,22 @@ public sealed class ArchiveTests : IDisposable
         Assert.Equal(archives, ArchivePolicy.Resolve(instance, _ => null).Enabled);
         Assert.False(ArchivePolicy.FromParameter(false).Enabled);
     }
+
+    // Seen (issue 20): Evonic archives with these lines (its loader ends a value at any '#', and keeps the first of two
+    // assignments); the module, reading them as python-dotenv did, removed the sessions without a copy.
+    [Theory]
+    [InlineData("EVONIC_SESSION_ARCHIVE=1#on")]
+    [InlineData("EVONIC_SESSION_ARCHIVE=1\nEVONIC_SESSION_ARCHIVE=0")]
+    [InlineData("EVONIC_SESSION_ARCHIVE=yes\nEVONIC_SESSION_ARCHIVE=")]
+    public void A_cleanup_archives_every_session_when_Evonic_loader_reads_the_env_file_as_archiving(string lines)
+    {
+        File.AppendAllText(Path.Combine(_sample.Root, ".env"), "\n" + lines + "\n");
+        EvonicInstance instance = EvonicInstance.Open(_sample.Root);
+        var store = new SessionStore(instance, CleanupPolicy.FromParameter(90), Now) { Archive = ArchivePolicy.Resolve(instance, _ => null) };
+
+        List<SessionRemovalResult> removed = RemoveAll(store).Where(r => r.Status == RemovalStatus.Removed).ToList();
+
+        Assert.NotEmpty(removed);
+        Assert.All(removed, r => Assert.NotNull(r.ArchiveId));
+    }
 }

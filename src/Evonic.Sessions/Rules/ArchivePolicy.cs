@@ -5,8 +5,8 @@ namespace Evonic.Sessions.Rules;
 
 /// <summary>
 /// Whether removed sessions are archived first: <c>-Archive</c> (or <c>-Archive:$false</c>), else
-/// <c>EVONIC_SESSION_ARCHIVE</c> from the environment, else from the instance's <c>.env</c>, read as Evonic's
-/// <c>config._get_env_bool</c> reads it (<c>1</c>, <c>true</c>, <c>yes</c>, <c>on</c>, any case), so an instance that
+/// <c>EVONIC_SESSION_ARCHIVE</c> as Evonic's <c>config.py</c> gets it (<see cref="EvonicInstance.FindSetting"/>), read
+/// as its <c>_get_env_bool</c> reads it (<c>1</c>, <c>true</c>, <c>yes</c>, <c>on</c>, any case), so an instance that
 /// archives its <c>/clear</c>s also archives its cleanups.
 /// </summary>
 public sealed class ArchivePolicy
@@ -29,7 +29,7 @@ public sealed class ArchivePolicy
     public static ArchivePolicy Resolve(EvonicInstance instance, Func<string, string?> getEnvironmentVariable)
     {
         // Evonic: os.getenv(name, "") == "" means unset; anything else, spaces included, is compared as it is.
-        return instance.FindSetting(Variable, getEnvironmentVariable, value => value.Length > 0) is { } setting
+        return instance.FindSetting(Variable, getEnvironmentVariable) is { } setting && setting.Value.Length > 0
             ? new ArchivePolicy(IsTrue(setting.Value), setting.Source)
             : new ArchivePolicy(false, "the default");
     }

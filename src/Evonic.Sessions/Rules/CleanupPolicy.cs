@@ -46,7 +46,7 @@ public sealed class CleanupPolicy
     /// <summary>Resolves the setting from the environment, then the instance's .env file, then the default.</summary>
     public static CleanupPolicy Resolve(EvonicInstance instance, Func<string, string?> getEnvironmentVariable)
     {
-        return instance.FindSetting(MaxAgeVariable, getEnvironmentVariable, value => !string.IsNullOrWhiteSpace(value)) is { } setting
+        return instance.FindSetting(MaxAgeVariable, getEnvironmentVariable) is { } setting && !string.IsNullOrWhiteSpace(setting.Value)
             ? Parse(setting.Value, setting.Source)
             : new CleanupPolicy(DefaultMaxAgeDays, "the default");
     }

@@ -6,100 +6,109 @@ using System.Text;
 namespace Evonic.Sessions.Storage;
 
 /// <summary>
-/// Reads an Evonic <c>.env</c> file as python-dotenv (which Evonic uses) reads it: <c>export</c> prefixes,
-/// single quotes (literal), double quotes (with backslash escapes, across lines), a <c>#</c> comment after a
-/// quoted value or after whitespace in an unquoted one, and the last assignment of a key wins.
+/// Reads an Evonic <c>.env</c> file exactly as Evonic's own loader does: <c>backend/dotenv_loader.py</c>
+/// (<c>load_dotenv</c>, <c>_parse_and_set</c>, <c>_parse_quoted_value</c>, <c>_parse_unquoted_value</c>), which
+/// replaced python-dotenv in Evonic commit 0f32e72 (2026-05-14) and is unchanged at upstream main c5aad6f
+/// (2026-06-28). Its rules, quirks included: one line at a time (no multi-line values); the first assignment of a
+/// key wins (<c>override=False</c>); an unquoted value ends at the first <c>#</c> not preceded by <c>\</c>; a
+/// quoted value ends at the next quote of its kind, escaped or not, and anything after it is ignored; no
+/// interpolation.
 /// </summary>
 internal static class DotEnvFile
 {
-    public static IReadOnlyDictionary<string, string> Read(string path) => Parse(File.ReadAllText(path));
+    // Python's open(..., encoding="utf-8"): a BOM is not stripped (it becomes part of the first key).
+    private static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+
+    public static IReadOnlyDictionary<string, string> Read(string path) => Parse(Utf8.GetString(File.ReadAllBytes(path)));
 
     internal static IReadOnlyDictionary<string, string> Parse(string text)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        int i = 0;
-        while (i < text.Length)
-        {
-            SkipBlanks(text, ref i);
-            if (i >= text.Length) break;
-            if (text[i] == '#' || text[i] == '\n' || text[i] == '\r')
-            {
-                SkipLine(text, ref i);
-                continue;
-            }
-            if (string.CompareOrdinal(text, i, "export", 0, 6) == 0 && i + 6 < text.Length && text[i + 6] is ' ' or '\t')
-            {
-                i += 6;
-                SkipBlanks(text, ref i);
-            }
-            int keyStart = i;
-            while (i < text.Length && text[i] is not ('=' or '\n' or '\r' or '#') && !char.IsWhiteSpace(text[i])) i++;
-            string key = text.Substring(keyStart, i - keyStart);
-            SkipBlanks(text, ref i);
-            if (key.Length == 0 || i >= text.Length || text[i] != '=')
-            {
-                SkipLine(text, ref i); // a line python-dotenv does not assign from
-                continue;
-            }
-            i++;
-            SkipBlanks(text, ref i);
-            string? value = i < text.Length && text[i] is '\'' or '"' ? ReadQuoted(text, ref i) : ReadUnquoted(text, ref i);
-            if (value != null) values[key] = value;
-            SkipLine(text, ref i);
-        }
+        foreach (string line in Lines(text))
+            if (ParseLine(line) is { } assignment && !values.ContainsKey(assignment.Key))
+                values.Add(assignment.Key, assignment.Value);
         return values;
     }
 
-    /// <summary>A quoted value; null (and the line skipped) when the quote never closes or is followed by more than a comment.</summary>
-    private static string? ReadQuoted(string text, ref int i)
+    /// <summary>Python's text-mode iteration (universal newlines): lines end at <c>\n</c>, <c>\r\n</c> or <c>\r</c>.</summary>
+    private static IEnumerable<string> Lines(string text)
     {
-        char quote = text[i++];
-        var value = new StringBuilder();
-        while (i < text.Length && text[i] != quote)
+        int start = 0;
+        for (int i = 0; i < text.Length; i++)
         {
-            if (text[i] == '\\' && i + 1 < text.Length)
-            {
-                char next = text[i + 1];
-                if (quote == '\'' && next is '\\' or '\'') { value.Append(next); i += 2; continue; }
-                if (quote == '"' && Escape(next) is { } escaped) { value.Append(escaped); i += 2; continue; }
-            }
-            value.Append(text[i++]);
+            if (text[i] is not ('\n' or '\r')) continue;
+            yield return text.Substring(start, i - start);
+            if (text[i] == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
+            start = i + 1;
         }
-        if (i >= text.Length) return null;
-        i++;
-        SkipBlanks(text, ref i);
-        return i >= text.Length || text[i] is '#' or '\n' or '\r' ? value.ToString() : null;
+        if (start < text.Length) yield return text.Substring(start);
     }
 
-    private static char? Escape(char c) => c switch
+    /// <summary><c>_parse_and_set</c>: the key and value a line assigns, or null for a line that assigns nothing.</summary>
+    private static KeyValuePair<string, string>? ParseLine(string line)
     {
-        '\\' => '\\', '\'' => '\'', '"' => '"', 'a' => '\a', 'b' => '\b', 'f' => '\f', 'n' => '\n', 'r' => '\r', 't' => '\t', 'v' => '\v',
-        _ => null,
-    };
+        line = Strip(line);
+        if (line.Length == 0) return null;
+        if (line.StartsWith("export ", StringComparison.Ordinal)) line = StripStart(line.Substring(7));
+        if (line.StartsWith("#", StringComparison.Ordinal)) return null;
+        int equals = line.IndexOf('=');
+        if (equals < 0) return null;
+        string key = StripEnd(line.Substring(0, equals));
+        if (key.Length == 0) return null;
+        string raw = StripStart(line.Substring(equals + 1));
+        string value = raw.Length == 0 ? ""
+            : raw[0] is '"' or '\'' ? ParseQuoted(raw)
+            : ParseUnquoted(raw);
+        return new KeyValuePair<string, string>(key, value);
+    }
 
-    /// <summary>The rest of the line, less a comment that starts after whitespace, trimmed at the end.</summary>
-    private static string ReadUnquoted(string text, ref int i)
+    /// <summary><c>_parse_quoted_value</c>: up to the next quote of the same kind (or the end), then its replacements in its order.</summary>
+    private static string ParseQuoted(string raw)
     {
-        int start = i;
-        while (i < text.Length && text[i] is not ('\n' or '\r')) i++;
-        string value = text.Substring(start, i - start);
-        for (int hash = value.IndexOf('#'); hash > 0; hash = value.IndexOf('#', hash + 1))
-            if (char.IsWhiteSpace(value[hash - 1]))
+        char quote = raw[0];
+        int closing = raw.IndexOf(quote, 1);
+        string inner = closing >= 0 ? raw.Substring(1, closing - 1) : raw.Substring(1);
+        if (quote == '"')
+            return inner.Replace("\\n", "\n").Replace("\\r", "\r").Replace("\\t", "\t")
+                .Replace("\\\"", "\"").Replace("\\\\", "\\").Replace("\\$", "$");
+        return inner.Replace("\\\\", "\\").Replace("\\'", "'");
+    }
+
+    /// <summary><c>_parse_unquoted_value</c>: up to the first <c>#</c> not escaped as <c>\#</c>, trailing whitespace removed.</summary>
+    private static string ParseUnquoted(string raw)
+    {
+        var value = new StringBuilder(raw.Length);
+        for (int i = 0; i < raw.Length; i++)
+        {
+            if (raw[i] == '\\' && i + 1 < raw.Length && raw[i + 1] == '#')
             {
-                value = value.Substring(0, hash);
-                break;
+                value.Append('#');
+                i++;
+                continue;
             }
-        return value.TrimEnd();
+            if (raw[i] == '#') break;
+            value.Append(raw[i]);
+        }
+        return StripEnd(value.ToString());
     }
 
-    private static void SkipBlanks(string text, ref int i)
+    // Python's str.strip() with no argument removes what str.isspace() calls whitespace: .NET's set plus the
+    // four information separators U+001C..U+001F.
+    private static bool IsPythonWhitespace(char c) => char.IsWhiteSpace(c) || c is >= '\x1c' and <= '\x1f';
+
+    private static string Strip(string s) => StripEnd(StripStart(s));
+
+    private static string StripStart(string s)
     {
-        while (i < text.Length && text[i] is ' ' or '\t') i++;
+        int start = 0;
+        while (start < s.Length && IsPythonWhitespace(s[start])) start++;
+        return s.Substring(start);
     }
 
-    private static void SkipLine(string text, ref int i)
+    private static string StripEnd(string s)
     {
-        while (i < text.Length && text[i] != '\n') i++;
-        if (i < text.Length) i++;
+        int end = s.Length;
+        while (end > 0 && IsPythonWhitespace(s[end - 1])) end--;
+        return s.Substring(0, end);
     }
 }

@@ -38,22 +38,23 @@ public sealed class EvonicInstance
     /// <summary>Evonic's session archive (<c>models/session_archive.py</c>): beside the main database.</summary>
     public string ArchiveDatabasePath => Path.Combine(Root, "shared", "db", "session_archive.db");
 
-    /// <summary>The <c>.env</c> files a setting may come from, in order: the instance root's, then <c>shared/</c>'s.</summary>
-    public string[] EnvFiles => new[] { Path.Combine(Root, ".env"), Path.Combine(Root, "shared", ".env") };
+    /// <summary>
+    /// The <c>.env</c> Evonic loads: <c>load_dotenv()</c> in <c>config.py</c> reads <c>.env</c> in the working
+    /// directory, which is the app directory: the root, or <c>current/</c> in the release layout.
+    /// (<c>shared/.env</c> is only backed up by Evonic's CLI, never loaded.)
+    /// </summary>
+    public string EnvFile => Path.Combine(IsReleaseLayout ? Path.Combine(Root, "current") : Root, ".env");
 
     /// <summary>
-    /// A setting as Evonic reads it: the environment variable, else the first of <see cref="EnvFiles"/> that sets it;
-    /// <paramref name="isSet"/> says which values count as set. Null when none does; the source names where it came from.
+    /// A setting as Evonic sees it: the environment variable when it is defined at all (Evonic's loader never
+    /// overrides one), else the first assignment in <see cref="EnvFile"/> (the first one wins there too). Null when
+    /// neither defines it; an empty value is returned as it is, for the caller to read as Evonic does.
     /// </summary>
-    public (string Value, string Source)? FindSetting(string name, Func<string, string?> getEnvironmentVariable, Func<string, bool> isSet)
+    public (string Value, string Source)? FindSetting(string name, Func<string, string?> getEnvironmentVariable)
     {
-        string? fromEnvironment = getEnvironmentVariable(name);
-        if (fromEnvironment != null && isSet(fromEnvironment)) return (fromEnvironment, $"the environment variable {name}");
-        foreach (string envFile in EnvFiles)
-        {
-            if (!File.Exists(envFile)) continue;
-            if (DotEnvFile.Read(envFile).TryGetValue(name, out string? value) && isSet(value)) return (value, $"{name} in '{envFile}'");
-        }
+        if (getEnvironmentVariable(name) is { } fromEnvironment) return (fromEnvironment, $"the environment variable {name}");
+        if (File.Exists(EnvFile) && DotEnvFile.Read(EnvFile).TryGetValue(name, out string? value))
+            return (value, $"{name} in '{EnvFile}'");
         return null;
     }
 
