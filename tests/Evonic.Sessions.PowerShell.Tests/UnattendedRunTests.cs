@@ -25,7 +25,7 @@ public sealed class UnattendedRunTests : SampleInstanceTest
         string[] lines = File.ReadAllLines(log);
         Assert.All(lines, l => Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \[SESSION_CLEANUP\] ", l));
         Assert.Equal(18, lines.Length); // 8 agents and a closing line, twice
-        Assert.Contains($"[SESSION_CLEANUP] done: removed {Sample.ExpectedRemoved.Count()} session(s), 93 message(s), 14 file(s)", lines[8]);
+        Assert.Contains($"[SESSION_CLEANUP] done: removed {Sample.ExpectedRemoved.Count()} session(s), 96 message(s), 14 file(s)", lines[8]);
         Assert.Contains("[SESSION_CLEANUP] done: removed 0 session(s)", lines[17]);
         Assert.Contains("[SESSION_CLEANUP] agent nova: removed 2 session(s), 43 message(s)", lines[5]);
     }

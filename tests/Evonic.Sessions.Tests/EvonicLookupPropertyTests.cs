@@ -13,6 +13,8 @@ namespace Evonic.Sessions.Tests;
 /// or release layout, both chat schemas, sub-agent rows, archived rows, several channels, web_test, system users
 /// (and ids that SQLite's LIKE '__agent__%' matches through its '_' wildcard), updated_at values that tie, and
 /// updated_at values that are NULL, a number or text that is no date (which SQLite orders by storage class).
+/// The property has two directions: nothing a lookup returns is removed, and nothing old is kept for a lookup that
+/// does not return it (Evonic's <c>LIMIT 1</c> may return any row tied at the top, so each tied row counts).
 /// </summary>
 public sealed class EvonicLookupPropertyTests : IDisposable
 {
@@ -36,16 +38,6 @@ public sealed class EvonicLookupPropertyTests : IDisposable
                   AND external_user_id NOT LIKE '__agent__%'
                   AND external_user_id != '__scheduler__'
                   AND external_user_id != '__system__'
-                ORDER BY updated_at DESC LIMIT 1";
-
-    // The older release's fallback, which also skipped web_test.
-    private const string LatestHumanFallbackOlder = @"
-                SELECT id, agent_id, channel_id, external_user_id, bot_enabled, archived, created_at, updated_at FROM chat_sessions
-                WHERE agent_id = $agent_id AND (archived IS NULL OR archived = 0)
-                  AND external_user_id NOT LIKE '__agent__%'
-                  AND external_user_id != '__scheduler__'
-                  AND external_user_id != '__system__'
-                  AND external_user_id != 'web_test'
                 ORDER BY updated_at DESC LIMIT 1";
 
     // models/chat.py, get_web_fallback_session; escalate_to_user passes the primary session's id as exclude_session_id.
@@ -74,9 +66,9 @@ public sealed class EvonicLookupPropertyTests : IDisposable
     private static readonly string?[] Channels = { null, null, "telegram", "telegram", "whatsapp", "discord" };
 
     [Fact]
-    public void Each_Evonic_lookup_returns_the_same_row_after_a_cleanup_on_60_seeded_instances()
+    public void Each_Evonic_lookup_returns_the_same_row_after_a_cleanup_and_no_session_is_kept_for_a_lookup_that_does_not_return_it_on_60_seeded_instances()
     {
-        int removed = 0, lookupsOnOldRows = 0;
+        int removed = 0, lookupsOnOldRows = 0, keptForLookups = 0;
         for (int seed = 1; seed <= 60; seed++)
         {
             var random = new Random(seed);
@@ -107,6 +99,7 @@ public sealed class EvonicLookupPropertyTests : IDisposable
             }
 
             Dictionary<string, string?> before = Lookups(builder, agentIds);
+            HashSet<string> returnable = Returnable(builder, agentIds);
             var store = new SessionStore(EvonicInstance.Open(builder.Root), CleanupPolicy.FromParameter(90), Now);
             var old = new HashSet<string>(StringComparer.Ordinal);
             foreach (AgentInfo agent in store.GetAgents())
@@ -117,12 +110,56 @@ public sealed class EvonicLookupPropertyTests : IDisposable
             }
             Dictionary<string, string?> after = Lookups(builder, agentIds);
 
-            Assert.Equal(before, after);
+            Assert.True(before.Count == after.Count && before.All(kv => after.TryGetValue(kv.Key, out string? v) && v == kv.Value), $"seed {seed}: " + string.Join("; ", before.Where(kv => !after.TryGetValue(kv.Key, out string? v) || v != kv.Value).Select(kv => $"{kv.Key}: {kv.Value} -> {(after.TryGetValue(kv.Key, out string? v) ? v : "(none)")}")));
+            foreach (AgentInfo agent in store.GetAgents())
+            foreach (EvonicSession kept in store.GetSessions(agent).Where(s => s.IsOld && s.Kind != SessionKind.Orphan))
+            {
+                Assert.True(kept.Protection != SessionProtection.None, $"seed {seed}: {kept} is old, unprotected and still there");
+                if ((kept.Protection & LookupProtections) == 0) continue;
+                keptForLookups++;
+                Assert.True(returnable.Contains(kept.SessionId),
+                    $"seed {seed}: {kept} is kept as {kept.Protection}, but none of Evonic's lookups can return it");
+            }
             lookupsOnOldRows += before.Values.Count(id => id != null && old.Contains(id));
         }
         // The property is not vacuous: sessions went, and lookups did return old rows that had to stay.
         Assert.True(removed > 200, $"only {removed} sessions removed");
         Assert.True(lookupsOnOldRows > 50, $"only {lookupsOnOldRows} lookups returned an old session");
+        Assert.True(keptForLookups > 50, $"only {keptForLookups} old sessions kept for a lookup");
+    }
+
+    private const SessionProtection LookupProtections =
+        SessionProtection.LatestHumanSession | SessionProtection.WebFallbackSession | SessionProtection.ChannelRecipient;
+
+    /// <summary>
+    /// Every session id one of Evonic's calls can return, ties included: <c>get_latest_human_session</c> (its fallback
+    /// only when the channel query finds nothing), <c>get_web_fallback_session</c> excluding whichever primary that
+    /// returned (<c>escalate_to_user</c>), and the notifier's newest row per channel.
+    /// </summary>
+    private static HashSet<string> Returnable(InstanceBuilder builder, IEnumerable<string> agentIds)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string agentId in agentIds)
+        {
+            using SqliteConnection chat = InstanceBuilder.Connect(Path.Combine(builder.DataRoot, "agents", agentId, "chat.db"));
+            List<string> primaries = Tied(chat, LatestHumanChannel, agentId);
+            if (primaries.Count == 0) primaries = Tied(chat, LatestHumanFallback, agentId);
+            ids.UnionWith(primaries);
+            foreach (string primary in primaries)
+                ids.UnionWith(Tied(chat, WebFallback + " AND id != $exclude ORDER BY updated_at DESC LIMIT 1", agentId, ("$exclude", primary)));
+            foreach (object?[] channel in InstanceBuilder.Query(chat, "SELECT DISTINCT channel_id FROM chat_sessions WHERE channel_id IS NOT NULL AND agent_id = $a", ("$a", agentId)))
+                ids.UnionWith(Tied(chat, ChannelRecipient.Replace("SELECT external_user_id", "SELECT id"), agentId, ("$channel_id", channel[0])));
+        }
+        return ids;
+    }
+
+    /// <summary>Every row an <c>ORDER BY updated_at DESC LIMIT 1</c> query may return: those tied with its first row.</summary>
+    private static List<string> Tied(SqliteConnection connection, string sql, string agentId, params (string Name, object? Value)[] more)
+    {
+        string all = System.Text.RegularExpressions.Regex.Replace(sql, @"^\s*SELECT .*? FROM", "SELECT id, updated_at FROM",
+            System.Text.RegularExpressions.RegexOptions.Singleline).Replace("LIMIT 1", "");
+        List<object?[]> rows = InstanceBuilder.Query(connection, all, new[] { ("$agent_id", (object?)agentId) }.Concat(more).ToArray());
+        return rows.Where(r => Equals(r[1], rows[0][1])).Select(r => Convert.ToString(r[0])!).ToList();
     }
 
     /// <summary>What each lookup returns, per agent: "agent/lookup" → session id (the notifier: the recipient's row id).</summary>
@@ -134,11 +171,10 @@ public sealed class EvonicLookupPropertyTests : IDisposable
             using SqliteConnection chat = InstanceBuilder.Connect(Path.Combine(builder.DataRoot, "agents", agentId, "chat.db"));
             string? primary = First(chat, LatestHumanChannel, agentId) ?? First(chat, LatestHumanFallback, agentId);
             found[agentId + "/latest_human"] = primary;
-            found[agentId + "/latest_human_older"] = First(chat, LatestHumanChannel, agentId) ?? First(chat, LatestHumanFallbackOlder, agentId);
             found[agentId + "/web_fallback"] = First(chat, WebFallback + " ORDER BY updated_at DESC LIMIT 1", agentId);
             if (primary != null)
                 found[agentId + "/escalation_secondary"] = First(chat, WebFallback + " AND id != $exclude ORDER BY updated_at DESC LIMIT 1", agentId, ("$exclude", primary));
-            foreach (object?[] channel in InstanceBuilder.Query(chat, "SELECT DISTINCT channel_id FROM chat_sessions WHERE channel_id IS NOT NULL"))
+            foreach (object?[] channel in InstanceBuilder.Query(chat, "SELECT DISTINCT channel_id FROM chat_sessions WHERE channel_id IS NOT NULL AND agent_id = $a", ("$a", agentId)))
             {
                 // The notifier reads external_user_id; the row behind it must be the same one, not just the same user.
                 string recipient = First(chat, ChannelRecipient, agentId, ("$channel_id", channel[0])) ?? "";

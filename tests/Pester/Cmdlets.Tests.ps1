@@ -9,7 +9,6 @@ BeforeAll {
     function Get-EvonicLookupAnswer($path) {
         $humanChannel = "SELECT id FROM chat_sessions WHERE agent_id = `$a AND (archived IS NULL OR archived = 0) AND external_user_id NOT LIKE '__agent__%' AND external_user_id != '__scheduler__' AND channel_id IS NOT NULL ORDER BY updated_at DESC LIMIT 1"
         $fallback = "SELECT id FROM chat_sessions WHERE agent_id = `$a AND (archived IS NULL OR archived = 0) AND external_user_id NOT LIKE '__agent__%' AND external_user_id != '__scheduler__' AND external_user_id != '__system__' ORDER BY updated_at DESC LIMIT 1"
-        $fallbackOlder = $fallback.Replace('ORDER BY', "AND external_user_id != 'web_test' ORDER BY")
         $web = "SELECT id FROM chat_sessions WHERE agent_id = `$a AND (archived IS NULL OR archived = 0) AND external_user_id NOT LIKE '__agent__%' AND external_user_id != '__scheduler__' AND external_user_id != '__system__' AND channel_id IS NULL AND id != `$x ORDER BY updated_at DESC LIMIT 1"
         $notifier = 'SELECT id, external_user_id FROM chat_sessions WHERE agent_id = $a AND channel_id = $c ORDER BY updated_at DESC LIMIT 1'
         foreach ($db in Get-ChildItem (Join-Path $path 'agents') -Filter chat.db -Recurse) {
@@ -28,12 +27,10 @@ BeforeAll {
                 $primary = & $ask $humanChannel @{ '$a' = $agent }
                 if (-not $primary) { $primary = & $ask $fallback @{ '$a' = $agent } }
                 "$agent/latest_human = $primary"
-                $older = & $ask $humanChannel @{ '$a' = $agent }
-                if (-not $older) { $older = & $ask $fallbackOlder @{ '$a' = $agent } }
-                "$agent/latest_human_older = $older"
                 "$agent/web_fallback = $(& $ask $web @{ '$a' = $agent; '$x' = '' })"
                 "$agent/escalation_secondary = $(& $ask $web @{ '$a' = $agent; '$x' = "$primary" })"
-                $channels = & { $c = $connection.CreateCommand(); $c.CommandText = 'SELECT DISTINCT channel_id FROM chat_sessions WHERE channel_id IS NOT NULL'
+                $channels = & { $c = $connection.CreateCommand(); $c.CommandText = 'SELECT DISTINCT channel_id FROM chat_sessions WHERE channel_id IS NOT NULL AND agent_id = $a'
+                    $null = $c.Parameters.AddWithValue('$a', $agent)
                     $r = $c.ExecuteReader(); try { while ($r.Read()) { $r.GetString(0) } } finally { $r.Dispose() } }
                 foreach ($channel in $channels) { "$agent/notifier/$channel = $(& $ask $notifier @{ '$a' = $agent; '$c' = $channel })" }
             }

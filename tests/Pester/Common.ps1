@@ -13,7 +13,7 @@ $script:pwshCommand = if ($env:EVONIC_PWSH) { $env:EVONIC_PWSH }
     else { (Get-Process -Id $PID).Path }
 
 # The sessions the sample instance's 90-day cleanup removes (src/Evonic.Sessions.SampleData/SampleInstance.cs).
-$script:expected = 'echo-3', 'juno-4', 'juno-5', 'lyra-3', 'lyra-4', 'nova-2', 'nova-4', 'siwa-0rphan01', 'siwa-7b2c',
+$script:expected = 'echo-3', 'juno-2', 'juno-4', 'juno-5', 'lyra-3', 'lyra-4', 'nova-2', 'nova-4', 'siwa-0rphan01', 'siwa-7b2c',
     'siwa-9d4e', 'siwa-9d4f', 'siwa-a003', 'siwa-a008', 'siwa-a009', 'siwa-b002', 'siwa-web-1', 'siwa_sub_1-3d89d735'
 
 function New-SampleInstance([string] $Path = (Join-Path $TestDrive ([guid]::NewGuid().ToString('N')))) {

@@ -91,7 +91,7 @@ Describe 'Format views' {
         $table = Get-Table ($run | Where-Object Tags -contains 'Summary').MessageData
         ($table | Where-Object { $_ -match '^ComputerName' }) -split '\s+' |
             Should -Be @('ComputerName', 'Removed', 'Messages', 'Files', 'BytesFreed', 'DbBytesReturned', 'Kept', 'Errors', 'Seconds', 'InstanceRoot')
-        $table | Where-Object { $_ -match "\s17\s+93\s+14\s+\d+\s+0\s+0\s+0\s+\d+\.\d $([regex]::Escape($instance))$" } | Should -Not -BeNullOrEmpty
+        $table | Where-Object { $_ -match "\s18\s+96\s+14\s+\d+\s+0\s+0\s+0\s+\d+\.\d $([regex]::Escape($instance))$" } | Should -Not -BeNullOrEmpty
     }
 
     It 'renders <Name> the same after remoting''s serialization' -ForEach @(

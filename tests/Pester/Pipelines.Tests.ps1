@@ -13,7 +13,7 @@ Describe 'Pipelines' {
 
     It 'Get | Where | Remove removes only what the filter let through' {
         $removed = Get-EvonicOldSession -Path $instance | Where-Object AgentId -eq 'juno' | Remove-EvonicOldSession -Force -PassThru
-        $removed.SessionId | Sort-Object | Should -Be @('juno-4', 'juno-5')
+        $removed.SessionId | Sort-Object | Should -Be @('juno-2', 'juno-4', 'juno-5')
         (Get-EvonicOldSession -Path $instance).SessionId | Sort-Object | Should -Be ($expected | Where-Object { $_ -notlike 'juno-*' } | Sort-Object)
     }
 
@@ -21,7 +21,7 @@ Describe 'Pipelines' {
         $old = Get-EvonicOldSession -Path $instance
         ($old | Where-Object Kind -eq 'Orphan').SessionId | Should -Be 'siwa-0rphan01'
         $old | Where-Object AgeDays -lt 90 | Should -BeNullOrEmpty
-        ($old | Measure-Object MessageCount -Sum).Sum | Should -Be 93
+        ($old | Measure-Object MessageCount -Sum).Sum | Should -Be 96
     }
 
     It 'removes piped sessions of two instances in one pipeline, each from its own instance' {
@@ -29,16 +29,16 @@ Describe 'Pipelines' {
         $removed = @(Get-EvonicOldSession -Path $instance -AgentId juno; Get-EvonicOldSession -Path $other -AgentId lyra) |
             Remove-EvonicOldSession -Force -PassThru
         $removed | ForEach-Object { "$($_.Session.InstanceRoot)|$($_.SessionId)" } | Sort-Object |
-            Should -Be (@("$instance|juno-4", "$instance|juno-5", "$other|lyra-3", "$other|lyra-4") | Sort-Object)
+            Should -Be (@("$instance|juno-2", "$instance|juno-4", "$instance|juno-5", "$other|lyra-3", "$other|lyra-4") | Sort-Object)
         (Get-EvonicOldSession -Path $instance -AgentId lyra).Count | Should -Be 2
-        (Get-EvonicOldSession -Path $other -AgentId juno).Count | Should -Be 2
+        (Get-EvonicOldSession -Path $other -AgentId juno).Count | Should -Be 3
     }
 
     It 'keeps a piped session that became active after it was listed, and says so' {
         $listed = Get-EvonicOldSession -Path $instance -AgentId juno
         Set-SessionUpdatedAt $instance juno juno-5 (Get-Date)
         $removed = $listed | Remove-EvonicOldSession -Force -PassThru -WarningVariable warned -WarningAction SilentlyContinue
-        $removed.SessionId | Should -Be 'juno-4'
+        $removed.SessionId | Sort-Object | Should -Be @('juno-2', 'juno-4')
         $warned | Should -Match 'juno-5.*no longer old'
         (Get-EvonicOldSession -Path $instance -IncludeProtected -MaxAgeDays 1 -AgentId juno).SessionId | Should -Not -Contain 'juno-4'
     }
@@ -61,10 +61,10 @@ Describe 'Pipelines' {
         $report = ($run | Where-Object Tags -contains 'Summary').MessageData
         $report | Should -BeOfType ([Evonic.Sessions.CleanupReport])
         $report.Removed | Should -Be $expected.Count
-        $report.Messages | Should -Be 93
+        $report.Messages | Should -Be 96
         $report.InstanceRoot | Should -Be $instance
         $report.ComputerName | Should -Be ([Environment]::MachineName)
-        "$report" | Should -Match "^\[SESSION_CLEANUP\] done: removed $($expected.Count) session\(s\), 93 message\(s\)"
+        "$report" | Should -Match "^\[SESSION_CLEANUP\] done: removed $($expected.Count) session\(s\), 96 message\(s\)"
     }
 }
 
@@ -122,7 +122,7 @@ Describe 'Errors' {
 
     It 'an unknown -AgentId is a non-terminating AgentNotFound; the other agents are still listed' {
         $listed = Get-EvonicOldSession -Path $instance -AgentId nobody, juno -ErrorAction SilentlyContinue -ErrorVariable failed
-        $listed.SessionId | Sort-Object | Should -Be @('juno-4', 'juno-5')
+        $listed.SessionId | Sort-Object | Should -Be @('juno-2', 'juno-4', 'juno-5')
         $failed.Count | Should -Be 1
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'AgentNotFound,*'
         $failed[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
@@ -203,7 +203,7 @@ Describe 'Archive before delete' {
         Add-Content (Join-Path $other '.env') "`nEVONIC_SESSION_ARCHIVE=true"
         Remove-EvonicOldSession -Path $instance -AgentId juno -Force
         Remove-EvonicOldSession -Path $other -AgentId juno -Force -Archive:$false
-        Get-ArchiveCount $instance | Should -Be 2
+        Get-ArchiveCount $instance | Should -Be 3
         Get-ArchiveCount $other | Should -BeNullOrEmpty
     }
 
@@ -231,7 +231,7 @@ Describe 'Get-EvonicSessionArchive' {
         $archived.ArchiveId | Sort-Object | Should -Be ($removed.ArchiveId | Sort-Object)
         $archived | ForEach-Object { $_.ArchivedBy | Should -Be 'Evonic.Sessions' }
         ($archived | Where-Object SessionId -eq 'nova-2').MessageCount | Should -Be 40
-        (Get-EvonicSessionArchive -Path $instance -AgentId ju*).SessionId | Sort-Object | Should -Be @('juno-4', 'juno-5')
+        (Get-EvonicSessionArchive -Path $instance -AgentId ju*).SessionId | Sort-Object | Should -Be @('juno-2', 'juno-4', 'juno-5')
         (Get-EvonicSessionArchive -Path $instance -SessionId lyra-3).AgentId | Should -Be 'lyra'
         Get-EvonicSessionArchive -Path $instance -Before (Get-Date).AddHours(-1) | Should -BeNullOrEmpty
         @(Get-EvonicSessionArchive -Path $instance -After (Get-Date).AddHours(-1)).Count | Should -Be $archived.Count
@@ -315,7 +315,7 @@ Describe 'Restore-EvonicSession' {
 
     It 'puts back what Get-EvonicSessionArchive pipes to it: rows and logs, and the next run leaves it alone' {
         $restored = Get-EvonicSessionArchive -Path $instance -AgentId juno | Restore-EvonicSession -PassThru
-        $restored.SessionId | Sort-Object | Should -Be @('juno-4', 'juno-5')
+        $restored.SessionId | Sort-Object | Should -Be @('juno-2', 'juno-4', 'juno-5')
         $restored | ForEach-Object { $_ | Should -BeOfType ([Evonic.Sessions.SessionRestoreResult]) }
         Get-SessionIds $instance juno | Should -Be $before
         Get-ChildItem (Join-Path $instance 'agents/juno/sessions') -File | ForEach-Object { '{0} {1}' -f $_.Name, (Get-FileHash $_.FullName).Hash } |

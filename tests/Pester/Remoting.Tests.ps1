@@ -121,7 +121,7 @@ Subsystem powershell $subsystem -sshs -NoLogo
             $report.InstanceRoot | Should -Be $instances[$name]
             "$report" | Should -Match "^\[SESSION_CLEANUP\] done: removed $($expected.Count) session"
         }
-        Get-Table $reports | Where-Object { $_ -match "\s17\s+93\s+14\s+\d+\s+0\s+0\s+0\s+\d+\.\d .*\s(127\.0\.0\.1|localhost)$" } | Should -HaveCount 2
+        Get-Table $reports | Where-Object { $_ -match "\s18\s+96\s+14\s+\d+\s+0\s+0\s+0\s+\d+\.\d .*\s(127\.0\.0\.1|localhost)$" } | Should -HaveCount 2
     }
 
     It '-WhatIf on every host changes nothing anywhere' {

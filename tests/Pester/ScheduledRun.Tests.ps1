@@ -96,8 +96,8 @@ Describe 'The scheduled command line, run as <Scheduler> runs it' -ForEach $sche
         $run.ExitCode | Should -Be 0 -Because $run.Output
         Get-EvonicOldSession -Path $instance | Should -BeNullOrEmpty
         $lines = Get-Content $log
-        $lines | Where-Object { $_ -match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \[SESSION_CLEANUP\] agent juno: removed 2 session\(s\)' } | Should -Not -BeNullOrEmpty
-        $lines[-1] | Should -Match "Z \[SESSION_CLEANUP\] done: removed $($expected.Count) session\(s\), 93 message\(s\), 14 file\(s\).*; 0 error\(s\)"
+        $lines | Where-Object { $_ -match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \[SESSION_CLEANUP\] agent juno: removed 3 session\(s\)' } | Should -Not -BeNullOrEmpty
+        $lines[-1] | Should -Match "Z \[SESSION_CLEANUP\] done: removed $($expected.Count) session\(s\), 96 message\(s\), 14 file\(s\).*; 0 error\(s\)"
         $schedule = Get-EvonicSessionCleanup -Scheduler $Scheduler
         $schedule.LastResult | Should -Be ($lines[-1].Substring(21))
         $schedule.LastRun | Should -BeGreaterThan (Get-Date).ToUniversalTime().AddMinutes(-5)

@@ -22,10 +22,11 @@ internal sealed class ChatDatabase : IDisposable
     private readonly HashSet<string> _messageColumns;
     private SqliteCommand? _sessionExists;
 
-    private ChatDatabase(SqliteConnection connection, string path)
+    private ChatDatabase(SqliteConnection connection, string path, string agentId)
     {
         _connection = connection;
         Path = path;
+        AgentId = agentId;
         _tables = SqliteDatabase.Tables(connection);
         if (!_tables.Contains("chat_sessions") || !_tables.Contains("chat_messages"))
             throw new EvonicException(EvonicErrorKind.UnknownSchema,
@@ -40,6 +41,9 @@ internal sealed class ChatDatabase : IDisposable
 
     public string Path { get; }
 
+    /// <summary>The agent whose database this is: the id Evonic's lookups ask for in it.</summary>
+    public string AgentId { get; }
+
     public bool HasSessionState => _tables.Contains("session_state");
 
     public static ChatDatabase Open(EvonicInstance instance, string agentId, bool writable)
@@ -51,8 +55,8 @@ internal sealed class ChatDatabase : IDisposable
         SqliteConnection? connection = null;
         try
         {
-            connection = SqliteDatabase.Open(path, writable);
-            return new ChatDatabase(connection, path);
+            connection = SqliteDatabase.Open(path, writable, instance.Root);
+            return new ChatDatabase(connection, path, agentId);
         }
         catch (SqliteException e)
         {
@@ -144,7 +148,6 @@ internal sealed class ChatDatabase : IDisposable
 
     internal string ReadLookupsSql => EvonicLookups.Sql(BareColumn);
 
-    /// <summary>Every session one of Evonic's lookups returns (<see cref="EvonicLookups"/>), with the lookups that return it.</summary>
     /// <summary>The sessions Evonic's own lookups return (<see cref="EvonicLookups"/>), with the lookup that keeps each.</summary>
     public ProtectionsById ReadLookups() => Reading(() => ReadLookups(null));
 
@@ -152,6 +155,8 @@ internal sealed class ChatDatabase : IDisposable
     {
         var found = new ProtectionsById();
         using SqliteCommand command = Command(ReadLookupsSql, transaction);
+        command.Parameters.AddWithValue(EvonicLookups.AgentParameter, AgentId);
+        
         using SqliteDataReader reader = command.ExecuteReader();
         while (reader.Read()) found.Keep(Text(reader, 0)!, (SessionProtection)reader.GetInt32(1));
         return found;
