@@ -29,6 +29,7 @@ internal static class ErrorRecords
         EvonicErrorKind.FileDeleteFailed => ErrorCategory.WriteError,
         EvonicErrorKind.MainDatabaseFailed => ErrorCategory.ReadError,
         EvonicErrorKind.CleanupAlreadyRunning => ErrorCategory.ResourceBusy,
+        EvonicErrorKind.CleanupLockFailed => ErrorCategory.PermissionDenied,
         EvonicErrorKind.SchedulerNotFound => ErrorCategory.NotInstalled,
         EvonicErrorKind.SchedulerFailed => ErrorCategory.InvalidOperation,
         EvonicErrorKind.ScheduleNotFound => ErrorCategory.ObjectNotFound,

@@ -19,6 +19,8 @@ public enum EvonicErrorKind
     FileDeleteFailed,
     MainDatabaseFailed,
     CleanupAlreadyRunning,
+    /// <summary>The cleanup lock cannot be taken (no rights, a read-only instance): nothing is changed without it.</summary>
+    CleanupLockFailed,
     SchedulerNotFound,
     SchedulerFailed,
     ScheduleNotFound,

@@ -17,13 +17,13 @@ namespace Evonic.Sessions.Archive;
 public sealed class SessionRestorer : IDisposable
 {
     private readonly EvonicInstance _instance;
-    private readonly CleanupLock? _lock;
+    private readonly CleanupLock _lock;
     private readonly ArchiveDatabase? _archive;
     private readonly MainDatabase _main;
     private readonly HashSet<string> _agents;
     private readonly Dictionary<string, ChatDatabase> _chats = new(StringComparer.Ordinal);
 
-    private SessionRestorer(EvonicInstance instance, CleanupLock? cleanupLock, ArchiveDatabase? archive, MainDatabase main)
+    private SessionRestorer(EvonicInstance instance, CleanupLock cleanupLock, ArchiveDatabase? archive, MainDatabase main)
     {
         _instance = instance;
         _lock = cleanupLock;
@@ -35,7 +35,7 @@ public sealed class SessionRestorer : IDisposable
     /// <summary>Takes the instance's cleanup lock (CleanupAlreadyRunning while a cleanup runs) and opens its databases.</summary>
     public static SessionRestorer Open(EvonicInstance instance)
     {
-        CleanupLock? cleanupLock = CleanupLock.TryAcquire(instance);
+        CleanupLock cleanupLock = CleanupLock.Acquire(instance);
         ArchiveDatabase? archive = null;
         try
         {
@@ -45,7 +45,7 @@ public sealed class SessionRestorer : IDisposable
         catch
         {
             archive?.Dispose();
-            cleanupLock?.Dispose();
+            cleanupLock.Dispose();
             throw;
         }
     }
@@ -102,8 +102,35 @@ public sealed class SessionRestorer : IDisposable
 
     private ChatDatabase Chat(string agentId)
     {
-        if (!_chats.TryGetValue(agentId, out ChatDatabase? chat)) _chats[agentId] = chat = ChatDatabase.Open(_instance, agentId, writable: true);
+        if (_chats.TryGetValue(agentId, out ChatDatabase? chat)) return chat;
+        _chats[agentId] = chat = ChatDatabase.Open(_instance, agentId, writable: true);
+        RemoveStaleTemporaryLogs(agentId);
         return chat;
+    }
+
+    private const string TemporarySuffix = ".restoring";
+
+    /// <summary>
+    /// A restore killed between writing a log and renaming it into place leaves its temporary file: under the lock no
+    /// other restore is writing one, so every such file of the agent goes (a link there is unlinked, never followed).
+    /// </summary>
+    private void RemoveStaleTemporaryLogs(string agentId)
+    {
+        string folder = _instance.SessionsFolder(agentId);
+        if (!Directory.Exists(folder)) return;
+        SafePath.Resolve(_instance.Root, folder);
+        foreach (string stale in Directory.EnumerateFiles(folder, "*" + TemporarySuffix))
+        {
+            try
+            {
+                File.Delete(stale);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new EvonicException(EvonicErrorKind.FileDeleteFailed,
+                    $"The temporary log '{stale}' of an interrupted restore cannot be deleted: {e.Message}", stale, e);
+            }
+        }
     }
 
     /// <summary>
@@ -114,7 +141,7 @@ public sealed class SessionRestorer : IDisposable
     {
         ArchivedSession entry = plan.Entry;
         ChatDatabase chat = Chat(plan.AgentId);
-        string? temporary = plan.ChatLogPath != null ? WriteLog(plan.ChatLogPath, entry) : null;
+        string? temporary = plan.ChatLogPath != null ? WriteLog(plan.ChatLogPath, entry, _instance.Root) : null;
         DateTime restoredAt = DateTime.UtcNow;
         int messages;
         try
@@ -161,10 +188,10 @@ public sealed class SessionRestorer : IDisposable
     }
 
     /// <summary>The archived lines, each with its line break but a torn last one, as UTF-8 in a new file beside the log's place.</summary>
-    private static string WriteLog(string path, ArchivedSession entry)
+    private static string WriteLog(string path, ArchivedSession entry, string root)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        string temporary = path + ".restoring";
+        string temporary = path + TemporarySuffix;
         var text = new StringBuilder();
         for (int i = 0; i < entry.JsonlLines.Count; i++)
         {
@@ -172,7 +199,7 @@ public sealed class SessionRestorer : IDisposable
             if (i < entry.JsonlLines.Count - 1 || !entry.JsonlUnterminated) text.Append('\n');
         }
         byte[] bytes = new UTF8Encoding(false).GetBytes(text.ToString());
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        using (FileStream stream = NoFollowFile.CreateNew(temporary, root))
         {
             stream.Write(bytes, 0, bytes.Length);
             stream.Flush(flushToDisk: true);
@@ -185,6 +212,6 @@ public sealed class SessionRestorer : IDisposable
         foreach (ChatDatabase chat in _chats.Values) chat.Dispose();
         _main.Dispose();
         _archive?.Dispose();
-        _lock?.Dispose();
+        _lock.Dispose();
     }
 }

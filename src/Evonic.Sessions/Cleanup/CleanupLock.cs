@@ -8,10 +8,12 @@ using Evonic.Sessions.Storage;
 namespace Evonic.Sessions.Cleanup;
 
 /// <summary>
-/// Keeps two cleanups of one instance from deleting at the same time (a slow run still going at the next 04:00
-/// trigger). The lock is the file <see cref="FileName"/> in the instance root, held open for exclusive use: the
-/// operating system releases it when the process ends, however it ends, so a crash never leaves it stuck. The file
-/// itself stays: deleting it on release would let a waiting run lock a file a newer run no longer sees.
+/// Keeps two cleanups (or a cleanup and a restore) of one instance from writing at the same time (a slow run still
+/// going at the next 04:00 trigger). The lock is the file <see cref="FileName"/> in the instance root, held open for
+/// exclusive use: the operating system releases it when the process ends, however it ends, so a crash never leaves it
+/// stuck. The file itself stays: deleting it on release would let a waiting run lock a file a newer run no longer
+/// sees. No lock, no run: a lock that cannot be taken (a link at its path, no rights, a read-only instance) is an
+/// error, never a reason to go on unlocked.
 /// </summary>
 public sealed class CleanupLock : IDisposable
 {
@@ -24,34 +26,31 @@ public sealed class CleanupLock : IDisposable
     public static string PathFor(EvonicInstance instance) => Path.Combine(instance.Root, FileName);
 
     /// <summary>
-    /// Takes the lock, or throws <see cref="EvonicErrorKind.CleanupAlreadyRunning"/> when another run holds it.
-    /// Returns null when the lock file cannot be created at all (a read-only instance, where nothing can be
-    /// deleted either, so there is nothing to guard).
+    /// Takes the lock, or throws: <see cref="EvonicErrorKind.CleanupAlreadyRunning"/> when another run holds it,
+    /// <see cref="EvonicErrorKind.UnsafePath"/> when its path is a link, <see cref="EvonicErrorKind.CleanupLockFailed"/>
+    /// when it cannot be opened at all.
     /// </summary>
-    public static CleanupLock? TryAcquire(EvonicInstance instance)
+    public static CleanupLock Acquire(EvonicInstance instance)
     {
         string path = PathFor(instance);
         FileStream stream;
         try
         {
-            // FileShare.None is an exclusive flock() on Unix and a sharing lock on Windows.
-            stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            stream = NoFollowFile.OpenOrCreate(path, instance.Root, append: false, exclusive: true);
         }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
-        catch (IOException e) when (File.Exists(path) && !IsReadOnlyFileSystem(e))
+        catch (FileLockedException e)
         {
             throw new EvonicException(EvonicErrorKind.CleanupAlreadyRunning,
-                $"Another session cleanup of '{instance.Root}' is running (it holds '{path}'). This run removes nothing; the next one will.", path, e);
+                $"Another session cleanup or restore of '{instance.Root}' is running (it holds '{path}'). This run changes nothing; the next one will.", path, e);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return null;
+            throw new EvonicException(EvonicErrorKind.CleanupLockFailed,
+                $"The cleanup lock '{path}' cannot be taken ({e.Message}), so nothing is changed: a run never writes without it. Run as a user who can write the instance root.", path, e);
         }
         try
         {
+            // Who holds the lock, for admins. The open above never follows a link, so this writes only the lock file.
             byte[] owner = Encoding.UTF8.GetBytes(string.Format(CultureInfo.InvariantCulture,
                 "pid {0} on {1} since {2:yyyy-MM-ddTHH:mm:ssZ}\n", CurrentProcessId(), Environment.MachineName, DateTime.UtcNow));
             stream.SetLength(0);
@@ -60,12 +59,10 @@ public sealed class CleanupLock : IDisposable
         }
         catch (IOException)
         {
-            // Who holds the lock is a courtesy for admins; the lock itself is what counts.
+            // A courtesy only (a full disk): the lock itself is what counts.
         }
         return new CleanupLock(stream);
     }
-
-    private static bool IsReadOnlyFileSystem(IOException e) => e.HResult == 30 || e.Message.IndexOf("Read-only file system", StringComparison.OrdinalIgnoreCase) >= 0;
 
     private static int CurrentProcessId()
     {

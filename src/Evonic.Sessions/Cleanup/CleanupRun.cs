@@ -27,7 +27,7 @@ public sealed class CleanupRun : IDisposable
     private readonly System.Threading.CancellationTokenSource _stop = new(); // not disposed: Dispose may come twice, from another thread
     private readonly CleanupSummary _summary = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly Dictionary<string, CleanupLock?> _locks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CleanupLock> _locks = new(StringComparer.Ordinal);
     private readonly HashSet<string> _lockedOut = new(StringComparer.Ordinal);
     private CleanupLogFile? _logFile;
     private int _offered;
@@ -293,9 +293,7 @@ public sealed class CleanupRun : IDisposable
         if (_locks.ContainsKey(instance.Root)) return true;
         try
         {
-            CleanupLock? held = CleanupLock.TryAcquire(instance);
-            if (held == null) _host.Detail($"The lock file '{CleanupLock.PathFor(instance)}' cannot be created: the instance is read-only.");
-            _locks[instance.Root] = held;
+            _locks[instance.Root] = CleanupLock.Acquire(instance);
             return true;
         }
         catch (EvonicException e)
@@ -308,7 +306,7 @@ public sealed class CleanupRun : IDisposable
 
     private void ReleaseLocks()
     {
-        foreach (CleanupLock? held in _locks.Values) held?.Dispose();
+        foreach (CleanupLock held in _locks.Values) held.Dispose();
         _locks.Clear();
     }
 
@@ -326,12 +324,19 @@ public sealed class CleanupRun : IDisposable
         if (_logFile == null) return;
         try
         {
-            _logFile.Append(line, DateTime.UtcNow);
+            _logFile.Append(line, DateTime.UtcNow, _stores.Keys.FirstOrDefault());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _host.Warn($"The log file '{_logFile.Path}' cannot be written ({e.Message}); this run logs no more lines there.");
             _logFile = null;
+        }
+        catch (EvonicException e)
+        {
+            // A link at the log's path: an error (a scheduled run exits 1), and no line goes through it.
+            _logFile = null;
+            _summary.AddRunError();
+            _host.Failed(e);
         }
     }
 }

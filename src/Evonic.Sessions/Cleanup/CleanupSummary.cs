@@ -32,7 +32,9 @@ public sealed class CleanupSummary
     public int Files => _agents.Values.Sum(a => a.Files);
     public long Bytes => _agents.Values.Sum(a => a.Bytes);
     public int Kept => _agents.Values.Sum(a => a.Kept);
-    public int Errors => _agents.Values.Sum(a => a.Errors);
+    public int Errors => _agents.Values.Sum(a => a.Errors) + _runErrors;
+
+    private int _runErrors;
 
     public void Add(SessionRemovalResult result)
     {
@@ -52,6 +54,9 @@ public sealed class CleanupSummary
     }
 
     public void AddError(string agentId) => For(agentId).Errors++;
+
+    /// <summary>An error of the run itself, not of one agent (its log file refused).</summary>
+    public void AddRunError() => _runErrors++;
 
     /// <summary>Bytes the databases gave back to the file system after the removal (-Optimize), beside the deleted files' <see cref="Bytes"/>.</summary>
     public long DatabaseBytesReturned { get; private set; }

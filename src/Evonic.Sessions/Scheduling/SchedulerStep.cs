@@ -1,6 +1,8 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Text;
+using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.Scheduling;
 
@@ -53,7 +55,12 @@ public sealed class SchedulerStep
                 Guard(() =>
                 {
                     Directory.CreateDirectory(Path.GetDirectoryName(Target)!);
-                    File.WriteAllText(Target, Content, _encoding);
+                    // Root writes unit files: a link at the target is refused, never written through.
+                    byte[] bytes = _encoding.GetPreamble().Concat(_encoding.GetBytes(Content!)).ToArray();
+                    using FileStream stream = NoFollowFile.OpenOrCreate(Target, root: null, append: false, exclusive: false);
+                    stream.SetLength(0);
+                    stream.Write(bytes, 0, bytes.Length);
+                    stream.Flush(flushToDisk: true);
                 });
                 break;
             case SchedulerStepKind.DeleteFile:

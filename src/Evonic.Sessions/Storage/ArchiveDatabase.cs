@@ -298,6 +298,7 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
     {
         string path = instance.ArchiveDatabasePath;
         SqliteNativeLibrary.EnsureInitialized();
+        NoFollowFile.CheckFolders(path, instance.Root, sqliteCompanions: true);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -309,6 +310,7 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
         try
         {
             connection.Open();
+            SqliteDatabase.CheckReached(connection, path, instance.Root);
             // FULL: an archive commit is on disk before the chat.db delete that relies on it.
             SqliteDatabase.Execute(connection, $"PRAGMA busy_timeout = {SqliteDatabase.BusyTimeoutMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;");
             SqliteDatabase.Execute(connection, EvonicDdl);

@@ -52,7 +52,7 @@ internal sealed class MainDatabase : IDisposable
         SqliteConnection? connection = null;
         try
         {
-            connection = SqliteDatabase.Open(path, writable);
+            connection = SqliteDatabase.Open(path, writable, instance.Root);
             return new MainDatabase(connection, path);
         }
         catch (SqliteException e) when (writable && (SqliteDatabase.IsReadOnly(e) || SqliteDatabase.IsBusy(e)))

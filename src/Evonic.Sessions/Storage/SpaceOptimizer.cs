@@ -59,7 +59,7 @@ internal static class SpaceOptimizer
     {
         SpaceReturned result = Unchanged(space);
         bool incremental = space.AutoVacuum == "Incremental" && !vacuum;
-        using SqliteConnection connection = SqliteDatabase.Open(space.Path, writable: true);
+        using SqliteConnection connection = SqliteDatabase.Open(space.Path, writable: true, space.InstanceRoot);
         try
         {
             if (!SqliteDatabase.TryTruncateWal(connection))

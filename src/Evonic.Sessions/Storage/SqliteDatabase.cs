@@ -11,11 +11,18 @@ internal static class SqliteDatabase
     /// <summary>How long a statement waits for the live app's write lock before giving up.</summary>
     public const int BusyTimeoutMilliseconds = 10_000;
 
-    public static SqliteConnection Open(string path, bool writable)
+    /// <param name="path">The database file.</param>
+    /// <param name="writable">Read-write (never create), or read-only.</param>
+    /// <param name="root">The instance root: a writable connection is refused when the file is a link, or lies
+    /// through a folder link outside the root (<see cref="NoFollowFile"/>).</param>
+    public static SqliteConnection Open(string path, bool writable, string? root = null)
     {
+        if (writable) NoFollowFile.CheckFolders(path, root, sqliteCompanions: true);
         try
         {
-            return Open(path, writable, immutable: false);
+            SqliteConnection connection = Open(path, writable, immutable: false);
+            if (writable) CheckReached(connection, path, root);
+            return connection;
         }
         catch (SqliteException e) when (!writable && e.SqliteErrorCode == 14)
         {
@@ -52,6 +59,20 @@ internal static class SqliteDatabase
             // Reads the schema now, so a file that is not SQLite or cannot be opened fails here, not mid-scan.
             Execute(connection, "SELECT count(*) FROM sqlite_master");
             return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Refuses (and closes) a writable connection that SQLite opened through a link.</summary>
+    internal static void CheckReached(SqliteConnection connection, string path, string? root)
+    {
+        try
+        {
+            NoFollowFile.CheckDatabase(connection, path, root);
         }
         catch
         {
