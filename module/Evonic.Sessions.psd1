@@ -10,7 +10,7 @@
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess     = @('Evonic.Sessions.Format.ps1xml')
-    CmdletsToExport = @("Get-EvonicOldSession", "Remove-EvonicOldSession", "Register-EvonicSessionCleanup", "Unregister-EvonicSessionCleanup", "Get-EvonicSessionCleanup", "Get-EvonicSessionArchive", "Remove-EvonicSessionArchive", "Restore-EvonicSession", "Get-EvonicSessionStore", "Optimize-EvonicSessionStore")
+    CmdletsToExport = @("Get-EvonicOldSession", "Remove-EvonicOldSession", "Register-EvonicSessionCleanup", "Unregister-EvonicSessionCleanup", "Get-EvonicSessionCleanup", "Get-EvonicSessionArchive", "Remove-EvonicSessionArchive", "Restore-EvonicSession", "Remove-EvonicSessionHold", "Get-EvonicSessionStore", "Optimize-EvonicSessionStore")
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()

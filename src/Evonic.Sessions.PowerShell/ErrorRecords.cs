@@ -27,6 +27,7 @@ internal static class ErrorRecords
         EvonicErrorKind.UnsafePath => ErrorCategory.SecurityError,
         EvonicErrorKind.UnsafeSessionId => ErrorCategory.SecurityError,
         EvonicErrorKind.FileDeleteFailed => ErrorCategory.WriteError,
+        EvonicErrorKind.FileWriteFailed => ErrorCategory.WriteError,
         EvonicErrorKind.MainDatabaseFailed => ErrorCategory.ReadError,
         EvonicErrorKind.CleanupAlreadyRunning => ErrorCategory.ResourceBusy,
         EvonicErrorKind.CleanupLockFailed => ErrorCategory.PermissionDenied,
@@ -37,6 +38,7 @@ internal static class ErrorRecords
         EvonicErrorKind.SessionExists => ErrorCategory.ResourceExists,
         EvonicErrorKind.ChatLogExists => ErrorCategory.ResourceExists,
         EvonicErrorKind.ArchiveEntryNotFound => ErrorCategory.ObjectNotFound,
+        EvonicErrorKind.HoldNotFound => ErrorCategory.ObjectNotFound,
         _ => ErrorCategory.NotSpecified,
     };
 }

@@ -32,6 +32,7 @@ public sealed class GetEvonicOldSessionCommand : EvonicSessionCommandBase
                 if (session.IsRemovable || (IncludeProtected && (session.IsOld || undatable)))
                     WriteObject(session);
             });
+            foreach (string warning in store.TakeUnknownTableWarnings()) WriteWarning(warning);
         }
         CompleteProgress(1, Activity);
     }

@@ -50,6 +50,11 @@ public sealed class RestoreEvonicSessionCommand : PSCmdlet
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
+    /// <summary>Days the cleanup keeps each restored session (RestoredHold) before judging it by its age again; 0 for none.</summary>
+    [Parameter]
+    [ValidateRange(0, 36500)]
+    public int HoldDays { get; set; } = SessionRestorer.DefaultHoldDays;
+
     /// <summary>Emits a SessionRestoreResult for each restored session.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -119,7 +124,7 @@ public sealed class RestoreEvonicSessionCommand : PSCmdlet
                     {
                         RestorePlan plan = request.ArchiveId is long id ? restorer.Plan(id) : restorer.PlanNewest(request.AgentId!, request.SessionId!);
                         if (!Approval.Ask(this, force: false, plan.Describe(), "Restore from Evonic's session archive")) continue;
-                        SessionRestoreResult result = restorer.Restore(plan);
+                        SessionRestoreResult result = restorer.Restore(plan, HoldDays);
                         WriteVerbose($"Restored {plan.Describe()}{(result.ChatLogPath != null ? $"; log written to '{result.ChatLogPath}'" : "")}.");
                         if (PassThru) WriteObject(result);
                     }

@@ -17,6 +17,8 @@ public enum EvonicErrorKind
     UnsafePath,
     UnsafeSessionId,
     FileDeleteFailed,
+    /// <summary>A file the module writes (a restored log) cannot be written: a full disk, no rights.</summary>
+    FileWriteFailed,
     MainDatabaseFailed,
     CleanupAlreadyRunning,
     /// <summary>The cleanup lock cannot be taken (no rights, a read-only instance): nothing is changed without it.</summary>
@@ -31,4 +33,6 @@ public enum EvonicErrorKind
     ChatLogExists,
     /// <summary>No archive entry has the given id, or no archived copy of the given session exists.</summary>
     ArchiveEntryNotFound,
+    /// <summary>The session has no finished restore's hold to end.</summary>
+    HoldNotFound,
 }

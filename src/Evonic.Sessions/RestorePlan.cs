@@ -9,12 +9,16 @@ namespace Evonic.Sessions;
 /// </summary>
 public sealed class RestorePlan
 {
-    internal RestorePlan(ArchivedSession entry, string chatAgentId, string? chatLogPath)
+    internal RestorePlan(ArchivedSession entry, string chatAgentId, string? chatLogPath, bool resumes = false)
     {
         Entry = entry;
         AgentId = chatAgentId;
         ChatLogPath = chatLogPath;
+        Resumes = resumes;
     }
+
+    /// <summary>A restore of this copy began and was stopped halfway (a crash, a full disk): this one finishes it.</summary>
+    public bool Resumes { get; }
 
     internal ArchivedSession Entry { get; }
 
@@ -36,7 +40,7 @@ public sealed class RestorePlan
 
     /// <summary>The text PowerShell's ShouldProcess shows.</summary>
     public string Describe()
-        => $"agent '{AgentId}', session '{SessionId}' from archive entry {ArchiveId}" +
+        => $"{(Resumes ? "finish restoring " : "")}agent '{AgentId}', session '{SessionId}' from archive entry {ArchiveId}" +
            $" (archived {(ArchivedAt is { } at ? at.ToString("yyyy-MM-dd HH:mm:ss") + "Z" : "at an unknown time")}, {MessageCount} messages, {JsonlLineCount} log lines)";
 
     public override string ToString() => $"{AgentId}/{SessionId}@{ArchiveId}";

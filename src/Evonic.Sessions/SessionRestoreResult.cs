@@ -26,8 +26,11 @@ public sealed class SessionRestoreResult
 
     public int JsonlLineCount { get; internal set; }
 
-    /// <summary>The session's new <c>updated_at</c> (UTC): the time of the restore, so the next cleanup does not take it again.</summary>
+    /// <summary>When the restore ran (UTC). The session's own times are put back as they were.</summary>
     public DateTime RestoredAt { get; internal set; }
+
+    /// <summary>Until when the cleanup keeps the session (<c>RestoredHold</c>); null without a hold (-HoldDays 0).</summary>
+    public DateTime? HeldUntil { get; internal set; }
 
     public override string ToString() => $"{AgentId}/{SessionId}";
 }

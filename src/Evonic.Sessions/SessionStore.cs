@@ -57,6 +57,32 @@ public sealed class SessionStore
         return taken;
     }
 
+    private readonly HashSet<string> _unknownTablesSeen = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<string> _unknownTablesNew = new();
+
+    private void NoteUnknownTables(string database, IEnumerable<string> tables)
+    {
+        lock (_unknownTablesSeen)
+            foreach (string table in tables)
+                if (_unknownTablesSeen.Add(table))
+                    _unknownTablesNew.Add($"The table '{table}' (in '{database}') names sessions in a column Evonic.Sessions does not know: "
+                                          + "the sessions it names are kept (Protection UnknownTable), so that its rows never outlive them unseen.");
+    }
+
+    /// <summary>
+    /// One warning per table, the first time a listing meets a table that names sessions in a column the module does
+    /// not handle (a plugin's, a newer Evonic's). Taking them clears the list.
+    /// </summary>
+    public IReadOnlyList<string> TakeUnknownTableWarnings()
+    {
+        lock (_unknownTablesSeen)
+        {
+            var taken = _unknownTablesNew.ToList();
+            _unknownTablesNew.Clear();
+            return taken;
+        }
+    }
+
     /// <summary>The longest any write transaction of <see cref="Remove"/> held a database's write lock: what the live app may have waited.</summary>
     public TimeSpan LongestWriteTransaction { get; private set; }
 
@@ -85,19 +111,27 @@ public sealed class SessionStore
         using MainDatabase main = MainDatabase.Open(Instance, writable: false);
         using ChatDatabase chat = ChatDatabase.Open(Instance, agent.Id, writable: false);
         var family = main.ReadFamily(agent.Id);
-        Dictionary<string, int> copies = ReadArchivedCopies(family);
-        foreach (EvonicSession session in new SessionScanner(Instance, NowUtc, Policy).Scan(family, chat, main))
+        NoteUnknownTables(chat.Path, chat.UnknownTables);
+        NoteUnknownTables(main.Path, main.UnknownTables);
+        Dictionary<string, int> copies;
+        HashSet<string> held;
+        using (ArchiveDatabase? archive = ArchiveDatabase.OpenForReading(Instance))
+        {
+            copies = archive?.CountCopies(family) ?? new Dictionary<string, int>();
+            held = archive?.Holds.ReadHeld(family.ParentId, NowUtc) ?? new HashSet<string>(StringComparer.Ordinal);
+        }
+        foreach (EvonicSession session in new SessionScanner(Instance, NowUtc, Policy).Scan(family, chat, main, held))
         {
             session.ArchivedCopies = copies.TryGetValue(session.SessionId, out int n) ? n : 0;
             yield return session;
         }
     }
 
-    /// <summary>How many archived copies each session of the agent has; none without an archive.</summary>
-    private Dictionary<string, int> ReadArchivedCopies(AgentFamily family)
+    /// <summary>The sessions of the agent's <c>chat.db</c> a restore holds now (<see cref="RestoreHolds"/>); none without an archive.</summary>
+    private HashSet<string> ReadHolds(string agentId)
     {
         using ArchiveDatabase? archive = ArchiveDatabase.OpenForReading(Instance);
-        return archive?.CountCopies(family) ?? new Dictionary<string, int>();
+        return archive?.Holds.ReadHeld(agentId, NowUtc) ?? new HashSet<string>(StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -160,7 +194,7 @@ public sealed class SessionStore
     {
         CheckAgentId(agent);
         return new SessionRemover(Instance, CutoffUtc, held => { if (held > LongestWriteTransaction) LongestWriteTransaction = held; }, Archive?.Enabled == true,
-                path => _busyWals.Add(path))
+                path => _busyWals.Add(path), ReadHolds)
             .Remove(agent.Id, sessions);
     }
 
@@ -220,6 +254,18 @@ public sealed class SessionStore
     /// so a cleanup and a restore never run at once.
     /// </summary>
     public SessionRestorer OpenRestorer() => SessionRestorer.Open(Instance);
+
+    /// <summary>
+    /// Ends the hold of a restored session of <paramref name="agentId"/>'s <c>chat.db</c> now, under the cleanup lock;
+    /// false when it has none (an unfinished restore keeps its hold until a restore finishes it).
+    /// </summary>
+    public bool RemoveHold(string agentId, string sessionId)
+    {
+        using CleanupLock cleanupLock = CleanupLock.Acquire(Instance);
+        if (!System.IO.File.Exists(Instance.ArchiveDatabasePath)) return false;
+        using ArchiveDatabase archive = ArchiveDatabase.OpenForWriting(Instance);
+        return archive.Holds.Remove(agentId, sessionId);
+    }
 
     /// <summary>An agent id from the main database names folders: one that Evonic could not have made is refused (and its agent skipped).</summary>
     private static void CheckAgentId(AgentInfo agent)

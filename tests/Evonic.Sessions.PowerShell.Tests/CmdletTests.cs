@@ -24,7 +24,7 @@ public sealed class CmdletTests : SampleInstanceTest
             {
                 "Get-EvonicOldSession=Evonic.Sessions.EvonicSession", "Get-EvonicSessionArchive=Evonic.Sessions.ArchivedSessionInfo",
                 "Get-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup", "Get-EvonicSessionStore=Evonic.Sessions.DatabaseSpace", "Optimize-EvonicSessionStore=Evonic.Sessions.SpaceReturned",
-                "Register-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup", "Remove-EvonicOldSession=Evonic.Sessions.SessionRemovalResult", "Remove-EvonicSessionArchive=",
+                "Register-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup", "Remove-EvonicOldSession=Evonic.Sessions.SessionRemovalResult", "Remove-EvonicSessionArchive=", "Remove-EvonicSessionHold=",
                 "Restore-EvonicSession=Evonic.Sessions.SessionRestoreResult", "Unregister-EvonicSessionCleanup=",
             },
             result.Output.Select(o => o.ToString()).OrderBy(s => s));

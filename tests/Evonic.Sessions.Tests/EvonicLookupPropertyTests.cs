@@ -1,3 +1,4 @@
+using Evonic.Sessions.Archive;
 using Evonic.Sessions.Rules;
 using Evonic.Sessions.SampleData;
 using Evonic.Sessions.Storage;
@@ -68,7 +69,7 @@ public sealed class EvonicLookupPropertyTests : IDisposable
     [Fact]
     public void Each_Evonic_lookup_returns_the_same_row_after_a_cleanup_and_no_session_is_kept_for_a_lookup_that_does_not_return_it_on_60_seeded_instances()
     {
-        int removed = 0, lookupsOnOldRows = 0, keptForLookups = 0;
+        int removed = 0, lookupsOnOldRows = 0, keptForLookups = 0, restoredSessions = 0;
         for (int seed = 1; seed <= 60; seed++)
         {
             var random = new Random(seed);
@@ -98,9 +99,16 @@ public sealed class EvonicLookupPropertyTests : IDisposable
                 }
             }
 
+            // Some sessions have no session_index row (Evonic drops it for sub-agents and on /clear).
+            if (seed % 3 != 0)
+                using (SqliteConnection main = InstanceBuilder.Connect(builder.MainDatabasePath))
+                    foreach (object?[] row in InstanceBuilder.Query(main, "SELECT session_id FROM session_index"))
+                        if (random.Next(5) == 0) InstanceBuilder.Exec(main, "DELETE FROM session_index WHERE session_id = $s", ("$s", row[0]));
+            Dictionary<string, string> indexBefore = IndexRows(builder);
+
             Dictionary<string, string?> before = Lookups(builder, agentIds);
             HashSet<string> returnable = Returnable(builder, agentIds);
-            var store = new SessionStore(EvonicInstance.Open(builder.Root), CleanupPolicy.FromParameter(90), Now);
+            var store = new SessionStore(EvonicInstance.Open(builder.Root), CleanupPolicy.FromParameter(90), Now) { Archive = ArchivePolicy.FromParameter(true) };
             var old = new HashSet<string>(StringComparer.Ordinal);
             foreach (AgentInfo agent in store.GetAgents())
             {
@@ -110,7 +118,7 @@ public sealed class EvonicLookupPropertyTests : IDisposable
             }
             Dictionary<string, string?> after = Lookups(builder, agentIds);
 
-            Assert.True(before.Count == after.Count && before.All(kv => after.TryGetValue(kv.Key, out string? v) && v == kv.Value), $"seed {seed}: " + string.Join("; ", before.Where(kv => !after.TryGetValue(kv.Key, out string? v) || v != kv.Value).Select(kv => $"{kv.Key}: {kv.Value} -> {(after.TryGetValue(kv.Key, out string? v) ? v : "(none)")}")));
+            AssertSameLookups(before, after, $"seed {seed}, after the cleanup");
             foreach (AgentInfo agent in store.GetAgents())
             foreach (EvonicSession kept in store.GetSessions(agent).Where(s => s.IsOld && s.Kind != SessionKind.Orphan))
             {
@@ -121,11 +129,37 @@ public sealed class EvonicLookupPropertyTests : IDisposable
                     $"seed {seed}: {kept} is kept as {kept.Protection}, but none of Evonic's lookups can return it");
             }
             lookupsOnOldRows += before.Values.Count(id => id != null && old.Contains(id));
+
+            // Restore any subset of what went: each lookup returns what it returned just before, and each restored
+            // session has the session_index row it had (none when it had none).
+            List<ArchivedSessionInfo> chosen = store.GetArchivedSessions().Where(_ => random.Next(2) == 0).ToList();
+            using (SessionRestorer restorer = store.OpenRestorer())
+                foreach (ArchivedSessionInfo archived in chosen) restorer.Restore(restorer.Plan(archived.ArchiveId));
+            AssertSameLookups(after, Lookups(builder, agentIds), $"seed {seed}, after restoring {chosen.Count} session(s)");
+            Dictionary<string, string> indexAfter = IndexRows(builder);
+            foreach (ArchivedSessionInfo archived in chosen)
+                Assert.True(indexBefore.TryGetValue(archived.SessionId, out string? was) == indexAfter.TryGetValue(archived.SessionId, out string? now) && was == now,
+                    $"seed {seed}: session_index of {archived.SessionId} was '{was}', is '{now}' after its restore");
+            restoredSessions += chosen.Count;
         }
+        Assert.True(restoredSessions > 100, $"only {restoredSessions} sessions restored");
         // The property is not vacuous: sessions went, and lookups did return old rows that had to stay.
         Assert.True(removed > 200, $"only {removed} sessions removed");
         Assert.True(lookupsOnOldRows > 50, $"only {lookupsOnOldRows} lookups returned an old session");
         Assert.True(keptForLookups > 50, $"only {keptForLookups} old sessions kept for a lookup");
+    }
+
+    private static void AssertSameLookups(Dictionary<string, string?> expected, Dictionary<string, string?> actual, string when)
+        => Assert.True(expected.Count == actual.Count && expected.All(kv => actual.TryGetValue(kv.Key, out string? v) && v == kv.Value),
+            $"{when}: " + string.Join("; ", expected.Where(kv => !actual.TryGetValue(kv.Key, out string? v) || v != kv.Value)
+                .Select(kv => $"{kv.Key}: {kv.Value} -> {(actual.TryGetValue(kv.Key, out string? v) ? v : "(none)")}")));
+
+    /// <summary>Every session_index row, by session id, as text (empty when the instance has no such table).</summary>
+    private static Dictionary<string, string> IndexRows(InstanceBuilder builder)
+    {
+        using SqliteConnection main = InstanceBuilder.Connect(builder.MainDatabasePath);
+        if (InstanceBuilder.Query(main, "SELECT name FROM sqlite_master WHERE name = 'session_index'").Count == 0) return new Dictionary<string, string>();
+        return InstanceBuilder.Query(main, "SELECT * FROM session_index").ToDictionary(r => Convert.ToString(r[0])!, r => string.Join("|", r.Select(v => v is null ? "NULL" : $"{v.GetType().Name}:{v}")));
     }
 
     private const SessionProtection LookupProtections =

@@ -43,9 +43,9 @@ public sealed class RestoreTests : IDisposable
 
     /// <summary>
     /// Every row of every table of the instance's databases but the archive, as text with each value's type, and
-    /// the hash of every chat log. What a restore may change is left out: the sessions' <c>updated_at</c> (the
-    /// restore time, by design), message and summary ids (new ones; a summary's watermark is shown as the position
-    /// of the message it points at), and what a removal deletes without archiving (attachments: rows and files).
+    /// the hash of every chat log. What a restore may change is left out: message and summary ids (new ones; a
+    /// summary's watermark is shown as the position of the message it points at), and what a removal deletes without
+    /// archiving (attachments: rows and files). Every time of a session, <c>updated_at</c> included, must come back.
     /// </summary>
     private static SortedSet<string> Content(string root, string dataRoot)
     {
@@ -61,7 +61,6 @@ public sealed class RestoreTests : IDisposable
                 if (table == "attachments") continue;
                 string[] skip = table switch
                 {
-                    "chat_sessions" or "session_index" => new[] { "updated_at" },
                     "chat_messages" => new[] { "id" },
                     "chat_summaries" => new[] { "id", "last_message_id" },
                     _ => Array.Empty<string>(),
@@ -112,7 +111,7 @@ public sealed class RestoreTests : IDisposable
         List<string> missing = before.Except(after).ToList(), changed = after.Except(before).ToList();
         Assert.True(missing.Count == 0 && changed.Count == 0,
             $"missing after the restore ({missing.Count}):\n{string.Join("\n", missing.Take(5))}\nnew or changed ({changed.Count}):\n{string.Join("\n", changed.Take(5))}");
-        // The restored sessions are new again: the next run leaves them alone.
+        // The restored sessions are as old as they were, and held: the next run leaves them alone.
         Assert.DoesNotContain(store.GetAgents().SelectMany(a => new SessionStore(EvonicInstance.Open(root), CleanupPolicy.FromParameter(90), DateTime.UtcNow).GetSessions(a)),
             s => s.IsRemovable && restored.Any(r => r.SessionId == s.SessionId && s.Kind != SessionKind.Orphan));
     }
@@ -240,7 +239,9 @@ public sealed class RestoreTests : IDisposable
         EvonicSession session = gone.Session;
         // Restore, change the conversation, archive it again: two copies, the newer one with one more message.
         SessionRestoreResult first;
-        using (SessionRestorer restorer = store.OpenRestorer()) first = restorer.Restore(restorer.Plan(gone.ArchiveId!.Value));
+        // Without a hold (-HoldDays 0) the restored session is judged by its age at once.
+        using (SessionRestorer restorer = store.OpenRestorer()) first = restorer.Restore(restorer.Plan(gone.ArchiveId!.Value), holdDays: 0);
+        Assert.Null(first.HeldUntil);
         if (first.ChatLogPath != null) File.SetLastWriteTimeUtc(first.ChatLogPath, new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc));
         string chatPath = Path.Combine(sample.Builder.DataRoot, "agents", session.AgentId, "chat.db");
         using (SqliteConnection chat = InstanceBuilder.Connect(chatPath))
@@ -312,5 +313,116 @@ public sealed class RestoreTests : IDisposable
         Assert.Equal(504L, SummaryWatermark.Remap(812L, 9L, Array.Empty<long?>(), newIds));
         Assert.Equal(0L, SummaryWatermark.Remap(812L, 0L, Array.Empty<long?>(), newIds));
         Assert.Null(SummaryWatermark.Remap(null, 3L, Array.Empty<long?>(), newIds));
+    }
+
+    [Fact]
+    public void A_restored_session_is_held_from_the_cleanup_until_its_hold_ends_or_is_removed()
+    {
+        var (_, store, gone) = SampleWithOneRemoved(_ => true);
+        SessionRestoreResult restored;
+        using (SessionRestorer restorer = store.OpenRestorer()) restored = restorer.Restore(restorer.Plan(gone.ArchiveId!.Value), holdDays: 10);
+        Assert.Equal(restored.RestoredAt.AddDays(10), restored.HeldUntil);
+        AgentInfo agent = store.GetAgents().Single(a => a.Id == gone.AgentId);
+
+        // As old as it was, and held: listed with the reason, and kept by a removal.
+        EvonicSession held = new SessionStore(store.Instance, store.Policy, DateTime.UtcNow).GetSessions(agent).Single(s => s.SessionId == gone.SessionId);
+        Assert.True(held.IsOld);
+        Assert.Equal(SessionProtection.RestoredHold, held.Protection);
+        var now = new SessionStore(store.Instance, store.Policy, DateTime.UtcNow);
+        Assert.Equal(RemovalStatus.KeptProtected, now.Remove(agent, new[] { held }).Single().Status);
+        // Once the hold ends (here: eleven days on), the cleanup judges it by its age again.
+        var later = new SessionStore(store.Instance, store.Policy, DateTime.UtcNow.AddDays(11));
+        Assert.True(later.GetSessions(agent).Single(s => s.SessionId == gone.SessionId).IsRemovable);
+        // Removing the hold ends it now; a second removal finds none.
+        Assert.True(now.RemoveHold(agent.Id, gone.SessionId));
+        Assert.False(now.RemoveHold(agent.Id, gone.SessionId));
+        Assert.True(now.GetSessions(agent).Single(s => s.SessionId == gone.SessionId).IsRemovable);
+    }
+
+    [Fact]
+    public void A_session_that_had_no_session_index_row_gets_none_back_and_one_that_had_gets_its_own()
+    {
+        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        using (SqliteConnection main = InstanceBuilder.Connect(sample.Builder.MainDatabasePath))
+            InstanceBuilder.Exec(main, "DELETE FROM session_index WHERE session_id IN ('siwa-7b2c', 'siwa_sub_1-3d89d735'); UPDATE session_index SET last_message = 'as Evonic left it' WHERE session_id = 'nova-2'");
+        List<object?[]> IndexRows()
+        {
+            using SqliteConnection main = InstanceBuilder.Connect(sample.Builder.MainDatabasePath);
+            return InstanceBuilder.Query(main, "SELECT * FROM session_index ORDER BY session_id");
+        }
+        string before = string.Join("\n", IndexRows().Select(r => string.Join("|", r)));
+        SessionStore store = Store(sample.Root);
+        RemoveAll(store);
+
+        RestoreAll(store);
+
+        Assert.Equal(before, string.Join("\n", IndexRows().Select(r => string.Join("|", r))));
+    }
+
+    [Fact]
+    public void A_restore_stopped_after_its_rows_is_held_and_the_next_restore_finishes_it()
+    {
+        var (sample, store, gone) = SampleWithOneRemoved(s => s.JsonlPath != null);
+        // The main database refuses the session_index row, as a full disk would, after chat.db committed the rows.
+        using (SqliteConnection main = InstanceBuilder.Connect(sample.Builder.MainDatabasePath))
+            InstanceBuilder.Exec(main, "CREATE TRIGGER full_disk BEFORE INSERT ON session_index BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+        using (SessionRestorer restorer = store.OpenRestorer())
+            Assert.Equal(EvonicErrorKind.DatabaseWriteFailed,
+                Assert.Throws<EvonicException>(() => restorer.Restore(restorer.Plan(gone.ArchiveId!.Value))).Kind);
+        AgentInfo agent = store.GetAgents().Single(a => a.Id == gone.AgentId);
+        Assert.Equal(SessionProtection.RestoredHold, store.GetSessions(agent).Single(s => s.SessionId == gone.SessionId).Protection);
+
+        using (SqliteConnection main = InstanceBuilder.Connect(sample.Builder.MainDatabasePath))
+            InstanceBuilder.Exec(main, "DROP TRIGGER full_disk");
+        SessionRestoreResult finished;
+        using (SessionRestorer restorer = store.OpenRestorer())
+        {
+            RestorePlan plan = restorer.PlanNewest(gone.AgentId, gone.SessionId);
+            Assert.True(plan.Resumes);
+            finished = restorer.Restore(plan);
+        }
+
+        Assert.Equal(gone.SessionId, finished.SessionId);
+        using SqliteConnection chat = InstanceBuilder.Connect(Path.Combine(sample.Builder.DataRoot, "agents", gone.AgentId, "chat.db"));
+        Assert.Equal((long)gone.Session.MessageCount, InstanceBuilder.Query(chat, "SELECT COUNT(*) FROM chat_messages WHERE session_id = $s", ("$s", gone.SessionId))[0][0]);
+        using SqliteConnection after = InstanceBuilder.Connect(sample.Builder.MainDatabasePath);
+        Assert.Equal(1L, InstanceBuilder.Query(after, "SELECT COUNT(*) FROM session_index WHERE session_id = $s", ("$s", gone.SessionId))[0][0]);
+        Assert.True(File.Exists(gone.Session.JsonlPath));
+        Assert.Empty(Directory.EnumerateFiles(Path.GetDirectoryName(gone.Session.JsonlPath)!, "*.restoring"));
+        // Finished now: a third restore is refused as live, changing nothing.
+        using (SessionRestorer restorer = store.OpenRestorer())
+            Assert.Equal(EvonicErrorKind.SessionExists, Assert.Throws<EvonicException>(() => restorer.PlanNewest(gone.AgentId, gone.SessionId)).Kind);
+    }
+
+    [Fact]
+    public void A_log_left_by_a_killed_run_of_a_session_with_a_full_copy_is_not_copied_again_and_the_full_copy_is_restored()
+    {
+        // Seen: a session cleared with /clear has an empty log; a run killed between its rows and its files left that
+        // log; the next run copied it alone, and Restore -SessionId then picked that newest, empty copy.
+        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SessionStore store = Store(sample.Root);
+        AgentInfo agent = store.GetAgents().Single(a => a.Id == "siwa");
+        EvonicSession session = store.GetSessions(agent).First(s => s.IsRemovable && s.Kind != SessionKind.Orphan && s.JsonlPath != null && s.MessageCount > 0);
+        File.WriteAllBytes(session.JsonlPath!, Array.Empty<byte>());
+        File.SetLastWriteTimeUtc(session.JsonlPath!, Now.AddDays(-200));
+        SessionRemovalResult first = store.Remove(agent, store.GetSessions(agent).Where(s => s.SessionId == session.SessionId)).Single();
+        Assert.Equal(RemovalStatus.Removed, first.Status);
+        // What the killed run never did after its commit: the session_index row and the log are still there.
+        File.WriteAllBytes(session.JsonlPath!, Array.Empty<byte>());
+        File.SetLastWriteTimeUtc(session.JsonlPath!, Now.AddDays(-200));
+        using (SqliteConnection main = InstanceBuilder.Connect(sample.Builder.MainDatabasePath))
+            InstanceBuilder.Exec(main, "INSERT INTO session_index (session_id, agent_id, external_user_id, updated_at) VALUES ($s, 'siwa', 'x', '2026-01-01 00:00:00')",
+                ("$s", session.SessionId));
+
+        EvonicSession orphan = store.GetSessions(agent).Single(s => s.SessionId == session.SessionId && s.Kind == SessionKind.Orphan);
+        SessionRemovalResult second = store.Remove(agent, new[] { orphan }).Single();
+
+        Assert.Equal(RemovalStatus.Removed, second.Status);
+        Assert.Equal(first.ArchiveId, second.ArchiveId);
+        Assert.Single(store.GetArchivedSessions(), a => a.SessionId == session.SessionId);
+        using SessionRestorer restorer = store.OpenRestorer();
+        RestorePlan plan = restorer.PlanNewest("siwa", session.SessionId);
+        Assert.Equal(first.ArchiveId, plan.ArchiveId);
+        Assert.Equal(session.MessageCount, plan.MessageCount);
     }
 }

@@ -320,9 +320,12 @@ Describe 'Restore-EvonicSession' {
         Get-SessionIds $instance juno | Should -Be $before
         Get-ChildItem (Join-Path $instance 'agents/juno/sessions') -File | ForEach-Object { '{0} {1}' -f $_.Name, (Get-FileHash $_.FullName).Hash } |
             Should -Be $logs
-        # updated_at is the restore time: the next run leaves them alone. (They are now juno's newest sessions, so
-        # Evonic's lookups return them, and the old sessions those lookups protected before are no longer protected.)
+        # Every column is back as it was, updated_at included (Evonic's lookups return what they did), and a hold keeps
+        # them from the next run.
         Get-EvonicOldSession -Path $instance -AgentId juno | Where-Object SessionId -in 'juno-4', 'juno-5' | Should -BeNullOrEmpty
+        (Get-EvonicOldSession -Path $instance -AgentId juno -IncludeProtected | Where-Object SessionId -eq 'juno-4').Protection | Should -Be 'RestoredHold'
+        Get-EvonicOldSession -Path $instance -AgentId juno -IncludeProtected | Where-Object SessionId -eq 'juno-4' | Remove-EvonicSessionHold -Confirm:$false
+        (Get-EvonicOldSession -Path $instance -AgentId juno).SessionId | Should -Contain 'juno-4' 
         ($restored | Out-String -Width 250) | Should -Match 'juno\s+juno-4\s+\d+\s+\d+\s+\d+ \d{4}-\d\d-\d\d'
     }
 
@@ -348,7 +351,7 @@ Describe 'Restore-EvonicSession' {
     }
 
     It 'Get-EvonicOldSession shows how many archived copies of a session remain' {
-        Restore-EvonicSession -Path $instance -AgentId nova -SessionId nova-2
+        Restore-EvonicSession -Path $instance -AgentId nova -SessionId nova-2 -HoldDays 0
         Set-SessionUpdatedAt $instance nova nova-2 (Get-Date).AddDays(-200)
         Get-ChildItem (Join-Path $instance 'agents/nova/sessions') -File -Filter '*2*' | ForEach-Object { $_.LastWriteTimeUtc = (Get-Date).AddDays(-200) }
         $session = Get-EvonicOldSession -Path $instance -AgentId nova | Where-Object SessionId -eq 'nova-2'

@@ -39,7 +39,8 @@ public sealed class SessionRestorer : IDisposable
         ArchiveDatabase? archive = null;
         try
         {
-            archive = ArchiveDatabase.OpenForReading(instance);
+            // Writable: the restore records its hold in the module's own table of the archive.
+            archive = System.IO.File.Exists(instance.ArchiveDatabasePath) ? ArchiveDatabase.OpenForWriting(instance) : null;
             return new SessionRestorer(instance, cleanupLock, archive, MainDatabase.Open(instance, writable: true));
         }
         catch
@@ -69,7 +70,8 @@ public sealed class SessionRestorer : IDisposable
     {
         string chatAgent = ChatAgentOf(entry);
         ChatDatabase chat = Chat(chatAgent);
-        if (chat.SessionExists(entry.SessionId)) throw chat.SessionIsLive(entry.SessionId);
+        bool resumes = _archive?.Holds.FindUnfinished(chatAgent, entry.SessionId) == entry.ArchiveId;
+        if (!resumes && chat.SessionExists(entry.SessionId)) throw chat.SessionIsLive(entry.SessionId);
         // A recorded log name is used only as a name inside the agent's sessions folder, never as a path.
         string? logPath = entry.LogFileName is { } name && EvonicInstance.IsSafeFileName(name)
             ? Path.Combine(_instance.SessionsFolder(chatAgent), name)
@@ -77,9 +79,9 @@ public sealed class SessionRestorer : IDisposable
         if (logPath == null && entry.JsonlLines.Count > 0)
             throw new EvonicException(EvonicErrorKind.UnsafeSessionId,
                 $"Session id '{entry.SessionId}' cannot name a log file safely; its {entry.JsonlLines.Count} archived log lines cannot be written back. Nothing was changed.", entry.SessionId);
-        if (logPath != null && File.Exists(logPath)) throw LogExists(entry.SessionId, logPath);
+        if (!resumes && logPath != null && File.Exists(logPath)) throw LogExists(entry.SessionId, logPath);
         // A log that existed, even empty, comes back; Evonic's own copies say only what lines there were.
-        return new RestorePlan(entry, chatAgent, entry.JsonlLines.Count > 0 || entry.LogFileName != null ? logPath : null);
+        return new RestorePlan(entry, chatAgent, entry.JsonlLines.Count > 0 || entry.LogFileName != null ? logPath : null, resumes);
     }
 
     private static EvonicException LogExists(string sessionId, string path)
@@ -134,44 +136,55 @@ public sealed class SessionRestorer : IDisposable
     }
 
     /// <summary>
-    /// Restores a planned session. The log is written to a temporary file first and renamed into place after the rows
-    /// commit, so a failed transaction leaves no log behind and a restored session never has half a log.
+    /// Restores a planned session, then holds it for <paramref name="holdDays"/> (0: no hold). The hold is recorded
+    /// first, so a restore stopped halfway (a crash, a full disk) is kept from the cleanup and finished by the next
+    /// restore of the same copy: rows are written once (one transaction), the log is written unless it is there, then
+    /// <c>session_index</c> and <c>session_count</c>. The log goes to a temporary file first and is renamed into place
+    /// after the rows commit, so a restored session never has half a log. A failure is an <see cref="EvonicException"/>
+    /// for this session only.
     /// </summary>
-    public SessionRestoreResult Restore(RestorePlan plan)
+    public SessionRestoreResult Restore(RestorePlan plan, int holdDays = DefaultHoldDays)
     {
         ArchivedSession entry = plan.Entry;
         ChatDatabase chat = Chat(plan.AgentId);
-        string? temporary = plan.ChatLogPath != null ? WriteLog(plan.ChatLogPath, entry, _instance.Root) : null;
         DateTime restoredAt = DateTime.UtcNow;
+        DateTime? heldUntil = holdDays > 0 ? restoredAt.AddDays(holdDays) : null;
+        if (_archive == null) throw NotFound($"The instance '{_instance.Root}' has no session archive.");
+        _archive.Holds.Begin(plan.AgentId, entry.SessionId, entry.ArchiveId, heldUntil ?? restoredAt);
+        bool rowsThere = plan.Resumes && chat.SessionExists(entry.SessionId);
+        bool logThere = plan.ChatLogPath != null && plan.Resumes && File.Exists(plan.ChatLogPath);
+        string? temporary = null;
         int messages;
         try
         {
+            if (plan.ChatLogPath != null && !logThere) temporary = WriteLog(plan.ChatLogPath, entry, _instance.Root);
             // An orphan log archived alone had no rows: only its log comes back.
-            messages = entry.LogOnly ? 0 : chat.InsertRestored(entry, restoredAt);
+            messages = entry.LogOnly || rowsThere ? entry.Messages.Count : chat.InsertRestored(entry);
         }
         catch
         {
-            if (temporary != null) File.Delete(temporary);
+            if (temporary != null) TryDelete(temporary);
+            // Nothing of the session was written: no unfinished restore to hold or resume.
+            if (!rowsThere) _archive.Holds.Finish(plan.AgentId, entry.SessionId, hold: false);
             throw;
         }
         if (temporary != null)
         {
-            try
-            {
-                File.Move(temporary, plan.ChatLogPath!);
-            }
-            catch (IOException e)
-            {
-                throw new EvonicException(EvonicErrorKind.ChatLogExists,
-                    $"Session '{entry.SessionId}' was restored, but a log of its name appeared meanwhile at '{plan.ChatLogPath}'; the archived log is at '{temporary}'.", temporary, e);
-            }
+            // The log's modification time dates a session too: it is set to the session's last activity, not the
+            // moment of the restore (the hold, not a new time, keeps it from the next cleanup).
+            DateTime? lastActivity = entry.LogOnly ? entry.ArchivedAtUtc : chat.LastActivityOfRows(entry.SessionId) ?? entry.ArchivedAtUtc;
+            if (lastActivity is { } time) File.SetLastWriteTimeUtc(temporary, time);
+            MoveIntoPlace(temporary, plan.ChatLogPath!, entry.SessionId);
         }
         if (!entry.LogOnly)
         {
-            if (chat.ReadIndexRow(entry.SessionId) is { } index) _main.WriteIndexRow(index);
+            // The session_index row it had, as it was; none when it had none (copies that did not record it: as Evonic
+            // would write it from the row).
+            if ((entry.IndexRecorded ? entry.IndexRow : chat.ReadIndexRow(entry.SessionId)) is { } index) _main.WriteIndexRow(index);
             _main.UpdateSessionCount(plan.AgentId, chat.CountSessions());
             chat.Checkpoint();
         }
+        _archive.Holds.Finish(plan.AgentId, entry.SessionId, hold: heldUntil != null);
         return new SessionRestoreResult
         {
             InstanceRoot = _instance.Root,
@@ -184,7 +197,43 @@ public sealed class SessionRestorer : IDisposable
             ChatLogPath = plan.ChatLogPath,
             JsonlLineCount = entry.JsonlLines.Count,
             RestoredAt = restoredAt,
+            HeldUntil = heldUntil,
         };
+    }
+
+    /// <summary>How long a restored session is held by default: a month to look at it before the cleanup may take it again.</summary>
+    public const int DefaultHoldDays = 30;
+
+    private static void MoveIntoPlace(string temporary, string path, string sessionId)
+    {
+        try
+        {
+            File.Move(temporary, path);
+        }
+        catch (IOException e) when (File.Exists(path))
+        {
+            File.Delete(temporary);
+            throw new EvonicException(EvonicErrorKind.ChatLogExists,
+                $"A log of session '{sessionId}' appeared at '{path}' while it was restored; it was left as it is. Its rows are back: run the restore again after moving that log away to finish it.", path, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temporary);
+            throw new EvonicException(EvonicErrorKind.FileWriteFailed,
+                $"The log of session '{sessionId}' cannot be written to '{path}': {e.Message}. Its rows are back: run the restore again to finish it.", path, e);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next restore of the agent, which deletes stale temporary logs first.
+        }
     }
 
     /// <summary>The archived lines, each with its line break but a torn last one, as UTF-8 in a new file beside the log's place.</summary>
@@ -199,10 +248,17 @@ public sealed class SessionRestorer : IDisposable
             if (i < entry.JsonlLines.Count - 1 || !entry.JsonlUnterminated) text.Append('\n');
         }
         byte[] bytes = new UTF8Encoding(false).GetBytes(text.ToString());
-        using (FileStream stream = NoFollowFile.CreateNew(temporary, root))
+        try
         {
+            using FileStream stream = NoFollowFile.CreateNew(temporary, root);
             stream.Write(bytes, 0, bytes.Length);
             stream.Flush(flushToDisk: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temporary);
+            throw new EvonicException(EvonicErrorKind.FileWriteFailed,
+                $"The log of session '{entry.SessionId}' cannot be written to '{temporary}': {e.Message}. Nothing of the session was restored.", temporary, e);
         }
         return temporary;
     }

@@ -55,6 +55,7 @@ public sealed class CleanupRun : IDisposable
         foreach (AgentSessions read in store.GetSessionsOfEach(agents))
         {
             _host.Progress(1, Activity, $"Agent '{read.Agent.Id}' ({done + 1} of {agents.Count})", done++, agents.Count);
+            WarnUnknownTables(store);
             if (read.Error != null) AgentFailed(read.Agent.Id, read.Error);
             else
             {
@@ -87,6 +88,7 @@ public sealed class CleanupRun : IDisposable
         {
             string agentId = read.Agent.Id;
             _host.Progress(1, Activity, $"Agent '{agentId}' ({done + 1} of {wanted.Count})", done++, wanted.Count);
+            WarnUnknownTables(store);
             if (read.Error != null)
             {
                 AgentFailed(agentId, read.Error);
@@ -308,6 +310,11 @@ public sealed class CleanupRun : IDisposable
     {
         foreach (CleanupLock held in _locks.Values) held.Dispose();
         _locks.Clear();
+    }
+
+    private void WarnUnknownTables(SessionStore store)
+    {
+        foreach (string warning in store.TakeUnknownTableWarnings()) _host.Warn(warning);
     }
 
     private void AgentDone(string agentId)

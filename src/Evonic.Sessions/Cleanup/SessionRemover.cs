@@ -41,8 +41,16 @@ internal sealed class SessionRemover
     /// <summary>The remover of <paramref name="instance"/>'s sessions older than <paramref name="cutoffUtc"/>;
     /// <paramref name="wroteFor"/> is told how long each write transaction held a database's write lock; with
     /// <paramref name="archive"/>, each session goes to Evonic's archive first (<see cref="SessionArchiver"/>).</summary>
-    public SessionRemover(EvonicInstance instance, DateTime cutoffUtc, Action<TimeSpan> wroteFor, bool archive = false, Action<string>? walBusy = null)
+    /// <param name="instance">The instance.</param>
+    /// <param name="cutoffUtc">Sessions last active before it are old.</param>
+    /// <param name="wroteFor">Told how long each write transaction held a database's write lock.</param>
+    /// <param name="archive">Each session goes to Evonic's archive first.</param>
+    /// <param name="walBusy">Told of each WAL the app kept too busy to truncate.</param>
+    /// <param name="readHolds">The sessions of an agent's <c>chat.db</c> a restore holds.</param>
+    public SessionRemover(EvonicInstance instance, DateTime cutoffUtc, Action<TimeSpan> wroteFor, bool archive = false, Action<string>? walBusy = null,
+        Func<string, HashSet<string>>? readHolds = null)
     {
+        _readHolds = readHolds ?? (_ => new HashSet<string>());
         _instance = instance;
         _cutoffUtc = cutoffUtc;
         _files = new SessionFiles(instance);
@@ -52,6 +60,8 @@ internal sealed class SessionRemover
     }
 
     private readonly Action<string> _walBusy;
+    private readonly Func<string, HashSet<string>> _readHolds;
+    private HashSet<string> _held = new();
 
     public IEnumerable<SessionRemovalResult> Remove(string agentId, IEnumerable<EvonicSession> sessions)
     {
@@ -60,6 +70,9 @@ internal sealed class SessionRemover
         var family = main.ReadFamily(agentId);
         AttachmentReferences references = main.ReadAttachmentReferences(_instance);
         chat.ReadLookupsAhead();
+        // Holds are written only by a restore, which takes the cleanup lock this removal holds: read once per agent,
+        // they are what the deleting transaction would read.
+        _held = _readHolds(agentId);
         var deleter = new FileDeleter(_cutoffUtc, references);
         using SessionArchiver? archiver = _archiver = _archiving ? SessionArchiver.Open(_instance, agentId) : null;
         bool completed = false;
@@ -205,6 +218,7 @@ internal sealed class SessionRemover
         {
             string id = removal.Session.SessionId;
             if (work.ProtectionOf(id) is var reason and not SessionProtection.None) kept.Keep(id, reason);
+            if (_held.Contains(id)) kept.Keep(id, SessionProtection.RestoredHold);
             if (IsWrittenSinceCutoff(removal.Plan.ChatLogPath)) kept.Keep(id, SessionProtection.None);
         }
         return kept;

@@ -27,14 +27,14 @@ internal sealed class SessionScanner
     /// orphans of sessions whose chat rows are gone. What Evonic's lookups return (<see cref="EvonicLookups"/>)
     /// depends on <c>updated_at</c> alone, so it is known before the first session.
     /// </summary>
-    public IEnumerable<EvonicSession> Scan(AgentFamily family, ChatDatabase chat, MainDatabase main)
+    public IEnumerable<EvonicSession> Scan(AgentFamily family, ChatDatabase chat, MainDatabase main, HashSet<string> held)
     {
         string agentId = family.ParentId;
         Dictionary<string, SessionMainRows> mainRows = main.ReadAttachmentRows(family);
         WorkInProgress work = main.ReadWorkInProgress();
         HashSet<string> logFiles = ListLogFiles(agentId);
         chat.BeginSnapshot();
-        var rules = new ProtectionRules(chat.ReadLookups(), chat.ReadStateProtections(), work, chat.IsAgentInFocus());
+        var rules = new ProtectionRules(chat.ReadLookups(), chat.ReadStateProtections(), work, chat.ReadUnknownReferences(), held, chat.IsAgentInFocus());
         foreach (SessionRow row in chat.ReadSessions())
             yield return ScanSession(family, row, mainRows, logFiles, rules);
 

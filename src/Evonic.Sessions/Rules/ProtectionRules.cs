@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.Rules;
@@ -12,13 +13,24 @@ internal sealed class ProtectionRules
     private readonly ProtectionsById _lookups;
     private readonly ProtectionsById _states;
     private readonly WorkInProgress _work;
+    private readonly HashSet<string> _unknownReferences;
+    private readonly HashSet<string> _held;
     private readonly bool _inFocus;
 
-    public ProtectionRules(ProtectionsById lookups, ProtectionsById states, WorkInProgress work, bool inFocus)
+    /// <param name="lookups">What Evonic's lookups return.</param>
+    /// <param name="states">Each session's <c>session_state</c> protections.</param>
+    /// <param name="work">What the main database names.</param>
+    /// <param name="unknownReferences">The sessions a <c>chat.db</c> table the module does not know names.</param>
+    /// <param name="held">The sessions a restore holds (<see cref="RestoreHolds"/>).</param>
+    /// <param name="inFocus">The agent is in focus.</param>
+    public ProtectionRules(ProtectionsById lookups, ProtectionsById states, WorkInProgress work, HashSet<string> unknownReferences,
+        HashSet<string> held, bool inFocus)
     {
+        _held = held;
         _lookups = lookups;
         _states = states;
         _work = work;
+        _unknownReferences = unknownReferences;
         _inFocus = inFocus;
     }
 
@@ -39,6 +51,8 @@ internal sealed class ProtectionRules
     private SessionProtection OfAnySession(string sessionId, ChatLog? log)
     {
         SessionProtection protection = _work.ProtectionOf(sessionId);
+        if (_unknownReferences.Contains(sessionId)) protection |= SessionProtection.UnknownTable;
+        if (_held.Contains(sessionId)) protection |= SessionProtection.RestoredHold;
         if (log != null && log.TurnInProgress) protection |= SessionProtection.TurnInProgress;
         if (_inFocus) protection |= SessionProtection.AgentInFocus;
         return protection;

@@ -100,6 +100,11 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
 
     public string Path { get; }
 
+    /// <summary>The module's holds of restored sessions, kept in this file.</summary>
+    public RestoreHolds Holds => _holds ??= new RestoreHolds(_connection, Path);
+
+    private RestoreHolds? _holds;
+
     /// <summary>Opens the archive to read it; null when the instance has none.</summary>
     public static ArchiveDatabase? OpenForReading(EvonicInstance instance)
     {
@@ -185,11 +190,13 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
         HashSet<string> tables = SqliteDatabase.Tables(_connection);
         if (!tables.Contains("archive_sessions")) return (long?)null;
         bool chatAgent = HasModuleColumn(tables, "chat_agent_id");
+        bool original = HasModuleColumn(tables, "original_columns");
         using SqliteCommand command = _connection.CreateCommand();
+        // A full copy wins over a log-only one (an orphan's log), whatever their times.
         command.CommandText = $@"SELECT s.id FROM archive_sessions s
                 {(chatAgent ? "LEFT JOIN evonic_sessions_archive k ON k.archive_id = s.id" : "")}
             WHERE s.session_id = $s AND (s.agent_id = $a {(chatAgent ? "OR k.chat_agent_id = $a" : "")})
-            ORDER BY {SqliteDatabase.JulianDayOf("s.archived_at")} DESC, s.id DESC LIMIT 1";
+            ORDER BY {(original ? "json_extract(k.original_columns, '$.log_only') IS 1, " : "")}{SqliteDatabase.JulianDayOf("s.archived_at")} DESC, s.id DESC LIMIT 1";
         command.Parameters.AddWithValue("$s", sessionId);
         command.Parameters.AddWithValue("$a", agentId);
         return command.ExecuteScalar() is long id ? id : (long?)null;
@@ -315,6 +322,7 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
             SqliteDatabase.Execute(connection, $"PRAGMA busy_timeout = {SqliteDatabase.BusyTimeoutMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;");
             SqliteDatabase.Execute(connection, EvonicDdl);
             SqliteDatabase.Execute(connection, ModuleDdl);
+            SqliteDatabase.Execute(connection, RestoreHolds.Ddl);
             SqliteDatabase.Execute(connection, "CREATE TEMP TABLE IF NOT EXISTS batch (session_id TEXT PRIMARY KEY, archive_id INTEGER NOT NULL, log_file TEXT, unterminated INTEGER NOT NULL DEFAULT 0)");
             return new ArchiveDatabase(connection, path);
         }
@@ -346,6 +354,14 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
             HashSet<string> Columns(string table) => SqliteDatabase.Columns(_connection, table, schema: "chat");
             HashSet<string> sessions = Columns("chat_sessions"), messages = Columns("chat_messages"), summaries = Columns("chat_summaries"),
                 state = Columns("session_state"), agentState = Columns("agent_state");
+            // The session's session_index row as it was, so that a restore puts back that row, or none when it had none.
+            using (SqliteCommand attach = _connection.CreateCommand())
+            {
+                attach.CommandText = "ATTACH DATABASE $path AS evonic";
+                attach.Parameters.AddWithValue("$path", instance.MainDatabasePath);
+                attach.ExecuteNonQuery();
+            }
+            HashSet<string> index = SqliteDatabase.Columns(_connection, "session_index", schema: "evonic");
             string C(HashSet<string> columns, string alias, string name) => columns.Contains(name) ? $"{alias}.{Quote(name)}" : "NULL";
             // A value as JSON that keeps its type (ColumnValues reads it back): SQLite writes reals with a decimal point; blobs as hex.
             string Rest(HashSet<string> columns, string alias, string[] archived)
@@ -376,7 +392,8 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
                           FROM chat.chat_messages WHERE session_id = s.id ORDER BY id) m)),
                 'summary', {(summaries.Count == 0 ? "NULL" : $"json((SELECT {Rest(summaries, "su", ArchivedSession.ArchivedSummaryColumns)} FROM chat.chat_summaries su WHERE su.session_id = s.id))")},
                 'session_state', {(state.Count == 0 ? "NULL" : $"json((SELECT {Rest(state, "st", ArchivedSession.ArchivedStateColumns)} FROM chat.session_state st WHERE st.session_id = s.id))")},
-                'agent_state', {(agentState.Count == 0 ? "NULL" : $"json((SELECT {Rest(agentState, "a", new[] { "session_id" })} FROM chat.agent_state a WHERE a.session_id = s.id AND a.session_id <> '__agent__'))")})";
+                'agent_state', {(agentState.Count == 0 ? "NULL" : $"json((SELECT {Rest(agentState, "a", new[] { "session_id" })} FROM chat.agent_state a WHERE a.session_id = s.id AND a.session_id <> '__agent__'))")},
+                'session_index', {(index.Count == 0 ? "NULL" : $"json((SELECT {Rest(index, "si", Array.Empty<string>())} FROM evonic.session_index si WHERE si.session_id = s.id))")})";
             _recordSql = $@"INSERT INTO evonic_sessions_archive (archive_id, agent_id, session_id, archived_by, jsonl_unterminated, chat_agent_id, original_columns, pending)
                 SELECT b.archive_id, s.agent_id, s.id, $by, b.unterminated, $chat, {original}, 1
                 FROM temp.batch b CROSS JOIN chat.chat_sessions s ON s.id = b.session_id";
@@ -406,8 +423,8 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
     /// <summary>
     /// Archives a batch in one durable transaction, before the batch's delete: each session's rows copied from the
     /// attached <c>chat.db</c>, each log line as given, the entry marked pending until <see cref="Settle"/>. An orphan log
-    /// (<see cref="ArchivedSession.LogOnly"/>) whose session already has a copy with its log is not copied again: it is
-    /// the leftover of a run killed between the session's rows and its files. Returns each session's entry and whether
+    /// (<see cref="ArchivedSession.LogOnly"/>) whose session already has a full copy, or a copy with its log, is not
+    /// copied again: it is the leftover of a run killed between the session's rows and its files. Returns each session's entry and whether
     /// this call wrote it; a session whose rows vanished meanwhile gets none.
     /// </summary>
     public Dictionary<string, (long Id, bool Written)> Write(IReadOnlyList<ArchivedSession> sessions)
@@ -429,9 +446,12 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
                     FROM json_each($logs) l WHERE l.key = temp.batch.session_id", "$logs");
             using Statement insertLine = new(_connection, transaction,
                 "INSERT INTO archive_jsonl (archive_id, line_number, entry_type, entry_json, ts) VALUES ($i, $n, $t, $j, $ts)", "$i", "$n", "$t", "$j", "$ts");
+            // A full copy (rows) of the session, or any copy with its log: the orphan log is what a killed run left of a
+            // session already copied (a session cleared by /clear leaves an empty log), never copied again alone.
             using Statement copiedLog = new(_connection, transaction,
                 @"SELECT k.archive_id FROM evonic_sessions_archive k WHERE k.chat_agent_id = $chat AND k.session_id = $s
-                    AND EXISTS (SELECT 1 FROM archive_jsonl j WHERE j.archive_id = k.archive_id) ORDER BY k.archive_id DESC LIMIT 1", "$chat", "$s");
+                    AND (json_extract(k.original_columns, '$.log_only') IS NOT 1 OR EXISTS (SELECT 1 FROM archive_jsonl j WHERE j.archive_id = k.archive_id))
+                    ORDER BY json_extract(k.original_columns, '$.log_only') IS 1, k.archive_id DESC LIMIT 1", "$chat", "$s");
             using Statement insertOrphan = new(_connection, transaction,
                 @"INSERT INTO archive_sessions (session_id, agent_id, channel_id, external_user_id, bot_enabled) VALUES ($s, $a, NULL, '', 1);
                   INSERT INTO evonic_sessions_archive (archive_id, agent_id, session_id, archived_by, jsonl_unterminated, chat_agent_id, original_columns, pending)

@@ -49,6 +49,12 @@ internal sealed class ArchivedSession
     public Dictionary<string, object?>? StateColumns;
     public Dictionary<string, object?>? AgentStateRow;
 
+    /// <summary>The copy says whether the session had a <c>session_index</c> row (copies before that was recorded do not).</summary>
+    public bool IndexRecorded;
+
+    /// <summary>Its <c>session_index</c> row as it was; null when it had none (or <see cref="IndexRecorded"/> is false).</summary>
+    public Dictionary<string, object?>? IndexRow;
+
     /// <summary>The columns of each table that Evonic's archive holds: the module's own record (<c>original_columns</c>) keeps the rest.</summary>
     internal static readonly string[] ArchivedSessionColumns = { "id", "agent_id", "channel_id", "external_user_id", "bot_enabled" };
     internal static readonly string[] ArchivedMessageColumns = { "session_id", "role", "content", "tool_calls", "tool_call_id", "metadata", "created_at" };
@@ -73,5 +79,7 @@ internal sealed class ArchivedSession
         SummaryColumns = Row("summary");
         StateColumns = Row("session_state");
         AgentStateRow = Row("agent_state");
+        IndexRecorded = root.TryGetProperty("session_index", out _);
+        IndexRow = Row("session_index");
     }
 }

@@ -21,6 +21,20 @@ internal sealed class ChatDatabase : IDisposable
     private readonly HashSet<string> _sessionColumns;
     private readonly HashSet<string> _messageColumns;
     private SqliteCommand? _sessionExists;
+    private readonly SessionReferences _references;
+
+    /// <summary>
+    /// The session columns of Evonic's own <c>chat.db</c> tables: each removed with its session, except
+    /// <c>memories.source_session_id</c> (<c>models/chat.py</c>: long-term memories outlive the conversation they came from).
+    /// </summary>
+    private static readonly Dictionary<string, string[]> HandledColumns = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["chat_messages"] = new[] { "session_id" },
+        ["chat_summaries"] = new[] { "session_id" },
+        ["session_state"] = new[] { "session_id" },
+        ["agent_state"] = new[] { "session_id" },
+        ["memories"] = new[] { "source_session_id" },
+    };
 
     private ChatDatabase(SqliteConnection connection, string path, string agentId)
     {
@@ -37,7 +51,14 @@ internal sealed class ChatDatabase : IDisposable
             if (!_sessionColumns.Contains(required))
                 throw new EvonicException(EvonicErrorKind.UnknownSchema,
                     $"'{path}' has an unknown schema: chat_sessions lacks the column '{required}'.", path);
+        _references = SessionReferences.Find(connection, _tables, HandledColumns);
     }
+
+    /// <summary>Tables of this file that name sessions in a column the module does not handle.</summary>
+    public IEnumerable<string> UnknownTables => _references.UnknownTables;
+
+    /// <summary>The sessions those tables name (<see cref="SessionProtection.UnknownTable"/>).</summary>
+    public HashSet<string> ReadUnknownReferences() => Reading(() => _references.Read(_connection, null));
 
     public string Path { get; }
 
@@ -247,6 +268,16 @@ internal sealed class ChatDatabase : IDisposable
 
     internal const string CountSessionsSql = "SELECT COUNT(*) FROM chat_sessions";
 
+    /// <summary>The latest of the session's <c>updated_at</c> and its messages' times, as SQLite reads them; null when none can be read.</summary>
+    public DateTime? LastActivityOfRows(string sessionId) => Reading(() =>
+    {
+        using SqliteCommand command = Command($@"SELECT MAX(IFNULL({SqliteDatabase.JulianDayOf("s.updated_at")}, 0),
+                IFNULL((SELECT MAX({SqliteDatabase.JulianDayOf("m.created_at")}) FROM chat_messages m WHERE m.session_id = s.id), 0))
+            FROM chat_sessions s WHERE s.id = $id", null);
+        command.Parameters.AddWithValue("$id", sessionId);
+        return command.ExecuteScalar() is double julian && julian > 0 ? SqliteDatabase.FromJulianDay(julian) : (DateTime?)null;
+    });
+
     public long CountSessions() => Reading(() =>
     {
         using var command = _connection.CreateCommand();
@@ -371,6 +402,9 @@ internal sealed class ChatDatabase : IDisposable
         }
         foreach (string id in old.Keys)
             if (_lookups.TryGetValue(id, out SessionProtection looked)) kept.Keep(id, looked);
+        if (_references.Unknown.Count > 0)
+            foreach (string id in _references.Read(_connection, transaction, JsonSerializer.Serialize(old.Keys)))
+                kept.Keep(id, SessionProtection.UnknownTable);
         foreach (KeyValuePair<string, SessionProtection> outside in decideOutside(old.Keys))
             if (old.ContainsKey(outside.Key)) kept.Keep(outside.Key, outside.Value);
         foreach (KeyValuePair<string, SessionProtection> keep in kept)
@@ -383,15 +417,15 @@ internal sealed class ChatDatabase : IDisposable
     private static string? Text(SqliteDataReader reader, int ordinal) => SqliteDatabase.Text(reader, ordinal);
 
     /// <summary>
-    /// Puts an archived session back in one <c>BEGIN IMMEDIATE</c> transaction: its <c>chat_sessions</c> row with
-    /// <c>updated_at</c> = <paramref name="restoredAtUtc"/> (so the next cleanup does not take it again), its messages
-    /// under new ids, its summary with the watermark moved to those ids, its <c>session_state</c> and per-session
-    /// <c>agent_state</c>. Only columns this file has are written. Refuses, changing nothing, when the id is live.
-    /// Returns the number of messages written.
+    /// Puts an archived session back in one <c>BEGIN IMMEDIATE</c> transaction: its <c>chat_sessions</c> row with every
+    /// column as it was (<c>updated_at</c>, <c>created_at</c>, <c>archived</c>, ...: Evonic's lookups choose by them, so a
+    /// restore must not make the session anyone's newest), its messages under new ids, its summary with the watermark
+    /// moved to those ids, its <c>session_state</c> and per-session <c>agent_state</c>. Only columns this file has are
+    /// written. Evonic's own copies lack <c>updated_at</c>: they get <c>archived_at</c>, the last moment the session
+    /// was in use. Refuses, changing nothing, when the id is live. Returns the number of messages written.
     /// </summary>
-    public int InsertRestored(ArchivedSession entry, DateTime restoredAtUtc)
+    public int InsertRestored(ArchivedSession entry)
     {
-        string restoredAt = restoredAtUtc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
         try
         {
             using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
@@ -404,7 +438,8 @@ internal sealed class ChatDatabase : IDisposable
             session["channel_id"] = entry.ChannelId;
             session["external_user_id"] = entry.ExternalUserId;
             session["bot_enabled"] = entry.BotEnabled;
-            session["updated_at"] = restoredAt;
+            if (!session.ContainsKey("updated_at"))
+                session["updated_at"] = entry.ArchivedAtUtc?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
             Insert("chat_sessions", _sessionColumns, session, transaction);
 
             var newIds = new List<long>(entry.Messages.Count);

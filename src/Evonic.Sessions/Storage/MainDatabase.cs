@@ -23,7 +23,26 @@ internal sealed class MainDatabase : IDisposable
     private readonly bool _hasSchedules;
     private readonly Func<string, string> _scheduleColumn;
     private readonly bool _hasTransfers;
+    private readonly string[] _escalationColumns;
+    private readonly SessionReferences _references;
+    private readonly bool _hasPendingApprovals;
     private readonly string _path;
+
+    private static readonly string[] EscalationSessionColumns = { "requesting_session_id", "originating_session_id", "delivery_session_id" };
+
+    /// <summary>
+    /// The session columns of Evonic's own main-database tables: <c>session_index</c> and <c>attachments</c> rows go
+    /// with their session, <c>transfer_jobs</c>, <c>user_escalations</c> and <c>pending_tool_approvals</c> (the last two
+    /// timothybrush/evonic's, <c>models/schema.py</c>) protect it while live.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> HandledColumns = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["session_index"] = new[] { "session_id" },
+        ["attachments"] = new[] { "session_id" },
+        ["transfer_jobs"] = new[] { "session_id" },
+        ["user_escalations"] = EscalationSessionColumns,
+        ["pending_tool_approvals"] = new[] { "session_id" },
+    };
 
     private MainDatabase(SqliteConnection connection, string path)
     {
@@ -42,6 +61,11 @@ internal sealed class MainDatabase : IDisposable
         _scheduleColumn = name => scheduleColumns.Contains(name) ? name : "NULL";
         _hasTransfers = tables.Contains("transfer_jobs") && SqliteDatabase.Columns(connection, "transfer_jobs") is var transferColumns
             && transferColumns.Contains("session_id") && transferColumns.Contains("status");
+        HashSet<string> escalationColumns = tables.Contains("user_escalations") ? SqliteDatabase.Columns(connection, "user_escalations") : new HashSet<string>();
+        _escalationColumns = escalationColumns.Contains("status") && escalationColumns.Contains("expires_at")
+            ? EscalationSessionColumns.Where(escalationColumns.Contains).ToArray() : Array.Empty<string>();
+        _references = SessionReferences.Find(connection, tables, HandledColumns);
+        _hasPendingApprovals = tables.Contains("pending_tool_approvals") && SqliteDatabase.Columns(connection, "pending_tool_approvals").Contains("session_id");
         _indexColumns = tables.Contains("session_index") ? SqliteDatabase.Columns(connection, "session_index") : new HashSet<string>();
         _hasSessionIndex = _indexColumns.Contains("session_id") && _indexColumns.Contains("agent_id") && _indexColumns.Contains("updated_at");
     }
@@ -192,6 +216,20 @@ internal sealed class MainDatabase : IDisposable
     internal string ScheduledWorkSql => $"SELECT {_scheduleColumn("action_config")}, {_scheduleColumn("metadata")} FROM schedules"
         + (_scheduleColumn("enabled") == "NULL" ? "" : " WHERE enabled IS NULL OR enabled NOT IN (0, '0')");
 
+    /// <summary>
+    /// Escalations a person's reply may still be routed through (timothybrush/evonic <c>models/mixins/escalations.py</c>):
+    /// <c>delivering</c> or <c>pending</c> and not expired (<c>expires_at</c>, Unix seconds, after now; one that cannot
+    /// be read as a number counts as live).
+    /// </summary>
+    internal static string LiveEscalationsSql(IEnumerable<string> columns)
+        => $@"SELECT {string.Join(", ", columns)} FROM user_escalations WHERE status IN ('delivering', 'pending')
+            AND NOT (typeof(expires_at) IN ('integer', 'real') AND expires_at <= (julianday('now') - 2440587.5) * 86400.0)";
+
+    public string Path => _path;
+
+    /// <summary>Tables of the main database that name sessions in a column the module does not handle.</summary>
+    public IEnumerable<string> UnknownTables => _references.UnknownTables;
+
     /// <summary>Transfers not finished: <c>pending</c>, <c>running</c>, or a status Evonic's CHECK would refuse.</summary>
     internal const string TransfersInProgressSql = "SELECT session_id FROM transfer_jobs WHERE status IS NULL OR status NOT IN ('completed', 'failed', 'cancelled')";
 
@@ -205,6 +243,25 @@ internal sealed class MainDatabase : IDisposable
         var work = new WorkInProgress();
         Read(() =>
         {
+            if (_escalationColumns.Length > 0)
+            {
+                using var command = _connection.CreateCommand();
+                command.CommandText = LiveEscalationsSql(_escalationColumns);
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                    for (int i = 0; i < reader.FieldCount; i++)
+                        if (!reader.IsDBNull(i)) work.Escalations.Add(SqliteDatabase.Text(reader, i)!);
+            }
+            work.UnknownReferences.UnionWith(_references.Read(_connection, null));
+            if (_hasPendingApprovals)
+            {
+                // A row is a tool call waiting for the person's approval (the fork snapshots it for reconnects and
+                // deletes it once decided): the turn is still going.
+                using var command = _connection.CreateCommand();
+                command.CommandText = "SELECT DISTINCT session_id FROM pending_tool_approvals WHERE session_id IS NOT NULL";
+                using var reader = command.ExecuteReader();
+                while (reader.Read()) work.PendingApprovals.Add(SqliteDatabase.Text(reader, 0)!);
+            }
             if (_hasSchedules)
             {
                 using var command = _connection.CreateCommand();

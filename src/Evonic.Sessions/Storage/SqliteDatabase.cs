@@ -136,11 +136,13 @@ internal static class SqliteDatabase
     }
 
     /// <summary>
-    /// SQL that is true when <paramref name="column"/> holds a false flag: NULL, 0, 0.0, '', or the text '0' or
-    /// 'false' in any case and spacing.
+    /// SQL that is true when <paramref name="column"/> holds a false flag in any Evonic release: NULL, 0, 0.0 and ''
+    /// (upstream's <c>bool(bot_enabled)</c>, <c>models/chat.py</c> <c>is_session_bot_enabled</c>), and the text '0',
+    /// 'false', 'no', 'off' or 'disabled' in any case and spacing (timothybrush/evonic's <c>models/boolean.py</c>
+    /// <c>normalize_bool</c>). The two releases disagree on NULL and on these texts; a takeover either calls one keeps.
     /// </summary>
     public static string IsFalsy(string column)
-        => $"({column} IS NULL OR lower(trim(CAST({column} AS TEXT))) IN ('', '0', '0.0', 'false'))";
+        => $"({column} IS NULL OR lower(trim(CAST({column} AS TEXT))) IN ('', '0', '0.0', 'false', 'no', 'off', 'disabled'))";
 
     public static HashSet<string> Tables(SqliteConnection connection)
     {
