@@ -39,6 +39,7 @@ internal static class ErrorRecords
         EvonicErrorKind.ChatLogExists => ErrorCategory.ResourceExists,
         EvonicErrorKind.ArchiveEntryNotFound => ErrorCategory.ObjectNotFound,
         EvonicErrorKind.HoldNotFound => ErrorCategory.ObjectNotFound,
+        EvonicErrorKind.UntrustedCode => ErrorCategory.SecurityError,
         _ => ErrorCategory.NotSpecified,
     };
 }

@@ -61,6 +61,8 @@ public sealed class RegisterEvonicSessionCleanupCommand : ScheduleCommandBase
             schedule = new CleanupSchedule(Name, instance.Root, At, ResolveModulePath(), ResolvePwsh(),
                 LogPath != null ? FullPath(LogPath) : System.IO.Path.Combine(instance.Root, "logs", "session-cleanup.log"),
                 MyInvocation.BoundParameters.ContainsKey(nameof(MaxAgeDays)) ? MaxAgeDays : null, Archive.IsPresent, Optimize.IsPresent);
+            // The job runs this code as this user, often root, every night: nobody else may be able to change it.
+            CodeTrust.Check(schedule.PwshPath, System.IO.Path.GetDirectoryName(schedule.ModuleManifest)!);
             if (!Apply(scheduler.PlanRegister(schedule, Scope), $"Register the {scheduler.Kind} schedule '{Name}'")) return;
         }
         catch (EvonicException e)

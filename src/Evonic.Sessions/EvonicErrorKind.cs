@@ -35,4 +35,6 @@ public enum EvonicErrorKind
     ArchiveEntryNotFound,
     /// <summary>The session has no finished restore's hold to end.</summary>
     HoldNotFound,
+    /// <summary>Code the scheduled cleanup would run (pwsh, the module) can be written by another user.</summary>
+    UntrustedCode,
 }

@@ -9,6 +9,7 @@ namespace Evonic.Sessions.PowerShell.Tests;
 /// line run as cron and launchd would run it, with a pwsh that is this repository's console host.
 /// </summary>
 [Collection("engine")]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class ScheduleCmdletTests : SampleInstanceTest
 {
     private readonly string _bin;
@@ -190,6 +191,25 @@ public sealed class ScheduleCmdletTests : SampleInstanceTest
         ErrorRecord noPwsh = Assert.Single(ps.Run($"Register-EvonicSessionCleanup -Path '{Root}' -Scheduler Cron").Errors);
         Assert.Equal("SchedulerNotFound", noPwsh.FullyQualifiedErrorId.Split(',')[0]);
         Assert.Contains("-PwshPath", noPwsh.Exception.Message);
+        Assert.False(File.Exists(_crontab));
+    }
+
+    [Fact]
+    public void Register_refuses_to_schedule_a_module_every_user_can_write_and_names_the_path()
+    {
+        // Before, the job pinned whatever folder the module came from, e.g. a build folder others could write.
+        string module = Temp.Combine("shared-build", "Evonic.Sessions");
+        Directory.CreateDirectory(module);
+        File.WriteAllText(Path.Combine(module, "Evonic.Sessions.psd1"), "@{}");
+        File.SetUnixFileMode(Path.GetDirectoryName(module)!, (UnixFileMode)Convert.ToInt32("777", 8));
+        using var ps = new PowerShellSession();
+
+        ErrorRecord refused = Assert.Single(ps.Run(
+            $"Register-EvonicSessionCleanup -Path '{Root}' -Scheduler Cron -PwshPath '{Pwsh}' -ModulePath '{Path.Combine(module, "Evonic.Sessions.psd1")}'").Errors);
+
+        Assert.Equal("UntrustedCode", refused.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal(ErrorCategory.SecurityError, refused.CategoryInfo.Category);
+        Assert.Contains($"'{Path.GetDirectoryName(module)}' can be written by every user", refused.Exception.Message);
         Assert.False(File.Exists(_crontab));
     }
 }

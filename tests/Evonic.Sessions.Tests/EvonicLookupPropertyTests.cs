@@ -66,11 +66,14 @@ public sealed class EvonicLookupPropertyTests : IDisposable
 
     private static readonly string?[] Channels = { null, null, "telegram", "telegram", "whatsapp", "discord" };
 
-    [Fact]
-    public void Each_Evonic_lookup_returns_the_same_row_after_a_cleanup_and_no_session_is_kept_for_a_lookup_that_does_not_return_it_on_60_seeded_instances()
+    /// <summary>Seeds 1..60 shaped the rules; 1001..1050 are held out, never looked at while writing them.</summary>
+    [Theory]
+    [InlineData(1, 60)]
+    [InlineData(1001, 50)]
+    public void Each_Evonic_lookup_returns_the_same_row_after_a_cleanup_and_a_restore_and_no_session_is_kept_for_a_lookup_that_does_not_return_it(int firstSeed, int seeds)
     {
         int removed = 0, lookupsOnOldRows = 0, keptForLookups = 0, restoredSessions = 0;
-        for (int seed = 1; seed <= 60; seed++)
+        for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
         {
             var random = new Random(seed);
             var builder = new InstanceBuilder(_temp.Combine($"i{seed}"), releaseLayout: seed % 2 == 0, withSessionIndex: seed % 3 != 0);
@@ -142,11 +145,11 @@ public sealed class EvonicLookupPropertyTests : IDisposable
                     $"seed {seed}: session_index of {archived.SessionId} was '{was}', is '{now}' after its restore");
             restoredSessions += chosen.Count;
         }
-        Assert.True(restoredSessions > 100, $"only {restoredSessions} sessions restored");
-        // The property is not vacuous: sessions went, and lookups did return old rows that had to stay.
-        Assert.True(removed > 200, $"only {removed} sessions removed");
-        Assert.True(lookupsOnOldRows > 50, $"only {lookupsOnOldRows} lookups returned an old session");
-        Assert.True(keptForLookups > 50, $"only {keptForLookups} old sessions kept for a lookup");
+        // The property is not vacuous: sessions went and came back, and lookups did return old rows that had to stay.
+        Assert.True(restoredSessions > 2 * seeds, $"only {restoredSessions} sessions restored");
+        Assert.True(removed > 4 * seeds, $"only {removed} sessions removed");
+        Assert.True(lookupsOnOldRows > seeds, $"only {lookupsOnOldRows} lookups returned an old session");
+        Assert.True(keptForLookups > seeds, $"only {keptForLookups} old sessions kept for a lookup");
     }
 
     private static void AssertSameLookups(Dictionary<string, string?> expected, Dictionary<string, string?> actual, string when)

@@ -425,4 +425,30 @@ public sealed class RestoreTests : IDisposable
         Assert.Equal(first.ArchiveId, plan.ArchiveId);
         Assert.Equal(session.MessageCount, plan.MessageCount);
     }
+
+    [Fact]
+    public void A_log_line_that_is_not_UTF8_comes_back_byte_for_byte()
+    {
+        // Seen: a byte that is not UTF-8 came back as EF BF BD (the replacement character).
+        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SessionStore store = Store(sample.Root);
+        AgentInfo agent = store.GetAgents().Single(a => a.Id == "siwa");
+        EvonicSession session = store.GetSessions(agent).First(s => s.IsRemovable && s.Kind != SessionKind.Orphan && s.JsonlPath != null);
+        byte[] original = File.ReadAllBytes(session.JsonlPath!)
+            .Concat(new byte[] { (byte)'{', (byte)'"', (byte)'x', (byte)'"', (byte)':', (byte)'"', 0xFF, 0xC3, (byte)'"', (byte)'}', (byte)'\n' })
+            .Concat(System.Text.Encoding.UTF8.GetBytes("{\"type\": \"note\", \"text\": \"caf\u00e9\"}")).ToArray(); // and a torn last line
+        File.WriteAllBytes(session.JsonlPath!, original);
+        File.SetLastWriteTimeUtc(session.JsonlPath!, Now.AddDays(-200));
+        SessionRemovalResult removed = store.Remove(agent, store.GetSessions(agent).Where(s => s.SessionId == session.SessionId)).Single();
+        Assert.Equal(RemovalStatus.Removed, removed.Status);
+        Assert.False(File.Exists(session.JsonlPath));
+
+        using (SessionRestorer restorer = store.OpenRestorer()) restorer.Restore(restorer.Plan(removed.ArchiveId!.Value));
+
+        Assert.Equal(original, File.ReadAllBytes(session.JsonlPath!));
+        using SqliteConnection archive = InstanceBuilder.Connect(Path.Combine(sample.Root, "shared", "db", "session_archive.db"));
+        List<object?[]> types = InstanceBuilder.Query(archive, "SELECT typeof(entry_json), COUNT(*) FROM archive_jsonl WHERE archive_id = $a GROUP BY 1 ORDER BY 1", ("$a", removed.ArchiveId));
+        Assert.Equal(new object?[] { "blob", 1L }, types[0]); // only the line that is not UTF-8; Evonic's readers get text for the rest
+        Assert.Equal("text", types[1][0]);
+    }
 }

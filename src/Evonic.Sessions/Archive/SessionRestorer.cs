@@ -236,18 +236,18 @@ public sealed class SessionRestorer : IDisposable
         }
     }
 
-    /// <summary>The archived lines, each with its line break but a torn last one, as UTF-8 in a new file beside the log's place.</summary>
+    /// <summary>The archived lines, byte for byte, each with its line break but a torn last one, in a new file beside the log's place.</summary>
     private static string WriteLog(string path, ArchivedSession entry, string root)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         string temporary = path + TemporarySuffix;
-        var text = new StringBuilder();
+        var content = new MemoryStream();
         for (int i = 0; i < entry.JsonlLines.Count; i++)
         {
-            text.Append(entry.JsonlLines[i]);
-            if (i < entry.JsonlLines.Count - 1 || !entry.JsonlUnterminated) text.Append('\n');
+            content.Write(entry.JsonlLines[i], 0, entry.JsonlLines[i].Length);
+            if (i < entry.JsonlLines.Count - 1 || !entry.JsonlUnterminated) content.WriteByte((byte)'\n');
         }
-        byte[] bytes = new UTF8Encoding(false).GetBytes(text.ToString());
+        byte[] bytes = content.ToArray();
         try
         {
             using FileStream stream = NoFollowFile.CreateNew(temporary, root);

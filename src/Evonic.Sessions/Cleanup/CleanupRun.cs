@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Evonic.Sessions.Rules;
+using Evonic.Sessions.Scheduling;
 using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.Cleanup;
@@ -291,7 +292,7 @@ public sealed class CleanupRun : IDisposable
     /// </summary>
     private bool HoldLock(EvonicInstance instance, string agentId)
     {
-        if (_lockedOut.Contains(instance.Root)) return false;
+        if (_lockedOut.Contains(instance.Root) || !CodeIsTrusted()) return false;
         if (_locks.ContainsKey(instance.Root)) return true;
         try
         {
@@ -304,6 +305,33 @@ public sealed class CleanupRun : IDisposable
             AgentFailed(agentId, e);
             return false;
         }
+    }
+
+    private bool? _codeTrusted;
+
+    /// <summary>
+    /// Before the first change: the code this run executes (the process and the module's folder) must be writable by
+    /// no other user (<see cref="CodeTrust"/>); else the run changes nothing and says so in its log. Once per run.
+    /// </summary>
+    private bool CodeIsTrusted()
+    {
+        if (_codeTrusted is { } known) return known;
+        try
+        {
+            string? executable;
+            using (Process process = Process.GetCurrentProcess()) executable = process.MainModule?.FileName;
+            string moduleFolder = Path.GetDirectoryName(typeof(CleanupRun).Assembly.Location)!;
+            CodeTrust.Check(executable ?? moduleFolder, moduleFolder);
+            _codeTrusted = true;
+        }
+        catch (EvonicException e)
+        {
+            _codeTrusted = false;
+            _summary.AddRunError();
+            WriteLine(CleanupSummary.RunFailureLine(e));
+            _host.Failed(e);
+        }
+        return _codeTrusted.Value;
     }
 
     private void ReleaseLocks()

@@ -90,6 +90,10 @@ public sealed class CleanupSummary
         => Format("failed: agent {0}: {1} '{2}'", agentId.Replace("\0", "\\0"), error.Kind,
             Convert.ToString(error.Target, CultureInfo.InvariantCulture)?.Replace("\0", "\\0"));
 
+    /// <summary>The line for a failure of the run itself (its code, its log file), not of one agent.</summary>
+    public static string RunFailureLine(EvonicException error)
+        => Format("failed: {0} '{1}'", error.Kind, Convert.ToString(error.Target, CultureInfo.InvariantCulture)?.Replace("\0", "\\0"));
+
     /// <summary>The line for a database that kept its free pages after -Optimize, and why.</summary>
     public static string NotOptimizedLine(string path, string kept, string reason) => Format("not optimized: '{0}' kept {1}: {2}", path, kept, reason);
 

@@ -267,7 +267,8 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
             ForEach("SELECT content FROM archive_session_state WHERE archive_id = $id", archiveId, reader => entry.State = SqliteDatabase.Text(reader, 0));
         if (tables.Contains("archive_jsonl"))
             ForEach("SELECT entry_json FROM archive_jsonl WHERE archive_id = $id ORDER BY line_number, id", archiveId,
-                reader => entry.JsonlLines.Add(SqliteDatabase.Text(reader, 0) ?? ""));
+                reader => entry.JsonlLines.Add(reader.IsDBNull(0) ? Array.Empty<byte>()
+                    : reader.GetValue(0) as byte[] ?? System.Text.Encoding.UTF8.GetBytes(SqliteDatabase.Text(reader, 0)!)));
         // Copies written before the module kept its own columns, or a count that no longer matches: map by position only.
         if (entry.HasOriginalColumns && entry.MessageColumns.Count != entry.Messages.Count) entry.MessageColumns.Clear();
         return entry;
@@ -500,7 +501,8 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
                 for (int i = 0; i < session.JsonlLines.Count; i++)
                 {
                     (string type, object? ts) = Describe(session.JsonlLines[i]);
-                    insertLine.Execute(id, (long)(i + 1), type, session.JsonlLines[i], ts);
+                    // Text, as Evonic's archive holds it; a line that is not UTF-8 as its bytes (a BLOB), never altered.
+                    insertLine.Execute(id, (long)(i + 1), type, ChatLog.TextOf(session.JsonlLines[i]) ?? (object)session.JsonlLines[i], ts);
                 }
                 ids[session.SessionId] = (id, true);
             }
@@ -632,14 +634,14 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
     }
 
     /// <summary>A JSONL line's <c>type</c> and <c>ts</c>, as Evonic stores them (<c>entry.get("type", "unknown")</c>, <c>entry.get("ts")</c>).</summary>
-    internal static (string Type, object? Ts) Describe(string line)
+    internal static (string Type, object? Ts) Describe(byte[] line)
     {
         // A forward read of the top-level object only (no document is built): logs hold large tool outputs.
         string type = "unknown";
         object? ts = null;
         try
         {
-            var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(line));
+            var reader = new Utf8JsonReader(line);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return ("unknown", null);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {

@@ -21,7 +21,8 @@ internal sealed class ArchivedSession
     public readonly List<object?[]> Messages = new(); // role, content, tool_calls, tool_call_id, metadata, created_at
     public object?[]? Summary;                        // summary, last_message_id, message_count, created_at
     public string? State;
-    public readonly List<string> JsonlLines = new();
+    /// <summary>Each log line's exact bytes, without its line break.</summary>
+    public readonly List<byte[]> JsonlLines = new();
 
     /// <summary>The log's last line had no line break (a torn write): a restore writes it back the same.</summary>
     public bool JsonlUnterminated;

@@ -162,16 +162,45 @@ internal sealed class ChatLog
     private static readonly string[] SqliteTextFormats = { "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.FFFFFFF", "yyyy-MM-dd HH:mm" };
 
     /// <summary>
-    /// Every line of the log as its exact text (UTF-8, without the line break), for the archive: what a restore
-    /// writes back, byte for byte. A last line without a line break (a torn write) is a line too, and
-    /// <paramref name="unterminated"/> says so.
+    /// Every line of the log as its exact bytes (without the line break), for the archive: what a restore writes
+    /// back, byte for byte, also a byte that is not UTF-8. A last line without a line break (a torn write) is a line
+    /// too, and <paramref name="unterminated"/> says so.
     /// </summary>
-    public static List<string> ReadLines(string path, out bool unterminated)
+    public static List<byte[]> ReadLines(string path, out bool unterminated)
     {
-        string text = new UTF8Encoding(false, throwOnInvalidBytes: false).GetString(File.ReadAllBytes(path));
-        var lines = new List<string>(text.Split('\n'));
-        unterminated = lines[lines.Count - 1].Length > 0;
-        if (!unterminated) lines.RemoveAt(lines.Count - 1);
+        byte[] bytes = File.ReadAllBytes(path);
+        var lines = new List<byte[]>();
+        int start = 0;
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            if (bytes[i] != (byte)'\n') continue;
+            lines.Add(Slice(bytes, start, i));
+            start = i + 1;
+        }
+        unterminated = start < bytes.Length;
+        if (unterminated) lines.Add(Slice(bytes, start, bytes.Length));
         return lines;
+    }
+
+    private static byte[] Slice(byte[] bytes, int start, int end)
+    {
+        var line = new byte[end - start];
+        Array.Copy(bytes, start, line, 0, line.Length);
+        return line;
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>The line as text when it is valid UTF-8 (what Evonic's archive holds), else null: it is kept as bytes.</summary>
+    public static string? TextOf(byte[] line)
+    {
+        try
+        {
+            return StrictUtf8.GetString(line);
+        }
+        catch (DecoderFallbackException)
+        {
+            return null;
+        }
     }
 }

@@ -216,6 +216,9 @@ internal static class NoFollowFile
         return Path.Combine(IsWindows ? folder : RealPath(folder) ?? folder, Path.GetFileName(path));
     }
 
+    /// <summary>The path with every link resolved (Windows: the full path); null when it does not exist.</summary>
+    internal static string? RealPathOf(string path) => RealPath(path);
+
     private static string? RealPath(string path)
     {
         if (IsWindows) return Path.GetFullPath(path);
