@@ -191,4 +191,40 @@ public sealed class ArchiveTests : IDisposable
         Assert.NotEmpty(removed);
         Assert.All(removed, r => Assert.NotNull(r.ArchiveId));
     }
+
+    [Theory]
+    [InlineData("UPDATE chat_summaries SET summary = 'rewritten by the app' WHERE session_id = 'siwa-7b2c'")]
+    [InlineData("UPDATE session_state SET content = '{\"mode\": \"chat\", \"note\": \"rewritten\"}' WHERE session_id = 'siwa-7b2c'")]
+    public void An_app_write_between_the_copy_and_the_delete_keeps_the_session_whole_and_drops_the_copy(string appWrite)
+    {
+        // Suspected (issue 20): the copy is written before the delete's transaction, so a summary or state the app
+        // rewrote in between (without touching updated_at or the messages) would be lost from the copy.
+        SessionStore store = Store(archive: true);
+        AgentInfo siwa = store.GetAgents().Single(a => a.Id == "siwa");
+        EvonicSession session = store.GetSessions(siwa).Single(s => s.SessionId == "siwa-7b2c");
+        string chatPath = Path.Combine(_sample.Builder.DataRoot, "agents", "siwa", "chat.db");
+        using (SqliteConnection chat = InstanceBuilder.Connect(chatPath))
+        {
+            InstanceBuilder.Exec(chat, "INSERT OR IGNORE INTO chat_summaries (session_id, summary, last_message_id, message_count) VALUES ('siwa-7b2c', 'first summary', 0, 0)");
+            InstanceBuilder.Exec(chat, "INSERT OR IGNORE INTO session_state (session_id, content) VALUES ('siwa-7b2c', '{\"mode\": \"chat\"}')");
+        }
+        EvonicInstance instance = EvonicInstance.Open(_sample.Root);
+        using SessionArchiver archiver = SessionArchiver.Open(instance, "siwa");
+        var files = new SessionFiles(instance);
+        var result = new SessionRemovalResult(session);
+        archiver.Archive(new[] { (session, files.Plan(session, Array.Empty<string>(), new AgentFamily("siwa", new HashSet<string> { "siwa" })), result) });
+        using (SqliteConnection chat = InstanceBuilder.Connect(chatPath)) InstanceBuilder.Exec(chat, appWrite);
+
+        BatchDecision decision;
+        using (ChatDatabase chat = ChatDatabase.Open(instance, "siwa", writable: true))
+            decision = chat.RemoveSessions(new[] { session }, store.CutoffUtc, _ => new Dictionary<string, SessionProtection>(), archiver.Fingerprints);
+        archiver.Settle(new[] { result }, r => decision.Removed.ContainsKey(r.SessionId));
+
+        Assert.True(decision.Kept.ContainsKey("siwa-7b2c"));
+        Assert.Empty(decision.Removed);
+        Assert.Null(result.ArchiveId);
+        using SqliteConnection after = InstanceBuilder.Connect(chatPath);
+        Assert.Equal(1L, InstanceBuilder.Query(after, "SELECT COUNT(*) FROM chat_sessions WHERE id = 'siwa-7b2c'")[0][0]);
+        Assert.DoesNotContain(store.GetArchivedSessions(), a => a.SessionId == "siwa-7b2c");
+    }
 }

@@ -451,4 +451,29 @@ public sealed class RestoreTests : IDisposable
         Assert.Equal(new object?[] { "blob", 1L }, types[0]); // only the line that is not UTF-8; Evonic's readers get text for the rest
         Assert.Equal("text", types[1][0]);
     }
+
+    [Fact]
+    public void A_log_that_cannot_be_written_fails_that_session_only_and_changes_nothing_of_it()
+    {
+        // Seen: the log's IOException stopped the whole pipeline and left a .restoring file.
+        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SessionStore store = Store(sample.Root);
+        List<SessionRemovalResult> removed = RemoveAll(store)
+            .Where(r => r.Status == RemovalStatus.Removed && r.Session.Kind != SessionKind.Orphan && r.Session.JsonlPath != null).Take(2).ToList();
+        string blocked = removed[0].Session.JsonlPath!;
+        Directory.CreateDirectory(blocked + ".restoring"); // as a full disk would, the temporary log cannot be created
+
+        using SessionRestorer restorer = store.OpenRestorer();
+        EvonicException error = Assert.Throws<EvonicException>(() => restorer.Restore(restorer.Plan(removed[0].ArchiveId!.Value)));
+        SessionRestoreResult other = restorer.Restore(restorer.Plan(removed[1].ArchiveId!.Value));
+
+        Assert.Equal(EvonicErrorKind.FileWriteFailed, error.Kind);
+        Assert.Contains(blocked + ".restoring", error.Message);
+        Assert.False(File.Exists(blocked));
+        Assert.Empty(Directory.EnumerateFiles(Path.GetDirectoryName(blocked)!, "*.restoring"));
+        AgentInfo agent = store.GetAgents().Single(a => a.Id == removed[0].AgentId);
+        Assert.DoesNotContain(store.GetSessions(agent), s => s.SessionId == removed[0].SessionId && s.Kind != SessionKind.Orphan);
+        Assert.Equal(removed[1].SessionId, other.SessionId);
+        Assert.True(File.Exists(removed[1].Session.JsonlPath));
+    }
 }

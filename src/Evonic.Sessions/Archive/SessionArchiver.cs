@@ -59,7 +59,8 @@ internal sealed class SessionArchiver : IDisposable
             else if (orphan) continue;
             entries.Add(entry);
         }
-        Dictionary<string, (long Id, bool Written)> ids = _archive.Write(entries);
+        Dictionary<string, (long Id, bool Written)> ids = _archive.Write(entries, out Dictionary<string, string> fingerprints);
+        Fingerprints = fingerprints;
         foreach (var (session, plan, result) in sessions)
         {
             if (ids.TryGetValue(session.SessionId, out var id))
@@ -71,6 +72,9 @@ internal sealed class SessionArchiver : IDisposable
                 if (new FileInfo(file) is { Exists: true } info) result.AddAttachmentNotArchived(file, info.Length);
         }
     }
+
+    /// <summary>What the last batch's copies hold of each session's rows: the delete keeps a session whose rows differ now.</summary>
+    public IReadOnlyDictionary<string, string> Fingerprints { get; private set; } = new Dictionary<string, string>();
 
     /// <summary>After the batch's delete: the copies of removed sessions become final; those of kept sessions go.</summary>
     public void Settle(IEnumerable<SessionRemovalResult> batch, Func<SessionRemovalResult, bool> removed)

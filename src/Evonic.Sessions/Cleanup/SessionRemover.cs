@@ -172,7 +172,7 @@ internal sealed class SessionRemover
         _archiver?.Archive(batch.Select(b => (b.Session, b.Plan, b.Result)).ToList());
         var clock = Stopwatch.StartNew();
         BatchDecision decision = chat.RemoveSessions(batch.Select(b => b.Session).ToList(), _cutoffUtc,
-            ids => DecideOutside(main, ids.Select(id => byId[id])));
+            ids => DecideOutside(main, ids.Select(id => byId[id])), _archiver?.Fingerprints);
         _wroteFor(clock.Elapsed);
         _batch = NextBatch(batch.Count, clock.Elapsed);
         chat.Checkpoint();

@@ -335,7 +335,7 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
     }
 
     private string? _chatAgentId;
-    private string _copySessionsSql = "", _copyMessagesSql = "", _copySummariesSql = "", _copyStateSql = "", _recordSql = "";
+    private string _copySessionsSql = "", _copyMessagesSql = "", _copySummariesSql = "", _copyStateSql = "", _recordSql = "", _fingerprintSql = "";
 
     /// <summary>
     /// Attaches the <c>chat.db</c> of <paramref name="chatAgentId"/> to copy sessions from, in SQL: what Evonic's tables
@@ -370,6 +370,7 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
                        $"'{c.Replace("'", "''")}', CASE typeof({alias}.{Quote(c)}) WHEN 'blob' THEN json_object('hex', hex({alias}.{Quote(c)})) ELSE {alias}.{Quote(c)} END")) + ")";
 
             // As models/session_archive.py fills them: external_user_id '' when missing, bot_enabled as stored.
+            _fingerprintSql = ChatDatabase.FingerprintSql("chat.", summaries.Count > 0, state.Count > 0);
             _copySessionsSql = $@"INSERT INTO archive_sessions (session_id, agent_id, channel_id, external_user_id, bot_enabled)
                 SELECT s.id, s.agent_id, {C(sessions, "s", "channel_id")}, IFNULL({C(sessions, "s", "external_user_id")}, ''), {(sessions.Contains("bot_enabled") ? "s.bot_enabled" : "1")}
                 FROM json_each($ids) j JOIN chat.chat_sessions s ON s.id = j.value ORDER BY j.key";
@@ -428,8 +429,12 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
     /// copied again: it is the leftover of a run killed between the session's rows and its files. Returns each session's entry and whether
     /// this call wrote it; a session whose rows vanished meanwhile gets none.
     /// </summary>
-    public Dictionary<string, (long Id, bool Written)> Write(IReadOnlyList<ArchivedSession> sessions)
+    /// <param name="sessions">The batch's sessions.</param>
+    /// <param name="fingerprints">What each copied session's rows were in the snapshot the copy came from
+    /// (<see cref="ChatDatabase.FingerprintSql"/>).</param>
+    public Dictionary<string, (long Id, bool Written)> Write(IReadOnlyList<ArchivedSession> sessions, out Dictionary<string, string> fingerprints)
     {
+        fingerprints = new Dictionary<string, string>(StringComparer.Ordinal);
         var ids = new Dictionary<string, (long, bool)>(StringComparer.Ordinal);
         try
         {
@@ -466,7 +471,17 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
                 Run(transaction, "DELETE FROM temp.batch");
                 // Ids only grow (AUTOINCREMENT) and this transaction holds the archive's write lock: the new rows are those above.
                 object? before = lastId.Scalar();
-                copySessions.Execute(JsonSerializer.Serialize(rows.Select(r => r.SessionId)));
+                string batchIds = JsonSerializer.Serialize(rows.Select(r => r.SessionId));
+                copySessions.Execute(batchIds);
+                // In the snapshot the copy was read from: what the delete must still find.
+                using (SqliteCommand fingerprint = _connection.CreateCommand())
+                {
+                    fingerprint.Transaction = transaction;
+                    fingerprint.CommandText = _fingerprintSql;
+                    fingerprint.Parameters.AddWithValue("$ids", batchIds);
+                    using SqliteDataReader reader = fingerprint.ExecuteReader();
+                    while (reader.Read()) fingerprints[reader.GetString(0)] = reader.IsDBNull(1) ? "" : reader.GetString(1);
+                }
                 mapBatch.Execute(before);
                 // Each session's log name and torn-last-line flag, for its record below: one statement for the batch.
                 var logFiles = new Dictionary<string, object?[]>(StringComparer.Ordinal);

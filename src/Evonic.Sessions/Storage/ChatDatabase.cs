@@ -268,6 +268,30 @@ internal sealed class ChatDatabase : IDisposable
 
     internal const string CountSessionsSql = "SELECT COUNT(*) FROM chat_sessions";
 
+    /// <summary>
+    /// What an archive copy holds of each session of <c>$ids</c>, as one text: the row's <c>updated_at</c>, its
+    /// messages (count, last id, total length, last time), its summary and its <c>session_state</c>. The archive
+    /// computes it in the snapshot it copies from (schema <paramref name="schema"/>), the delete again inside its
+    /// write transaction: a session the app wrote to in between keeps its rows, and loses the copy.
+    /// </summary>
+    internal static string FingerprintSql(string schema, bool summaries, bool states) => $@"SELECT s.id,
+            IFNULL(CAST(s.updated_at AS TEXT), '') || '|' ||
+            (SELECT COUNT(*) || '/' || IFNULL(MAX(m.id), 0) || '/' || IFNULL(SUM(length(m.content)), 0) || '/' || IFNULL(MAX(CAST(m.created_at AS TEXT)), '')
+                FROM {schema}chat_messages m WHERE m.session_id = s.id) || '|' ||
+            {(summaries ? $"IFNULL((SELECT IFNULL(su.summary, '') || '/' || IFNULL(su.last_message_id, '') || '/' || IFNULL(su.message_count, '') FROM {schema}chat_summaries su WHERE su.session_id = s.id), '-')" : "'-'")} || '|' ||
+            {(states ? $"IFNULL((SELECT IFNULL(st.content, '') FROM {schema}session_state st WHERE st.session_id = s.id), '-')" : "'-'")}
+        FROM {schema}chat_sessions s WHERE s.id IN (SELECT value FROM json_each($ids))";
+
+    private Dictionary<string, string> ReadFingerprints(IEnumerable<string> ids, SqliteTransaction transaction)
+    {
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        using SqliteCommand command = Command(FingerprintSql("", _tables.Contains("chat_summaries"), HasSessionState), transaction);
+        command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(ids));
+        using SqliteDataReader reader = command.ExecuteReader();
+        while (reader.Read()) found[reader.GetString(0)] = reader.IsDBNull(1) ? "" : reader.GetString(1);
+        return found;
+    }
+
     /// <summary>The latest of the session's <c>updated_at</c> and its messages' times, as SQLite reads them; null when none can be read.</summary>
     public DateTime? LastActivityOfRows(string sessionId) => Reading(() =>
     {
@@ -339,8 +363,14 @@ internal sealed class ChatDatabase : IDisposable
     /// focus, Evonic's lookups, open tasks and plan files; <paramref name="decideOutside"/> adds what lives outside this
     /// file (the main database's schedules and transfers, the logs). A session kept by any of them keeps every row.
     /// </summary>
+    /// <param name="sessions">The batch.</param>
+    /// <param name="cutoffUtc">Sessions last active before it are old.</param>
+    /// <param name="decideOutside">The protections decided outside this file.</param>
+    /// <param name="copied">With -Archive: what each session's copy holds (<see cref="FingerprintSql"/>); a session
+    /// whose rows differ now is kept whole (active), so that a copy always equals what its delete removed.</param>
     public BatchDecision RemoveSessions(IReadOnlyList<EvonicSession> sessions, DateTime cutoffUtc,
-        Func<IReadOnlyCollection<string>, IReadOnlyDictionary<string, SessionProtection>> decideOutside)
+        Func<IReadOnlyCollection<string>, IReadOnlyDictionary<string, SessionProtection>> decideOutside,
+        IReadOnlyDictionary<string, string>? copied = null)
     {
         var decision = new BatchDecision();
         try
@@ -365,6 +395,13 @@ internal sealed class ChatDatabase : IDisposable
             foreach (EvonicSession session in sessions)
                 if (!old.ContainsKey(session.SessionId) && !decision.Kept.ContainsKey(session.SessionId)) decision.Kept[session.SessionId] = SessionProtection.None;
             if (old.Count > 0) KeepProtected(old, decision, transaction, decideOutside);
+            if (old.Count > 0 && copied != null)
+                foreach (KeyValuePair<string, string> now in ReadFingerprints(old.Keys, transaction))
+                    if (!copied.TryGetValue(now.Key, out string? then) || then != now.Value)
+                    {
+                        old.Remove(now.Key);
+                        decision.Kept[now.Key] = SessionProtection.None;
+                    }
             if (old.Count > 0)
             {
                 string ids = JsonSerializer.Serialize(old.Keys);
