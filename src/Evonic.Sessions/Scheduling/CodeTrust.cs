@@ -74,7 +74,18 @@ public static class CodeTrust
         bool mac = RuntimeInformation.IsOSPlatform(OSPlatform.OSX);
         string tool = File.Exists("/usr/bin/stat") ? "/usr/bin/stat" : "stat";
         string[] arguments = (mac ? new[] { "-f", "%u %g %Mp%Lp" } : new[] { "-c", "%u %g %a", "--" }).Concat(paths).ToArray();
-        (int exit, string output, string error) = SchedulerTool.TryRun(tool, null, arguments);
+        int exit;
+        string output, error;
+        try
+        {
+            (exit, output, error) = SchedulerTool.TryRun(tool, null, arguments);
+        }
+        catch (EvonicException e)
+        {
+            // Fail closed: code nobody can vouch for is not run.
+            throw new EvonicException(EvonicErrorKind.UntrustedCode,
+                $"Who can write '{paths[0]}' cannot be told: the system's 'stat' cannot be run ({e.Message}). The scheduled cleanup does not run code it cannot vouch for.", paths[0], e);
+        }
         string[] lines = output.Split(new[] { '\n' }, StringSplitOptions.RemoveEmptyEntries);
         var stats = new List<(uint, uint, int)>(paths.Count);
         for (int i = 0; i < paths.Count; i++)
