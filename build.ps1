@@ -32,8 +32,10 @@ if ($Help) {
 Write-Host "Module staged at $(Join-Path $PSScriptRoot 'artifacts/module/Evonic.Sessions')"
 
 if ($Test) {
-    # The same command as the README's and CI's: PesterSuiteTests runs tests/Pester with this very pwsh.
-    $env:EVONIC_PWSH = (Get-Process -Id $PID).Path
+    # The same command as the README's and CI's: PesterSuiteTests runs tests/Pester with this very pwsh when it is an
+    # installed pwsh; the pinned tool's pwsh runs inside dotnet, so then the build's artifacts/tools/pwsh is used.
+    $self = (Get-Process -Id $PID).Path
+    if ((Split-Path $self -Leaf) -match '^pwsh(\.exe)?$') { $env:EVONIC_PWSH = $self }
     $env:EVONIC_REQUIRE_PWSH = '1'
     dotnet test Evonic.Sessions.sln -c $Configuration --no-build
     $failed = $LASTEXITCODE

@@ -9,9 +9,14 @@
 param([string] $Output = 'Detailed')
 $ErrorActionPreference = 'Stop'
 $PSStyle.OutputRendering = 'PlainText'   # a log, not a console
-Import-Module Pester -MinimumVersion 5.0
+# The pinned Pester (its NuGet package, restored by the build) when the test runner names it; else the newest installed.
+if ($env:EVONIC_PESTER) { Import-Module $env:EVONIC_PESTER } else { Import-Module Pester -MinimumVersion 5.0 }
+"Pester $((Get-Module Pester).Version) in PowerShell $($PSVersionTable.PSVersion) ($((Get-Process -Id $PID).Path))"
 $configuration = New-PesterConfiguration
 $configuration.Run.Path = $PSScriptRoot
+$configuration.TestResult.Enabled = $true
+$configuration.TestResult.OutputFormat = 'JUnitXml'
+$configuration.TestResult.OutputPath = Join-Path $PSScriptRoot '../../artifacts/pester-results.xml'
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = $Output
 $result = Invoke-Pester -Configuration $configuration
