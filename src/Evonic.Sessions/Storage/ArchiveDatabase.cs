@@ -298,7 +298,7 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
         }
     }
 
-    private static EvonicException Unreadable(Exception e, string path)
+    internal static EvonicException Unreadable(Exception e, string path)
         => new(EvonicErrorKind.ArchiveUnreadable, $"The session archive '{path}' cannot be read: {e.Message}", path, e);
 
     /// <summary>Opens the archive for writing, creating it (and its tables) when absent.</summary>

@@ -114,23 +114,9 @@ internal static class NoFollowFile
         }
     }
 
-    public static bool IsLink(string path)
-    {
-        try
-        {
-            return (File.GetAttributes(path) & FileAttributes.ReparsePoint) != 0;
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return false;
-        }
-    }
+    private static bool IsLink(string path) => SafePath.IsLink(path);
 
-    private static bool IsUnder(string root, string path)
-    {
-        string prefix = root.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal) ? root : root + Path.DirectorySeparatorChar;
-        return path.StartsWith(prefix, SafePath.PathComparison);
-    }
+    private static bool IsUnder(string root, string path) => SafePath.IsUnder(root, path);
 
     private static EvonicException LinkRefused(string path, string link, string? target = null)
         => new(EvonicErrorKind.UnsafePath,

@@ -39,7 +39,7 @@ internal sealed class RestoreHolds
     {
         var held = new HashSet<string>(StringComparer.Ordinal);
         if (!_exists) return held;
-        Run(command =>
+        Run(reading: true, command =>
         {
             command.CommandText = "SELECT session_id FROM evonic_sessions_holds WHERE agent_id = $agent AND (restored = 0 OR IFNULL(julianday(held_until) > $now, 1))";
             command.Parameters.AddWithValue("$agent", chatAgentId);
@@ -55,7 +55,7 @@ internal sealed class RestoreHolds
     {
         if (!_exists) return null;
         long? found = null;
-        Run(command =>
+        Run(reading: true, command =>
         {
             command.CommandText = "SELECT archive_id FROM evonic_sessions_holds WHERE agent_id = $agent AND session_id = $session AND restored = 0";
             command.Parameters.AddWithValue("$agent", chatAgentId);
@@ -67,7 +67,7 @@ internal sealed class RestoreHolds
 
     /// <summary>Records a restore about to start (durable before the first row is written).</summary>
     public void Begin(string chatAgentId, string sessionId, long archiveId, DateTime heldUntilUtc)
-        => Run(command =>
+        => Run(reading: false, command =>
         {
             command.CommandText = @"INSERT OR REPLACE INTO evonic_sessions_holds (agent_id, session_id, archive_id, held_until, restored)
                 VALUES ($agent, $session, $archive, $until, 0)";
@@ -80,7 +80,7 @@ internal sealed class RestoreHolds
 
     /// <summary>The restore is whole: the hold stays until it ends, or goes now when <paramref name="hold"/> is false.</summary>
     public void Finish(string chatAgentId, string sessionId, bool hold)
-        => Run(command =>
+        => Run(reading: false, command =>
         {
             command.CommandText = hold
                 ? "UPDATE evonic_sessions_holds SET restored = 1 WHERE agent_id = $agent AND session_id = $session"
@@ -95,7 +95,7 @@ internal sealed class RestoreHolds
     {
         if (!_exists) return false;
         int removed = 0;
-        Run(command =>
+        Run(reading: false, command =>
         {
             command.CommandText = "DELETE FROM evonic_sessions_holds WHERE agent_id = $agent AND session_id = $session AND restored = 1";
             command.Parameters.AddWithValue("$agent", chatAgentId);
@@ -105,7 +105,8 @@ internal sealed class RestoreHolds
         return removed > 0;
     }
 
-    private void Run(Action<SqliteCommand> action)
+    /// <summary>Runs one statement; SQLite's failures come out as the archive's: unreadable for a read, else the write's kind.</summary>
+    private void Run(bool reading, Action<SqliteCommand> action)
     {
         try
         {
@@ -114,7 +115,7 @@ internal sealed class RestoreHolds
         }
         catch (SqliteException e)
         {
-            throw SqliteDatabase.WriteFailure(e, _path);
+            throw reading ? ArchiveDatabase.Unreadable(e, _path) : SqliteDatabase.WriteFailure(e, _path);
         }
     }
 }

@@ -38,8 +38,7 @@ internal static class SafePath
             throw new EvonicException(EvonicErrorKind.UnsafePath, $"Refusing the invalid path '{path}': {e.Message}", path, e);
         }
 
-        string rootWithSeparator = root.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal)
-            ? root : root + Path.DirectorySeparatorChar;
+        string rootWithSeparator = WithSeparator(root);
         if (!full.StartsWith(rootWithSeparator, PathComparison))
             throw new EvonicException(EvonicErrorKind.UnsafePath,
                 $"Refusing '{path}': it resolves to '{full}', outside the instance root '{root}'.", path);
@@ -75,6 +74,12 @@ internal static class SafePath
             return null;
         }
     }
+
+    /// <summary>Whether <paramref name="path"/> (a full path) lies below <paramref name="root"/>, compared as the file system does.</summary>
+    public static bool IsUnder(string root, string path) => path.StartsWith(WithSeparator(root), PathComparison);
+
+    private static string WithSeparator(string root)
+        => root.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal) ? root : root + Path.DirectorySeparatorChar;
 
     public static bool IsLink(string path) => AttributesOf(path) is { } attributes && (attributes & FileAttributes.ReparsePoint) != 0;
 
