@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Evonic.Sessions.Scheduling;
@@ -20,7 +21,11 @@ public static class SchedulerTool
 
     public static (int ExitCode, string Output, string Error) TryRun(string tool, string? standardInput, params string[] arguments)
     {
-        var start = new ProcessStartInfo(tool, string.Join(" ", Array.ConvertAll(arguments, Quote)))
+        // By full path, never by name: .NET looks for a bare name in its own and the current directory before PATH,
+        // and a root job's current directory may be one anyone can write.
+        string path = Path.IsPathRooted(tool) ? tool : FindOnPath(tool)
+            ?? throw new EvonicException(EvonicErrorKind.SchedulerNotFound, $"'{tool}' is not installed on this machine (not found on PATH): its scheduler cannot be used.", tool);
+        var start = new ProcessStartInfo(path, string.Join(" ", Array.ConvertAll(arguments, Quote)))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -44,21 +49,35 @@ public static class SchedulerTool
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            if (!IsOnPath(tool))
-                throw new EvonicException(EvonicErrorKind.SchedulerNotFound, $"'{tool}' is not installed on this machine (not found on PATH): its scheduler cannot be used.", tool, e);
-            throw new EvonicException(EvonicErrorKind.SchedulerFailed, $"'{tool}' cannot be run: {e.Message}", tool, e);
+            throw new EvonicException(EvonicErrorKind.SchedulerFailed, $"'{path}' cannot be run: {e.Message}", path, e);
         }
     }
 
     public static bool IsOnPath(string tool) => FindOnPath(tool) != null;
 
-    /// <summary>The full path of the first <paramref name="tool"/> on PATH, or null.</summary>
+    /// <summary>
+    /// The full path of the first executable <paramref name="tool"/> in PATH's absolute folders, as a shell finds it,
+    /// or null. Empty and relative entries are skipped: they name the current directory, which is not the user's choice
+    /// of where tools come from.
+    /// </summary>
     public static string? FindOnPath(string tool)
     {
         foreach (string folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
-            if (folder.Length > 0 && File.Exists(Path.Combine(folder, tool))) return Path.GetFullPath(Path.Combine(folder, tool));
+        {
+            if (folder.Length == 0 || !Path.IsPathRooted(folder)) continue;
+            string candidate = Path.Combine(folder, tool);
+            if (File.Exists(candidate) && IsExecutable(candidate)) return candidate;
+        }
         return null;
     }
+
+    private static bool IsExecutable(string path)
+        => RuntimeInformation.IsOSPlatform(OSPlatform.Windows) || Access(path, ExecuteOk) == 0;
+
+    private const int ExecuteOk = 1; // X_OK
+
+    [DllImport("libc", EntryPoint = "access", SetLastError = true)]
+    private static extern int Access([MarshalAs(UnmanagedType.LPStr)] string path, int mode);
 
     private static string Quote(string argument)
         => argument.Length > 0 && argument.IndexOfAny(new[] { ' ', '\t', '"' }) < 0 ? argument : "\"" + argument.Replace("\"", "\\\"") + "\"";
