@@ -4,7 +4,7 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
-    function Get-Table($objects) { ($objects | Out-String -Width 250) -split "`r?`n" | ForEach-Object TrimEnd }
+    function Get-Table($objects) { ($objects | Out-String -Width 80) -split "`r?`n" | ForEach-Object TrimEnd }
     function Get-Deserialized($objects) {
         [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($objects))
     }
@@ -70,8 +70,9 @@ Describe 'Format views' {
         $table = Get-Table (Get-EvonicOldSession -Path $instance -AgentId juno)
         $table | Should -Contain '   Agent: juno'
         ($table | Where-Object { $_ -match '^SessionId' }) -split '\s{2,}|\s(?=[A-Z])' | Where-Object { $_ } |
-            Should -Be @('SessionId', 'Kind', 'User', 'LastActivity (UTC)', 'Age', 'Msgs', 'Files', 'Copies', 'Protection')
-        $table | Where-Object { $_ -match '^juno-5\s+Human\s+walt\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+300\s+3\s+0\s+0$' } | Should -Not -BeNullOrEmpty
+            Should -Be @('SessionId', 'Kind', 'AgeDays', 'Msgs', 'LogKB', 'Protection')
+        $table | Where-Object { $_ -match '^juno-5\s+Human\s+300\s+3$' } | Should -Not -BeNullOrEmpty
+        $table | Where-Object { $_ -match '^juno-4\s+Web\s+200\s+3\s+1$' } | Should -Not -BeNullOrEmpty
     }
 
     It 'shows each kept session''s protection, and nothing for a session without one' {
@@ -89,9 +90,37 @@ Describe 'Format views' {
     It 'shows the run report with the documented columns' {
         Remove-EvonicOldSession -Path $instance -Force -InformationVariable run
         $table = Get-Table ($run | Where-Object Tags -contains 'Summary').MessageData
-        ($table | Where-Object { $_ -match '^ComputerName' }) -split '\s+' |
-            Should -Be @('ComputerName', 'Removed', 'Messages', 'Files', 'BytesFreed', 'DbBytesReturned', 'Kept', 'Errors', 'Seconds', 'InstanceRoot')
-        $table | Where-Object { $_ -match "\s18\s+96\s+14\s+\d+\s+0\s+0\s+0\s+\d+\.\d $([regex]::Escape($instance))$" } | Should -Not -BeNullOrEmpty
+        ($table | Where-Object { $_ -match '^\s*Removed' }).Trim() -split '\s+' |
+            Should -Be @('Removed', 'Messages', 'BytesFreed', 'DbReturned', 'Kept', 'Errors', 'Seconds')
+        $table | Where-Object { $_ -match "\s18\s+96\s+\d+\s+\d+\s+0\s+0\s+\d+\.\d$" } | Should -Not -BeNullOrEmpty
+    }
+
+    It 'fits every table in 80 columns and cuts no value: <Name>' -ForEach @(
+        @{ Name = 'sessions'; Make = { param($i) Get-EvonicOldSession -Path $i -IncludeProtected } }
+        @{ Name = 'removal results'; Make = { param($i) Remove-EvonicOldSession -Path $i -Force -PassThru -Archive } }
+        @{ Name = 'run reports'; Make = { param($i) Remove-EvonicOldSession -Path $i -Force -InformationVariable run; ($run | Where-Object Tags -contains 'Summary').MessageData } }
+        @{ Name = 'archive'; Make = { param($i) Remove-EvonicOldSession -Path $i -Force -Archive; Get-EvonicSessionArchive -Path $i } }
+        @{ Name = 'restore results'; Make = { param($i) Remove-EvonicOldSession -Path $i -AgentId juno -Force -Archive; Get-EvonicSessionArchive -Path $i | Restore-EvonicSession -PassThru -Confirm:$false } }
+        @{ Name = 'store'; Make = { param($i) Get-EvonicSessionStore -Path $i } }
+        @{ Name = 'space returned'; Make = { param($i) Remove-EvonicOldSession -Path $i -Force; Optimize-EvonicSessionStore -Path $i -Force -Confirm:$false } }
+    ) {
+        $objects = & $Make $instance
+        $objects | Should -Not -BeNullOrEmpty
+        $table = Get-Table $objects
+        $table | Where-Object Length -gt 80 | Should -BeNullOrEmpty
+        $table | Where-Object { $_ -match '…|\.\.\.$' } | Should -BeNullOrEmpty
+        # Each header is one line, its dashes right under it: no column was squeezed into a letter per line.
+        $headers = @($table | Where-Object { $_ -match '^-+( +-+)*$' })
+        $headers | Should -Not -BeNullOrEmpty
+        $table | Where-Object { $_ -match '^\s*\S$' } | Should -BeNullOrEmpty
+    }
+
+    It 'shows a session kept for several reasons by its first reason and how many more, in full in the list view' {
+        $session = Get-EvonicOldSession -Path $instance -AgentId siwa -IncludeProtected | Where-Object SessionId -eq 'siwa-a005'
+        $reasons = "$($session.Protection)" -split ', '
+        $reasons.Count | Should -BeGreaterThan 1
+        (Get-Table $session) | Where-Object { $_ -match "^siwa-a005 .* $($reasons[0]) \+$($reasons.Count - 1)$" } | Should -Not -BeNullOrEmpty
+        ($session | Format-List | Out-String -Width 80) | Should -Match ("Protection\s+: " + [regex]::Escape("$($session.Protection)"))
     }
 
     It 'renders <Name> the same after remoting''s serialization' -ForEach @(
