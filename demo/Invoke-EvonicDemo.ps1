@@ -4,7 +4,12 @@
 .DESCRIPTION
     Without -Path (and without $env:EVONIC_HOME) it first writes a realistic sample instance to a temporary
     folder and runs the whole cleanup on it. Given a real instance it only previews (-WhatIf) unless -Remove
-    is given too. Uses only engine cmdlets, so it runs in evonic-sessions as well as in pwsh.
+    is given too. It builds the module from this repository first (dotnet build stages it under artifacts/module)
+    and imports that build, so it runs on a fresh clone in the pinned pwsh:
+        dotnet tool restore && dotnet pwsh demo/Invoke-EvonicDemo.ps1
+.EXAMPLE
+    dotnet pwsh demo/Invoke-EvonicDemo.ps1 -Path ~/.evonic
+    Previews a cleanup of a real instance; nothing is removed without -Remove.
 #>
 param(
     [string] $Path,
@@ -22,7 +27,11 @@ if (-not $Path) {
     $Remove = $true
 }
 
-Import-Module Evonic.Sessions
+$repository = Split-Path $PSScriptRoot -Parent
+"Building the module ..."
+$null = & dotnet build ([System.IO.Path]::Combine($repository, 'src', 'Evonic.Sessions.PowerShell')) -nologo -verbosity:quiet
+if ($LASTEXITCODE -ne 0) { throw "The module could not be built (exit code $LASTEXITCODE)." }
+Import-Module ([System.IO.Path]::Combine($repository, 'artifacts', 'module', 'Evonic.Sessions', 'Evonic.Sessions.psd1'))
 
 "`n== Old sessions of $Path, protected ones included =="
 Get-EvonicOldSession -Path $Path -IncludeProtected | Out-Default

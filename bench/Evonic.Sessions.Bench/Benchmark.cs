@@ -132,11 +132,14 @@ Remove-EvonicOldSession -Path '{whatIfCopy}' -MaxAgeDays 90 -WhatIf
 
     public sealed record Measured(double Seconds, double First, int Count, long RssMb, long LongestWriteMs, string Closing, IReadOnlyList<string> Lines);
 
-    /// <summary>Runs a script in the console host (a fresh process), and reads what it printed and its peak RSS.</summary>
+    /// <summary>Runs a script in the pinned pwsh (a fresh process), and reads what it printed and its peak RSS.</summary>
     internal static Measured Host(string instance, string script)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Repository.HostAssembly);
+        // `dotnet pwsh`: the PowerShell tool of .config/dotnet-tools.json, with the staged module on PSModulePath.
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repository.Root };
+        start.Environment["PSModulePath"] = Path.Combine(Repository.Root, "artifacts", "module");
+        start.ArgumentList.Add("pwsh");
+        start.ArgumentList.Add("-NoProfile");
         start.ArgumentList.Add("-NonInteractive");
         start.ArgumentList.Add("-Command");
         start.ArgumentList.Add(script + "\n\"RSS \" + (([IO.File]::ReadAllLines('/proc/self/status') | Where-Object { $_ -like 'VmHWM*' }) -replace '\\D', '')");
@@ -162,15 +165,6 @@ Remove-EvonicOldSession -Path '{whatIfCopy}' -MaxAgeDays 90 -WhatIf
 public static class Repository
 {
     public static string Root { get; } = FindRoot();
-
-    public static string HostAssembly
-    {
-        get
-        {
-            string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-            return Path.Combine(Root, "src", "Evonic.Sessions.Host", "bin", configuration, "net10.0", "evonic-sessions.dll");
-        }
-    }
 
     private static string FindRoot()
     {

@@ -199,12 +199,12 @@ public sealed class CmdletTests : SampleInstanceTest
     [Fact]
     public void The_console_host_loads_the_module_and_SQLite_in_a_fresh_process_with_no_environment_set_up()
     {
-        (int exit, string output) = HostProcess.Run("-NonInteractive", "-Command", $"Import-Module Evonic.Sessions; Get-EvonicOldSession -Path '{Root}' | ForEach-Object SessionId");
+        (int exit, string output) = PwshProcess.Run("-NonInteractive", "-Command", $"Import-Module Evonic.Sessions; Get-EvonicOldSession -Path '{Root}' | ForEach-Object SessionId");
         Assert.True(exit == 0, output);
         Assert.Equal(Sample.ExpectedRemoved.Select(k => k.Split('/')[1]).OrderBy(s => s, StringComparer.Ordinal),
             output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).OrderBy(s => s, StringComparer.Ordinal));
 
-        (int failed, string message) = HostProcess.Run("-NonInteractive", "-Command", $"Import-Module Evonic.Sessions; Get-EvonicOldSession -Path '{Temp.Combine("nope")}'");
+        (int failed, string message) = PwshProcess.Run("-NonInteractive", "-Command", $"Import-Module Evonic.Sessions; Get-EvonicOldSession -Path '{Temp.Combine("nope")}'");
         Assert.Equal(1, failed);
         Assert.Contains("does not exist", message);
     }

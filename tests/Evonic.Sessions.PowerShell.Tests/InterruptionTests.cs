@@ -179,7 +179,7 @@ public sealed class InterruptionTests : IClassFixture<BulkTemplate>
 
     private static TimeSpan TimeTheHost(string root, bool archive = false)
     {
-        using Process host = Process.Start(HostProcess.StartInfo("-NonInteractive", "-Command", Script(root, archive)))!;
+        using Process host = Process.Start(PwshProcess.StartInfo("-NonInteractive", "-Command", Script(root, archive)))!;
         host.ErrorDataReceived += (_, _) => { };
         host.BeginErrorReadLine();
         Assert.Equal("READY", host.StandardOutput.ReadLine());
@@ -192,7 +192,7 @@ public sealed class InterruptionTests : IClassFixture<BulkTemplate>
 
     private static void KillTheHostAfter(string root, TimeSpan delay, bool archive = false)
     {
-        using Process host = Process.Start(HostProcess.StartInfo("-NonInteractive", "-Command", Script(root, archive)))!;
+        using Process host = Process.Start(PwshProcess.StartInfo("-NonInteractive", "-Command", Script(root, archive)))!;
         host.ErrorDataReceived += (_, _) => { };
         host.BeginErrorReadLine();
         Assert.Equal("READY", host.StandardOutput.ReadLine());

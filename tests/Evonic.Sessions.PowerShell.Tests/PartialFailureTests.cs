@@ -102,8 +102,8 @@ public sealed class PartialFailureTests : SampleInstanceTest
         string script = $"Remove-EvonicOldSession -Path '{Root}' -Force -InformationAction Continue";
         File.WriteAllText(Path.Combine(Root, "agents", "echo", "chat.db"), "this chat.db is damaged beyond repair, it is only text now");
 
-        (int partial, string partialOutput) = HostProcess.Run("-NonInteractive", "-Command", script);
-        (int clean, string cleanOutput) = HostProcess.Run("-NonInteractive", "-Command", script.Replace("-Force", "-Force -AgentId siwa,nova"));
+        (int partial, string partialOutput) = PwshProcess.Run("-NonInteractive", "-Command", script);
+        (int clean, string cleanOutput) = PwshProcess.Run("-NonInteractive", "-Command", script.Replace("-Force", "-Force -AgentId siwa,nova"));
 
         Assert.True(partial == 1, partialOutput);
         Assert.Contains("1 error(s)", partialOutput);
@@ -124,11 +124,11 @@ public sealed class PartialFailureTests : SampleInstanceTest
         // more than 7 pages does not, so a write fails as on a full disk (EFBIG where a full disk gives ENOSPC).
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (string argument in new[] { "-c", "trap '' XFSZ; exec \"$0\" \"$@\"" }) start.ArgumentList.Add(argument);
-        ProcessStartInfo host = HostProcess.StartInfo("-NonInteractive", "-Command",
+        ProcessStartInfo host = PwshProcess.StartInfo("-NonInteractive", "-Command",
             $"Import-Module Evonic.Sessions; 'READY'; [void][Console]::In.ReadLine(); Remove-EvonicOldSession -Path '{bulk.Root}' -MaxAgeDays 90 -Force -InformationAction Continue");
         start.ArgumentList.Add(host.FileName);
         foreach (string argument in host.ArgumentList) start.ArgumentList.Add(argument);
-        start.Environment.Remove("PSModulePath");
+        foreach ((string name, string? value) in host.Environment) start.Environment[name] = value;
         using Process process = Process.Start(start)!;
         var stderr = new System.Text.StringBuilder();
         process.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };

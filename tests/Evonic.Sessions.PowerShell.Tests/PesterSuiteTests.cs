@@ -6,10 +6,9 @@ namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>
 /// The Pester suite (tests/Pester), run by a real pwsh as a user runs it, so that `dotnet test` runs every test the
-/// repository has. The pwsh is $EVONIC_PWSH, else the pinned one the build writes (the PowerShell dotnet tool of
-/// .config/dotnet-tools.json, as artifacts/tools/pwsh), else pwsh on PATH, else the team's toolchain beside the
-/// checkout (../shared/toolchain/pwsh). Pester comes from its NuGet package (Directory.Packages.props), restored by
-/// the build. Without a pwsh the test is skipped and says so, unless EVONIC_REQUIRE_PWSH=1 (CI). Pester's own output
+/// repository has, in the pwsh of <see cref="PwshProcess.Find"/> (the pinned one unless EVONIC_PWSH names another).
+/// Pester comes from its NuGet package (Directory.Packages.props), restored by the build. Without a pwsh the test
+/// is skipped and says why, unless EVONIC_REQUIRE_PWSH=1 (CI). Pester's own output
 /// goes to artifacts/pester.log, its results to artifacts/pester-results.xml (JUnit).
 /// </summary>
 [Collection("engine")] // the engine tests change PATH and HOME in this process; the child must not inherit that
@@ -19,32 +18,15 @@ public sealed class PesterSuiteTests
 
     public PesterSuiteTests(ITestOutputHelper output) => _output = output;
 
-    private static string? Metadata(string key)
-        => typeof(PesterSuiteTests).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == key)?.Value;
-
-    public static string? FindPwsh()
-    {
-        if (Environment.GetEnvironmentVariable("EVONIC_PWSH") is { Length: > 0 } chosen) return chosen;
-        if (Metadata("PinnedPwsh") is { } pinned && File.Exists(pinned)) return pinned;
-        foreach (string folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            string candidate = Path.Combine(folder, OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh");
-            if (File.Exists(candidate)) return candidate;
-        }
-        string toolchain = Path.GetFullPath(Path.Combine(Repository.Root, "..", "shared", "toolchain", "pwsh"));
-        return File.Exists(toolchain) ? toolchain : null;
-    }
-
     [SkippableFact]
     public void The_Pester_suite_passes_in_a_real_pwsh()
     {
-        string? pwsh = FindPwsh();
+        string? pwsh = PwshProcess.Find();
         if (pwsh == null)
         {
             Assert.False(Environment.GetEnvironmentVariable("EVONIC_REQUIRE_PWSH") == "1",
-                "EVONIC_REQUIRE_PWSH=1, but there is no pwsh in EVONIC_PWSH, at artifacts/tools/pwsh, on PATH or at ../shared/toolchain/pwsh.");
-            throw new SkipException("No pwsh (EVONIC_PWSH, PATH, ../shared/toolchain/pwsh): the Pester suite in tests/Pester did not run.");
+                "EVONIC_REQUIRE_PWSH=1, but there is no pwsh in EVONIC_PWSH, at artifacts/tools/pwsh or on PATH.");
+            throw new SkipException("No pwsh (EVONIC_PWSH, artifacts/tools/pwsh, PATH): the Pester suite in tests/Pester did not run.");
         }
 
         var start = new ProcessStartInfo(pwsh)
@@ -57,7 +39,7 @@ public sealed class PesterSuiteTests
         // The in-process engine of the other tests rewrites PSModulePath; the child pwsh finds its own modules.
         start.Environment.Remove("PSModulePath");
         start.Environment["EVONIC_PWSH"] = pwsh;
-        if (Metadata("PesterManifest") is { } pester && File.Exists(pester)) start.Environment["EVONIC_PESTER"] = pester;
+        if (PwshProcess.Metadata("PesterManifest") is { } pester && File.Exists(pester)) start.Environment["EVONIC_PESTER"] = pester;
         start.Environment["NO_COLOR"] = "1";
 
         using Process process = Process.Start(start)!;

@@ -1,7 +1,6 @@
 using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
-using Evonic.Sessions.Host;
 
 namespace Evonic.Sessions.PowerShell.Tests;
 
@@ -26,7 +25,7 @@ public sealed class PowerShellSession : IDisposable
     public PowerShellSession(string? answers = null, bool interactive = true)
     {
         _answers = new StringReader(answers ?? "");
-        var host = new ConsoleHost(_answers, _hostOutput, _hostOutput, interactive);
+        var host = new ScriptedHost(_answers, _hostOutput, _hostOutput, interactive);
         _runspace = RunspaceFactory.CreateRunspace(host, InitialSessionState.CreateDefault2());
         _runspace.Open();
         ScriptResult imported = Run($"Import-Module '{Repository.StagedManifest}' -ErrorAction Stop");
@@ -95,16 +94,6 @@ public static class Repository
     public static string StagedModule => Path.Combine(Root, "artifacts", "module", "Evonic.Sessions");
 
     public static string StagedManifest => Path.Combine(StagedModule, "Evonic.Sessions.psd1");
-
-    /// <summary>The console host built beside these tests (same configuration).</summary>
-    public static string HostAssembly
-    {
-        get
-        {
-            string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<configuration>/net10.0/
-            return Path.Combine(Root, "src", "Evonic.Sessions.Host", "bin", configuration, "net10.0", "evonic-sessions.dll");
-        }
-    }
 
     private static string FindRoot()
     {

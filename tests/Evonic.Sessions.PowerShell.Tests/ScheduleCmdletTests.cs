@@ -34,8 +34,8 @@ public sealed class ScheduleCmdletTests : SampleInstanceTest
               if [ -f '{_crontab}' ]; then cat '{_crontab}'; else echo "no crontab for $USER" >&2; exit 1; fi
             elif [ "$1" = "-" ]; then cat > '{_crontab}'; fi
             """);
-        // pwsh: the console host, so the registered command line can run here exactly as written.
-        Tool("pwsh", $"exec dotnet '{Repository.HostAssembly}' \"$@\"");
+        // pwsh: the pinned one, so the registered command line runs here exactly as written.
+        Tool("pwsh", $"exec '{PwshProcess.Executable}' \"$@\"");
         Environment.SetEnvironmentVariable("PATH", _bin + Path.PathSeparator + _path);
         Environment.SetEnvironmentVariable("HOME", Temp.Combine("home"));
         Environment.SetEnvironmentVariable("XDG_CONFIG_HOME", null);
@@ -66,7 +66,7 @@ public sealed class ScheduleCmdletTests : SampleInstanceTest
         var start = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(line.Split(' ', 6)[5].Replace("\\%", "%"));
-        return HostProcess.Run(start);
+        return PwshProcess.Run(start);
     }
 
     [Fact]
@@ -156,7 +156,7 @@ public sealed class ScheduleCmdletTests : SampleInstanceTest
         Assert.Equal(Pwsh, arguments[0]);
         var start = new ProcessStartInfo(arguments[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string argument in arguments.Skip(1)) start.ArgumentList.Add(argument);
-        (int exit, string output) = HostProcess.Run(start);
+        (int exit, string output) = PwshProcess.Run(start);
 
         Assert.True(exit == 0, output);
         Assert.Empty(ps.Run($"Get-EvonicOldSession -Path '{Root}' -MaxAgeDays 90").Output);

@@ -47,7 +47,7 @@ public sealed class UnattendedRunTests : SampleInstanceTest
         string log = Temp.Combine("cleanup.log");
         HashSet<string> before = InstanceSnapshot.Take(Root);
 
-        (int exit, string output) = HostProcess.Run("-NoProfile", "-NonInteractive", "-Command",
+        (int exit, string output) = PwshProcess.Run("-NoProfile", "-NonInteractive", "-Command",
             $"Import-Module Evonic.Sessions; Remove-EvonicOldSession -Path '{Root}' -Force -LogPath '{log}'; exit [int](-not $?)");
 
         Assert.True(exit == 0, output);
@@ -59,7 +59,7 @@ public sealed class UnattendedRunTests : SampleInstanceTest
     public void Without_Force_a_non_interactive_run_fails_at_once_and_says_to_add_Force()
     {
         var clock = Stopwatch.StartNew();
-        (int exit, string output) = HostProcess.Run("-NoProfile", "-NonInteractive", "-Command", $"Remove-EvonicOldSession -Path '{Root}'");
+        (int exit, string output) = PwshProcess.Run("-NoProfile", "-NonInteractive", "-Command", $"Remove-EvonicOldSession -Path '{Root}'");
 
         Assert.Equal(1, exit);
         Assert.Contains("needs confirmation", output);
@@ -97,7 +97,7 @@ public sealed class UnattendedRunTests : SampleInstanceTest
     {
         var bulk = BulkInstance.Create(Temp.Combine("bulk"), DateTime.UtcNow, agents: 3, sessionsPerAgent: 2000, seed: 3);
         string lockFile = Path.Combine(bulk.Root, ".evonic-session-cleanup.lock");
-        using Process first = Process.Start(HostProcess.StartInfo("-NonInteractive", "-Command",
+        using Process first = Process.Start(PwshProcess.StartInfo("-NonInteractive", "-Command",
             $"Remove-EvonicOldSession -Path '{bulk.Root}' -MaxAgeDays 90 -Force"))!;
         first.OutputDataReceived += (_, _) => { };
         first.ErrorDataReceived += (_, _) => { };

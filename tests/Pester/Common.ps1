@@ -47,3 +47,67 @@ function Set-SessionUpdatedAt([string] $Instance, [string] $AgentId, [string] $S
     }
     finally { $connection.Dispose() }
 }
+
+# Every example the user is shown, as written: the README's ```powershell blocks and its inline commands that take
+# arguments, each cmdlet's help examples (Get-Help, from the MAML the module ships) and the about_ topics' command
+# blocks (indented code whose first line is a command) and EXAMPLES lines. Remote = it runs on other hosts
+# (Invoke-Command -HostName): Remoting.Tests.ps1 runs those against its own sshd. Platform = the system whose
+# scheduler tools it calls (Windows, MacOS, Systemd), else Any.
+function Get-DocumentedExample {
+    $examples = [Collections.Generic.List[object]]::new()
+    function Add([string] $Source, [string] $Code) {
+        $Code = $Code.Trim()
+        # Where it can run: examples for another system's scheduler run only there (and are checked statically here).
+        $platform = if ($Code -match 'ScheduledTask|schtasks|\b[A-Z]:\\') { 'Windows' }
+            elseif ($Code -match '\blaunchctl\b') { 'MacOS' }
+            elseif ($Code -match '\b(systemctl|journalctl)\b') { 'Systemd' }
+            else { 'Any' }
+        if ($Code) { $examples.Add([pscustomobject]@{ Source = $Source; Code = $Code; Remote = $Code -match '-HostName\b'; Platform = $platform }) }
+    }
+    $readme = Get-Content (Join-Path $repo 'README.md') -Raw
+    foreach ($block in [regex]::Matches($readme, '(?ms)^```powershell\r?\n(.*?)^```')) { Add 'README' $block.Groups[1].Value }
+    foreach ($span in [regex]::Matches($readme, '`((?:Get|Remove|Restore|Register|Unregister|Optimize)-Evonic\w+ [^`]+)`')) { Add 'README' $span.Groups[1].Value }
+
+    foreach ($command in (Get-Command -Module Evonic.Sessions -CommandType Cmdlet | Sort-Object Name)) {
+        foreach ($example in (Get-Help $command.Name -Full).examples.example) { Add "Get-Help $($command.Name) ($($example.title.Trim(' -')))" $example.code }
+    }
+
+    $verbs = (Get-Verb).Verb -join '|'
+    foreach ($topic in (Get-ChildItem (Join-Path (Split-Path $manifest) 'en-US') -Filter 'about_*.help.txt')) {
+        $lines = Get-Content $topic.FullName
+        $section = ''
+        for ($i = 0; $i -lt $lines.Count; $i++) {
+            $line = $lines[$i]
+            if ($line -match '^[A-Z][A-Z ]+$') { $section = $line; continue }
+            if ($section -eq 'EXAMPLES' -and $line -match '^    \S') { Add $topic.BaseName $line; continue }
+            if ($line -match "^        ($verbs)-\w+") {
+                $block = [Collections.Generic.List[string]]::new()
+                while ($i -lt $lines.Count -and $lines[$i] -match '^        ') { $block.Add($lines[$i]); $i++ }
+                $i--
+                Add $topic.BaseName ($block -join "`n")
+            }
+        }
+    }
+    $examples
+}
+
+# The instance the examples are written for: the sample at ~/.evonic after a night that archived and removed the
+# sessions idle longer than 180 days (archive ids 1-12, siwa's 8-12), restored juno-5 (so it is held) and logged to
+# logs/session-cleanup.log; a 90-day listing still finds sessions to show. (Its nightly job: New-SchedulerStandIn.)
+function New-ExampleInstance([string] $UserHome) {
+    $instance = New-SampleInstance (Join-Path $UserHome '.evonic')
+    $null = Remove-EvonicOldSession -Path $instance -MaxAgeDays 180 -Archive -Force -LogPath (Join-Path $instance 'logs/session-cleanup.log')
+    $null = Restore-EvonicSession -Path $instance -AgentId juno -SessionId juno-5 -Confirm:$false
+    $instance
+}
+
+# Stand-ins for the schedulers' command-line tools, first on PATH where examples run: a crontab kept in $HOME/crontab;
+# systemctl and launchctl that note each call in $HOME/scheduler-calls.txt and succeed. The machine's own schedules
+# are never read or written.
+function New-SchedulerStandIn([string] $Folder) {
+    New-Item -ItemType Directory $Folder -Force | Out-Null
+    Set-Content (Join-Path $Folder 'crontab') "#!/bin/sh`nif [ `"`$1`" = -l ]; then cat `"`$HOME/crontab`" 2>/dev/null || { echo 'no crontab' >&2; exit 1; }; else cat > `"`$HOME/crontab`"; fi`n" -NoNewline
+    foreach ($tool in 'systemctl', 'launchctl') { Set-Content (Join-Path $Folder $tool) "#!/bin/sh`necho `"$tool `$*`" >> `"`$HOME/scheduler-calls.txt`"`n" -NoNewline }
+    chmod +x (Get-ChildItem $Folder -File).FullName
+    $Folder
+}

@@ -9,6 +9,8 @@ BeforeDiscovery {
     # CI sets EVONIC_REQUIRE_REMOTING=1 (and installs openssh-server): there, a missing sshd fails instead of skipping.
     if (-not $tools -and $env:EVONIC_REQUIRE_REMOTING -eq '1') { throw 'EVONIC_REQUIRE_REMOTING=1, but sshd, ssh or ssh-keygen is missing (Debian: openssh-server).' }
     $skip = $IsWindows -or -not $tools
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    $remoteExamples = @(Get-DocumentedExample | Where-Object Remote | ForEach-Object { @{ Source = $_.Source; Code = $_.Code } })
 }
 
 Describe 'Remoting over SSH' -Skip:$skip {
@@ -20,14 +22,23 @@ Describe 'Remoting over SSH' -Skip:$skip {
         ssh-keygen -q -t ed25519 -N '' -f (Join-Path $ssh 'host_key') | Out-Null
         ssh-keygen -q -t ed25519 -N '' -f (Join-Path $ssh 'user_key') | Out-Null
         Copy-Item (Join-Path $ssh 'user_key.pub') (Join-Path $ssh 'authorized_keys')
-        # The subsystem runs with sshd's bare environment: a wrapper carries DOTNET_ROOT for a pwsh that needs it.
+        # The subsystem runs with sshd's bare environment: a wrapper carries DOTNET_ROOT for a pwsh that needs it, and
+        # makes each address a host of its own, as a fleet's machines are: its own HOME (~/.evonic, a crontab), the
+        # module installed on its module path, the scheduler stand-ins first on PATH.
+        $bin = New-SchedulerStandIn (Join-Path $TestDrive 'remote-bin')
+        $modules = Split-Path (Split-Path $manifest)
         $subsystem = Join-Path $ssh 'pwsh-subsystem'
-        Set-Content $subsystem ("#!/bin/sh`n" + $(if ($env:DOTNET_ROOT) { "export DOTNET_ROOT='$env:DOTNET_ROOT'`n" }) + "exec '$pwshCommand' `"`$@`"`n") -NoNewline
+        Set-Content $subsystem ("#!/bin/sh`n" + $(if ($env:DOTNET_ROOT) { "export DOTNET_ROOT='$env:DOTNET_ROOT'`n" }) +
+            "export HOME=`"$ssh/home-`$(echo `"`$SSH_CONNECTION`" | cut -d' ' -f3)`" PSModulePath='$modules' PATH=`"$($bin):`$PATH`"`n" +
+            "exec '$pwshCommand' `"`$@`"`n") -NoNewline
         chmod +x $subsystem
+        $hostHomes = @{ '127.0.0.1' = (Join-Path $ssh 'home-127.0.0.1'); '127.0.0.2' = (Join-Path $ssh 'home-127.0.0.2') }
+        $hostHomes.Values | ForEach-Object { New-Item -ItemType Directory $_ | Out-Null }
         $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
         $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
         Set-Content (Join-Path $ssh 'sshd_config') @"
 ListenAddress 127.0.0.1
+ListenAddress 127.0.0.2
 Port $port
 HostKey $ssh/host_key
 PidFile $ssh/sshd.pid
@@ -52,6 +63,16 @@ Subsystem powershell $subsystem -sshs -NoLogo
             try { $client.Connect('127.0.0.1', $port); $up = $true } catch { $up = $false } finally { $client.Dispose() }
         } until ($up -or $sshdProcess.HasExited -or [DateTime]::UtcNow -gt $deadline)
         if (-not $up) { throw "The test's sshd did not start: $(Get-Content (Join-Path $ssh 'sshd.log') -Raw)" }
+
+        # The instance the documented examples are written for (New-ExampleInstance), each host's copy made anew per example.
+        $exampleHome = Join-Path $TestDrive 'example-home'
+        $exampleInstance = New-ExampleInstance $exampleHome
+        $saved = $env:HOME, $env:PATH
+        try {
+            $env:HOME = $exampleHome; $env:PATH = "$bin$([IO.Path]::PathSeparator)$env:PATH"
+            $null = Register-EvonicSessionCleanup -Path $exampleInstance -Scheduler Cron -PwshPath $pwshCommand -Confirm:$false
+        }
+        finally { $env:HOME, $env:PATH = $saved }
 
         # Never write the user's known_hosts: the host key is the test's own and changes every run.
         $remote = @{
@@ -92,8 +113,8 @@ Subsystem powershell $subsystem -sshs -NoLogo
         $listed[0].PSObject.TypeNames[0] | Should -Be 'Deserialized.Evonic.Sessions.EvonicSession'
         $table = Get-Table ($listed | Where-Object AgentId -eq 'juno')
         $table | Should -Contain '   Agent: juno'
-        $table | Where-Object { $_ -match '^SessionId\s+Kind\s+User\s+LastActivity \(UTC\)\s+Age\s+Msgs\s+Files\s+Copies\s+Protection\s+PSComputerName$' } | Should -Not -BeNullOrEmpty
-        $table | Where-Object { $_ -match '^juno-5\s+Human\s+walt\s+.*\s300\s+3\s+0\s+0\s+localhost$' } | Should -Not -BeNullOrEmpty
+        $table | Where-Object { $_ -match '^SessionId\s+Kind\s+AgeDays\s+Msgs\s+LogKB\s+Protection\s+PSComputerName$' } | Should -Not -BeNullOrEmpty
+        $table | Where-Object { $_ -match '^juno-5\s+Human\s+300\s+3\s+localhost$' } | Should -Not -BeNullOrEmpty
     }
 
     It 'Remove-EvonicOldSession -PassThru on every host removes each host''s old sessions and says which host' {
@@ -121,7 +142,8 @@ Subsystem powershell $subsystem -sshs -NoLogo
             $report.InstanceRoot | Should -Be $instances[$name]
             "$report" | Should -Match "^\[SESSION_CLEANUP\] done: removed $($expected.Count) session"
         }
-        Get-Table $reports | Where-Object { $_ -match "\s18\s+96\s+14\s+\d+\s+0\s+0\s+0\s+\d+\.\d .*\s(127\.0\.0\.1|localhost)$" } | Should -HaveCount 2
+        Get-Table $reports | Where-Object { $_ -match "^\s+18\s+96\s+\d+\s+\d+\s+0\s+0\s+\d+\.\d\s+(127\.0\.0\.1|localhost)$" } | Should -HaveCount 2
+        ($reports | Out-String -Width 80) -split "`n" | Where-Object Length -gt 80 | Should -BeNullOrEmpty
     }
 
     It '-WhatIf on every host changes nothing anywhere' {
@@ -156,5 +178,42 @@ Subsystem powershell $subsystem -sshs -NoLogo
         }
         $registered[0].PSObject.TypeNames[0] | Should -Be 'Deserialized.Evonic.Sessions.Scheduling.ScheduledCleanup'
         Get-Table $registered | Where-Object { $_ -match '^evonic-session-cleanup\s+Cron\s+04:00\s+never\s+/.*\s(127\.0\.0\.1|localhost)$' } | Should -HaveCount 4
+    }
+    It 'runs the documented fleet example as written, on two hosts from hosts.txt: <Source>' -ForEach $remoteExamples {
+        # Each host (127.0.0.1, 127.0.0.2) starts from the instance the examples are written for.
+        foreach ($hostHome in $hostHomes.Values) {
+            Remove-Item $hostHome -Recurse -Force
+            Copy-Item $exampleHome $hostHome -Recurse
+        }
+        $work = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
+        New-Item -ItemType Directory $work | Out-Null
+        Set-Content (Join-Path $work 'hosts.txt') @($hostHomes.Keys)
+        # How this test's sshd is reached (port, key, no known_hosts), given as a user's ssh config would give it.
+        $PSDefaultParameterValues['Invoke-Command:Port'] = $remote.Port
+        $PSDefaultParameterValues['Invoke-Command:UserName'] = $remote.UserName
+        $PSDefaultParameterValues['Invoke-Command:KeyFilePath'] = $remote.KeyFilePath
+        $PSDefaultParameterValues['Invoke-Command:Options'] = $remote.Options
+        Push-Location $work
+        try {
+            $output = & ([scriptblock]::Create($Code)) -ErrorVariable failed -ErrorAction Continue 2>&1
+        }
+        finally {
+            Pop-Location
+            'Port', 'UserName', 'KeyFilePath', 'Options' | ForEach-Object { $PSDefaultParameterValues.Remove("Invoke-Command:$_") }
+        }
+        $errors = @($output | Where-Object { $_ -is [Management.Automation.ErrorRecord] })
+        $errors | Should -BeNullOrEmpty -Because ($errors | Out-String)
+        $output | Should -Not -BeNullOrEmpty
+        ($output | Out-String -Width 80) | Should -Match '127\.0\.0\.1' -Because 'each host answers'
+        ($output | Out-String -Width 80) | Should -Match '127\.0\.0\.2' -Because 'each host answers'
+        # ... and did what it says, on each host.
+        foreach ($hostHome in $hostHomes.Values) {
+            if ($Code -match 'Remove-EvonicOldSession -Force') {
+                Get-EvonicOldSession -Path (Join-Path $hostHome '.evonic') | Should -BeNullOrEmpty -Because "the example cleaned $hostHome"
+            }
+            if ($Code -match 'Register-EvonicSessionCleanup') {
+                Get-Content (Join-Path $hostHome 'crontab') -Raw | Should -Match "Remove-EvonicOldSession -Path '$([regex]::Escape((Join-Path $hostHome '.evonic')))'"
+            }
+        }
     }
 }

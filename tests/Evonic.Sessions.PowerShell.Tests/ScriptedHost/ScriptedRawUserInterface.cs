@@ -1,9 +1,9 @@
 using System.Management.Automation.Host;
 
-namespace Evonic.Sessions.Host;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>Just enough of a console for the formatter: its width, and colours that are remembered but not drawn.</summary>
-public sealed class ConsoleRawUserInterface : PSHostRawUserInterface
+public sealed class ScriptedRawUserInterface : PSHostRawUserInterface
 {
     private static int Width()
     {

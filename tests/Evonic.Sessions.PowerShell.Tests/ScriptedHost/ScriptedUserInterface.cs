@@ -4,21 +4,21 @@ using System.Management.Automation.Host;
 using System.Security;
 using System.Text.RegularExpressions;
 
-namespace Evonic.Sessions.Host;
+namespace Evonic.Sessions.PowerShell.Tests;
 
 /// <summary>
 /// Text in and out for the engine: output, errors, warnings, verbose, progress, and the confirmation prompts of
 /// ShouldProcess. In non-interactive mode every prompt fails at once instead of waiting for input that never comes.
 /// </summary>
-public sealed class ConsoleUserInterface : PSHostUserInterface
+public sealed class ScriptedUserInterface : PSHostUserInterface
 {
     private readonly TextReader _input;
     private readonly TextWriter _output;
     private readonly TextWriter _error;
     private readonly bool _interactive;
-    private readonly ConsoleRawUserInterface _rawUI = new();
+    private readonly ScriptedRawUserInterface _rawUI = new();
 
-    public ConsoleUserInterface(TextReader input, TextWriter output, TextWriter error, bool interactive)
+    public ScriptedUserInterface(TextReader input, TextWriter output, TextWriter error, bool interactive)
     {
         _input = input;
         _output = output;

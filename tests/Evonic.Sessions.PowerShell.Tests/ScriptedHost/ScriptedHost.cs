@@ -1,19 +1,22 @@
 using System.Globalization;
 using System.Management.Automation.Host;
 
-namespace Evonic.Sessions.Host;
+namespace Evonic.Sessions.PowerShell.Tests;
 
-/// <summary>The PSHost: identity, culture, and the exit code a script asks for with <c>exit N</c>.</summary>
-public sealed class ConsoleHost : PSHost
+/// <summary>
+/// A PSHost for the in-process engine tests: prompts are answered from a script and everything shown is recorded, so a
+/// test can press "Y", "N" or "A" and read what a user would have seen. Test-only: users run the module in pwsh.
+/// </summary>
+public sealed class ScriptedHost : PSHost
 {
-    private readonly ConsoleUserInterface _ui;
+    private readonly ScriptedUserInterface _ui;
 
-    public ConsoleHost(TextReader input, TextWriter output, TextWriter error, bool interactive)
-        => _ui = new ConsoleUserInterface(input, output, error, interactive);
+    public ScriptedHost(TextReader input, TextWriter output, TextWriter error, bool interactive)
+        => _ui = new ScriptedUserInterface(input, output, error, interactive);
 
     public int? ExitCode { get; private set; }
-    public override string Name => "Evonic.Sessions.Host";
-    public override Version Version => typeof(ConsoleHost).Assembly.GetName().Version ?? new Version(0, 1);
+    public override string Name => "Evonic.Sessions.Tests.ScriptedHost";
+    public override Version Version => typeof(ScriptedHost).Assembly.GetName().Version ?? new Version(0, 1);
     public override Guid InstanceId { get; } = Guid.NewGuid();
     public override PSHostUserInterface UI => _ui;
     public override CultureInfo CurrentCulture => CultureInfo.CurrentCulture;
