@@ -1,6 +1,6 @@
 @{
     RootModule           = 'Evonic.Sessions.PowerShell.dll'
-    ModuleVersion        = '{{ModuleVersion}}' # stamped from Directory.Build.props <Version> when the module is staged
+    ModuleVersion        = '{{ModuleVersion}}' # {{...}}: stamped from Directory.Build.props and CHANGELOG.md when the module is staged
     CompatiblePSEditions = @('Desktop', 'Core')
     GUID                 = '7c0e3f52-5a8e-4d57-9b0a-2f6a1c9d4e31'
     Author               = 'Evonic.Sessions contributors'
@@ -12,12 +12,18 @@
     FormatsToProcess     = @('Evonic.Sessions.Format.ps1xml')
     CmdletsToExport = @("Get-EvonicOldSession", "Remove-EvonicOldSession", "Register-EvonicSessionCleanup", "Unregister-EvonicSessionCleanup", "Get-EvonicSessionCleanup", "Get-EvonicSessionArchive", "Remove-EvonicSessionArchive", "Restore-EvonicSession", "Remove-EvonicSessionHold", "Get-EvonicSessionStore", "Optimize-EvonicSessionStore")
     FunctionsToExport    = @()
+    HelpInfoURI          = '{{RepositoryUrl}}/tree/main/docs/help'
     VariablesToExport    = @()
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('Evonic', 'Sessions', 'Cleanup', 'SQLite', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
-            ReleaseNotes = 'See CHANGELOG.md.'
+            Tags         = @('Evonic', 'Sessions', 'Cleanup', 'Retention', 'SQLite', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            ProjectUri   = '{{RepositoryUrl}}'
+            LicenseUri   = '{{RepositoryUrl}}/blob/main/LICENSE'
+            # CHANGELOG.md down to this version's section (with [Unreleased], which this build holds too); the whole file ships in the module.
+            ReleaseNotes = @'
+{{ReleaseNotes}}
+'@
         }
     }
 }

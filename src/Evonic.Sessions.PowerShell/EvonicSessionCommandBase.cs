@@ -105,19 +105,47 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
     }
 
     private readonly System.Diagnostics.Stopwatch _sinceProgress = System.Diagnostics.Stopwatch.StartNew();
+    private readonly Dictionary<int, ProgressRecord> _openProgress = new();
 
-    /// <summary>Progress, at most five times a second: a record per session would cost more than the work on large instances.</summary>
-    protected void ReportProgress(int activityId, string activity, string status, int done, int total)
+    /// <summary>
+    /// Progress, at most five times a second: a record per session would cost more than the work on large instances.
+    /// A record with <paramref name="parentActivityId"/> nests under that one (an agent's sessions under the run).
+    /// </summary>
+    protected void ReportProgress(int activityId, string activity, string status, int done, int total, int parentActivityId = -1)
     {
         if (done > 0 && done < total && _sinceProgress.ElapsedMilliseconds < 200) return;
         _sinceProgress.Restart();
         var record = new ProgressRecord(activityId, activity, status)
         {
             PercentComplete = total == 0 ? 100 : Math.Min(100, done * 100 / total),
+            ParentActivityId = parentActivityId,
         };
+        _openProgress[activityId] = record;
         WriteProgress(record);
     }
 
-    protected void CompleteProgress(int activityId, string activity)
-        => WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+    protected void CompleteProgress(int activityId, string activity, int parentActivityId = -1)
+    {
+        _openProgress.Remove(activityId);
+        WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed, ParentActivityId = parentActivityId });
+    }
+
+    /// <summary>
+    /// Completes every record still shown, innermost first: when a command downstream has all it wants (Select-Object
+    /// -First) the pipeline stops this one mid-way, and a record left open would stay on the screen.
+    /// </summary>
+    protected void CompleteOpenProgress()
+    {
+        foreach (ProgressRecord open in _openProgress.Values.OrderByDescending(r => r.ParentActivityId).ToList())
+        {
+            try
+            {
+                CompleteProgress(open.ActivityId, open.Activity, open.ParentActivityId);
+            }
+            catch (PipelineStoppedException)
+            {
+                return; // Ctrl+C: the host clears the screen's records itself
+            }
+        }
+    }
 }

@@ -5,7 +5,7 @@ using System.Management.Automation;
 namespace Evonic.Sessions.PowerShell;
 
 /// <summary>Lists the sessions of an Evonic instance that are older than the age limit.</summary>
-[Cmdlet(VerbsCommon.Get, "EvonicOldSession", DefaultParameterSetName = SelectionSet)]
+[Cmdlet(VerbsCommon.Get, "EvonicOldSession", HelpUri = ProjectUrls.OnlineHelp + "Get-EvonicOldSession.md", DefaultParameterSetName = SelectionSet)]
 [OutputType(typeof(EvonicSession))]
 public sealed class GetEvonicOldSessionCommand : EvonicSessionCommandBase
 {
@@ -16,6 +16,19 @@ public sealed class GetEvonicOldSessionCommand : EvonicSessionCommandBase
     public SwitchParameter IncludeProtected { get; set; }
 
     protected override void ProcessRecord()
+    {
+        try
+        {
+            ListOld();
+        }
+        catch (PipelineStoppedException)
+        {
+            CompleteOpenProgress();
+            throw;
+        }
+    }
+
+    private void ListOld()
     {
         SessionStore? store = OpenStore(Path);
         if (store == null) return;

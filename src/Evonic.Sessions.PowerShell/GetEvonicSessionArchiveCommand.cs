@@ -6,7 +6,7 @@ using Evonic.Sessions.Storage;
 namespace Evonic.Sessions.PowerShell;
 
 /// <summary>Lists the sessions in an Evonic instance's session archive, whether archived by Evonic's /clear or by this module.</summary>
-[Cmdlet(VerbsCommon.Get, "EvonicSessionArchive")]
+[Cmdlet(VerbsCommon.Get, "EvonicSessionArchive", HelpUri = ProjectUrls.OnlineHelp + "Get-EvonicSessionArchive.md")]
 [OutputType(typeof(ArchivedSessionInfo))]
 public sealed class GetEvonicSessionArchiveCommand : PSCmdlet
 {

@@ -4,7 +4,7 @@ using Evonic.Sessions.Scheduling;
 namespace Evonic.Sessions.PowerShell;
 
 /// <summary>Shows the scheduled daily session cleanup: when it runs, what it runs, and how its last run ended.</summary>
-[Cmdlet(VerbsCommon.Get, "EvonicSessionCleanup")]
+[Cmdlet(VerbsCommon.Get, "EvonicSessionCleanup", HelpUri = ProjectUrls.OnlineHelp + "Get-EvonicSessionCleanup.md")]
 [OutputType(typeof(ScheduledCleanup))]
 public sealed class GetEvonicSessionCleanupCommand : ScheduleCommandBase
 {

@@ -18,8 +18,13 @@ public sealed class ModuleAssemblyResolver : IModuleAssemblyInitializer, IModule
 
     public void OnImport()
     {
+        // PowerShell 7.0-7.3: a clear refusal now instead of a FileLoadException at the first chat log.
+        if (HostSupport.UnsupportedReason(RuntimeInformation.FrameworkDescription, Environment.Version, PowerShellVersion()) is { } reason)
+            throw new PlatformNotSupportedException(reason);
         if (IsNetFramework) AppDomain.CurrentDomain.AssemblyResolve += Resolve;
     }
+
+    private static Version? PowerShellVersion() => typeof(PSObject).Assembly.GetName().Version;
 
     public void OnRemove(PSModuleInfo module)
     {

@@ -6,7 +6,7 @@ using System.Management.Automation;
 namespace Evonic.Sessions.PowerShell;
 
 /// <summary>Gives the free pages of an Evonic instance's databases back to the file system, without making Evonic's writers fail.</summary>
-[Cmdlet(VerbsCommon.Optimize, "EvonicSessionStore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.Optimize, "EvonicSessionStore", HelpUri = ProjectUrls.OnlineHelp + "Optimize-EvonicSessionStore.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(SpaceReturned))]
 public sealed class OptimizeEvonicSessionStoreCommand : SessionStoreCommandBase
 {

@@ -9,7 +9,7 @@ using Evonic.Sessions.Storage;
 namespace Evonic.Sessions.PowerShell;
 
 /// <summary>Schedules the daily session cleanup of an Evonic instance with the operating system's scheduler.</summary>
-[Cmdlet(VerbsLifecycle.Register, "EvonicSessionCleanup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsLifecycle.Register, "EvonicSessionCleanup", HelpUri = ProjectUrls.OnlineHelp + "Register-EvonicSessionCleanup.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(ScheduledCleanup))]
 public sealed class RegisterEvonicSessionCleanupCommand : ScheduleCommandBase
 {
@@ -41,12 +41,12 @@ public sealed class RegisterEvonicSessionCleanupCommand : ScheduleCommandBase
     [ValidateNotNullOrEmpty]
     public string? LogPath { get; set; }
 
-    /// <summary>The PowerShell to run; defaults to pwsh on PATH (on Windows, else Windows PowerShell).</summary>
+    /// <summary>The PowerShell to run; defaults to the pwsh the user's shell finds on PATH (on Windows, else Windows PowerShell).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? PwshPath { get; set; }
 
-    /// <summary>The module manifest the runs import; defaults to this module's.</summary>
+    /// <summary>The module manifest the runs import; defaults to this module by name when it is installed on the module path, else its manifest.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? ModulePath { get; set; }
@@ -58,11 +58,11 @@ public sealed class RegisterEvonicSessionCleanupCommand : ScheduleCommandBase
         CleanupSchedule schedule;
         try
         {
-            schedule = new CleanupSchedule(Name, instance.Root, At, ResolveModulePath(), ResolvePwsh(),
+            schedule = new CleanupSchedule(Name, instance.Root, At, ResolveModule(out string moduleFolder), ResolvePwsh(),
                 LogPath != null ? FullPath(LogPath) : System.IO.Path.Combine(instance.Root, "logs", "session-cleanup.log"),
                 MyInvocation.BoundParameters.ContainsKey(nameof(MaxAgeDays)) ? MaxAgeDays : null, Archive.IsPresent, Optimize.IsPresent);
             // The job runs this code as this user, often root, every night: nobody else may be able to change it.
-            CodeTrust.Check(schedule.PwshPath, System.IO.Path.GetDirectoryName(schedule.ModuleManifest)!);
+            CodeTrust.Check(schedule.PwshPath, moduleFolder);
             if (!Apply(scheduler.PlanRegister(schedule, Scope), $"Register the {scheduler.Kind} schedule '{Name}'")) return;
         }
         catch (EvonicException e)
@@ -75,20 +75,26 @@ public sealed class RegisterEvonicSessionCleanupCommand : ScheduleCommandBase
 
     private string FullPath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
-    private string ResolveModulePath()
+    /// <summary>What the job imports (<see cref="JobCode.ModuleImport"/>), and the folder of the module it runs today.</summary>
+    private string ResolveModule(out string folder)
     {
-        if (ModulePath != null) return FullPath(ModulePath);
-        string folder = MyInvocation.MyCommand.Module?.ModuleBase
+        if (ModulePath != null)
+        {
+            string manifest = FullPath(ModulePath);
+            folder = System.IO.Path.GetDirectoryName(manifest)!;
+            return manifest;
+        }
+        folder = MyInvocation.MyCommand.Module?.ModuleBase
             ?? System.IO.Path.GetDirectoryName(typeof(RegisterEvonicSessionCleanupCommand).Assembly.Location)!;
-        return System.IO.Path.Combine(folder, "Evonic.Sessions.psd1");
+        string modulePath = Environment.GetEnvironmentVariable("PSModulePath") ?? "";
+        return JobCode.ModuleImport(folder, modulePath.Split(System.IO.Path.PathSeparator), JobCode.DefaultModuleFolders(Scope));
     }
 
     private string ResolvePwsh()
     {
         if (PwshPath != null) return FullPath(PwshPath);
-        bool windows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
-        string? found = SchedulerTool.FindOnPath(windows ? "pwsh.exe" : "pwsh");
-        if (found == null && windows)
+        string? found = JobCode.FindPwsh(SessionState.PSVariable.GetValue("PSHOME") as string);
+        if (found == null && RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
         {
             string desktop = System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.System), "WindowsPowerShell", "v1.0", "powershell.exe");
             if (File.Exists(desktop)) found = desktop;

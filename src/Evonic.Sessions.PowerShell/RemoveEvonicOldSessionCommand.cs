@@ -8,7 +8,7 @@ using Evonic.Sessions.Rules;
 namespace Evonic.Sessions.PowerShell;
 
 /// <summary>Removes old sessions of an Evonic instance with everything that belongs to them.</summary>
-[Cmdlet(VerbsCommon.Remove, "EvonicOldSession", DefaultParameterSetName = SelectionSet,
+[Cmdlet(VerbsCommon.Remove, "EvonicOldSession", HelpUri = ProjectUrls.OnlineHelp + "Remove-EvonicOldSession.md", DefaultParameterSetName = SelectionSet,
     SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(SessionRemovalResult))]
 public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, ICleanupRunHost, IDisposable
@@ -56,7 +56,7 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, IC
 
     protected override void BeginProcessing()
         => _run = new CleanupRun(this, LogPath == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(LogPath), WhatIfRequested,
-            Optimize.IsPresent);
+            Optimize.IsPresent, MyInvocation.MyCommand.Module?.Version?.ToString());
 
     protected override void ProcessRecord()
     {
@@ -65,14 +65,32 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, IC
             _piped.AddRange(InputObject!); // judged again, per instance and age limit, once the pipeline has ended
             return;
         }
-        if (OpenArchivingStore(Path, null) is { } store) _run!.RemoveOld(store, SelectAgents(store));
+        CompletingProgressWhenStopped(() =>
+        {
+            if (OpenArchivingStore(Path, null) is { } store) _run!.RemoveOld(store, SelectAgents(store));
+        });
     }
 
     protected override void EndProcessing()
+        => CompletingProgressWhenStopped(() =>
+        {
+            foreach (var listing in _piped.GroupBy(s => (s.InstanceRoot, s.MaxAgeDays)))
+                if (OpenArchivingStore(listing.Key.InstanceRoot, listing.Key.MaxAgeDays) is { } store) _run!.RemoveListed(store, SelectAgents(store), listing.ToList());
+            _run!.Finish();
+        });
+
+    /// <summary>A downstream Select-Object -First ends the run at a session boundary: its progress records are completed.</summary>
+    private void CompletingProgressWhenStopped(Action work)
     {
-        foreach (var listing in _piped.GroupBy(s => (s.InstanceRoot, s.MaxAgeDays)))
-            if (OpenArchivingStore(listing.Key.InstanceRoot, listing.Key.MaxAgeDays) is { } store) _run!.RemoveListed(store, SelectAgents(store), listing.ToList());
-        _run!.Finish();
+        try
+        {
+            work();
+        }
+        catch (PipelineStoppedException)
+        {
+            CompleteOpenProgress();
+            throw;
+        }
     }
 
     /// <summary>The store, with whether it archives: -Archive when given, else the instance's setting.</summary>
@@ -115,9 +133,11 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, IC
     void ICleanupRunHost.Closing(string text, CleanupReport? report)
         => WriteInformation(report ?? (object)text, report == null ? new[] { "Summary" } : new[] { "SESSION_CLEANUP", "Summary" });
 
+    /// <summary>The run's record (agents, activity 1) and, nested under it, the current agent's sessions (activity 2).</summary>
     void ICleanupRunHost.Progress(int activityId, string activity, string status, int done, int total)
     {
-        if (total == 0) CompleteProgress(activityId, activity);
-        else ReportProgress(activityId, activity, status, done, total);
+        int parent = activityId == 1 ? -1 : 1;
+        if (total == 0) CompleteProgress(activityId, activity, parent);
+        else ReportProgress(activityId, activity, status, done, total, parent);
     }
 }

@@ -6,7 +6,7 @@ using Evonic.Sessions.Storage;
 namespace Evonic.Sessions.PowerShell;
 
 /// <summary>Purges entries from an Evonic instance's session archive, so archived conversations have an end of life too.</summary>
-[Cmdlet(VerbsCommon.Remove, "EvonicSessionArchive", DefaultParameterSetName = InputObjectSet,
+[Cmdlet(VerbsCommon.Remove, "EvonicSessionArchive", HelpUri = ProjectUrls.OnlineHelp + "Remove-EvonicSessionArchive.md", DefaultParameterSetName = InputObjectSet,
     SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 public sealed class RemoveEvonicSessionArchiveCommand : PSCmdlet
 {

@@ -7,7 +7,7 @@ namespace Evonic.Sessions.PowerShell;
 /// Ends the hold a restore put on a session (RestoredHold) now, so that the next cleanup judges it like any other.
 /// Takes sessions from Get-EvonicOldSession -IncludeProtected, or -AgentId with -SessionId.
 /// </summary>
-[Cmdlet(VerbsCommon.Remove, "EvonicSessionHold", DefaultParameterSetName = InputObjectSet,
+[Cmdlet(VerbsCommon.Remove, "EvonicSessionHold", HelpUri = ProjectUrls.OnlineHelp + "Remove-EvonicSessionHold.md", DefaultParameterSetName = InputObjectSet,
     SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 public sealed class RemoveEvonicSessionHoldCommand : PSCmdlet
 {

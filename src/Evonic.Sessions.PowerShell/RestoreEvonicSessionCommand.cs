@@ -11,7 +11,7 @@ namespace Evonic.Sessions.PowerShell;
 /// Puts archived sessions back into their agent's chat.db, with their log, session_index row and session_count.
 /// Pipeline input is collected first: when several copies of one session arrive, the newest of them is restored.
 /// </summary>
-[Cmdlet(VerbsData.Restore, "EvonicSession", DefaultParameterSetName = InputObjectSet,
+[Cmdlet(VerbsData.Restore, "EvonicSession", HelpUri = ProjectUrls.OnlineHelp + "Restore-EvonicSession.md", DefaultParameterSetName = InputObjectSet,
     SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(SessionRestoreResult))]
 public sealed class RestoreEvonicSessionCommand : PSCmdlet
@@ -32,6 +32,7 @@ public sealed class RestoreEvonicSessionCommand : PSCmdlet
     /// <summary>The sessions to restore (their newest archived copy), with -AgentId.</summary>
     [Parameter(Mandatory = true, ParameterSetName = SessionSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ArchivedSessionIdCompleter))]
     public string[]? SessionId { get; set; }
 
     /// <summary>The agent of -SessionId: the agent named in the archive, or whose chat.db held the session.</summary>

@@ -4,7 +4,7 @@ using Evonic.Sessions.Scheduling;
 namespace Evonic.Sessions.PowerShell;
 
 /// <summary>Removes the scheduled daily session cleanup.</summary>
-[Cmdlet(VerbsLifecycle.Unregister, "EvonicSessionCleanup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsLifecycle.Unregister, "EvonicSessionCleanup", HelpUri = ProjectUrls.OnlineHelp + "Unregister-EvonicSessionCleanup.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 public sealed class UnregisterEvonicSessionCleanupCommand : ScheduleCommandBase
 {
     protected override void ProcessRecord()

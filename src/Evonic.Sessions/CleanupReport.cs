@@ -9,8 +9,9 @@ namespace Evonic.Sessions;
 /// </summary>
 public sealed class CleanupReport
 {
-    public CleanupReport(string computerName, string[] instanceRoots, CleanupSummary totals, TimeSpan duration)
+    public CleanupReport(string computerName, string[] instanceRoots, CleanupSummary totals, TimeSpan duration, string? moduleVersion = null)
     {
+        ModuleVersion = moduleVersion;
         ComputerName = computerName;
         InstanceRoot = instanceRoots;
         Removed = totals.Sessions;
@@ -22,7 +23,7 @@ public sealed class CleanupReport
         Errors = totals.Errors;
         Duration = duration;
         LongestWriteTransaction = totals.LongestWriteTransaction;
-        Line = totals.FinalLine(duration);
+        Line = totals.FinalLine(duration, moduleVersion);
     }
 
     public string ComputerName { get; }
@@ -39,6 +40,9 @@ public sealed class CleanupReport
     public int Errors { get; }
     public TimeSpan Duration { get; }
     public TimeSpan LongestWriteTransaction { get; }
+
+    /// <summary>The version of the module that ran (which one a scheduled run loaded after an update).</summary>
+    public string? ModuleVersion { get; }
 
     /// <summary>The closing log line, as written to the information stream and the log file.</summary>
     public string Line { get; }

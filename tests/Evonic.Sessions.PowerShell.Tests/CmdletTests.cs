@@ -79,7 +79,7 @@ public sealed class CmdletTests : SampleInstanceTest
         Assert.Contains(result.Information, l => l.StartsWith("[SESSION_CLEANUP] agent siwa: removed 10 session(s), 35 message(s), 10 file(s), "));
         Assert.Contains(result.Information, l => l.StartsWith("[SESSION_CLEANUP] agent nova: removed 2 session(s), 43 message(s), 2 file(s), "));
         Assert.StartsWith($"[SESSION_CLEANUP] done: removed {Sample.ExpectedRemoved.Count()} session(s), 96 message(s), 14 file(s)", result.Information[^1]);
-        Assert.Matches(@"freed, 0 B \(0 bytes\) returned by databases, in \d+\.\d s; 0 kept; 0 error\(s\); longest write transaction \d+ ms$", result.Information[^1]);
+        Assert.Matches(@"freed, 0 B \(0 bytes\) returned by databases, in \d+\.\d s; 0 kept; 0 error\(s\); longest write transaction \d+ ms; Evonic.Sessions \d+\.\d+\.\d+$", result.Information[^1]);
         Assert.Empty(ps.Run($"Get-EvonicOldSession -Path '{Root}'").Output);
     }
 

@@ -116,6 +116,18 @@ Describe 'Evonic.Sessions' {
         { Get-EvonicOldSession -Path $TestDrive -ErrorAction Stop } | Should -Throw -ErrorId 'NotAnInstance*'
     }
 
+    It 'refuses a path of another provider (<Path>) as InvalidPath, naming it, in <Command>' -ForEach @(
+        @{ Command = 'Get-EvonicOldSession'; Path = 'Env:/HOME' }
+        @{ Command = 'Remove-EvonicOldSession'; Path = 'Variable:/PWD' }
+        @{ Command = 'Get-EvonicSessionStore'; Path = 'Function:/prompt' }
+    ) {
+        Push-Location $TestDrive
+        try {
+            { & $Command -Path $Path -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidPath*' -ExpectedMessage "*'$Path' is a path of the * provider*"
+        }
+        finally { Pop-Location }
+    }
+
     It 'logs [SESSION_CLEANUP] lines to -LogPath' {
         $log = Join-Path $TestDrive 'cleanup.log'
         Remove-EvonicOldSession -Path $instance -Force -LogPath $log

@@ -111,3 +111,23 @@ function New-SchedulerStandIn([string] $Folder) {
     chmod +x (Get-ChildItem $Folder -File).FullName
     $Folder
 }
+
+# A process as a scheduler starts it: a bare environment, stdin a pipe nobody writes to (a prompt would hang
+# until the timeout), stdout and stderr captured.
+function Start-AsScheduler([string] $file, [string[]] $arguments, [hashtable] $environment) {
+    $start = [Diagnostics.ProcessStartInfo]::new($file)
+    foreach ($a in $arguments) { $start.ArgumentList.Add($a) }
+    $start.Environment.Clear()
+    foreach ($k in $environment.Keys) { $start.Environment[$k] = $environment[$k] }
+    $start.RedirectStandardInput = $start.RedirectStandardOutput = $start.RedirectStandardError = $true
+    $process = [Diagnostics.Process]::Start($start)
+    $stdout = $process.StandardOutput.ReadToEndAsync(); $stderr = $process.StandardError.ReadToEndAsync()
+    if (-not $process.WaitForExit(180000)) { $process.Kill($true); throw "The scheduled command did not finish in 180 s (waiting for input?): $($stdout.Result)" }
+    [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result + $stderr.Result }
+}
+
+# cron: the sixth field on, '\%' back to '%' (a bare '%' would end the command), to /bin/sh -c, with cron's environment.
+function Invoke-AsCron([string] $line, [string] $UserHome = $env:HOME) {
+    $command = ($line -split ' ', 6)[5].Replace('\%', '%')
+    Start-AsScheduler /bin/sh @('-c', $command) @{ HOME = $UserHome; LOGNAME = 'evonic'; SHELL = '/bin/sh'; PATH = '/usr/bin:/bin' }
+}

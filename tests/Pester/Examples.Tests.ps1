@@ -22,6 +22,9 @@ Describe 'Documented examples' {
         $fixtureHome = Join-Path $TestDrive 'fixture-home'
         $fixture = New-ExampleInstance $fixtureHome
         $bin = New-SchedulerStandIn (Join-Path $TestDrive 'bin')
+        # The package `./build.ps1 -Package` makes, where the README's install example looks for it.
+        $packages = New-Item -ItemType Directory (Join-Path $fixtureHome 'artifacts/packages')
+        Compress-PSResource -Path (Split-Path $manifest) -DestinationPath $packages.FullName
         # The instance's nightly job, in the fixture's own crontab (the stand-in keeps it in $HOME/crontab).
         $saved = $env:HOME, $env:PATH
         try {

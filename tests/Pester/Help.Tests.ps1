@@ -58,6 +58,48 @@ Describe 'Manifest' {
         (Import-PowerShellDataFile $manifest).FormatsToProcess | ForEach-Object { Join-Path $folder $_ | Should -Exist }
         Join-Path $folder 'en-US/Evonic.Sessions.PowerShell.dll-Help.xml' | Should -Exist
     }
+
+    It 'names the project''s home, license, help and this build''s release notes, and ships the license and changelog' {
+        $props = [xml](Get-Content (Join-Path $repo 'Directory.Build.props') -Raw)
+        $projectHome = $props.Project.PropertyGroup.RepositoryUrl | Where-Object { $_ } | Select-Object -First 1
+        $projectHome | Should -Match '^https://'
+        $info.ProjectUri | Should -Be $projectHome
+        $info.LicenseUri | Should -Be "$projectHome/blob/main/LICENSE"
+        $info.HelpInfoUri | Should -Be "$projectHome/tree/main/docs/help"
+        $info.Tags | Should -Contain 'PSEdition_Core'
+        # The changelog from its top down to this version (or its [Unreleased] section), word for word.
+        $changelog = (Get-Content (Join-Path $repo 'CHANGELOG.md') -Raw) -replace "`r`n", "`n"
+        $notes = $info.ReleaseNotes -replace "`r`n", "`n"
+        $notes | Should -BeLike '## `[Unreleased`]*'
+        $changelog | Should -BeLike "*$([WildcardPattern]::Escape($notes))*"
+        $folder = Split-Path $manifest
+        Get-Content (Join-Path $folder 'LICENSE') -Raw | Should -Be (Get-Content (Join-Path $repo 'LICENSE') -Raw)
+        Get-Content (Join-Path $folder 'CHANGELOG.md') -Raw | Should -Be (Get-Content (Join-Path $repo 'CHANGELOG.md') -Raw)
+    }
+
+    It 'refuses PowerShell 7.0-7.3 at import with a message that says what to run instead, and takes 5.1 and 7.4+' -ForEach @(
+        @{ Framework = '.NET Core 3.1.32'; Runtime = '3.1.32'; PS = '7.0.13'; Refused = $true }
+        @{ Framework = '.NET 6.0.36'; Runtime = '6.0.36'; PS = '7.2.24'; Refused = $true }
+        @{ Framework = '.NET 7.0.20'; Runtime = '7.0.20'; PS = '7.3.12'; Refused = $true }
+        @{ Framework = '.NET 8.0.11'; Runtime = '8.0.11'; PS = '7.4.6'; Refused = $false }
+        @{ Framework = '.NET 10.0.1'; Runtime = '10.0.1'; PS = '7.6.10'; Refused = $false }
+        @{ Framework = '.NET Framework 4.8.9032.0'; Runtime = '4.0.30319.42000'; PS = '5.1.19041'; Refused = $false }
+    ) {
+        $reason = [Evonic.Sessions.PowerShell.HostSupport]::UnsupportedReason($Framework, [version]$Runtime, [version]$PS)
+        if ($Refused) {
+            $reason | Should -Match 'needs PowerShell 7\.4 or later'
+            $reason | Should -Match ([regex]::Escape("PowerShell $PS on $Framework"))
+        }
+        else { $reason | Should -BeNullOrEmpty }
+    }
+
+    It 'gives every cmdlet a HelpUri: its markdown help in the repository' {
+        $projectHome = ([xml](Get-Content (Join-Path $repo 'Directory.Build.props') -Raw)).Project.PropertyGroup.RepositoryUrl | Where-Object { $_ } | Select-Object -First 1
+        foreach ($command in Get-Command -Module Evonic.Sessions -CommandType Cmdlet) {
+            $command.HelpUri | Should -Be "$projectHome/blob/main/docs/help/$($command.Name).md"
+            Join-Path $repo "docs/help/$($command.Name).md" | Should -Exist
+        }
+    }
 }
 
 Describe 'Format views' {
@@ -140,12 +182,20 @@ Describe 'Tab completion' {
     BeforeAll {
         Remove-Item Env:EVONIC_SESSION_MAX_AGE_DAYS -ErrorAction SilentlyContinue
         $instance = New-SampleInstance
+        $completionArchive = New-SampleInstance
     }
 
     It 'completes -AgentId from the agents of the -Path instance' {
         (Complete "Get-EvonicOldSession -Path '$instance' -AgentId si").CompletionText | Should -Be @('siwa', 'siwa_sub_team')
         (Complete "Remove-EvonicOldSession -Path '$instance' -AgentId ").CompletionText |
             Should -Be @('atlas', 'echo', 'juno', 'lyra', 'mira', 'nova', 'siwa', 'siwa_sub_team')
+    }
+
+    It 'completes Restore-EvonicSession -SessionId from the archive, of -AgentId when given' {
+        Remove-EvonicOldSession -Path $completionArchive -Archive -Force
+        (Complete "Restore-EvonicSession -Path '$completionArchive' -SessionId siwa-9").CompletionText | Should -Be @('siwa-9d4e', 'siwa-9d4f')
+        (Complete "Restore-EvonicSession -Path '$completionArchive' -AgentId juno -SessionId ").CompletionText | Should -Be @('juno-2', 'juno-4', 'juno-5')
+        (Complete "Restore-EvonicSession -Path '$instance' -SessionId ").CompletionText | Should -BeNullOrEmpty   # no archive yet
     }
 
     It 'resolves a relative -Path against the current location, and uses $env:EVONIC_HOME without one' {

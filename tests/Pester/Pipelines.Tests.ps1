@@ -108,6 +108,45 @@ Describe 'Preference variables' {
         Get-InstanceHash $instance | Should -Be $before
     }
 
+    It 'in pwsh whose stdin is at its end (a pipe that closed), fails with ConfirmationRequired naming -Force and removes nothing' {
+        $before = Get-InstanceHash $instance
+        $start = [Diagnostics.ProcessStartInfo]::new($pwshCommand)
+        foreach ($a in '-NoProfile', '-Command', "Import-Module '$manifest'; Remove-EvonicOldSession -Path '$instance' -AgentId juno") { $start.ArgumentList.Add($a) }
+        $start.RedirectStandardInput = $start.RedirectStandardOutput = $start.RedirectStandardError = $true
+        $start.Environment['NO_COLOR'] = '1'
+        $process = [Diagnostics.Process]::Start($start)
+        $process.StandardInput.Close()
+        $stderr = $process.StandardError.ReadToEndAsync()
+        $output = $process.StandardOutput.ReadToEnd() + $stderr.Result
+        $process.WaitForExit(60000) | Should -BeTrue
+        $output | Should -Match 'Add -Force'
+        $output | Should -Not -Match 'NullReferenceException|Object reference not set'
+        $process.ExitCode | Should -Be 1
+        Get-InstanceHash $instance | Should -Be $before
+    }
+
+    It 'nests each agent''s progress under the run''s, and completes every record, also when Select-Object -First stops the pipeline' {
+        $shell = [powershell]::Create()
+        try {
+            $null = $shell.AddScript("Import-Module '$manifest'
+                Get-EvonicOldSession -Path '$instance' | Select-Object -First 1
+                Remove-EvonicOldSession -Path '$instance' -Force -PassThru | Select-Object -First 2")
+            $output = $shell.Invoke()
+            $shell.Streams.Error | Should -BeNullOrEmpty
+            $output | Should -HaveCount 3
+            $open = @{}
+            foreach ($record in $shell.Streams.Progress) {
+                if ($record.RecordType -eq 'Completed') { $open.Remove($record.ActivityId) } else { $open[$record.ActivityId] = $record }
+            }
+            $open.Values | Should -BeNullOrEmpty -Because 'no record is left on the screen'
+            $nested = $shell.Streams.Progress | Where-Object ActivityId -eq 2
+            $nested | Should -Not -BeNullOrEmpty
+            $nested | ForEach-Object { $_.ParentActivityId | Should -Be 1 }
+            ($shell.Streams.Progress | Where-Object ActivityId -eq 1).ParentActivityId | Sort-Object -Unique | Should -Be -1
+        }
+        finally { $shell.Dispose() }
+    }
+
     It '-Confirm:$false removes without asking' {
         Remove-EvonicOldSession -Path $instance -AgentId lyra -Confirm:$false
         Get-EvonicOldSession -Path $instance -AgentId lyra | Should -BeNullOrEmpty

@@ -152,6 +152,15 @@ Subsystem powershell $subsystem -sshs -NoLogo
         $hostNames | ForEach-Object { Get-InstanceHash $instances[$_] } | Should -Be $before
     }
 
+    It 'asks for confirmation through a client that cannot answer (-NonInteractive): ConfirmationRequired on each host, nothing removed' {
+        $before = $hostNames | ForEach-Object { Get-InstanceHash $instances[$_] }
+        Invoke-Command -Session $sessions -ScriptBlock { Remove-EvonicOldSession -AgentId juno } -ErrorAction SilentlyContinue -ErrorVariable failed
+        $failed | Should -Not -BeNullOrEmpty
+        $failed | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'ConfirmationRequired,*' }
+        $failed[0].Exception.Message | Should -Match 'Add -Force'
+        $hostNames | ForEach-Object { Get-InstanceHash $instances[$_] } | Should -Be $before
+    }
+
     It 'brings errors back with their ErrorId and the host they came from' {
         Invoke-Command -Session $sessions -ScriptBlock { Get-EvonicOldSession -AgentId nobody } -ErrorAction SilentlyContinue -ErrorVariable failed
         $failed | Should -HaveCount 2

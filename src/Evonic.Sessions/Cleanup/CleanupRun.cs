@@ -31,6 +31,7 @@ public sealed class CleanupRun : IDisposable
     private readonly Dictionary<string, CleanupLock> _locks = new(StringComparer.Ordinal);
     private readonly HashSet<string> _lockedOut = new(StringComparer.Ordinal);
     private CleanupLogFile? _logFile;
+    private readonly string? _moduleVersion;
     private int _offered;
 
     /// <param name="host">Approves each session and receives what the run reports.</param>
@@ -40,8 +41,10 @@ public sealed class CleanupRun : IDisposable
     /// True for -Optimize: after each agent its <c>chat.db</c>, and at the end the main database and the archive, give
     /// their free pages back in small incremental-vacuum steps, when they are in <c>auto_vacuum = INCREMENTAL</c>.
     /// </param>
-    public CleanupRun(ICleanupRunHost host, string? logPath, bool preview, bool optimize = false)
+    /// <param name="moduleVersion">The version of the module that runs, for the closing line; null leaves it out.</param>
+    public CleanupRun(ICleanupRunHost host, string? logPath, bool preview, bool optimize = false, string? moduleVersion = null)
     {
+        _moduleVersion = moduleVersion;
         _host = host;
         _preview = preview;
         _optimize = optimize;
@@ -139,7 +142,7 @@ public sealed class CleanupRun : IDisposable
                 return null;
             }
             ReturnSharedFreePages();
-            var report = new CleanupReport(Environment.MachineName, _stores.Keys.ToArray(), _summary, _clock.Elapsed);
+            var report = new CleanupReport(Environment.MachineName, _stores.Keys.ToArray(), _summary, _clock.Elapsed, _moduleVersion);
             WriteLine(report.Line, report);
             return report;
         }

@@ -97,11 +97,12 @@ public sealed class CleanupSummary
     /// <summary>The line for a database that kept its free pages after -Optimize, and why.</summary>
     public static string NotOptimizedLine(string path, string kept, string reason) => Format("not optimized: '{0}' kept {1}: {2}", path, kept, reason);
 
-    /// <summary>The closing line of a run.</summary>
-    public string FinalLine(TimeSpan duration)
+    /// <summary>The closing line of a run; it ends with the module version that ran, when known.</summary>
+    public string FinalLine(TimeSpan duration, string? moduleVersion)
         => Format("done: removed {0} session(s), {1} message(s), {2} file(s), {3} ({4} bytes) freed, {5} ({6} bytes) returned by databases, in {7:0.0} s; {8} kept; {9} error(s); longest write transaction {10:0} ms",
             Sessions, Messages, Files, FormatBytes(Bytes), Bytes, FormatBytes(DatabaseBytesReturned), DatabaseBytesReturned,
-            duration.TotalSeconds, Kept, Errors, LongestWriteTransaction.TotalMilliseconds);
+            duration.TotalSeconds, Kept, Errors, LongestWriteTransaction.TotalMilliseconds)
+           + (string.IsNullOrEmpty(moduleVersion) ? "" : "; Evonic.Sessions " + moduleVersion);
 
     public static string DisabledLine(CleanupPolicy policy)
         => Format("cleanup disabled: MaxAgeDays is 0 (from {0}); nothing removed", policy.Source);

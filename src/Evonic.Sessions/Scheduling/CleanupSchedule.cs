@@ -13,7 +13,7 @@ public sealed class CleanupSchedule
 {
     public const string DefaultName = "evonic-session-cleanup";
 
-    public CleanupSchedule(string name, string instanceRoot, TimeSpan at, string moduleManifest, string pwshPath, string logPath, int? maxAgeDays,
+    public CleanupSchedule(string name, string instanceRoot, TimeSpan at, string module, string pwshPath, string logPath, int? maxAgeDays,
         bool archive = false, bool optimize = false)
     {
         if (at < TimeSpan.Zero || at >= TimeSpan.FromDays(1) || at.Seconds != 0 || at.Milliseconds != 0)
@@ -24,7 +24,7 @@ public sealed class CleanupSchedule
         Name = name;
         InstanceRoot = instanceRoot;
         At = at;
-        ModuleManifest = moduleManifest;
+        Module = module;
         PwshPath = pwshPath;
         LogPath = logPath;
         MaxAgeDays = maxAgeDays;
@@ -35,7 +35,8 @@ public sealed class CleanupSchedule
     public string Name { get; }
     public string InstanceRoot { get; }
     public TimeSpan At { get; }
-    public string ModuleManifest { get; }
+    /// <summary>What the job imports: the module's name (found on the module path, newest version first) or a path (<see cref="JobCode.ModuleImport"/>).</summary>
+    public string Module { get; }
     public string PwshPath { get; }
     public string LogPath { get; }
 
@@ -50,7 +51,7 @@ public sealed class CleanupSchedule
 
     /// <summary>The PowerShell the scheduler runs.</summary>
     public string Command
-        => $"Import-Module {Quote(ModuleManifest)}; Remove-EvonicOldSession -Path {Quote(InstanceRoot)} -Force -LogPath {Quote(LogPath)}"
+        => $"Import-Module {(Module == JobCode.ModuleName ? Module : Quote(Module))}; Remove-EvonicOldSession -Path {Quote(InstanceRoot)} -Force -LogPath {Quote(LogPath)}"
            + (MaxAgeDays is { } days ? " -MaxAgeDays " + days.ToString(CultureInfo.InvariantCulture) : "")
            + (Archive ? " -Archive" : "")
            + (Optimize ? " -Optimize" : "")

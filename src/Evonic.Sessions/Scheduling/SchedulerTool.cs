@@ -60,11 +60,15 @@ public static class SchedulerTool
     /// or null. Empty and relative entries are skipped: they name the current directory, which is not the user's choice
     /// of where tools come from.
     /// </summary>
-    public static string? FindOnPath(string tool)
+    /// <param name="tool">The file name.</param>
+    /// <param name="skipFolder">A folder of PATH not to look in.</param>
+    public static string? FindOnPath(string tool, string? skipFolder = null)
     {
+        string? skip = string.IsNullOrEmpty(skipFolder) ? null : Path.GetFullPath(skipFolder).TrimEnd(Path.DirectorySeparatorChar);
         foreach (string folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
         {
             if (folder.Length == 0 || !Path.IsPathRooted(folder)) continue;
+            if (skip != null && string.Equals(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar), skip, StringComparison.Ordinal)) continue;
             string candidate = Path.Combine(folder, tool);
             if (File.Exists(candidate) && IsExecutable(candidate)) return candidate;
         }
