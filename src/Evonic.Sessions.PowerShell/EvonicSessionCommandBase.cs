@@ -7,15 +7,15 @@ using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.PowerShell;
 
-/// <summary>The selection parameters both cmdlets share (-Path, -MaxAgeDays, -AgentId) and how they resolve.</summary>
+/// <summary>
+/// What Get- and Remove-EvonicOldSession share: -MaxAgeDays, how -Path and -LiteralPath name instances, how -AgentId
+/// selects agents, errors per agent, and progress. Each cmdlet declares -Path, -LiteralPath and -AgentId itself, with
+/// the pipeline binding that fits it.
+/// </summary>
 public abstract class EvonicSessionCommandBase : PSCmdlet
 {
     internal const string SelectionSet = "Selection";
-
-    /// <summary>The Evonic instance root; defaults to $env:EVONIC_HOME, else ~/.evonic.</summary>
-    [Parameter(Position = 0, ParameterSetName = SelectionSet)]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
+    internal const string LiteralPathSet = "LiteralPath";
 
     /// <summary>Sessions idle longer than this many days are old; 0 disables cleanup.</summary>
     [Parameter]
@@ -23,12 +23,19 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
     [ValidateRange(0, CleanupPolicy.LongestMaxAgeDays)]
     public int MaxAgeDays { get; set; }
 
-    /// <summary>Only these agents (wildcards allowed).</summary>
-    [Parameter(ParameterSetName = SelectionSet)]
+    /// <summary>The Evonic instance root(s) exactly as written (no wildcards); binds the folders Get-Item and Get-ChildItem pipe.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
     [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(AgentIdCompleter))]
-    public string[]? AgentId { get; set; }
+    public string[]? LiteralPath { get; set; }
+
+    /// <summary>The instance folders named by -LiteralPath, else <paramref name="path"/> (-Path, wildcards expanded), else the default instance.</summary>
+    protected IEnumerable<string> InstanceFolders(string[]? path)
+    {
+        if (LiteralPath != null) return LiteralPath.SelectMany(p => InstanceParameter.FileSystemPath(this, p, literal: true));
+        if (path != null) return path.SelectMany(p => InstanceParameter.FileSystemPath(this, p, literal: false));
+        return InstanceParameter.FileSystemPath(this, EvonicInstance.DefaultPath(Environment.GetEnvironmentVariable), literal: true);
+    }
 
     private bool MaxAgeDaysBound => MyInvocation.BoundParameters.ContainsKey(nameof(MaxAgeDays));
 
@@ -48,10 +55,10 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
         }
     }
 
-    /// <summary>Opens the instance with its age limit; null (after saying so) when cleanup is disabled.</summary>
-    protected SessionStore? OpenStore(string? path, int? listedMaxAgeDays = null)
+    /// <summary>Opens the instance at <paramref name="folder"/> (a file system path) with its age limit; null (after saying so) when cleanup is disabled.</summary>
+    protected SessionStore? OpenStore(string folder, int? listedMaxAgeDays = null)
     {
-        EvonicInstance instance = InstanceParameter.Open(this, path);
+        EvonicInstance instance = InstanceParameter.OpenFolder(this, folder);
         CleanupPolicy policy = ResolvePolicy(instance, listedMaxAgeDays);
         if (!policy.IsDisabled) return new SessionStore(instance, policy);
         WriteWarning($"Session cleanup is disabled: MaxAgeDays is 0 (from {policy.Source}). Nothing is listed or removed.");
@@ -64,8 +71,8 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
     {
     }
 
-    /// <summary>The agents named by -AgentId (all when not given); a literal name that does not exist is an error.</summary>
-    protected List<AgentInfo> SelectAgents(SessionStore store)
+    /// <summary>The agents <paramref name="agentIds"/> names (all when null); a literal name that does not exist is an error.</summary>
+    protected List<AgentInfo> SelectAgents(SessionStore store, string[]? agentIds)
     {
         IReadOnlyList<AgentInfo> agents;
         try
@@ -77,10 +84,10 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
             ThrowTerminatingError(ErrorRecords.From(e));
             throw;
         }
-        if (AgentId == null) return agents.ToList();
+        if (agentIds == null) return agents.ToList();
 
         var selected = new List<AgentInfo>();
-        foreach (string name in AgentId)
+        foreach (string name in agentIds)
         {
             var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
             var matches = agents.Where(a => pattern.IsMatch(a.Id)).ToList();

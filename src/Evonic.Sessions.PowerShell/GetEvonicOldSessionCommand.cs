@@ -11,6 +11,23 @@ public sealed class GetEvonicOldSessionCommand : EvonicSessionCommandBase
 {
     private const string Activity = "Reading Evonic sessions";
 
+    /// <summary>
+    /// The Evonic instance root(s), wildcards allowed; defaults to $env:EVONIC_HOME, else ~/.evonic. Binds the Path or
+    /// InstanceRoot property of piped objects.
+    /// </summary>
+    [Parameter(Position = 0, ParameterSetName = SelectionSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("InstanceRoot")]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public string[]? Path { get; set; }
+
+    /// <summary>Only these agents (wildcards allowed).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(AgentIdCompleter))]
+    public string[]? AgentId { get; set; }
+
     /// <summary>Also list old sessions that are protected, with the reason they are kept.</summary>
     [Parameter]
     public SwitchParameter IncludeProtected { get; set; }
@@ -30,11 +47,16 @@ public sealed class GetEvonicOldSessionCommand : EvonicSessionCommandBase
 
     private void ListOld()
     {
-        SessionStore? store = OpenStore(Path);
+        foreach (string folder in InstanceFolders(Path)) ListOld(folder);
+    }
+
+    private void ListOld(string folder)
+    {
+        SessionStore? store = OpenStore(folder);
         if (store == null) return;
         WriteVerbose($"Listing sessions of '{store.Instance.Root}' idle since before {store.CutoffUtc:yyyy-MM-dd HH:mm:ss}Z ({store.Policy.MaxAgeDays} days, from {store.Policy.Source}).");
 
-        var agents = SelectAgents(store);
+        var agents = SelectAgents(store, AgentId);
         for (int i = 0; i < agents.Count; i++)
         {
             ReportProgress(1, Activity, $"Agent '{agents[i].Id}' ({i + 1} of {agents.Count})", i, agents.Count);

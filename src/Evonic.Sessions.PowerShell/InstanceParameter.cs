@@ -15,7 +15,12 @@ internal static class InstanceParameter
     public static EvonicInstance Open(PSCmdlet cmdlet, string? path)
     {
         string raw = path ?? EvonicInstance.DefaultPath(Environment.GetEnvironmentVariable);
-        string folder = FileSystemPath(cmdlet, raw, literal: true)[0];
+        return OpenFolder(cmdlet, FileSystemPath(cmdlet, raw, literal: true)[0]);
+    }
+
+    /// <summary>Opens the instance at a file system path already resolved (<see cref="FileSystemPath"/>, a session's InstanceRoot).</summary>
+    public static EvonicInstance OpenFolder(PSCmdlet cmdlet, string folder)
+    {
         try
         {
             return EvonicInstance.Open(folder);
@@ -52,6 +57,8 @@ internal static class InstanceParameter
             cmdlet.ThrowTerminatingError(ErrorRecords.Create("InvalidPath", ErrorCategory.InvalidArgument, $"'{raw}' is not a file system path: {e.Message}", raw));
             throw;
         }
+        if (folders.Count == 0)
+            cmdlet.ThrowTerminatingError(ErrorRecords.From(new EvonicException(EvonicErrorKind.InstanceNotFound, $"No folder matches '{raw}'.", raw)));
         // Env:/HOME, HKLM:\..., Variable:\x: a path of another provider would otherwise become a folder named after its item.
         if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
         {

@@ -15,13 +15,52 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, IC
 {
     private const string Action = "Remove Evonic session with its messages, chat log and attachments";
 
+    private const string IdentitySet = "Identity";
+
     private readonly List<EvonicSession> _piped = new();
+    private readonly List<EvonicSession> _named = new();
     private CleanupRun? _run;
 
     /// <summary>Sessions from Get-EvonicOldSession.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
     [ValidateNotNull]
     public EvonicSession[]? InputObject { get; set; }
+
+    /// <summary>
+    /// The Evonic instance root(s), wildcards allowed; defaults to $env:EVONIC_HOME, else ~/.evonic. With -SessionId,
+    /// the instance of the named sessions (binds the InstanceRoot of piped rows).
+    /// </summary>
+    [Parameter(Position = 0, ParameterSetName = SelectionSet)]
+    [Parameter(ParameterSetName = IdentitySet, ValueFromPipelineByPropertyName = true)]
+    [Alias("InstanceRoot")]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public string[]? Path { get; set; }
+
+    /// <summary>Only these agents (wildcards allowed); with -SessionId, the one agent of the named sessions.</summary>
+    [Parameter(ParameterSetName = SelectionSet)]
+    [Parameter(ParameterSetName = LiteralPathSet)]
+    [Parameter(Mandatory = true, ParameterSetName = IdentitySet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(AgentIdCompleter))]
+    public string[]? AgentId { get; set; }
+
+    /// <summary>
+    /// Sessions named by id (rows of Export-Csv, sessions that came through remoting): each is read again and removed
+    /// only if it is still old and unprotected, as a piped session is.
+    /// </summary>
+    [Parameter(Mandatory = true, ParameterSetName = IdentitySet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[]? SessionId { get; set; }
+
+    /// <summary>With -SessionId: Orphan names what is left of a session (rows or files without a session); else a session.</summary>
+    [Parameter(ParameterSetName = IdentitySet, ValueFromPipelineByPropertyName = true)]
+    public SessionKind? Kind { get; set; }
+
+    /// <summary>The computer a piped session came from (remoting adds it): a session of another computer is refused here.</summary>
+    [Parameter(ParameterSetName = IdentitySet, ValueFromPipelineByPropertyName = true, DontShow = true)]
+    public string? PSComputerName { get; set; }
 
     /// <summary>Removes without asking for confirmation.</summary>
     [Parameter]
@@ -65,17 +104,50 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, IC
             _piped.AddRange(InputObject!); // judged again, per instance and age limit, once the pipeline has ended
             return;
         }
+        if (ParameterSetName == IdentitySet)
+        {
+            Name();
+            return;
+        }
         CompletingProgressWhenStopped(() =>
         {
-            if (OpenArchivingStore(Path, null) is { } store) _run!.RemoveOld(store, SelectAgents(store));
+            foreach (string folder in InstanceFolders(Path))
+                if (OpenArchivingStore(folder, null) is { } store) _run!.RemoveOld(store, SelectAgents(store, AgentId));
         });
     }
+
+    /// <summary>Sessions named by -SessionId (with -AgentId and -Path), kept for the end of the pipeline like piped ones.</summary>
+    private void Name()
+    {
+        if (!string.IsNullOrEmpty(PSComputerName) && !IsThisComputer(PSComputerName!))
+        {
+            WriteError(ErrorRecords.Create("SessionOfAnotherComputer", ErrorCategory.InvalidArgument,
+                $"Session(s) {string.Join(", ", SessionId!)} came from '{PSComputerName}' and were not removed here: remove them on that computer (Invoke-Command -ComputerName {PSComputerName}).",
+                PSComputerName));
+            return;
+        }
+        if (AgentId!.Length != 1 || (Path != null && Path.Length != 1))
+            ThrowTerminatingError(ErrorRecords.Create("AmbiguousSession", ErrorCategory.InvalidArgument,
+                "-SessionId names sessions of one agent of one instance: give one -AgentId and at most one -Path.", SessionId));
+        string folder = Path == null ? InstanceFolders(null).First() : InstanceParameter.FileSystemPath(this, Path[0], literal: true)[0];
+        foreach (string id in SessionId!)
+            _named.Add(EvonicSession.Named(folder, AgentId[0], id, Kind ?? SessionKind.Human));
+    }
+
+    private static bool IsThisComputer(string name)
+        => name is "localhost" or "127.0.0.1" or "::1" or "."
+           || string.Equals(name, Environment.MachineName, StringComparison.OrdinalIgnoreCase)
+           || name.StartsWith(Environment.MachineName + ".", StringComparison.OrdinalIgnoreCase);
 
     protected override void EndProcessing()
         => CompletingProgressWhenStopped(() =>
         {
+            // Piped and named sessions are read again in their instance, among all its agents; each listing keeps the
+            // age limit it was made with (named ones: -MaxAgeDays, else the instance's setting).
             foreach (var listing in _piped.GroupBy(s => (s.InstanceRoot, s.MaxAgeDays)))
-                if (OpenArchivingStore(listing.Key.InstanceRoot, listing.Key.MaxAgeDays) is { } store) _run!.RemoveListed(store, SelectAgents(store), listing.ToList());
+                if (OpenArchivingStore(listing.Key.InstanceRoot, listing.Key.MaxAgeDays) is { } store) _run!.RemoveListed(store, SelectAgents(store, null), listing.ToList());
+            foreach (var named in _named.GroupBy(s => s.InstanceRoot))
+                if (OpenArchivingStore(named.Key, null) is { } store) _run!.RemoveListed(store, SelectAgents(store, null), named.ToList());
             _run!.Finish();
         });
 
@@ -94,9 +166,9 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, IC
     }
 
     /// <summary>The store, with whether it archives: -Archive when given, else the instance's setting.</summary>
-    private SessionStore? OpenArchivingStore(string? path, int? listedMaxAgeDays)
+    private SessionStore? OpenArchivingStore(string folder, int? listedMaxAgeDays)
     {
-        SessionStore? store = OpenStore(path, listedMaxAgeDays);
+        SessionStore? store = OpenStore(folder, listedMaxAgeDays);
         if (store == null) return null;
         store.Archive = MyInvocation.BoundParameters.ContainsKey(nameof(Archive))
             ? ArchivePolicy.FromParameter(Archive.IsPresent)

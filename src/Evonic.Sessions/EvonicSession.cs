@@ -70,6 +70,13 @@ public sealed class EvonicSession
     /// <summary>An orphan JSONL log that names no orphan session id of its own: removing it deletes that file only.</summary>
     internal bool OrphanChatLogOnly { get; set; }
 
+    /// <summary>
+    /// A session named by its instance, agent and id only (a row of a saved listing, a session that went through
+    /// serialization): a removal reads it again and judges it as it is then, as it does a listed session.
+    /// </summary>
+    public static EvonicSession Named(string instanceRoot, string agentId, string sessionId, SessionKind kind)
+        => new() { InstanceRoot = instanceRoot, AgentId = agentId, SessionAgentId = agentId, SessionId = sessionId, Kind = kind };
+
     /// <summary>The text PowerShell's ShouldProcess shows: agent, session, last activity and message count.</summary>
     public string Describe()
     {

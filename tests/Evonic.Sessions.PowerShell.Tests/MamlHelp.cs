@@ -44,13 +44,13 @@ public static class MamlHelp
             bool isSwitch = p.ParameterType == typeof(SwitchParameter);
             string type = TypeName(p.ParameterType);
             return $"<command:parameter required=\"{(p.IsMandatory ? "true" : "false")}\" variableLength=\"true\" globbing=\"{(wildcards ? "true" : "false")}\" "
-                + $"pipelineInput=\"{(p.ValueFromPipeline ? "true (ByValue)" : "false")}\" position=\"{(p.Position >= 0 ? p.Position.ToString() : "named")}\">"
+                + $"pipelineInput=\"{(p.ValueFromPipeline ? "true (ByValue)" : p.ValueFromPipelineByPropertyName ? "true (ByPropertyName)" : "false")}\" position=\"{(p.Position >= 0 ? p.Position.ToString() : "named")}\">"
                 + $"<maml:name>{p.Name}</maml:name><maml:description>{Paras(text)}</maml:description>"
                 + (isSwitch ? "" : $"<command:parameterValue required=\"true\" variableLength=\"false\">{type}</command:parameterValue>")
                 + $"<dev:type><maml:name>{type}</maml:name></dev:type></command:parameter>\n";
         }
         IEnumerable<CommandParameterInfo> Ordered(IEnumerable<CommandParameterInfo> parameters)
-            => parameters.Where(p => !CommonParameters.Contains(p.Name))
+            => parameters.Where(p => !CommonParameters.Contains(p.Name) && !p.Attributes.OfType<ParameterAttribute>().Any(a => a.DontShow)) // DontShow: not in help either
                 .OrderBy(p => p.Position >= 0 ? p.Position : int.MaxValue).ThenBy(p => order.IndexOf(p.Name) is var i && i >= 0 ? i : int.MaxValue);
 
         xml.Append("<command:syntax>\n");

@@ -128,6 +128,33 @@ Describe 'Evonic.Sessions' {
         finally { Pop-Location }
     }
 
+    It 'lists an instance this user can only read (another user''s files, mode bits), and changes nothing' -Skip:(-not $IsLinux) {
+        $readOnly = New-SampleInstance
+        $hash = Get-InstanceHash $readOnly
+        if ((id -u) -eq '0') {
+            # Root reads and writes everything: list as nobody, with pwsh and the module copied where nobody can read them.
+            $shared = New-Item -ItemType Directory (Join-Path $TestDrive 'for-nobody')
+            Copy-Item $PSHOME (Join-Path $shared 'pwsh') -Recurse
+            Copy-Item (Split-Path $manifest) (Join-Path $shared 'Evonic.Sessions') -Recurse
+            New-Item -ItemType Directory (Join-Path $shared 'home') | Out-Null
+            chmod -R a+rX $TestDrive
+            chmod a+w (Join-Path $shared 'home')
+            $dotnet = Get-Item (Get-Command dotnet -CommandType Application | Select-Object -First 1).Source
+            $dotnetRoot = if ($env:DOTNET_ROOT) { $env:DOTNET_ROOT } else { Split-Path ($dotnet.ResolveLinkTarget($true) ?? $dotnet).FullName -Parent }
+            $output = runuser -u nobody -- env "HOME=$shared/home" "DOTNET_ROOT=$dotnetRoot" NO_COLOR=1 "$shared/pwsh/pwsh" -NoProfile -NonInteractive -Command `
+                "Import-Module '$shared/Evonic.Sessions/Evonic.Sessions.psd1'; (Get-EvonicOldSession -Path '$readOnly').SessionId" 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
+            $listed = $output
+        }
+        else {
+            chmod -R a-w $readOnly
+            try { $listed = (Get-EvonicOldSession -Path $readOnly -ErrorAction Stop).SessionId }
+            finally { chmod -R u+w $readOnly }
+        }
+        $listed | Sort-Object | Should -Be ($expected | Sort-Object)
+        Get-InstanceHash $readOnly | Should -Be $hash
+    }
+
     It 'logs [SESSION_CLEANUP] lines to -LogPath' {
         $log = Join-Path $TestDrive 'cleanup.log'
         Remove-EvonicOldSession -Path $instance -Force -LogPath $log

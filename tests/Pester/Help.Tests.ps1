@@ -20,7 +20,9 @@ Describe 'Help' {
         $help.Synopsis | Should -Not -BeNullOrEmpty
         $help.Synopsis | Should -Not -BeLike "$_ *"   # help without MAML shows the syntax as its synopsis
         ($help.Description.Text -join "`n") | Should -Not -BeNullOrEmpty
-        foreach ($name in (Get-Command $_).Parameters.Keys | Where-Object { $_ -notin $common }) {
+        # DontShow parameters (one that remoting's PSComputerName binds) are hidden from help as from completion.
+        $shown = (Get-Command $_).Parameters.Values | Where-Object { -not ($_.Attributes | Where-Object { $_ -is [Parameter] -and $_.DontShow }) }
+        foreach ($name in $shown.Name | Where-Object { $_ -notin $common }) {
             $parameter = $help.Parameters.Parameter | Where-Object Name -eq $name
             ($parameter.Description.Text -join '') | Should -Not -BeNullOrEmpty -Because "-$name needs help"
         }

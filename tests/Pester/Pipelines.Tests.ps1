@@ -501,3 +501,58 @@ Describe 'Remove-EvonicOldSession -Optimize' {
         ($info.MessageData -join "`n") | Should -Match 'would be removed, then the databases in auto_vacuum = INCREMENTAL would give their free pages back'
     }
 }
+
+Describe 'Pipeline input by property name, -Path and -LiteralPath' {
+    BeforeEach {
+        Remove-Item Env:EVONIC_SESSION_MAX_AGE_DAYS, Env:EVONIC_SESSION_ARCHIVE -ErrorAction SilentlyContinue
+        $parent = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
+        $instance = New-SampleInstance (Join-Path $parent 'one')
+        $bracketed = New-SampleInstance (Join-Path $parent 'two[1]')
+    }
+
+    It 'lists the folder Get-Item pipes (PSPath binds -LiteralPath), and every folder Get-ChildItem pipes' {
+        (Get-Item $instance | Get-EvonicOldSession).SessionId | Sort-Object | Should -Be ($expected | Sort-Object)
+        (Get-ChildItem $parent -Directory | Get-EvonicOldSession | Select-Object -ExpandProperty InstanceRoot -Unique) | Sort-Object |
+            Should -Be (@($instance, $bracketed) | Sort-Object)
+    }
+
+    It 'lists the instance of an object''s Path or InstanceRoot property, with its AgentId' {
+        ([pscustomobject]@{ Path = $instance } | Get-EvonicOldSession).SessionId | Sort-Object | Should -Be ($expected | Sort-Object)
+        ([pscustomobject]@{ InstanceRoot = $instance; AgentId = 'juno' } | Get-EvonicOldSession).SessionId | Should -Be @('juno-2', 'juno-4', 'juno-5')
+    }
+
+    It '-Path takes wildcards, -LiteralPath takes brackets as they are' {
+        (Get-EvonicOldSession -Path (Join-Path $parent 'o*')).InstanceRoot | Select-Object -Unique | Should -Be $instance
+        (Get-EvonicOldSession -LiteralPath $bracketed).InstanceRoot | Select-Object -Unique | Should -Be $bracketed
+        { Get-EvonicOldSession -Path (Join-Path $parent 'nothing*') -ErrorAction Stop } | Should -Throw -ErrorId 'InstanceNotFound*'
+    }
+
+    It 'removes exactly the rows of an Export-Csv listing piped back through Import-Csv, each judged again' {
+        $csv = Join-Path $TestDrive 'old.csv'
+        Get-EvonicOldSession -Path $instance -AgentId juno, lyra | Export-Csv $csv
+        $rows = Import-Csv $csv | Where-Object SessionId -in 'juno-4', 'lyra-3'
+        $removed = $rows | Remove-EvonicOldSession -Force -PassThru
+        $removed.SessionId | Sort-Object | Should -Be @('juno-4', 'lyra-3')
+        (Get-EvonicOldSession -Path $instance).SessionId | Sort-Object | Should -Be ($expected | Where-Object { $_ -notin 'juno-4', 'lyra-3' } | Sort-Object)
+        # A row of a session that has become active since is kept.
+        Set-SessionUpdatedAt $instance juno juno-5 (Get-Date)
+        Import-Csv $csv | Where-Object SessionId -eq 'juno-5' | Remove-EvonicOldSession -Force -PassThru -WarningVariable kept -WarningAction SilentlyContinue |
+            Should -BeNullOrEmpty
+        "$kept" | Should -Match "Kept agent 'juno', session 'juno-5'.*no longer old"
+    }
+
+    It 'removes sessions that went through serialization (remoting), and refuses those of another computer' {
+        $listed = Get-EvonicOldSession -Path $instance -AgentId lyra
+        $deserialized = [Management.Automation.PSSerializer]::Deserialize([Management.Automation.PSSerializer]::Serialize($listed))
+        $deserialized[0].PSObject.TypeNames[0] | Should -Be 'Deserialized.Evonic.Sessions.EvonicSession'
+        ($deserialized | Remove-EvonicOldSession -Force -PassThru).SessionId | Sort-Object | Should -Be @('lyra-3', 'lyra-4')
+
+        $elsewhere = [Management.Automation.PSSerializer]::Deserialize([Management.Automation.PSSerializer]::Serialize((Get-EvonicOldSession -Path $instance -AgentId nova)))
+        $elsewhere | Add-Member PSComputerName 'fleet-host-7'
+        $hash = Get-InstanceHash $instance
+        $elsewhere | Remove-EvonicOldSession -Force -ErrorVariable refused -ErrorAction SilentlyContinue
+        $refused | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'SessionOfAnotherComputer,*' }
+        $refused[0].Exception.Message | Should -Match 'fleet-host-7'
+        Get-InstanceHash $instance | Should -Be $hash
+    }
+}

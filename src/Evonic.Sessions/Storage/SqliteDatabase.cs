@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions.Storage;
@@ -24,10 +25,12 @@ internal static class SqliteDatabase
             if (writable) CheckReached(connection, path, root);
             return connection;
         }
-        catch (SqliteException e) when (!writable && e.SqliteErrorCode == 14)
+        catch (SqliteException e) when (!writable && e.SqliteErrorCode is 14 or 8 && !File.Exists(path + "-wal"))
         {
-            // SQLITE_CANTOPEN on a read-only instance: a WAL database needs its -shm file, which a read-only folder
-            // cannot get. No -shm means no connection is open on it, so nothing is writing: read it as immutable.
+            // SQLITE_CANTOPEN or SQLITE_READONLY ("attempt to write a readonly database", what SQLite 3.4x says) on
+            // a folder this user cannot write: a WAL database needs its -shm file, which it cannot create. No -wal
+            // means no connection is open on it, so nothing is writing and the file holds every commit: read it as
+            // immutable. (With a -wal, immutable would miss its commits: the error stands.)
             return Open(path, writable, immutable: true);
         }
     }
