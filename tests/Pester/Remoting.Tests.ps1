@@ -169,18 +169,14 @@ Subsystem powershell $subsystem -sshs -NoLogo
     }
 
     It 'registers the nightly job on each host, and reads it back from each' {
-        $bin = Join-Path $TestDrive 'remote-bin'
-        New-Item -ItemType Directory $bin -Force | Out-Null
-        Set-Content (Join-Path $bin 'crontab') "#!/bin/sh`nif [ `"`$1`" = -l ]; then cat `"`$HOME/crontab`" 2>/dev/null || { echo 'no crontab' >&2; exit 1; }; else cat > `"`$HOME/crontab`"; fi`n" -NoNewline
-        chmod +x (Join-Path $bin 'crontab')
+        # The subsystem's PATH starts with the scheduler stand-ins (New-SchedulerStandIn): a crontab in $HOME/crontab.
         $registered = Invoke-Command -Session $sessions -ScriptBlock {
-            param($bin, $pwsh)
-            $env:PATH = "$bin$([IO.Path]::PathSeparator)$env:PATH"
+            param($pwsh)
             $env:HOME = Join-Path $env:EVONIC_HOME 'home'
             New-Item -ItemType Directory $env:HOME -Force | Out-Null
             Register-EvonicSessionCleanup -Scheduler Cron -At 04:00 -PwshPath $pwsh -Confirm:$false
             Get-EvonicSessionCleanup
-        } -ArgumentList $bin, $pwshCommand
+        } -ArgumentList $pwshCommand
         $registered | Should -HaveCount 4
         foreach ($name in $hostNames) {
             ($registered | Where-Object PSComputerName -eq $name).InstanceRoot | Should -Be @($instances[$name], $instances[$name])
