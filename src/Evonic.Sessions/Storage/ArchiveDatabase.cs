@@ -298,29 +298,16 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
         }
     }
 
-    internal static EvonicException Unreadable(Exception e, string path)
-        => new(EvonicErrorKind.ArchiveUnreadable, $"The session archive '{path}' cannot be read: {e.Message}", path, e);
+    internal static EvonicException Unreadable(Exception e, string path) => SqliteErrors.Unreadable(e, EvonicErrorKind.ArchiveUnreadable, path);
 
     /// <summary>Opens the archive for writing, creating it (and its tables) when absent.</summary>
     public static ArchiveDatabase OpenForWriting(EvonicInstance instance)
     {
         string path = instance.ArchiveDatabasePath;
-        SqliteNativeLibrary.EnsureInitialized();
-        NoFollowFile.CheckFolders(path, instance.Root, sqliteCompanions: true);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-            ForeignKeys = false,
-            DefaultTimeout = SqliteDatabase.BusyTimeoutMilliseconds / 1000,
-        }.ToString());
+        SqliteConnection? connection = null;
         try
         {
-            connection.Open();
-            SqliteDatabase.CheckReached(connection, path, instance.Root);
-            // FULL: an archive commit is on disk before the chat.db delete that relies on it.
-            SqliteDatabase.Execute(connection, $"PRAGMA busy_timeout = {SqliteDatabase.BusyTimeoutMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;");
+            connection = SqliteDatabase.OpenOrCreate(path, instance.Root);
             SqliteDatabase.Execute(connection, EvonicDdl);
             SqliteDatabase.Execute(connection, ModuleDdl);
             SqliteDatabase.Execute(connection, RestoreHolds.Ddl);
@@ -329,8 +316,8 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
         }
         catch (SqliteException e)
         {
-            connection.Dispose();
-            throw SqliteDatabase.WriteFailure(e, path);
+            connection?.Dispose();
+            throw SqliteErrors.WriteFailure(e, path);
         }
     }
 
@@ -402,7 +389,7 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
         }
         catch (SqliteException e)
         {
-            throw SqliteDatabase.WriteFailure(e, Path);
+            throw SqliteErrors.WriteFailure(e, Path);
         }
     }
 
@@ -525,7 +512,7 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
         }
         catch (SqliteException e)
         {
-            throw SqliteDatabase.WriteFailure(e, Path);
+            throw SqliteErrors.WriteFailure(e, Path);
         }
         return ids;
     }
@@ -548,7 +535,7 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
         }
         catch (SqliteException e)
         {
-            throw SqliteDatabase.WriteFailure(e, Path);
+            throw SqliteErrors.WriteFailure(e, Path);
         }
     }
 
@@ -578,7 +565,7 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
         }
         catch (SqliteException e)
         {
-            throw SqliteDatabase.WriteFailure(e, Path);
+            throw SqliteErrors.WriteFailure(e, Path);
         }
         Settle(removed, kept);
     }
@@ -633,7 +620,7 @@ CREATE INDEX IF NOT EXISTS idx_evonic_sessions_archive_jsonl ON archive_jsonl(ar
         }
         catch (SqliteException e)
         {
-            throw SqliteDatabase.WriteFailure(e, Path);
+            throw SqliteErrors.WriteFailure(e, Path);
         }
     }
 

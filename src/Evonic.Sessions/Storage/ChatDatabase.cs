@@ -13,10 +13,9 @@ namespace Evonic.Sessions.Storage;
 /// statistics and removes sessions in short <c>BEGIN IMMEDIATE</c> transactions that check each session's age
 /// again before its deletes, so a session that became active after it was listed is kept whole.
 /// </summary>
-internal sealed class ChatDatabase : IDisposable
+internal sealed class ChatDatabase : EvonicDatabaseFile
 {
     private const string AgentStateKey = "__agent__";
-    private readonly SqliteConnection _connection;
     private readonly HashSet<string> _tables;
     private readonly HashSet<string> _sessionColumns;
     private readonly HashSet<string> _messageColumns;
@@ -37,9 +36,8 @@ internal sealed class ChatDatabase : IDisposable
     };
 
     private ChatDatabase(SqliteConnection connection, string path, string agentId)
+        : base(connection, path)
     {
-        _connection = connection;
-        Path = path;
         AgentId = agentId;
         _tables = SqliteDatabase.Tables(connection);
         if (!_tables.Contains("chat_sessions") || !_tables.Contains("chat_messages"))
@@ -58,9 +56,7 @@ internal sealed class ChatDatabase : IDisposable
     public IEnumerable<string> UnknownTables => _references.UnknownTables;
 
     /// <summary>The sessions those tables name (<see cref="SessionProtection.UnknownTable"/>).</summary>
-    public HashSet<string> ReadUnknownReferences() => Reading(() => _references.Read(_connection, null));
-
-    public string Path { get; }
+    public HashSet<string> ReadUnknownReferences() => Reading(() => _references.Read(Connection, null));
 
     /// <summary>The agent whose database this is: the id Evonic's lookups ask for in it.</summary>
     public string AgentId { get; }
@@ -82,7 +78,7 @@ internal sealed class ChatDatabase : IDisposable
         catch (SqliteException e)
         {
             connection?.Dispose();
-            throw writable && SqliteDatabase.IsReadOnly(e) ? SqliteDatabase.WriteFailure(e, path) : Translate(e, path);
+            throw writable && SqliteErrors.IsReadOnly(e) ? SqliteErrors.WriteFailure(e, path) : Translate(e, path);
         }
         catch
         {
@@ -91,13 +87,10 @@ internal sealed class ChatDatabase : IDisposable
         }
     }
 
-    /// <summary>A failure of SQLite on this file as the store reports it: busy as DatabaseLocked (via WriteFailure), else unreadable.</summary>
-    private static EvonicException Translate(SqliteException e, string path)
-        => SqliteDatabase.IsBusy(e)
-            ? SqliteDatabase.WriteFailure(e, path)
-            : new EvonicException(EvonicErrorKind.AgentDatabaseUnreadable, $"'{path}' cannot be read: {e.Message}", path, e);
+    /// <summary>A failure of SQLite on this file as the store reports it: busy as DatabaseLocked, else unreadable.</summary>
+    private static EvonicException Translate(SqliteException e, string path) => SqliteErrors.ReadFailure(e, EvonicErrorKind.AgentDatabaseUnreadable, path);
 
-    /// <summary>A read of this file: SQLite's failures come out as the store's (<see cref="EvonicException"/>), here and nowhere else.</summary>
+    /// <summary>A read of this file: SQLite's failures come out as the store's (<see cref="EvonicException"/>, through <see cref="SqliteErrors"/>).</summary>
     private T Reading<T>(Func<T> read)
     {
         try
@@ -132,19 +125,18 @@ internal sealed class ChatDatabase : IDisposable
             WHERE s.id IS NOT NULL
             GROUP BY s.id";
 
-    internal SqliteConnection Connection => _connection;
 
     /// <summary>
     /// Starts one read transaction for the rest of this connection's reads, so that an agent's listing sees one
     /// snapshot even while the app writes. A reader never blocks the app's writers in WAL mode. (A plain BEGIN:
     /// Microsoft.Data.Sqlite would otherwise require its transaction object on every command.)
     /// </summary>
-    public void BeginSnapshot() => Reading(() => SqliteDatabase.Execute(_connection, "BEGIN"));
+    public void BeginSnapshot() => Reading(() => SqliteDatabase.Execute(Connection, "BEGIN"));
 
     /// <summary>Every session with its message statistics, streamed in id order as SQLite produces them.</summary>
     public IEnumerable<SessionRow> ReadSessions()
     {
-        using var command = _connection.CreateCommand();
+        using var command = Connection.CreateCommand();
         command.CommandText = ReadSessionsSql;
         using SqliteDataReader reader = Reading(command.ExecuteReader);
         while (Reading(reader.Read))
@@ -242,7 +234,7 @@ internal sealed class ChatDatabase : IDisposable
 
     private SqliteCommand Command(string sql, SqliteTransaction? transaction)
     {
-        SqliteCommand command = _connection.CreateCommand();
+        SqliteCommand command = Connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
         return command;
@@ -257,7 +249,7 @@ internal sealed class ChatDatabase : IDisposable
     {
         if (_sessionExists == null)
         {
-            _sessionExists = _connection.CreateCommand();
+            _sessionExists = Connection.CreateCommand();
             _sessionExists.CommandText = SessionExistsSql;
             _sessionExists.Parameters.Add("$id", SqliteType.Text);
             _sessionExists.Prepare();
@@ -304,7 +296,7 @@ internal sealed class ChatDatabase : IDisposable
 
     public long CountSessions() => Reading(() =>
     {
-        using var command = _connection.CreateCommand();
+        using var command = Connection.CreateCommand();
         command.CommandText = CountSessionsSql;
         return (long)command.ExecuteScalar()!;
     });
@@ -377,7 +369,7 @@ internal sealed class ChatDatabase : IDisposable
         {
             // deferred: false makes Microsoft.Data.Sqlite issue BEGIN IMMEDIATE: the write lock is held from the
             // start, so nothing the live app writes can land between the checks and the deletes.
-            using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
+            using SqliteTransaction transaction = Connection.BeginTransaction(deferred: false);
             var old = new Dictionary<string, long>(StringComparer.Ordinal);
             using (SqliteCommand check = Command(StillOldSql, transaction))
             {
@@ -417,7 +409,7 @@ internal sealed class ChatDatabase : IDisposable
         }
         catch (SqliteException e)
         {
-            throw SqliteDatabase.WriteFailure(e, Path);
+            throw SqliteErrors.WriteFailure(e, Path);
         }
         return decision;
     }
@@ -440,7 +432,7 @@ internal sealed class ChatDatabase : IDisposable
         foreach (string id in old.Keys)
             if (_lookups.TryGetValue(id, out SessionProtection looked)) kept.Keep(id, looked);
         if (_references.Unknown.Count > 0)
-            foreach (string id in _references.Read(_connection, transaction, JsonSerializer.Serialize(old.Keys)))
+            foreach (string id in _references.Read(Connection, transaction, JsonSerializer.Serialize(old.Keys)))
                 kept.Keep(id, SessionProtection.UnknownTable);
         foreach (KeyValuePair<string, SessionProtection> outside in decideOutside(old.Keys))
             if (old.ContainsKey(outside.Key)) kept.Keep(outside.Key, outside.Value);
@@ -465,7 +457,7 @@ internal sealed class ChatDatabase : IDisposable
     {
         try
         {
-            using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
+            using SqliteTransaction transaction = Connection.BeginTransaction(deferred: false);
             if (SessionExistsIn(entry.SessionId, transaction)) throw SessionIsLive(entry.SessionId);
 
             var session = RowFrom(entry.SessionColumns);
@@ -520,7 +512,7 @@ internal sealed class ChatDatabase : IDisposable
         }
         catch (SqliteException e)
         {
-            throw SqliteDatabase.WriteFailure(e, Path);
+            throw SqliteErrors.WriteFailure(e, Path);
         }
     }
 
@@ -533,7 +525,7 @@ internal sealed class ChatDatabase : IDisposable
     /// <summary>A table's columns, read once per connection (a restore of many sessions asks for each).</summary>
     private HashSet<string> ColumnsOf(string table)
     {
-        if (!_otherColumns.TryGetValue(table, out HashSet<string>? columns)) _otherColumns[table] = columns = SqliteDatabase.Columns(_connection, table);
+        if (!_otherColumns.TryGetValue(table, out HashSet<string>? columns)) _otherColumns[table] = columns = SqliteDatabase.Columns(Connection, table);
         return columns;
     }
 
@@ -602,35 +594,9 @@ internal sealed class ChatDatabase : IDisposable
         return index;
     });
 
-    /// <summary>The closing checkpoint that truncates the WAL (<see cref="SqliteDatabase.TryTruncateWal"/>); false when the app kept it busy.</summary>
-    public bool TryTruncateWal()
-    {
-        try
-        {
-            return SqliteDatabase.TryTruncateWal(_connection);
-        }
-        catch (SqliteException e)
-        {
-            throw SqliteDatabase.WriteFailure(e, Path);
-        }
-    }
-
-    /// <summary>A passive WAL checkpoint after a commit: outside the write transaction, never blocking the app.</summary>
-    public void Checkpoint()
-    {
-        try
-        {
-            SqliteDatabase.Checkpoint(_connection);
-        }
-        catch (SqliteException e)
-        {
-            throw SqliteDatabase.WriteFailure(e, Path);
-        }
-    }
-
-    public void Dispose()
+    public override void Dispose()
     {
         _sessionExists?.Dispose();
-        _connection.Dispose();
+        base.Dispose();
     }
 }

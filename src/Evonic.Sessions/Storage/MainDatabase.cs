@@ -13,9 +13,8 @@ namespace Evonic.Sessions.Storage;
 /// The instance's main database (<c>shared/db/evonic.db</c>): the agent list, attachment rows, the optional
 /// <c>session_index</c> copy of every session row, and the cached <c>agents.session_count</c>.
 /// </summary>
-internal sealed class MainDatabase : IDisposable
+internal sealed class MainDatabase : EvonicDatabaseFile
 {
-    private readonly SqliteConnection _connection;
     private readonly bool _hasAttachments;
     private readonly bool _hasSessionIndex;
     private readonly HashSet<string> _indexColumns;
@@ -26,7 +25,6 @@ internal sealed class MainDatabase : IDisposable
     private readonly string[] _escalationColumns;
     private readonly SessionReferences _references;
     private readonly bool _hasPendingApprovals;
-    private readonly string _path;
 
     private static readonly string[] EscalationSessionColumns = { "requesting_session_id", "originating_session_id", "delivery_session_id" };
 
@@ -45,9 +43,8 @@ internal sealed class MainDatabase : IDisposable
     };
 
     private MainDatabase(SqliteConnection connection, string path)
+        : base(connection, path)
     {
-        _connection = connection;
-        _path = path;
         HashSet<string> tables = SqliteDatabase.Tables(connection);
         if (!tables.Contains("agents"))
             throw new EvonicException(EvonicErrorKind.UnknownSchema,
@@ -79,16 +76,15 @@ internal sealed class MainDatabase : IDisposable
             connection = SqliteDatabase.Open(path, writable, instance.Root);
             return new MainDatabase(connection, path);
         }
-        catch (SqliteException e) when (writable && (SqliteDatabase.IsReadOnly(e) || SqliteDatabase.IsBusy(e)))
+        catch (SqliteException e) when (writable && (SqliteErrors.IsReadOnly(e) || SqliteErrors.IsBusy(e)))
         {
             connection?.Dispose();
-            throw SqliteDatabase.WriteFailure(e, path);
+            throw SqliteErrors.WriteFailure(e, path);
         }
         catch (SqliteException e)
         {
             connection?.Dispose();
-            throw new EvonicException(EvonicErrorKind.MainDatabaseFailed,
-                $"The main database '{path}' cannot be read: {e.Message}", path, e);
+            throw SqliteErrors.Unreadable(e, EvonicErrorKind.MainDatabaseFailed, path);
         }
         catch
         {
@@ -100,7 +96,7 @@ internal sealed class MainDatabase : IDisposable
     public List<AgentInfo> ReadAgents()
     {
         var agents = new List<AgentInfo>();
-        using var command = _connection.CreateCommand();
+        using var command = Connection.CreateCommand();
         command.CommandText = _hasSessionCount ? "SELECT id, session_count FROM agents ORDER BY id" : "SELECT id, NULL FROM agents ORDER BY id";
         using var reader = command.ExecuteReader();
         while (reader.Read())
@@ -129,7 +125,6 @@ internal sealed class MainDatabase : IDisposable
 
     internal const string UpdateSessionCountSql = "UPDATE agents SET session_count = $count WHERE id = $agent";
 
-    internal SqliteConnection Connection => _connection;
 
     /// <summary>Attachment rows of an agent and its sub-agents, by session id.</summary>
     public Dictionary<string, SessionMainRows> ReadAttachmentRows(AgentFamily family)
@@ -199,13 +194,13 @@ internal sealed class MainDatabase : IDisposable
         }
         catch (SqliteException e)
         {
-            throw new EvonicException(EvonicErrorKind.MainDatabaseFailed, $"The main database '{_path}' cannot be read: {e.Message}", _path, e);
+            throw SqliteErrors.Unreadable(e, EvonicErrorKind.MainDatabaseFailed, Path);
         }
     }
 
     private SqliteCommand Command(string sql, string agentId)
     {
-        SqliteCommand command = _connection.CreateCommand();
+        SqliteCommand command = Connection.CreateCommand();
         command.CommandText = sql;
         command.Parameters.AddWithValue("$agent", agentId);
         command.Parameters.AddWithValue("$sub", agentId + "_");
@@ -225,7 +220,6 @@ internal sealed class MainDatabase : IDisposable
         => $@"SELECT {string.Join(", ", columns)} FROM user_escalations WHERE status IN ('delivering', 'pending')
             AND NOT (typeof(expires_at) IN ('integer', 'real') AND expires_at <= (julianday('now') - 2440587.5) * 86400.0)";
 
-    public string Path => _path;
 
     /// <summary>Tables of the main database that name sessions in a column the module does not handle.</summary>
     public IEnumerable<string> UnknownTables => _references.UnknownTables;
@@ -245,26 +239,26 @@ internal sealed class MainDatabase : IDisposable
         {
             if (_escalationColumns.Length > 0)
             {
-                using var command = _connection.CreateCommand();
+                using var command = Connection.CreateCommand();
                 command.CommandText = LiveEscalationsSql(_escalationColumns);
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
                     for (int i = 0; i < reader.FieldCount; i++)
                         if (!reader.IsDBNull(i)) work.Escalations.Add(SqliteDatabase.Text(reader, i)!);
             }
-            work.UnknownReferences.UnionWith(_references.Read(_connection, null));
+            work.UnknownReferences.UnionWith(_references.Read(Connection, null));
             if (_hasPendingApprovals)
             {
                 // A row is a tool call waiting for the person's approval (the fork snapshots it for reconnects and
                 // deletes it once decided): the turn is still going.
-                using var command = _connection.CreateCommand();
+                using var command = Connection.CreateCommand();
                 command.CommandText = "SELECT DISTINCT session_id FROM pending_tool_approvals WHERE session_id IS NOT NULL";
                 using var reader = command.ExecuteReader();
                 while (reader.Read()) work.PendingApprovals.Add(SqliteDatabase.Text(reader, 0)!);
             }
             if (_hasSchedules)
             {
-                using var command = _connection.CreateCommand();
+                using var command = Connection.CreateCommand();
                 command.CommandText = ScheduledWorkSql;
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
@@ -273,7 +267,7 @@ internal sealed class MainDatabase : IDisposable
             }
             if (_hasTransfers)
             {
-                using var command = _connection.CreateCommand();
+                using var command = Connection.CreateCommand();
                 command.CommandText = TransfersInProgressSql;
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
@@ -292,7 +286,7 @@ internal sealed class MainDatabase : IDisposable
         if (!_hasAttachments) return references;
         Read(() =>
         {
-            using var command = _connection.CreateCommand();
+            using var command = Connection.CreateCommand();
             command.CommandText = AttachmentPathsSql;
             using var reader = command.ExecuteReader();
             while (reader.Read())
@@ -311,7 +305,7 @@ internal sealed class MainDatabase : IDisposable
         }
         catch (SqliteException e)
         {
-            throw SqliteDatabase.WriteFailure(e, _path);
+            throw SqliteErrors.WriteFailure(e, Path);
         }
     }
 
@@ -323,7 +317,7 @@ internal sealed class MainDatabase : IDisposable
 
     private void DeleteRows(IReadOnlyCollection<EvonicSession> sessions)
     {
-        using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
+        using SqliteTransaction transaction = Connection.BeginTransaction(deferred: false);
         string ids = JsonSerializer.Serialize(sessions.Select(s => s.SessionId));
         long[] attachmentIds = sessions.SelectMany(s => s.AttachmentRows).Select(r => r.Id).ToArray();
         if (_hasAttachments && attachmentIds.Length > 0)
@@ -334,7 +328,7 @@ internal sealed class MainDatabase : IDisposable
 
     private void Execute(SqliteTransaction transaction, string sql, params (string Name, string Value)[] parameters)
     {
-        using var command = _connection.CreateCommand();
+        using var command = Connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
         foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
@@ -351,14 +345,14 @@ internal sealed class MainDatabase : IDisposable
         try
         {
             var names = row.Keys.Where(_indexColumns.Contains).ToList();
-            using var command = _connection.CreateCommand();
+            using var command = Connection.CreateCommand();
             command.CommandText = $"INSERT OR REPLACE INTO session_index ({string.Join(", ", names)}) VALUES ({string.Join(", ", names.Select(n => "$" + n))})";
             foreach (string name in names) command.Parameters.AddWithValue("$" + name, row[name] ?? DBNull.Value);
             command.ExecuteNonQuery();
         }
         catch (SqliteException e)
         {
-            throw SqliteDatabase.WriteFailure(e, _path);
+            throw SqliteErrors.WriteFailure(e, Path);
         }
     }
 
@@ -367,7 +361,7 @@ internal sealed class MainDatabase : IDisposable
         if (!_hasSessionCount) return;
         try
         {
-            using var command = _connection.CreateCommand();
+            using var command = Connection.CreateCommand();
             command.CommandText = UpdateSessionCountSql;
             command.Parameters.AddWithValue("$count", count);
             command.Parameters.AddWithValue("$agent", agentId);
@@ -375,35 +369,7 @@ internal sealed class MainDatabase : IDisposable
         }
         catch (SqliteException e)
         {
-            throw SqliteDatabase.WriteFailure(e, _path);
+            throw SqliteErrors.WriteFailure(e, Path);
         }
     }
-
-    /// <summary>The closing checkpoint that truncates the WAL (<see cref="SqliteDatabase.TryTruncateWal"/>); false when the app kept it busy.</summary>
-    public bool TryTruncateWal()
-    {
-        try
-        {
-            return SqliteDatabase.TryTruncateWal(_connection);
-        }
-        catch (SqliteException e)
-        {
-            throw SqliteDatabase.WriteFailure(e, _path);
-        }
-    }
-
-    /// <summary>A passive WAL checkpoint after a commit: outside the write transaction, never blocking the app.</summary>
-    public void Checkpoint()
-    {
-        try
-        {
-            SqliteDatabase.Checkpoint(_connection);
-        }
-        catch (SqliteException e)
-        {
-            throw SqliteDatabase.WriteFailure(e, _path);
-        }
-    }
-
-    public void Dispose() => _connection.Dispose();
 }

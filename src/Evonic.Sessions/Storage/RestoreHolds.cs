@@ -115,7 +115,7 @@ internal sealed class RestoreHolds
         }
         catch (SqliteException e)
         {
-            throw reading ? ArchiveDatabase.Unreadable(e, _path) : SqliteDatabase.WriteFailure(e, _path);
+            throw reading ? ArchiveDatabase.Unreadable(e, _path) : SqliteErrors.WriteFailure(e, _path);
         }
     }
 }

@@ -83,7 +83,7 @@ internal static class SpaceOptimizer
         }
         catch (SqliteException e)
         {
-            throw SqliteDatabase.WriteFailure(e, space.Path);
+            throw SqliteErrors.WriteFailure(e, space.Path);
         }
         result.BytesAfter = new FileInfo(space.Path).Length;
         return result;

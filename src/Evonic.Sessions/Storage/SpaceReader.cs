@@ -27,7 +27,7 @@ internal static class SpaceReader
         }
         catch (SqliteException e)
         {
-            throw new EvonicException(EvonicErrorKind.AgentDatabaseUnreadable, $"'{path}' cannot be read: {e.Message}", path, e);
+            throw SqliteErrors.Unreadable(e, EvonicErrorKind.AgentDatabaseUnreadable, path);
         }
         if (agentId != null && withFiles)
         {

@@ -25,7 +25,7 @@ internal static class SqliteDatabase
             if (writable) CheckReached(connection, path, root);
             return connection;
         }
-        catch (SqliteException e) when (!writable && e.SqliteErrorCode is 14 or 8 && !File.Exists(path + "-wal"))
+        catch (SqliteException e) when (!writable && SqliteErrors.IsMissingSharedMemory(e) && !File.Exists(path + "-wal"))
         {
             // SQLITE_CANTOPEN or SQLITE_READONLY ("attempt to write a readonly database", what SQLite 3.4x says) on
             // a folder this user cannot write: a WAL database needs its -shm file, which it cannot create. No -wal
@@ -35,14 +35,40 @@ internal static class SqliteDatabase
         }
     }
 
+    /// <summary>
+    /// The module's own archive (<c>shared/db/session_archive.db</c>), created when missing, in WAL mode with FULL sync:
+    /// an archive commit is on disk before the <c>chat.db</c> delete that relies on it. Refused through a link, as
+    /// <see cref="Open(string, bool, string)"/> refuses a writable connection.
+    /// </summary>
+    public static SqliteConnection OpenOrCreate(string path, string root)
+    {
+        NoFollowFile.CheckFolders(path, root, sqliteCompanions: true);
+        SqliteConnection connection = Open(path, SqliteOpenMode.ReadWriteCreate, immutable: false);
+        CheckReached(connection, path, root);
+        try
+        {
+            Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
     private static SqliteConnection Open(string path, bool writable, bool immutable)
+        // ReadWrite, never ReadWriteCreate, for Evonic's files: a missing database must be an error, not a new empty file.
+        => Open(path, writable ? SqliteOpenMode.ReadWrite : SqliteOpenMode.ReadOnly, immutable);
+
+    private static SqliteConnection Open(string path, SqliteOpenMode mode, bool immutable)
     {
         SqliteNativeLibrary.EnsureInitialized();
+        bool writable = mode != SqliteOpenMode.ReadOnly;
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = immutable ? new Uri(path).AbsoluteUri + "?immutable=1" : path,
-            // ReadWrite, never ReadWriteCreate: a missing database must be an error, not a new empty file.
-            Mode = writable ? SqliteOpenMode.ReadWrite : SqliteOpenMode.ReadOnly,
+            Mode = mode,
             Pooling = false,
             // Evonic never enables foreign keys; the bundled SQLite does, and chat_sessions.user_id references
             // a table that lives in another file, so deletes would fail with "no such table: main.users".
@@ -54,9 +80,10 @@ internal static class SqliteDatabase
         {
             connection.Open();
             Execute(connection, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA foreign_keys = OFF;");
-            // Our commits do not checkpoint the WAL inside the write transaction; the remover checkpoints
-            // (PASSIVE: never blocks the app's writers) after each commit instead. See Checkpoint.
-            if (writable) Execute(connection, "PRAGMA wal_autocheckpoint = 0;");
+            // Our commits to Evonic's files do not checkpoint the WAL inside the write transaction; the remover
+            // checkpoints (PASSIVE: never blocks the app's writers) after each commit instead. See Checkpoint. The
+            // archive, the module's own file, keeps SQLite's automatic checkpoints.
+            if (mode == SqliteOpenMode.ReadWrite) Execute(connection, "PRAGMA wal_autocheckpoint = 0;");
             // Freed cells and pages are zeroed, whatever SQLite was compiled with: removed means gone from the file.
             if (writable) Execute(connection, "PRAGMA secure_delete = ON;");
             // Reads the schema now, so a file that is not SQLite or cannot be opened fails here, not mid-scan.
@@ -105,7 +132,7 @@ internal static class SqliteDatabase
             using SqliteDataReader reader = command.ExecuteReader();
             return reader.Read() && reader.GetInt64(0) == 0;
         }
-        catch (SqliteException e) when (IsBusy(e))
+        catch (SqliteException e) when (SqliteErrors.IsBusy(e))
         {
             return false;
         }
@@ -182,27 +209,10 @@ internal static class SqliteDatabase
 
     public static readonly DateTime UnixEpoch = new(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
-    public static bool IsBusy(SqliteException e) => e.SqliteErrorCode is 5 or 6; // SQLITE_BUSY, SQLITE_LOCKED
-
-    /// <summary>SQLITE_READONLY, SQLITE_PERM, or SQLITE_CANTOPEN (no -wal or -shm can be made beside the file).</summary>
-    public static bool IsReadOnly(SqliteException e) => e.SqliteErrorCode is 8 or 3 or 14;
-
     /// <summary>
     /// A timestamp column as a julian day, or NULL when it cannot be dated. Evonic writes text timestamps
     /// (<c>CURRENT_TIMESTAMP</c>, ISO with 'T', fractions, zone offsets: julianday() reads them all); a number
     /// is not one of them: julianday() would read it as a day count and date it thousands of years back.
     /// </summary>
     public static string JulianDayOf(string column) => $"(CASE WHEN typeof({column}) = 'text' THEN julianday({column}) END)";
-
-    /// <summary>Why a write to <paramref name="path"/> failed, as the kind an admin can act on.</summary>
-    public static EvonicException WriteFailure(SqliteException e, string path)
-    {
-        if (IsBusy(e))
-            return new EvonicException(EvonicErrorKind.DatabaseLocked,
-                $"'{path}' stayed locked by another writer for more than {BusyTimeoutMilliseconds / 1000} s: {e.Message}", path, e);
-        if (IsReadOnly(e))
-            return new EvonicException(EvonicErrorKind.DatabaseReadOnly,
-                $"'{path}' cannot be written (read-only file, folder or file system): {e.Message}", path, e);
-        return new EvonicException(EvonicErrorKind.DatabaseWriteFailed, $"Writing '{path}' failed: {e.Message}", path, e);
-    }
 }
