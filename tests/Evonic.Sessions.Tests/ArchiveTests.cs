@@ -12,23 +12,15 @@ namespace Evonic.Sessions.Tests;
 /// fills, each JSONL line's exact text, durable before the delete, one copy per session even after a killed run,
 /// and no copy of a session that was kept.
 /// </summary>
-public sealed class ArchiveTests : IDisposable
+public sealed class ArchiveTests : SampleInstanceTest
 {
-    private static readonly DateTime Now = new(2026, 11, 24, 4, 0, 0, DateTimeKind.Utc);
-    private readonly TempFolder _temp = new();
-    private readonly SampleInstance _sample;
-
-    public ArchiveTests() => _sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
-
-    public void Dispose() => _temp.Dispose();
-
     /// <summary>Evonic's DDL as models/session_archive.py (underworld14/evonic, 2026-06-28) writes it.</summary>
     private static readonly string[] EvonicTables = { "archive_sessions", "archive_messages", "archive_summaries", "archive_session_state", "archive_jsonl" };
 
-    private string ArchivePath => Path.Combine(_sample.Root, "shared", "db", "session_archive.db");
+    private string ArchivePath => Path.Combine(Sample.Root, "shared", "db", "session_archive.db");
 
     private SessionStore Store(bool archive)
-        => new(EvonicInstance.Open(_sample.Root), CleanupPolicy.FromParameter(90), Now) { Archive = ArchivePolicy.FromParameter(archive) };
+        => new(EvonicInstance.Open(Sample.Root), CleanupPolicy.FromParameter(90), Now) { Archive = ArchivePolicy.FromParameter(archive) };
 
     private List<SessionRemovalResult> RemoveAll(SessionStore store)
         => store.GetAgents().SelectMany(a => store.Remove(a, store.GetSessions(a).Where(s => s.IsRemovable)).ToList()).ToList();
@@ -41,7 +33,7 @@ public sealed class ArchiveTests : IDisposable
         foreach (AgentInfo agent in store.GetAgents())
         foreach (EvonicSession session in store.GetSessions(agent).Where(s => s.IsRemovable && s.Kind != SessionKind.Orphan))
         {
-            using var chat = InstanceBuilder.Connect(Path.Combine(_sample.Builder.DataRoot, "agents", agent.Id, "chat.db"));
+            using var chat = InstanceBuilder.Connect(Path.Combine(Sample.Builder.DataRoot, "agents", agent.Id, "chat.db"));
             before[session.SessionId] = (
                 InstanceBuilder.Query(chat, "SELECT role, content, created_at FROM chat_messages WHERE session_id = $s ORDER BY id", ("$s", session.SessionId)),
                 session.JsonlPath != null ? File.ReadAllBytes(session.JsonlPath) : null,
@@ -109,9 +101,9 @@ public sealed class ArchiveTests : IDisposable
         AgentInfo juno = store.GetAgents().Single(a => a.Id == "juno");
         List<EvonicSession> old = store.GetSessions(juno).Where(s => s.IsRemovable).ToList();
         // The first run's archive commit, then the process dies: chat.db untouched.
-        using (SessionArchiver archiver = SessionArchiver.Open(EvonicInstance.Open(_sample.Root), "juno"))
+        using (SessionArchiver archiver = SessionArchiver.Open(EvonicInstance.Open(Sample.Root), "juno"))
         {
-            var files = new SessionFiles(EvonicInstance.Open(_sample.Root));
+            var files = new SessionFiles(EvonicInstance.Open(Sample.Root));
             var family = new AgentFamily("juno", new HashSet<string> { "juno" });
             archiver.Archive(old.Select(s => (s, files.Plan(s, Array.Empty<string>(), family), new SessionRemovalResult(s))).ToList());
         }
@@ -133,7 +125,7 @@ public sealed class ArchiveTests : IDisposable
         SessionStore store = Store(archive: true);
         AgentInfo siwa = store.GetAgents().Single(a => a.Id == "siwa");
         EvonicSession listed = store.GetSessions(siwa).Single(s => s.SessionId == "siwa-7b2c");
-        using (var chat = InstanceBuilder.Connect(Path.Combine(_sample.Builder.DataRoot, "agents", "siwa", "chat.db")))
+        using (var chat = InstanceBuilder.Connect(Path.Combine(Sample.Builder.DataRoot, "agents", "siwa", "chat.db")))
             InstanceBuilder.Exec(chat, "UPDATE chat_sessions SET bot_enabled = 0 WHERE id = 'siwa-7b2c'");
 
         SessionRemovalResult result = store.Remove(siwa, new[] { listed }).Single();
@@ -167,9 +159,9 @@ public sealed class ArchiveTests : IDisposable
     [InlineData(" 1", false)] // Evonic compares the raw value: no trimming
     public void EVONIC_SESSION_ARCHIVE_is_read_as_Evonic_reads_it(string value, bool archives)
     {
-        EvonicInstance instance = EvonicInstance.Open(_sample.Root);
+        EvonicInstance instance = EvonicInstance.Open(Sample.Root);
         Assert.Equal(archives, ArchivePolicy.Resolve(instance, name => name == ArchivePolicy.Variable ? value : null).Enabled);
-        File.AppendAllText(Path.Combine(_sample.Root, ".env"), $"\n{ArchivePolicy.Variable}={(value.Trim().Length == value.Length ? value : "'" + value + "'")}\n");
+        File.AppendAllText(Path.Combine(Sample.Root, ".env"), $"\n{ArchivePolicy.Variable}={(value.Trim().Length == value.Length ? value : "'" + value + "'")}\n");
         Assert.Equal(archives, ArchivePolicy.Resolve(instance, _ => null).Enabled);
         Assert.False(ArchivePolicy.FromParameter(false).Enabled);
     }
@@ -182,8 +174,8 @@ public sealed class ArchiveTests : IDisposable
     [InlineData("EVONIC_SESSION_ARCHIVE=yes\nEVONIC_SESSION_ARCHIVE=")]
     public void A_cleanup_archives_every_session_when_Evonic_loader_reads_the_env_file_as_archiving(string lines)
     {
-        File.AppendAllText(Path.Combine(_sample.Root, ".env"), "\n" + lines + "\n");
-        EvonicInstance instance = EvonicInstance.Open(_sample.Root);
+        File.AppendAllText(Path.Combine(Sample.Root, ".env"), "\n" + lines + "\n");
+        EvonicInstance instance = EvonicInstance.Open(Sample.Root);
         var store = new SessionStore(instance, CleanupPolicy.FromParameter(90), Now) { Archive = ArchivePolicy.Resolve(instance, _ => null) };
 
         List<SessionRemovalResult> removed = RemoveAll(store).Where(r => r.Status == RemovalStatus.Removed).ToList();
@@ -202,13 +194,13 @@ public sealed class ArchiveTests : IDisposable
         SessionStore store = Store(archive: true);
         AgentInfo siwa = store.GetAgents().Single(a => a.Id == "siwa");
         EvonicSession session = store.GetSessions(siwa).Single(s => s.SessionId == "siwa-7b2c");
-        string chatPath = Path.Combine(_sample.Builder.DataRoot, "agents", "siwa", "chat.db");
+        string chatPath = Path.Combine(Sample.Builder.DataRoot, "agents", "siwa", "chat.db");
         using (SqliteConnection chat = InstanceBuilder.Connect(chatPath))
         {
             InstanceBuilder.Exec(chat, "INSERT OR IGNORE INTO chat_summaries (session_id, summary, last_message_id, message_count) VALUES ('siwa-7b2c', 'first summary', 0, 0)");
             InstanceBuilder.Exec(chat, "INSERT OR IGNORE INTO session_state (session_id, content) VALUES ('siwa-7b2c', '{\"mode\": \"chat\"}')");
         }
-        EvonicInstance instance = EvonicInstance.Open(_sample.Root);
+        EvonicInstance instance = EvonicInstance.Open(Sample.Root);
         using SessionArchiver archiver = SessionArchiver.Open(instance, "siwa");
         var files = new SessionFiles(instance);
         var result = new SessionRemovalResult(session);

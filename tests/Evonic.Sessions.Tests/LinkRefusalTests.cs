@@ -16,30 +16,24 @@ namespace Evonic.Sessions.Tests;
 /// with OpenOrCreate and truncated, the temporary log written with FileMode.Create, the log appended with
 /// File.AppendAllText, the archive opened by SQLite through the link, a lock that could not be opened skipped).
 /// </summary>
-public sealed class LinkRefusalTests : IDisposable
+public sealed class LinkRefusalTests : SampleInstanceTest
 {
-    private static readonly DateTime Now = new(2026, 11, 24, 4, 0, 0, DateTimeKind.Utc);
-    private readonly TempFolder _temp = new();
-    private readonly SampleInstance _sample;
     private readonly string _outside;
 
     public LinkRefusalTests()
     {
-        _sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
-        _outside = _temp.Combine("outside.txt");
+        _outside = Temp.Combine("outside.txt");
         File.WriteAllText(_outside, "precious, outside the instance\n");
     }
 
-    public void Dispose() => _temp.Dispose();
-
     /// <summary>"outside": a file outside the instance; "session": the JSONL log of a session that is kept.</summary>
     private string Target(string which)
-        => which == "outside" ? _outside : Path.Combine(_sample.Builder.DataRoot, "agents", "siwa", "sessions", "3f1a.jsonl");
+        => which == "outside" ? _outside : Path.Combine(Sample.Builder.DataRoot, "agents", "siwa", "sessions", "3f1a.jsonl");
 
     private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
 
     private SessionStore Store(bool archive = false)
-        => new(EvonicInstance.Open(_sample.Root), CleanupPolicy.FromParameter(90), Now) { Archive = ArchivePolicy.FromParameter(archive) };
+        => new(EvonicInstance.Open(Sample.Root), CleanupPolicy.FromParameter(90), Now) { Archive = ArchivePolicy.FromParameter(archive) };
 
     private (RecordingHost Host, CleanupReport? Report) RunCleanup(string? logPath = null, bool archive = false)
     {
@@ -56,7 +50,7 @@ public sealed class LinkRefusalTests : IDisposable
     public void A_link_at_the_lock_path_stops_the_run_with_an_error_naming_it_and_its_target_is_unchanged(string which)
     {
         string target = Target(which), hash = Hash(target);
-        string lockPath = Path.Combine(_sample.Root, CleanupLock.FileName);
+        string lockPath = Path.Combine(Sample.Root, CleanupLock.FileName);
         File.CreateSymbolicLink(lockPath, target);
 
         var (host, report) = RunCleanup();
@@ -74,15 +68,15 @@ public sealed class LinkRefusalTests : IDisposable
     [Fact]
     public void No_lock_no_run_a_lock_that_cannot_be_opened_stops_the_run_and_nothing_is_removed()
     {
-        Directory.CreateDirectory(Path.Combine(_sample.Root, CleanupLock.FileName));
-        HashSet<string> before = InstanceSnapshot.Take(_sample.Root);
+        Directory.CreateDirectory(Path.Combine(Sample.Root, CleanupLock.FileName));
+        HashSet<string> before = InstanceSnapshot.Take(Sample.Root);
 
         var (host, report) = RunCleanup();
 
         Assert.Empty(host.Removed);
         Assert.Equal(EvonicErrorKind.CleanupLockFailed, Assert.Single(host.Errors).Kind);
         Assert.Equal(1, report!.Errors);
-        Assert.Equal(before, InstanceSnapshot.Take(_sample.Root));
+        Assert.Equal(before, InstanceSnapshot.Take(Sample.Root));
     }
 
     [Theory]
@@ -91,7 +85,7 @@ public sealed class LinkRefusalTests : IDisposable
     public void A_link_at_the_log_path_is_an_error_naming_it_and_no_line_goes_through_it(string which)
     {
         string target = Target(which), hash = Hash(target);
-        string logPath = _temp.Combine("cleanup.log");
+        string logPath = Temp.Combine("cleanup.log");
         File.CreateSymbolicLink(logPath, target);
 
         var (host, report) = RunCleanup(logPath);
@@ -106,11 +100,11 @@ public sealed class LinkRefusalTests : IDisposable
     [Fact]
     public void A_log_folder_linked_outside_the_instance_is_refused_and_nothing_is_created_there()
     {
-        string outsideFolder = _temp.Combine("outside-logs");
+        string outsideFolder = Temp.Combine("outside-logs");
         Directory.CreateDirectory(outsideFolder);
-        Directory.CreateSymbolicLink(Path.Combine(_sample.Root, "logs"), outsideFolder);
+        Directory.CreateSymbolicLink(Path.Combine(Sample.Root, "logs"), outsideFolder);
 
-        var (host, _) = RunCleanup(Path.Combine(_sample.Root, "logs", "session-cleanup.log"));
+        var (host, _) = RunCleanup(Path.Combine(Sample.Root, "logs", "session-cleanup.log"));
 
         Assert.Equal(EvonicErrorKind.UnsafePath, Assert.Single(host.Errors).Kind);
         Assert.Empty(Directory.EnumerateFileSystemEntries(outsideFolder));
@@ -119,7 +113,7 @@ public sealed class LinkRefusalTests : IDisposable
     [Fact]
     public void A_log_beside_the_release_layout_links_that_stay_inside_the_instance_is_written()
     {
-        SampleInstance release = SampleInstance.Create(_temp.Combine("release"), Now, releaseLayout: true);
+        SampleInstance release = SampleInstance.Create(Temp.Combine("release"), Now, releaseLayout: true);
         string log = Path.Combine(release.Root, "current", "logs", "session-cleanup.log"); // current -> releases/<tag>
         var host = new RecordingHost();
         var store = new SessionStore(EvonicInstance.Open(release.Root), CleanupPolicy.FromParameter(90), Now);
@@ -138,10 +132,10 @@ public sealed class LinkRefusalTests : IDisposable
     public void A_link_at_the_archive_database_is_refused_and_no_session_goes_without_its_copy()
     {
         // A database outside the instance, which the listing may read but nothing may write.
-        string target = _temp.Combine("outside.db");
+        string target = Temp.Combine("outside.db");
         using (var outside = InstanceBuilder.Connect(target)) InstanceBuilder.Exec(outside, "CREATE TABLE precious (x TEXT)");
         string hash = Hash(target);
-        string archive = Path.Combine(_sample.Root, "shared", "db", "session_archive.db");
+        string archive = Path.Combine(Sample.Root, "shared", "db", "session_archive.db");
         File.CreateSymbolicLink(archive, target);
 
         var (host, _) = RunCleanup(archive: true);
@@ -158,9 +152,9 @@ public sealed class LinkRefusalTests : IDisposable
     public void An_empty_file_outside_behind_the_archive_link_stays_empty()
     {
         // SQLite would take an empty file for a new database and write its header and tables into it.
-        string empty = _temp.Combine("empty.db");
+        string empty = Temp.Combine("empty.db");
         File.WriteAllBytes(empty, Array.Empty<byte>());
-        File.CreateSymbolicLink(Path.Combine(_sample.Root, "shared", "db", "session_archive.db"), empty);
+        File.CreateSymbolicLink(Path.Combine(Sample.Root, "shared", "db", "session_archive.db"), empty);
 
         var (host, _) = RunCleanup(archive: true);
 
@@ -171,8 +165,8 @@ public sealed class LinkRefusalTests : IDisposable
     [Fact]
     public void A_chat_database_reached_through_a_folder_link_outside_the_instance_is_not_written()
     {
-        string agentFolder = Path.Combine(_sample.Builder.DataRoot, "agents", "nova");
-        string moved = _temp.Combine("nova-elsewhere");
+        string agentFolder = Path.Combine(Sample.Builder.DataRoot, "agents", "nova");
+        string moved = Temp.Combine("nova-elsewhere");
         Directory.Move(agentFolder, moved);
         Directory.CreateSymbolicLink(agentFolder, moved);
         string hash = Hash(Path.Combine(moved, "chat.db"));
@@ -213,15 +207,15 @@ public sealed class LinkRefusalTests : IDisposable
     [InlineData(false)]
     public void Creating_a_file_refuses_a_link_at_its_path_even_one_that_points_nowhere(bool dangling)
     {
-        string link = _temp.Combine("new.jsonl.restoring");
-        File.CreateSymbolicLink(link, dangling ? _temp.Combine("nowhere") : _outside);
+        string link = Temp.Combine("new.jsonl.restoring");
+        File.CreateSymbolicLink(link, dangling ? Temp.Combine("nowhere") : _outside);
         string hash = Hash(_outside);
 
-        EvonicException error = Assert.Throws<EvonicException>(() => NoFollowFile.CreateNew(link, _temp.Path).Dispose());
+        EvonicException error = Assert.Throws<EvonicException>(() => NoFollowFile.CreateNew(link, Temp.Path).Dispose());
 
         Assert.Equal(EvonicErrorKind.UnsafePath, error.Kind);
         Assert.Contains(link, error.Message);
-        Assert.False(File.Exists(_temp.Combine("nowhere")));
+        Assert.False(File.Exists(Temp.Combine("nowhere")));
         Assert.Equal(hash, Hash(_outside));
     }
 
@@ -231,7 +225,7 @@ public sealed class LinkRefusalTests : IDisposable
     public void A_scheduler_file_that_is_a_link_is_refused_and_its_target_is_unchanged(string which)
     {
         string target = Target(which), hash = Hash(target);
-        string unit = _temp.Combine("units", "evonic-session-cleanup.service");
+        string unit = Temp.Combine("units", "evonic-session-cleanup.service");
         Directory.CreateDirectory(Path.GetDirectoryName(unit)!);
         File.CreateSymbolicLink(unit, target);
 
@@ -245,7 +239,7 @@ public sealed class LinkRefusalTests : IDisposable
     [Fact]
     public void A_scheduler_file_is_written_and_rewritten_in_place_when_it_is_a_plain_file()
     {
-        string unit = _temp.Combine("units", "evonic-session-cleanup.timer");
+        string unit = Temp.Combine("units", "evonic-session-cleanup.timer");
         SchedulerStep.WriteFile(unit, "a longer first version\n").Execute();
         SchedulerStep.WriteFile(unit, "second\n").Execute();
         Assert.Equal("second\n", File.ReadAllText(unit));

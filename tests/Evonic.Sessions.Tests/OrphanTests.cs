@@ -8,26 +8,20 @@ namespace Evonic.Sessions.Tests;
 /// A cleanup stopped after a chat.db commit leaves the session's main-database rows, attachments and log behind.
 /// The next run lists them as one <see cref="SessionKind.Orphan"/> and removes them; nothing of a live session goes.
 /// </summary>
-public sealed class OrphanTests : IDisposable
+public sealed class OrphanTests : SampleInstanceTest
 {
-    private static readonly DateTime Now = new(2026, 11, 24, 4, 0, 0, DateTimeKind.Utc);
-    private readonly TempFolder _temp = new();
-    private readonly SampleInstance _sample;
     private readonly SessionStore _store;
     private readonly AgentInfo _siwa;
 
     public OrphanTests()
     {
-        _sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
-        _store = new SessionStore(EvonicInstance.Open(_sample.Root), CleanupPolicy.FromParameter(90), Now);
+        _store = new SessionStore(EvonicInstance.Open(Sample.Root), CleanupPolicy.FromParameter(90), Now);
         _siwa = _store.GetAgents().Single(a => a.Id == "siwa");
     }
 
-    public void Dispose() => _temp.Dispose();
-
-    private string ChatDb => Path.Combine(_sample.Root, "agents", "siwa", "chat.db");
-    private string BobFolder => Path.Combine(_sample.Root, "data", "attachments", "siwa", "siwa-7b2c");
-    private string BobLog => Path.Combine(_sample.Root, "agents", "siwa", "sessions", "7b2c.jsonl");
+    private string ChatDb => Path.Combine(Sample.Root, "agents", "siwa", "chat.db");
+    private string BobFolder => Path.Combine(Sample.Root, "data", "attachments", "siwa", "siwa-7b2c");
+    private string BobLog => Path.Combine(Sample.Root, "agents", "siwa", "sessions", "7b2c.jsonl");
 
     /// <summary>What a cleanup killed right after committing bob's chat rows leaves: everything outside chat.db.</summary>
     private void CommitChatRowsOnly(string sessionId)
@@ -40,7 +34,7 @@ public sealed class OrphanTests : IDisposable
 
     private long MainRows(string sql)
     {
-        using var main = InstanceBuilder.Connect(_sample.Builder.MainDatabasePath);
+        using var main = InstanceBuilder.Connect(Sample.Builder.MainDatabasePath);
         return (long)InstanceBuilder.Query(main, sql)[0][0]!;
     }
 
@@ -70,8 +64,8 @@ public sealed class OrphanTests : IDisposable
     [Fact]
     public void A_left_over_empty_attachment_folder_is_removed_and_a_fresh_upload_is_kept()
     {
-        Directory.CreateDirectory(Path.Combine(_sample.Root, "data", "attachments", "siwa", "siwa-gone"));
-        string fresh = Path.Combine(_sample.Root, "data", "attachments", "siwa", "siwa-new", "upload.png");
+        Directory.CreateDirectory(Path.Combine(Sample.Root, "data", "attachments", "siwa", "siwa-gone"));
+        string fresh = Path.Combine(Sample.Root, "data", "attachments", "siwa", "siwa-new", "upload.png");
         Directory.CreateDirectory(Path.GetDirectoryName(fresh)!);
         File.WriteAllText(fresh, "uploaded a minute ago, the session row comes next");
 
@@ -81,7 +75,7 @@ public sealed class OrphanTests : IDisposable
 
         var results = _store.Remove(_siwa, sessions.Values.Where(s => s.Kind == SessionKind.Orphan)).ToList();
 
-        Assert.False(Directory.Exists(Path.Combine(_sample.Root, "data", "attachments", "siwa", "siwa-gone")));
+        Assert.False(Directory.Exists(Path.Combine(Sample.Root, "data", "attachments", "siwa", "siwa-gone")));
         Assert.True(File.Exists(fresh));
         Assert.Equal(RemovalStatus.KeptActive, results.Single(r => r.SessionId == "siwa-new").Status);
     }
@@ -90,13 +84,13 @@ public sealed class OrphanTests : IDisposable
     public void A_stray_log_that_names_a_live_session_removes_only_itself()
     {
         // siwa-a001 is old but protected (a human took over); the stray log claims its id.
-        string stray = Path.Combine(_sample.Root, "agents", "siwa", "sessions", "stray-copy.jsonl");
+        string stray = Path.Combine(Sample.Root, "agents", "siwa", "sessions", "stray-copy.jsonl");
         File.WriteAllText(stray, "{\"type\":\"user\",\"session_id\":\"siwa-a001\",\"ts\":1600000000000}\n");
         File.SetLastWriteTimeUtc(stray, Now.AddDays(-500));
-        string a001Folder = Path.Combine(_sample.Root, "data", "attachments", "siwa", "siwa-a001");
+        string a001Folder = Path.Combine(Sample.Root, "data", "attachments", "siwa", "siwa-a001");
         Directory.CreateDirectory(a001Folder);
         File.WriteAllText(Path.Combine(a001Folder, "contract.pdf"), "keep");
-        HashSet<string> before = InstanceSnapshot.Take(_sample.Root);
+        HashSet<string> before = InstanceSnapshot.Take(Sample.Root);
 
         EvonicSession orphan = _store.GetSessions(_siwa).Single(s => s.JsonlPath == stray);
         Assert.Equal("stray-copy", orphan.SessionId);
@@ -104,7 +98,7 @@ public sealed class OrphanTests : IDisposable
 
         Assert.Equal(RemovalStatus.Removed, result.Status);
         before.RemoveWhere(line => line.StartsWith("agents/siwa/sessions/stray-copy.jsonl"));
-        Assert.Equal(before, InstanceSnapshot.Take(_sample.Root));
+        Assert.Equal(before, InstanceSnapshot.Take(Sample.Root));
     }
 
     [Fact]
@@ -114,13 +108,13 @@ public sealed class OrphanTests : IDisposable
         EvonicSession orphan = _store.GetSessions(_siwa).Single(s => s.SessionId == "siwa-7b2c");
         using (var chat = InstanceBuilder.Connect(ChatDb))
             InstanceBuilder.Exec(chat, "INSERT INTO chat_sessions (id, agent_id, external_user_id) VALUES ('siwa-7b2c', 'siwa', 'bob')");
-        HashSet<string> before = InstanceSnapshot.Take(_sample.Root);
+        HashSet<string> before = InstanceSnapshot.Take(Sample.Root);
 
         SessionRemovalResult result = _store.Remove(_siwa, new[] { orphan }).Single();
 
         Assert.Equal(RemovalStatus.KeptActive, result.Status);
         before.RemoveWhere(line => line.StartsWith("shared/db/evonic.db | agents |"));
-        HashSet<string> after = InstanceSnapshot.Take(_sample.Root);
+        HashSet<string> after = InstanceSnapshot.Take(Sample.Root);
         after.RemoveWhere(line => line.StartsWith("shared/db/evonic.db | agents |"));
         Assert.Equal(before, after);
     }
@@ -133,7 +127,7 @@ public sealed class OrphanTests : IDisposable
     [Fact]
     public void Index_rows_of_the_parent_or_a_sub_agent_are_the_parents_and_a_real_agents_are_its_own()
     {
-        using (var main = InstanceBuilder.Connect(_sample.Builder.MainDatabasePath))
+        using (var main = InstanceBuilder.Connect(Sample.Builder.MainDatabasePath))
             foreach (var (id, agent) in new[] { ("gone-parent", "siwa"), ("gone-sub", "siwa_sub_3"), ("gone-explorer", "siwa_explorer_1"), ("gone-team", "siwa_sub_team") })
                 InstanceBuilder.Exec(main, "INSERT INTO session_index (session_id, agent_id, external_user_id, updated_at) VALUES ($s, $a, 'x', '2025-01-01 00:00:00')",
                     ("$s", id), ("$a", agent));

@@ -5,32 +5,26 @@ using Evonic.Sessions.Storage;
 namespace Evonic.Sessions.Tests;
 
 /// <summary>Nothing outside the instance root is ever deleted: not through "..", an absolute path or a symlink.</summary>
-public sealed class PathSafetyTests : IDisposable
+public sealed class PathSafetyTests : SampleInstanceTest
 {
-    private static readonly DateTime Now = new(2026, 11, 24, 4, 0, 0, DateTimeKind.Utc);
-    private readonly TempFolder _temp = new();
-    private readonly SampleInstance _sample;
     private readonly string _outside;
 
     public PathSafetyTests()
     {
-        _sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
-        _outside = _temp.Combine("outside.txt");
+        _outside = Temp.Combine("outside.txt");
         File.WriteAllText(_outside, "precious");
     }
 
-    public void Dispose() => _temp.Dispose();
-
     private SessionRemovalResult RemoveBob()
     {
-        var store = new SessionStore(EvonicInstance.Open(_sample.Root), CleanupPolicy.FromParameter(90), Now);
+        var store = new SessionStore(EvonicInstance.Open(Sample.Root), CleanupPolicy.FromParameter(90), Now);
         AgentInfo siwa = store.GetAgents().Single(a => a.Id == "siwa");
         return store.Remove(siwa, store.GetSessions(siwa).Where(s => s.SessionId == "siwa-7b2c")).Single();
     }
 
     private void AddAttachmentRow(string filePath)
     {
-        using var main = InstanceBuilder.Connect(_sample.Builder.MainDatabasePath);
+        using var main = InstanceBuilder.Connect(Sample.Builder.MainDatabasePath);
         InstanceBuilder.Exec(main, "INSERT INTO attachments (agent_id, session_id, file_path) VALUES ('siwa', 'siwa-7b2c', $p)", ("$p", filePath));
     }
 
@@ -49,7 +43,7 @@ public sealed class PathSafetyTests : IDisposable
     {
         string stored = filePath == "ABSOLUTE" ? _outside : filePath;
         AddAttachmentRow(stored);
-        string target = Path.GetFullPath(Path.IsPathRooted(stored) ? stored : Path.Combine(_sample.Root, stored));
+        string target = Path.GetFullPath(Path.IsPathRooted(stored) ? stored : Path.Combine(Sample.Root, stored));
         byte[] content = File.ReadAllBytes(target);
 
         SessionRemovalResult result = RemoveBob();
@@ -58,34 +52,34 @@ public sealed class PathSafetyTests : IDisposable
         Assert.Null(result.Error);
         Assert.Equal(content, File.ReadAllBytes(target));
         Assert.Contains(stored, result.KeptFiles);
-        using var main = InstanceBuilder.Connect(_sample.Builder.MainDatabasePath);
+        using var main = InstanceBuilder.Connect(Sample.Builder.MainDatabasePath);
         Assert.Equal(0L, InstanceBuilder.Query(main, "SELECT COUNT(*) FROM attachments WHERE session_id = 'siwa-7b2c'")[0][0]);
     }
 
     [Fact]
     public void A_file_in_the_session_folder_that_another_row_points_at_stays_with_its_folder()
     {
-        string photo = Path.Combine(_sample.Root, "data", "attachments", "siwa", "siwa-7b2c", "photo.jpg");
-        using (var main = InstanceBuilder.Connect(_sample.Builder.MainDatabasePath))
+        string photo = Path.Combine(Sample.Root, "data", "attachments", "siwa", "siwa-7b2c", "photo.jpg");
+        using (var main = InstanceBuilder.Connect(Sample.Builder.MainDatabasePath))
             InstanceBuilder.Exec(main, "INSERT INTO attachments (agent_id, session_id, file_path) VALUES ('nova', 'nova-1', $p)", ("$p", photo));
 
         SessionRemovalResult result = RemoveBob();
 
         Assert.Equal(RemovalStatus.Removed, result.Status);
         Assert.True(File.Exists(photo));
-        Assert.False(File.Exists(Path.Combine(_sample.Root, "data", "attachments", "siwa", "siwa-7b2c", "notes.pdf")));
+        Assert.False(File.Exists(Path.Combine(Sample.Root, "data", "attachments", "siwa", "siwa-7b2c", "notes.pdf")));
         Assert.Contains(photo, result.KeptFiles);
     }
 
     [Fact]
     public void A_chat_log_that_is_a_symlink_out_of_the_root_is_refused()
     {
-        string log = Path.Combine(_sample.Root, "agents", "siwa", "sessions", "7b2c.jsonl");
+        string log = Path.Combine(Sample.Root, "agents", "siwa", "sessions", "7b2c.jsonl");
         File.Delete(log);
         File.CreateSymbolicLink(log, _outside);
         File.SetLastWriteTimeUtc(_outside, Now.AddDays(-300));
 
-        HashSet<string> before = InstanceSnapshot.Take(_sample.Root);
+        HashSet<string> before = InstanceSnapshot.Take(Sample.Root);
 
         SessionRemovalResult result = RemoveBob();
 
@@ -94,19 +88,19 @@ public sealed class PathSafetyTests : IDisposable
         Assert.Equal(EvonicErrorKind.UnsafePath, result.Error!.Kind);
         Assert.Contains(log, result.Error.Message);
         Assert.Equal("precious", File.ReadAllText(_outside));
-        Assert.Equal(before, InstanceSnapshot.Take(_sample.Root));
+        Assert.Equal(before, InstanceSnapshot.Take(Sample.Root));
     }
 
     [Fact]
     public void An_attachment_folder_that_is_a_symlink_out_of_the_root_is_refused()
     {
-        string folder = Path.Combine(_sample.Root, "data", "attachments", "siwa", "siwa-7b2c");
-        string elsewhere = _temp.Combine("elsewhere");
+        string folder = Path.Combine(Sample.Root, "data", "attachments", "siwa", "siwa-7b2c");
+        string elsewhere = Temp.Combine("elsewhere");
         Directory.CreateDirectory(elsewhere);
         File.WriteAllText(Path.Combine(elsewhere, "keep.txt"), "precious");
         Directory.Delete(folder, recursive: true);
         Directory.CreateSymbolicLink(folder, elsewhere);
-        using (var main = InstanceBuilder.Connect(_sample.Builder.MainDatabasePath))
+        using (var main = InstanceBuilder.Connect(Sample.Builder.MainDatabasePath))
             InstanceBuilder.Exec(main, "DELETE FROM attachments WHERE session_id = 'siwa-7b2c'");
 
         SessionRemovalResult result = RemoveBob();
@@ -119,7 +113,7 @@ public sealed class PathSafetyTests : IDisposable
     [Fact]
     public void An_attachment_folder_holding_a_symlink_is_refused()
     {
-        string folder = Path.Combine(_sample.Root, "data", "attachments", "siwa", "siwa-7b2c");
+        string folder = Path.Combine(Sample.Root, "data", "attachments", "siwa", "siwa-7b2c");
         File.CreateSymbolicLink(Path.Combine(folder, "link.txt"), _outside);
 
         SessionRemovalResult result = RemoveBob();
@@ -137,9 +131,9 @@ public sealed class PathSafetyTests : IDisposable
     [InlineData("siwa-a\0b")]
     public void A_session_id_that_cannot_name_a_file_is_refused(string sessionId)
     {
-        using (var chat = InstanceBuilder.Connect(Path.Combine(_sample.Root, "agents", "siwa", "chat.db")))
+        using (var chat = InstanceBuilder.Connect(Path.Combine(Sample.Root, "agents", "siwa", "chat.db")))
             InstanceBuilder.Exec(chat, "INSERT INTO chat_sessions (id, agent_id, channel_id, external_user_id, updated_at) VALUES ($id, 'siwa', 'telegram', 'zed', '2020-01-01 00:00:00')", ("$id", sessionId));
-        var store = new SessionStore(EvonicInstance.Open(_sample.Root), CleanupPolicy.FromParameter(90), Now);
+        var store = new SessionStore(EvonicInstance.Open(Sample.Root), CleanupPolicy.FromParameter(90), Now);
         AgentInfo siwa = store.GetAgents().Single(a => a.Id == "siwa");
 
         SessionRemovalResult result = store.Remove(siwa, store.GetSessions(siwa).Where(s => s.SessionId == sessionId)).Single();

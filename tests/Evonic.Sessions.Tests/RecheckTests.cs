@@ -9,17 +9,9 @@ namespace Evonic.Sessions.Tests;
 /// then put in focus, given a task, a plan, a schedule or a transfer, or made what an Evonic lookup returns, is kept
 /// whole with the reason. (The code before re-checked only age and takeover: each case here removed the session.)
 /// </summary>
-public sealed class RecheckTests : IDisposable
+public sealed class RecheckTests : SampleInstanceTest
 {
-    private static readonly DateTime Now = new(2026, 11, 24, 4, 0, 0, DateTimeKind.Utc);
-    private readonly TempFolder _temp = new();
-    private readonly SampleInstance _sample;
-
-    public RecheckTests() => _sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
-
-    public void Dispose() => _temp.Dispose();
-
-    private string ChatDb(string agent) => Path.Combine(_sample.Builder.DataRoot, "agents", agent, "chat.db");
+    private string ChatDb(string agent) => Path.Combine(Sample.Builder.DataRoot, "agents", agent, "chat.db");
 
     [Theory]
     [InlineData("focus", "siwa", "siwa-7b2c", SessionProtection.AgentInFocus)]
@@ -33,7 +25,7 @@ public sealed class RecheckTests : IDisposable
     [InlineData("takeover", "siwa", "siwa-7b2c", SessionProtection.HumanTakeover)]
     public void A_protection_that_appears_after_listing_keeps_the_session_whole(string change, string agentId, string sessionId, SessionProtection expected)
     {
-        var store = new SessionStore(EvonicInstance.Open(_sample.Root), CleanupPolicy.FromParameter(90), Now);
+        var store = new SessionStore(EvonicInstance.Open(Sample.Root), CleanupPolicy.FromParameter(90), Now);
         AgentInfo agent = store.GetAgents().Single(a => a.Id == agentId);
         EvonicSession listed = store.GetSessions(agent).Single(s => s.SessionId == sessionId);
         Assert.True(listed.IsRemovable, listed.Protection.ToString());
@@ -65,23 +57,23 @@ public sealed class RecheckTests : IDisposable
                     InstanceBuilder.Exec(chat, "UPDATE chat_sessions SET archived = 1 WHERE id = 'echo-2'");
                     break;
                 case "schedule":
-                    _sample.Builder.Schedule("late", "poll_background_job", $"{{\"session_id\": \"{sessionId}\"}}", null);
+                    Sample.Builder.Schedule("late", "poll_background_job", $"{{\"session_id\": \"{sessionId}\"}}", null);
                     break;
                 case "transfer":
-                    _sample.Builder.TransferJob("late", agentId, sessionId, "pending");
+                    Sample.Builder.TransferJob("late", agentId, sessionId, "pending");
                     break;
                 case "takeover":
                     InstanceBuilder.Exec(chat, "UPDATE chat_sessions SET bot_enabled = 0 WHERE id = $s", ("$s", sessionId));
                     break;
             }
         }
-        before = InstanceSnapshot.Take(_sample.Root);
+        before = InstanceSnapshot.Take(Sample.Root);
 
         SessionRemovalResult result = store.Remove(agent, new[] { listed }).Single();
 
         Assert.Equal(RemovalStatus.KeptProtected, result.Status);
         Assert.Equal(expected, listed.Protection & expected);
-        Assert.Equal(before.Where(l => !l.Contains("| agents |")), InstanceSnapshot.Take(_sample.Root).Where(l => !l.Contains("| agents |")));
+        Assert.Equal(before.Where(l => !l.Contains("| agents |")), InstanceSnapshot.Take(Sample.Root).Where(l => !l.Contains("| agents |")));
     }
 
     /// <summary>
@@ -100,7 +92,7 @@ public sealed class RecheckTests : IDisposable
     [InlineData("'true'", false)]
     public void A_takeover_is_the_same_to_the_listing_and_to_the_transaction(string botEnabled, bool takenOver)
     {
-        var store = new SessionStore(EvonicInstance.Open(_sample.Root), CleanupPolicy.FromParameter(90), Now);
+        var store = new SessionStore(EvonicInstance.Open(Sample.Root), CleanupPolicy.FromParameter(90), Now);
         AgentInfo siwa = store.GetAgents().Single(a => a.Id == "siwa");
         EvonicSession listedBefore = store.GetSessions(siwa).Single(s => s.SessionId == "siwa-7b2c");
         using (var chat = InstanceBuilder.Connect(ChatDb("siwa")))
@@ -116,7 +108,7 @@ public sealed class RecheckTests : IDisposable
     [Fact]
     public void The_agent_state_Evonic_will_promote_is_never_deleted_with_its_session()
     {
-        var store = new SessionStore(EvonicInstance.Open(_sample.Root), CleanupPolicy.FromParameter(90), Now);
+        var store = new SessionStore(EvonicInstance.Open(Sample.Root), CleanupPolicy.FromParameter(90), Now);
         AgentInfo lyra = store.GetAgents().Single(a => a.Id == "lyra");
 
         List<SessionRemovalResult> results = store.Remove(lyra, store.GetSessions(lyra).Where(s => s.IsRemovable)).ToList();

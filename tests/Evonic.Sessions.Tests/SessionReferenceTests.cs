@@ -13,19 +13,11 @@ namespace Evonic.Sessions.Tests;
 /// Each was removed by the code before (the seen case: a plugin's <c>message_feedback</c> kept the text of removed
 /// sessions).
 /// </summary>
-public sealed class SessionReferenceTests : IDisposable
+public sealed class SessionReferenceTests : SampleInstanceTest
 {
-    private static readonly DateTime Now = new(2026, 11, 24, 4, 0, 0, DateTimeKind.Utc);
-    private readonly TempFolder _temp = new();
-    private readonly SampleInstance _sample;
+    private string ChatDb(string agent) => Path.Combine(Sample.Builder.DataRoot, "agents", agent, "chat.db");
 
-    public SessionReferenceTests() => _sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
-
-    public void Dispose() => _temp.Dispose();
-
-    private string ChatDb(string agent) => Path.Combine(_sample.Builder.DataRoot, "agents", agent, "chat.db");
-
-    private SessionStore Store() => new(EvonicInstance.Open(_sample.Root), CleanupPolicy.FromParameter(90), Now);
+    private SessionStore Store() => new(EvonicInstance.Open(Sample.Root), CleanupPolicy.FromParameter(90), Now);
 
     private static EvonicSession Listed(SessionStore store, string agent, string id)
         => store.GetSessions(store.GetAgents().Single(a => a.Id == agent)).Single(s => s.SessionId == id);
@@ -57,7 +49,7 @@ public sealed class SessionReferenceTests : IDisposable
         Assert.Contains("'message_feedback'", warning);
         Assert.Empty(store.TakeUnknownTableWarnings());
         // Every other session is judged as before.
-        Assert.Equal(_sample.ExpectedRemoved.Where(k => k != "siwa/siwa-7b2c"),
+        Assert.Equal(Sample.ExpectedRemoved.Where(k => k != "siwa/siwa-7b2c"),
             sessions.Where(s => s.IsRemovable).Select(s => $"{s.AgentId}/{s.SessionId}").OrderBy(k => k, StringComparer.Ordinal));
     }
 
@@ -85,7 +77,7 @@ public sealed class SessionReferenceTests : IDisposable
     [InlineData("origin_session_id")]
     public void A_main_database_table_the_module_does_not_know_keeps_the_sessions_it_names(string column)
     {
-        using (SqliteConnection main = InstanceBuilder.Connect(_sample.Builder.MainDatabasePath))
+        using (SqliteConnection main = InstanceBuilder.Connect(Sample.Builder.MainDatabasePath))
         {
             InstanceBuilder.Exec(main, $"CREATE TABLE plugin_notes (id INTEGER PRIMARY KEY, {column} TEXT, note TEXT)");
             InstanceBuilder.Exec(main, $"INSERT INTO plugin_notes ({column}, note) VALUES ('nova-2', 'x')");
@@ -117,7 +109,7 @@ public sealed class SessionReferenceTests : IDisposable
     /// <summary>timothybrush/evonic <c>models/schema.py</c>: the table as that fork creates it.</summary>
     private void AddEscalation(string status, double expiresInSeconds, string requesting, string originating, string delivery)
     {
-        using SqliteConnection main = InstanceBuilder.Connect(_sample.Builder.MainDatabasePath);
+        using SqliteConnection main = InstanceBuilder.Connect(Sample.Builder.MainDatabasePath);
         InstanceBuilder.Exec(main, @"CREATE TABLE IF NOT EXISTS user_escalations (
                     id TEXT PRIMARY KEY, requesting_agent_id TEXT NOT NULL, requesting_session_id TEXT NOT NULL,
                     originating_agent_id TEXT NOT NULL, originating_session_id TEXT NOT NULL, delivery_session_id TEXT NOT NULL,
@@ -173,7 +165,7 @@ public sealed class SessionReferenceTests : IDisposable
     [Fact]
     public void A_tool_call_waiting_for_approval_is_a_turn_in_progress()
     {
-        using (SqliteConnection main = InstanceBuilder.Connect(_sample.Builder.MainDatabasePath))
+        using (SqliteConnection main = InstanceBuilder.Connect(Sample.Builder.MainDatabasePath))
         {
             // timothybrush/evonic models/schema.py
             InstanceBuilder.Exec(main, @"CREATE TABLE pending_tool_approvals (id TEXT PRIMARY KEY, session_id TEXT NOT NULL, agent_id TEXT NOT NULL,
