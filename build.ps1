@@ -29,13 +29,14 @@ dotnet build Evonic.Sessions.sln -c $Configuration
 if ($LASTEXITCODE) { throw "dotnet build failed ($LASTEXITCODE)." }
 
 if ($Help) {
-    # One generator (tests/Evonic.Sessions.PowerShell.Tests/MamlHelp.cs): in CI its test fails when the committed
-    # MAML differs from what it builds; here it writes the file.
-    $env:EVONIC_WRITE_HELP = '1'
-    try { dotnet test tests/Evonic.Sessions.PowerShell.Tests -c $Configuration --no-build --filter 'FullyQualifiedName~The_MAML_help' }
-    finally { Remove-Item Env:EVONIC_WRITE_HELP }
+    # The one generator (build/Evonic.Sessions.HelpWriter); in CI HelpTests fails when the committed MAML differs from
+    # what it builds. It reads the staged module's cmdlets, so the module is staged again afterwards with the new help.
+    $maml = 'module/en-US/Evonic.Sessions.PowerShell.dll-Help.xml'
+    dotnet run --project build/Evonic.Sessions.HelpWriter -c $Configuration --no-build -- `
+        (Join-Path $PSScriptRoot 'artifacts/module/Evonic.Sessions/Evonic.Sessions.psd1') (Join-Path $PSScriptRoot 'docs/help') (Join-Path $PSScriptRoot $maml)
     if ($LASTEXITCODE) { throw "The help could not be written ($LASTEXITCODE)." }
-    Write-Host 'Wrote module/en-US/Evonic.Sessions.PowerShell.dll-Help.xml; rebuild to stage it.'
+    dotnet build src/Evonic.Sessions.PowerShell -c $Configuration
+    if ($LASTEXITCODE) { throw "dotnet build failed ($LASTEXITCODE)." }
 }
 Write-Host "Module staged at $(Join-Path $PSScriptRoot 'artifacts/module/Evonic.Sessions')"
 

@@ -8,11 +8,11 @@ using Evonic.Sessions.Storage;
 namespace Evonic.Sessions.PowerShell;
 
 /// <summary>
-/// What Get- and Remove-EvonicOldSession share: -MaxAgeDays, how -Path and -LiteralPath name instances, how -AgentId
-/// selects agents, errors per agent, and progress. Each cmdlet declares -Path, -LiteralPath and -AgentId itself, with
-/// the pipeline binding that fits it.
+/// What Get- and Remove-EvonicOldSession share beyond <see cref="EvonicCommandBase"/>: -MaxAgeDays, -LiteralPath, and
+/// how -Path names instances (wildcards, several at once). Each of the two declares -Path and -AgentId itself, with
+/// the pipeline binding that fits it: Get binds them by property name always, Remove only when sessions are named by id.
 /// </summary>
-public abstract class EvonicSessionCommandBase : PSCmdlet
+public abstract class EvonicSessionCommandBase : EvonicCommandBase
 {
     internal const string SelectionSet = "Selection";
     internal const string LiteralPathSet = "LiteralPath";
@@ -55,12 +55,15 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
         }
     }
 
-    /// <summary>Opens the instance at <paramref name="folder"/> (a file system path) with its age limit; null (after saying so) when cleanup is disabled.</summary>
-    protected SessionStore? OpenStore(string folder, int? listedMaxAgeDays = null)
+    /// <summary>
+    /// Opens the instance at <paramref name="folder"/> (a file system path) with its age limit and, for a removal, its
+    /// archive setting; null (after saying so) when cleanup is disabled.
+    /// </summary>
+    protected SessionStore? OpenStore(string folder, int? listedMaxAgeDays = null, Func<EvonicInstance, ArchivePolicy>? archive = null)
     {
         EvonicInstance instance = InstanceParameter.OpenFolder(this, folder);
         CleanupPolicy policy = ResolvePolicy(instance, listedMaxAgeDays);
-        if (!policy.IsDisabled) return new SessionStore(instance, policy);
+        if (!policy.IsDisabled) return new SessionStore(instance, policy, archive?.Invoke(instance));
         WriteWarning($"Session cleanup is disabled: MaxAgeDays is 0 (from {policy.Source}). Nothing is listed or removed.");
         OnCleanupDisabled(policy);
         return null;
@@ -69,90 +72,5 @@ public abstract class EvonicSessionCommandBase : PSCmdlet
     /// <summary>Lets Remove-EvonicOldSession log that a (scheduled) run found cleanup disabled.</summary>
     protected virtual void OnCleanupDisabled(CleanupPolicy policy)
     {
-    }
-
-    /// <summary>The agents <paramref name="agentIds"/> names (all when null); a literal name that does not exist is an error.</summary>
-    protected List<AgentInfo> SelectAgents(SessionStore store, string[]? agentIds)
-    {
-        IReadOnlyList<AgentInfo> agents;
-        try
-        {
-            agents = store.GetAgents();
-        }
-        catch (EvonicException e)
-        {
-            ThrowTerminatingError(ErrorRecords.From(e));
-            throw;
-        }
-        if (agentIds == null) return agents.ToList();
-
-        var selected = new List<AgentInfo>();
-        foreach (string name in agentIds)
-        {
-            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
-            var matches = agents.Where(a => pattern.IsMatch(a.Id)).ToList();
-            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
-                WriteAgentError(name, new EvonicException(EvonicErrorKind.AgentNotFound,
-                    $"The instance '{store.Instance.Root}' has no agent '{name}' in its main database.", name));
-            selected.AddRange(matches.Where(m => !selected.Contains(m)));
-        }
-        return selected;
-    }
-
-    /// <summary>A failure that stops one agent (or one named agent that does not exist): a non-terminating error.</summary>
-    protected void WriteAgentError(string agentId, EvonicException error)
-    {
-        OnAgentError(agentId, error);
-        WriteError(ErrorRecords.From(error));
-    }
-
-    /// <summary>Lets a cmdlet count failures (Remove-EvonicOldSession's summary) before they are written.</summary>
-    protected virtual void OnAgentError(string agentId, EvonicException error)
-    {
-    }
-
-    private readonly System.Diagnostics.Stopwatch _sinceProgress = System.Diagnostics.Stopwatch.StartNew();
-    private readonly Dictionary<int, ProgressRecord> _openProgress = new();
-
-    /// <summary>
-    /// Progress, at most five times a second: a record per session would cost more than the work on large instances.
-    /// A record with <paramref name="parentActivityId"/> nests under that one (an agent's sessions under the run).
-    /// </summary>
-    protected void ReportProgress(int activityId, string activity, string status, int done, int total, int parentActivityId = -1)
-    {
-        if (done > 0 && done < total && _sinceProgress.ElapsedMilliseconds < 200) return;
-        _sinceProgress.Restart();
-        var record = new ProgressRecord(activityId, activity, status)
-        {
-            PercentComplete = total == 0 ? 100 : Math.Min(100, done * 100 / total),
-            ParentActivityId = parentActivityId,
-        };
-        _openProgress[activityId] = record;
-        WriteProgress(record);
-    }
-
-    protected void CompleteProgress(int activityId, string activity, int parentActivityId = -1)
-    {
-        _openProgress.Remove(activityId);
-        WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed, ParentActivityId = parentActivityId });
-    }
-
-    /// <summary>
-    /// Completes every record still shown, innermost first: when a command downstream has all it wants (Select-Object
-    /// -First) the pipeline stops this one mid-way, and a record left open would stay on the screen.
-    /// </summary>
-    protected void CompleteOpenProgress()
-    {
-        foreach (ProgressRecord open in _openProgress.Values.OrderByDescending(r => r.ParentActivityId).ToList())
-        {
-            try
-            {
-                CompleteProgress(open.ActivityId, open.Activity, open.ParentActivityId);
-            }
-            catch (PipelineStoppedException)
-            {
-                return; // Ctrl+C: the host clears the screen's records itself
-            }
-        }
     }
 }

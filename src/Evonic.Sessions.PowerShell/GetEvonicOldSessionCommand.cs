@@ -33,22 +33,10 @@ public sealed class GetEvonicOldSessionCommand : EvonicSessionCommandBase
     public SwitchParameter IncludeProtected { get; set; }
 
     protected override void ProcessRecord()
-    {
-        try
+        => CompletingProgressWhenStopped(() =>
         {
-            ListOld();
-        }
-        catch (PipelineStoppedException)
-        {
-            CompleteOpenProgress();
-            throw;
-        }
-    }
-
-    private void ListOld()
-    {
-        foreach (string folder in InstanceFolders(Path)) ListOld(folder);
-    }
+            foreach (string folder in InstanceFolders(Path)) ListOld(folder);
+        });
 
     private void ListOld(string folder)
     {

@@ -8,13 +8,8 @@ namespace Evonic.Sessions.PowerShell;
 /// <summary>Lists the sessions in an Evonic instance's session archive, whether archived by Evonic's /clear or by this module.</summary>
 [Cmdlet(VerbsCommon.Get, "EvonicSessionArchive", HelpUri = ProjectUrls.OnlineHelp + "Get-EvonicSessionArchive.md")]
 [OutputType(typeof(ArchivedSessionInfo))]
-public sealed class GetEvonicSessionArchiveCommand : PSCmdlet
+public sealed class GetEvonicSessionArchiveCommand : InstanceCommandBase
 {
-    /// <summary>The Evonic instance root; defaults to $env:EVONIC_HOME, else ~/.evonic.</summary>
-    [Parameter(Position = 0)]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
-
     /// <summary>Only these agents (wildcards allowed).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -38,10 +33,10 @@ public sealed class GetEvonicSessionArchiveCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        EvonicInstance instance = InstanceParameter.Open(this, Path);
+        EvonicInstance instance = OpenInstance();
         var store = new SessionStore(instance);
-        WildcardPattern[]? agents = AgentId?.Select(a => new WildcardPattern(a, WildcardOptions.IgnoreCase)).ToArray();
-        WildcardPattern[]? sessions = SessionId?.Select(s => new WildcardPattern(s, WildcardOptions.IgnoreCase)).ToArray();
+        WildcardPattern[]? agents = Patterns(AgentId);
+        WildcardPattern[]? sessions = Patterns(SessionId);
         DateTime? before = MyInvocation.BoundParameters.ContainsKey(nameof(Before)) ? Before.ToUniversalTime() : null;
         DateTime? after = MyInvocation.BoundParameters.ContainsKey(nameof(After)) ? After.ToUniversalTime() : null;
         if (!System.IO.File.Exists(instance.ArchiveDatabasePath))
@@ -53,8 +48,7 @@ public sealed class GetEvonicSessionArchiveCommand : PSCmdlet
         {
             foreach (ArchivedSessionInfo archived in store.GetArchivedSessions())
             {
-                if (agents != null && !agents.Any(p => p.IsMatch(archived.AgentId))) continue;
-                if (sessions != null && !sessions.Any(p => p.IsMatch(archived.SessionId))) continue;
+                if (!Matches(agents, archived.AgentId) || !Matches(sessions, archived.SessionId)) continue;
                 if (before != null && !(archived.ArchivedAt < before)) continue;
                 if (after != null && !(archived.ArchivedAt >= after)) continue;
                 WriteObject(archived);

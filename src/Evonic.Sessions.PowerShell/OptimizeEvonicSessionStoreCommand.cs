@@ -8,7 +8,7 @@ namespace Evonic.Sessions.PowerShell;
 /// <summary>Gives the free pages of an Evonic instance's databases back to the file system, without making Evonic's writers fail.</summary>
 [Cmdlet(VerbsCommon.Optimize, "EvonicSessionStore", HelpUri = ProjectUrls.OnlineHelp + "Optimize-EvonicSessionStore.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(SpaceReturned))]
-public sealed class OptimizeEvonicSessionStoreCommand : SessionStoreCommandBase
+public sealed class OptimizeEvonicSessionStoreCommand : SessionStoreCommandBase, IDisposable
 {
     /// <summary>The longest a VACUUM may hold a database's write lock, by its estimate; Evonic's writers wait 5 s at most.</summary>
     [Parameter]
@@ -35,6 +35,8 @@ public sealed class OptimizeEvonicSessionStoreCommand : SessionStoreCommandBase
 
     protected override void StopProcessing() => _stop.Cancel();
 
+    public void Dispose() => _stop.Dispose();
+
     protected override void ProcessRecord()
     {
         SessionStore store = OpenStore();
@@ -43,14 +45,14 @@ public sealed class OptimizeEvonicSessionStoreCommand : SessionStoreCommandBase
         for (int i = 0; i < databases.Count; i++)
         {
             DatabaseSpace space = databases[i];
-            WriteProgress(new ProgressRecord(1, Activity, $"'{space.Path}' ({i + 1} of {databases.Count})") { PercentComplete = i * 100 / databases.Count });
-            string how = space.AutoVacuum == "Incremental" && !Vacuum ? "incremental vacuum in ~50 ms steps"
+            ReportProgress(1, Activity, $"'{space.Path}' ({i + 1} of {databases.Count})", i, databases.Count);
+            string how = space.AutoVacuum == AutoVacuumMode.Incremental && !Vacuum ? "incremental vacuum in ~50 ms steps"
                 : "VACUUM" + (EnableIncrementalVacuum ? ", switching to auto_vacuum = INCREMENTAL" : "");
             if (!ShouldProcess($"'{space.Path}': would return {space.FreeBytes} bytes of free pages ({how})", "Give free pages back to the file system")) continue;
             try
             {
                 SpaceReturned result = store.Optimize(space, TimeSpan.FromSeconds(MaxLockSeconds), Force, EnableIncrementalVacuum, Vacuum, _stop.Token);
-                if (result.Method == "Skipped")
+                if (result.Method == OptimizeMethod.Skipped)
                     WriteWarning($"'{space.Path}' was not optimized: {result.Reason}.");
                 else
                     WriteVerbose($"'{space.Path}': {result.Method} returned {result.BytesReturned} bytes; longest write lock {result.LongestLockMilliseconds:0} ms.");
@@ -61,6 +63,6 @@ public sealed class OptimizeEvonicSessionStoreCommand : SessionStoreCommandBase
                 WriteError(ErrorRecords.From(e));
             }
         }
-        WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
+        CompleteProgress(1, Activity);
     }
 }

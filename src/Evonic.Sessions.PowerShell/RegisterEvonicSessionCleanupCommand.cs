@@ -53,7 +53,7 @@ public sealed class RegisterEvonicSessionCleanupCommand : ScheduleCommandBase
 
     protected override void ProcessRecord()
     {
-        EvonicInstance instance = InstanceParameter.Open(this, Path);
+        EvonicInstance instance = OpenInstance(Path);
         IScheduler scheduler = ResolveScheduler();
         CleanupSchedule schedule;
         try

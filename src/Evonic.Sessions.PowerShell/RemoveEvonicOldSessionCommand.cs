@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using Evonic.Sessions.Cleanup;
 using Evonic.Sessions.Rules;
 
 namespace Evonic.Sessions.PowerShell;
@@ -144,36 +143,22 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, IC
         {
             // Piped and named sessions are read again in their instance, among all its agents; each listing keeps the
             // age limit it was made with (named ones: -MaxAgeDays, else the instance's setting).
-            foreach (var listing in _piped.GroupBy(s => (s.InstanceRoot, s.MaxAgeDays)))
-                if (OpenArchivingStore(listing.Key.InstanceRoot, listing.Key.MaxAgeDays) is { } store) _run!.RemoveListed(store, SelectAgents(store, null), listing.ToList());
-            foreach (var named in _named.GroupBy(s => s.InstanceRoot))
+            foreach (IGrouping<string, EvonicSession> instance in ByInstance(_piped, s => s.InstanceRoot))
+                foreach (IGrouping<int, EvonicSession> listing in instance.GroupBy(s => s.MaxAgeDays))
+                    if (OpenArchivingStore(instance.Key, listing.Key) is { } store) _run!.RemoveListed(store, SelectAgents(store, null), listing.ToList());
+            foreach (IGrouping<string, EvonicSession> named in ByInstance(_named, s => s.InstanceRoot))
                 if (OpenArchivingStore(named.Key, null) is { } store) _run!.RemoveListed(store, SelectAgents(store, null), named.ToList());
             _run!.Finish();
         });
 
-    /// <summary>A downstream Select-Object -First ends the run at a session boundary: its progress records are completed.</summary>
-    private void CompletingProgressWhenStopped(Action work)
-    {
-        try
-        {
-            work();
-        }
-        catch (PipelineStoppedException)
-        {
-            CompleteOpenProgress();
-            throw;
-        }
-    }
-
     /// <summary>The store, with whether it archives: -Archive when given, else the instance's setting.</summary>
     private SessionStore? OpenArchivingStore(string folder, int? listedMaxAgeDays)
     {
-        SessionStore? store = OpenStore(folder, listedMaxAgeDays);
-        if (store == null) return null;
-        store.Archive = MyInvocation.BoundParameters.ContainsKey(nameof(Archive))
+        SessionStore? store = OpenStore(folder, listedMaxAgeDays, instance => MyInvocation.BoundParameters.ContainsKey(nameof(Archive))
             ? ArchivePolicy.FromParameter(Archive.IsPresent)
-            : ArchivePolicy.Resolve(store.Instance, Environment.GetEnvironmentVariable);
-        if (store.Archive.Enabled) WriteVerbose($"Each session is archived in '{store.Instance.ArchiveDatabasePath}' before it is removed ({store.Archive.Source}).");
+            : ArchivePolicy.Resolve(instance, Environment.GetEnvironmentVariable));
+        if (store == null) return null;
+        if (store.Archive!.Enabled) WriteVerbose($"Each session is archived in '{store.Instance.ArchiveDatabasePath}' before it is removed ({store.Archive.Source}).");
         return store;
     }
 

@@ -8,12 +8,12 @@ namespace Evonic.Sessions.PowerShell;
 /// <summary>Purges entries from an Evonic instance's session archive, so archived conversations have an end of life too.</summary>
 [Cmdlet(VerbsCommon.Remove, "EvonicSessionArchive", HelpUri = ProjectUrls.OnlineHelp + "Remove-EvonicSessionArchive.md", DefaultParameterSetName = InputObjectSet,
     SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
-public sealed class RemoveEvonicSessionArchiveCommand : PSCmdlet
+public sealed class RemoveEvonicSessionArchiveCommand : InstanceCommandBase
 {
     private const string InputObjectSet = "InputObject";
     private const string ArchiveIdSet = "ArchiveId";
 
-    private readonly Dictionary<string, List<long>> _approved = new();
+    private readonly List<(string Root, long ArchiveId)> _approved = new();
 
     /// <summary>Archived sessions from Get-EvonicSessionArchive.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
@@ -24,11 +24,6 @@ public sealed class RemoveEvonicSessionArchiveCommand : PSCmdlet
     [Parameter(Mandatory = true, ParameterSetName = ArchiveIdSet)]
     public long[]? ArchiveId { get; set; }
 
-    /// <summary>The Evonic instance root, with -ArchiveId; defaults to $env:EVONIC_HOME, else ~/.evonic.</summary>
-    [Parameter(Position = 0, ParameterSetName = ArchiveIdSet)]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
-
     /// <summary>Purges without asking for confirmation.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -37,10 +32,11 @@ public sealed class RemoveEvonicSessionArchiveCommand : PSCmdlet
     {
         if (ParameterSetName == ArchiveIdSet)
         {
-            string root = InstanceParameter.Open(this, Path).Root;
+            string root = OpenInstance().Root;
             foreach (long id in ArchiveId!) Offer(root, id, $"archive entry {id} of '{root}'");
             return;
         }
+        RefusePathWithPipedInput("archive entries");
         foreach (ArchivedSessionInfo archived in InputObject!)
             Offer(archived.InstanceRoot, archived.ArchiveId,
                 $"archive entry {archived.ArchiveId}: agent '{archived.AgentId}', session '{archived.SessionId}' (archived {archived.ArchivedAt:yyyy-MM-dd HH:mm:ss}Z)");
@@ -48,12 +44,12 @@ public sealed class RemoveEvonicSessionArchiveCommand : PSCmdlet
 
     protected override void EndProcessing()
     {
-        foreach (KeyValuePair<string, List<long>> instance in _approved)
+        foreach (IGrouping<string, (string Root, long ArchiveId)> instance in ByInstance(_approved, a => a.Root))
         {
             try
             {
                 var store = new SessionStore(EvonicInstance.Open(instance.Key));
-                int purged = store.RemoveArchivedSessions(instance.Value);
+                int purged = store.RemoveArchivedSessions(instance.Select(a => a.ArchiveId).Distinct().ToList());
                 WriteVerbose($"Purged {purged} archive entr{(purged == 1 ? "y" : "ies")} from '{store.Instance.ArchiveDatabasePath}'.");
             }
             catch (EvonicException e)
@@ -66,8 +62,6 @@ public sealed class RemoveEvonicSessionArchiveCommand : PSCmdlet
     /// <summary>One ShouldProcess per entry.</summary>
     private void Offer(string root, long id, string target)
     {
-        if (!Approval.Ask(this, Force, target, "Purge from Evonic's session archive")) return;
-        if (!_approved.TryGetValue(root, out List<long>? ids)) _approved[root] = ids = new List<long>();
-        if (!ids.Contains(id)) ids.Add(id);
+        if (Approval.Ask(this, Force, target, "Purge from Evonic's session archive")) _approved.Add((root, id));
     }
 }

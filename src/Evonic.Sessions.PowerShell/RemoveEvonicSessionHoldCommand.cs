@@ -9,7 +9,7 @@ namespace Evonic.Sessions.PowerShell;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "EvonicSessionHold", HelpUri = ProjectUrls.OnlineHelp + "Remove-EvonicSessionHold.md", DefaultParameterSetName = InputObjectSet,
     SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-public sealed class RemoveEvonicSessionHoldCommand : PSCmdlet
+public sealed class RemoveEvonicSessionHoldCommand : InstanceCommandBase
 {
     private const string InputObjectSet = "InputObject";
     private const string SessionSet = "Session";
@@ -30,19 +30,15 @@ public sealed class RemoveEvonicSessionHoldCommand : PSCmdlet
     [ArgumentCompleter(typeof(AgentIdCompleter))]
     public string? AgentId { get; set; }
 
-    /// <summary>The Evonic instance root, with -SessionId; defaults to $env:EVONIC_HOME, else ~/.evonic.</summary>
-    [Parameter(Position = 0, ParameterSetName = SessionSet)]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
-
     protected override void ProcessRecord()
     {
         if (ParameterSetName == SessionSet)
         {
-            EvonicInstance instance = InstanceParameter.Open(this, Path);
+            EvonicInstance instance = OpenInstance();
             foreach (string session in SessionId!) End(instance.Root, AgentId!, session);
             return;
         }
+        RefusePathWithPipedInput("sessions");
         foreach (EvonicSession session in InputObject!) End(session.InstanceRoot, session.AgentId, session.SessionId);
     }
 

@@ -14,15 +14,17 @@ namespace Evonic.Sessions.PowerShell;
 [Cmdlet(VerbsData.Restore, "EvonicSession", HelpUri = ProjectUrls.OnlineHelp + "Restore-EvonicSession.md", DefaultParameterSetName = InputObjectSet,
     SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(SessionRestoreResult))]
-public sealed class RestoreEvonicSessionCommand : PSCmdlet
+public sealed class RestoreEvonicSessionCommand : InstanceCommandBase
 {
     private const string InputObjectSet = "InputObject";
     private const string SessionSet = "Session";
     private const string ArchiveIdSet = "ArchiveId";
 
-    // Instance root -> what to restore there: an archive id, or (agent, session) for its newest copy.
-    private readonly Dictionary<string, List<(long? ArchiveId, string? AgentId, string? SessionId)>> _requested = new();
-    private readonly Dictionary<(string Root, string Agent, string Session), ArchivedSessionInfo> _newestPiped = new();
+    private const string Activity = "Restoring archived sessions";
+
+    // What to restore, by instance root: an archive id, or (agent, session) for its newest copy.
+    private readonly List<(string Root, long? ArchiveId, string? AgentId, string? SessionId)> _requested = new();
+    private readonly NewestCopies _newestPiped = new();
 
     /// <summary>Archived sessions from Get-EvonicSessionArchive.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
@@ -45,12 +47,6 @@ public sealed class RestoreEvonicSessionCommand : PSCmdlet
     [Parameter(Mandatory = true, ParameterSetName = ArchiveIdSet)]
     public long[]? ArchiveId { get; set; }
 
-    /// <summary>The Evonic instance root, with -SessionId or -ArchiveId; defaults to $env:EVONIC_HOME, else ~/.evonic.</summary>
-    [Parameter(Position = 0, ParameterSetName = SessionSet)]
-    [Parameter(Position = 0, ParameterSetName = ArchiveIdSet)]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
-
     /// <summary>Days the cleanup keeps each restored session (RestoredHold) before judging it by its age again; 0 for none.</summary>
     [Parameter]
     [ValidateRange(0, 36500)]
@@ -65,44 +61,29 @@ public sealed class RestoreEvonicSessionCommand : PSCmdlet
         switch (ParameterSetName)
         {
             case ArchiveIdSet:
-                string root = InstanceParameter.Open(this, Path).Root;
-                foreach (long id in ArchiveId!) Request(root).Add((id, null, null));
+                string root = OpenInstance().Root;
+                foreach (long id in ArchiveId!) _requested.Add((root, id, null, null));
                 break;
             case SessionSet:
-                string instance = InstanceParameter.Open(this, Path).Root;
-                foreach (string session in SessionId!) Request(instance).Add((null, AgentId, session));
+                string instance = OpenInstance().Root;
+                foreach (string session in SessionId!) _requested.Add((instance, null, AgentId, session));
                 break;
             default:
+                RefusePathWithPipedInput("archive entries");
                 foreach (ArchivedSessionInfo archived in InputObject!)
                 {
-                    var key = (archived.InstanceRoot, archived.AgentId, archived.SessionId);
-                    if (_newestPiped.TryGetValue(key, out ArchivedSessionInfo? other) && IsNewer(other, archived))
-                    {
-                        WriteWarning($"Archive entry {archived.ArchiveId} of session '{archived.SessionId}' is skipped: entry {other.ArchiveId}, a newer copy, was piped too.");
-                        continue;
-                    }
-                    if (other != null) WriteWarning($"Archive entry {other.ArchiveId} of session '{other.SessionId}' is skipped: entry {archived.ArchiveId}, a newer copy, was piped too.");
-                    _newestPiped[key] = archived;
+                    if (_newestPiped.Offer(archived) is { } lost)
+                        WriteWarning($"Archive entry {lost.Skipped.ArchiveId} of session '{lost.Skipped.SessionId}' is skipped: entry {lost.Newer.ArchiveId}, a newer copy, was piped too.");
                 }
                 break;
         }
     }
 
-    private static bool IsNewer(ArchivedSessionInfo a, ArchivedSessionInfo b)
-        => (a.ArchivedAt ?? DateTime.MinValue, a.ArchiveId).CompareTo((b.ArchivedAt ?? DateTime.MinValue, b.ArchiveId)) > 0;
-
-    private List<(long?, string?, string?)> Request(string root)
-    {
-        if (!_requested.TryGetValue(root, out var list)) _requested[root] = list = new();
-        return list;
-    }
-
     protected override void EndProcessing()
     {
-        foreach (ArchivedSessionInfo archived in _newestPiped.Values.OrderBy(a => a.ArchiveId))
-            Request(archived.InstanceRoot).Add((archived.ArchiveId, null, null));
-        int total = _requested.Values.Sum(r => r.Count), done = 0;
-        foreach (KeyValuePair<string, List<(long? ArchiveId, string? AgentId, string? SessionId)>> instance in _requested)
+        foreach (ArchivedSessionInfo archived in _newestPiped.Copies) _requested.Add((archived.InstanceRoot, archived.ArchiveId, null, null));
+        int total = _requested.Count, done = 0;
+        foreach (var instance in ByInstance(_requested, r => r.Root))
         {
             SessionRestorer restorer;
             try
@@ -116,10 +97,9 @@ public sealed class RestoreEvonicSessionCommand : PSCmdlet
             }
             using (restorer)
             {
-                foreach (var request in instance.Value)
+                foreach (var request in instance)
                 {
-                    if (total > 1)
-                        WriteProgress(new ProgressRecord(1, "Restoring archived sessions", $"{done} of {total}") { PercentComplete = done * 100 / total });
+                    if (total > 1) ReportProgress(1, Activity, $"{done} of {total}", done, total);
                     done++;
                     try
                     {
@@ -136,6 +116,6 @@ public sealed class RestoreEvonicSessionCommand : PSCmdlet
                 }
             }
         }
-        if (total > 1) WriteProgress(new ProgressRecord(1, "Restoring archived sessions", "Done") { RecordType = ProgressRecordType.Completed });
+        if (total > 1) CompleteProgress(1, Activity);
     }
 }

@@ -6,7 +6,7 @@ using Evonic.Sessions.Scheduling;
 namespace Evonic.Sessions.PowerShell;
 
 /// <summary>What Register-, Unregister- and Get-EvonicSessionCleanup share: the schedule's name, scheduler and scope.</summary>
-public abstract class ScheduleCommandBase : PSCmdlet
+public abstract class ScheduleCommandBase : EvonicCommandBase
 {
     /// <summary>The name of the timer, cron entry, launchd agent or task.</summary>
     [Parameter]

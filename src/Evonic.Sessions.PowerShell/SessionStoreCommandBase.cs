@@ -9,13 +9,8 @@ namespace Evonic.Sessions.PowerShell;
 /// What Get-EvonicSessionStore and Optimize-EvonicSessionStore share: -Path, -AgentId, and the databases they name
 /// (the chosen agents' chat.db, and without -AgentId the main database and the archive), each measured.
 /// </summary>
-public abstract class SessionStoreCommandBase : PSCmdlet
+public abstract class SessionStoreCommandBase : InstanceCommandBase
 {
-    /// <summary>The Evonic instance root; defaults to $env:EVONIC_HOME, else ~/.evonic.</summary>
-    [Parameter(Position = 0)]
-    [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
-
     /// <summary>Only these agents' chat databases (wildcards allowed); the main database and the archive are then left out.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -26,18 +21,7 @@ public abstract class SessionStoreCommandBase : PSCmdlet
     /// <summary>Each named database, measured; one that cannot be read is a non-terminating error and the others go on.</summary>
     protected IEnumerable<DatabaseSpace> MeasureDatabases(SessionStore store)
     {
-        WildcardPattern[]? agents = AgentId?.Select(a => new WildcardPattern(a, WildcardOptions.IgnoreCase)).ToArray();
-        IReadOnlyList<AgentInfo> all;
-        try
-        {
-            all = store.GetAgents();
-        }
-        catch (EvonicException e)
-        {
-            ThrowTerminatingError(ErrorRecords.From(e));
-            yield break;
-        }
-        foreach (AgentInfo agent in all.Where(a => agents == null || agents.Any(p => p.IsMatch(a.Id))))
+        foreach (AgentInfo agent in SelectAgents(store, AgentId))
         {
             DatabaseSpace? space = null;
             try
@@ -50,7 +34,7 @@ public abstract class SessionStoreCommandBase : PSCmdlet
             }
             if (space != null) yield return space;
         }
-        if (agents != null) yield break;
+        if (AgentId != null) yield break;
         List<DatabaseSpace> shared = new();
         try
         {
@@ -63,5 +47,5 @@ public abstract class SessionStoreCommandBase : PSCmdlet
         foreach (DatabaseSpace space in shared) yield return space;
     }
 
-    protected SessionStore OpenStore() => new(InstanceParameter.Open(this, Path));
+    protected SessionStore OpenStore() => new(OpenInstance());
 }

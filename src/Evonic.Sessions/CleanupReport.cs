@@ -1,5 +1,4 @@
 using System;
-using Evonic.Sessions.Cleanup;
 
 namespace Evonic.Sessions;
 
@@ -9,21 +8,22 @@ namespace Evonic.Sessions;
 /// </summary>
 public sealed class CleanupReport
 {
-    public CleanupReport(string computerName, string[] instanceRoots, CleanupSummary totals, TimeSpan duration, string? moduleVersion = null)
+    internal CleanupReport(string computerName, string[] instanceRoots, int removed, long messages, int files, long bytesFreed,
+        long databaseBytesReturned, int kept, int errors, TimeSpan duration, TimeSpan longestWriteTransaction, string line, string? moduleVersion)
     {
         ModuleVersion = moduleVersion;
         ComputerName = computerName;
         InstanceRoot = instanceRoots;
-        Removed = totals.Sessions;
-        Messages = totals.Messages;
-        Files = totals.Files;
-        BytesFreed = totals.Bytes;
-        DatabaseBytesReturned = totals.DatabaseBytesReturned;
-        Kept = totals.Kept;
-        Errors = totals.Errors;
+        Removed = removed;
+        Messages = messages;
+        Files = files;
+        BytesFreed = bytesFreed;
+        DatabaseBytesReturned = databaseBytesReturned;
+        Kept = kept;
+        Errors = errors;
         Duration = duration;
-        LongestWriteTransaction = totals.LongestWriteTransaction;
-        Line = totals.FinalLine(duration, moduleVersion);
+        LongestWriteTransaction = longestWriteTransaction;
+        Line = line;
     }
 
     public string ComputerName { get; }

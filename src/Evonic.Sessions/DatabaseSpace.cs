@@ -9,8 +9,8 @@ public sealed class DatabaseSpace
 {
     public string InstanceRoot { get; internal set; } = "";
 
-    /// <summary>Chat (an agent's <c>chat.db</c>), Main (<c>shared/db/evonic.db</c>) or Archive (<c>shared/db/session_archive.db</c>).</summary>
-    public string Database { get; internal set; } = "";
+    /// <summary>Which database: an agent's <c>chat.db</c>, the main database or the archive.</summary>
+    public DatabaseKind Database { get; internal set; }
 
     /// <summary>The agent of a <c>chat.db</c>; null for the main database and the archive.</summary>
     public string? AgentId { get; internal set; }
@@ -28,8 +28,8 @@ public sealed class DatabaseSpace
 
     public long PageSize { get; internal set; }
 
-    /// <summary>None, Full or Incremental (<c>PRAGMA auto_vacuum</c>).</summary>
-    public string AutoVacuum { get; internal set; } = "";
+    /// <summary>Its <c>PRAGMA auto_vacuum</c>.</summary>
+    public AutoVacuumMode AutoVacuum { get; internal set; }
 
     /// <summary>For a <c>chat.db</c>: the agent's JSONL chat logs (<c>sessions/*.jsonl</c>).</summary>
     public long LogBytes { get; internal set; }

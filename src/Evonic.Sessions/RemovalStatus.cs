@@ -7,7 +7,7 @@ public enum RemovalStatus
     Removed,
     /// <summary>It became active after it was listed (a newer message, update or log line), and was kept whole.</summary>
     KeptActive,
-    /// <summary>A protection applies to it (now, or at listing), and it was kept whole: <see cref="EvonicSession.Protection"/> says which.</summary>
+    /// <summary>A protection applies to it (now, or at listing), and it was kept whole: <see cref="SessionRemovalResult.Protection"/> says which.</summary>
     KeptProtected,
     /// <summary>Something could not be removed; <see cref="SessionRemovalResult.Error"/> says what.</summary>
     Failed,

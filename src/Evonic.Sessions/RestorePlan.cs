@@ -1,5 +1,4 @@
 using System;
-using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions;
 
@@ -9,31 +8,34 @@ namespace Evonic.Sessions;
 /// </summary>
 public sealed class RestorePlan
 {
-    internal RestorePlan(ArchivedSession entry, string chatAgentId, string? chatLogPath, bool resumes = false)
+    internal RestorePlan(long archiveId, string sessionId, string chatAgentId, string sessionAgentId, DateTime? archivedAt, int messageCount,
+        int jsonlLineCount, string? chatLogPath, bool resumes)
     {
-        Entry = entry;
+        ArchiveId = archiveId;
+        SessionId = sessionId;
         AgentId = chatAgentId;
+        SessionAgentId = sessionAgentId;
+        ArchivedAt = archivedAt;
+        MessageCount = messageCount;
+        JsonlLineCount = jsonlLineCount;
         ChatLogPath = chatLogPath;
         Resumes = resumes;
     }
 
-    /// <summary>A restore of this copy began and was stopped halfway (a crash, a full disk): this one finishes it.</summary>
     public bool Resumes { get; }
 
-    internal ArchivedSession Entry { get; }
-
-    public long ArchiveId => Entry.ArchiveId;
-    public string SessionId => Entry.SessionId;
+    public long ArchiveId { get; }
+    public string SessionId { get; }
 
     /// <summary>The agent whose <c>chat.db</c> receives the session.</summary>
     public string AgentId { get; }
 
     /// <summary>The <c>agent_id</c> column of the session row (a sub-agent's id for a sub-agent's session).</summary>
-    public string SessionAgentId => Entry.AgentId;
+    public string SessionAgentId { get; }
 
-    public DateTime? ArchivedAt => Entry.ArchivedAtUtc;
-    public int MessageCount => Entry.Messages.Count;
-    public int JsonlLineCount => Entry.JsonlLines.Count;
+    public DateTime? ArchivedAt { get; }
+    public int MessageCount { get; }
+    public int JsonlLineCount { get; }
 
     /// <summary>Where the JSONL log is written back; null when the archive holds no log lines.</summary>
     public string? ChatLogPath { get; }

@@ -1,11 +1,10 @@
 using System;
-using Evonic.Sessions.Rules;
 
 namespace Evonic.Sessions;
 
 /// <summary>
 /// Why an old session is kept anyway. A session can have several reasons at once. The first three are the
-/// sessions Evonic's own lookups return (see <see cref="EvonicLookups"/>): removing one would send reminders,
+/// sessions Evonic's own lookups return (see <see cref="Storage.EvonicLookups"/>): removing one would send reminders,
 /// escalations or channel notifications nowhere, or to the wrong person.
 /// </summary>
 [Flags]

@@ -11,6 +11,12 @@ public sealed class SessionRemovalResult
     public string AgentId => Session.AgentId;
     public string SessionId => Session.SessionId;
     public RemovalStatus Status { get; internal set; }
+
+    /// <summary>
+    /// Why the session was kept, when <see cref="Status"/> is <see cref="RemovalStatus.KeptProtected"/>: the protections
+    /// it was listed with, or those its removal's write transaction found. The listed session itself is not changed.
+    /// </summary>
+    public SessionProtection Protection { get; internal set; }
     public long MessagesRemoved { get; internal set; }
     public int FilesRemoved { get; internal set; }
     public long BytesFreed { get; internal set; }

@@ -15,8 +15,11 @@ namespace Evonic.Sessions;
 /// </summary>
 public sealed class SessionStore
 {
-    public SessionStore(EvonicInstance instance, CleanupPolicy policy)
-        : this(instance, policy, DateTime.UtcNow)
+    /// <param name="instance">The instance.</param>
+    /// <param name="policy">The age limit.</param>
+    /// <param name="archive">Whether a removal archives each session first; off when null.</param>
+    public SessionStore(EvonicInstance instance, CleanupPolicy policy, ArchivePolicy? archive = null)
+        : this(instance, policy, DateTime.UtcNow, archive)
     {
     }
 
@@ -26,8 +29,13 @@ public sealed class SessionStore
     {
     }
 
-    public SessionStore(EvonicInstance instance, CleanupPolicy policy, DateTime nowUtc)
+    /// <param name="instance">The instance.</param>
+    /// <param name="policy">The age limit.</param>
+    /// <param name="nowUtc">The moment ages are measured from.</param>
+    /// <param name="archive">Whether a removal archives each session first; off when null.</param>
+    public SessionStore(EvonicInstance instance, CleanupPolicy policy, DateTime nowUtc, ArchivePolicy? archive = null)
     {
+        Archive = archive;
         Instance = instance;
         Policy = policy;
         NowUtc = DateTime.SpecifyKind(nowUtc, DateTimeKind.Utc);
@@ -38,8 +46,8 @@ public sealed class SessionStore
     public CleanupPolicy Policy { get; }
     public DateTime NowUtc { get; }
 
-    /// <summary>Whether <see cref="Remove"/> archives each session first (Evonic's <c>session_archive.db</c>); off unless set.</summary>
-    public ArchivePolicy? Archive { get; set; }
+    /// <summary>Whether <see cref="Remove"/> archives each session first (Evonic's <c>session_archive.db</c>); off when null.</summary>
+    public ArchivePolicy? Archive { get; }
 
     /// <summary>Sessions whose last activity is before this instant are old.</summary>
     public DateTime CutoffUtc { get; }
@@ -222,14 +230,14 @@ public sealed class SessionStore
     {
         CheckAgentId(agent);
         string path = Instance.ChatDatabasePath(agent.Id);
-        return System.IO.File.Exists(path) ? SpaceReader.Measure(Instance, "Chat", agent.Id, path, withFiles) : null;
+        return System.IO.File.Exists(path) ? SpaceReader.Measure(Instance, DatabaseKind.Chat, agent.Id, path, withFiles) : null;
     }
 
     /// <summary>The space the main database and the archive (when there is one) take. Read-only.</summary>
     public IEnumerable<DatabaseSpace> GetSharedSpace()
     {
-        yield return SpaceReader.Measure(Instance, "Main", null, Instance.MainDatabasePath);
-        if (System.IO.File.Exists(Instance.ArchiveDatabasePath)) yield return SpaceReader.Measure(Instance, "Archive", null, Instance.ArchiveDatabasePath);
+        yield return SpaceReader.Measure(Instance, DatabaseKind.Main, null, Instance.MainDatabasePath);
+        if (System.IO.File.Exists(Instance.ArchiveDatabasePath)) yield return SpaceReader.Measure(Instance, DatabaseKind.Archive, null, Instance.ArchiveDatabasePath);
     }
 
     /// <summary>

@@ -4,19 +4,19 @@ namespace Evonic.Sessions;
 public sealed class SpaceReturned
 {
     public string InstanceRoot { get; internal set; } = "";
-    public string Database { get; internal set; } = "";
+    public DatabaseKind Database { get; internal set; }
     public string? AgentId { get; internal set; }
     public string Path { get; internal set; } = "";
 
-    /// <summary>IncrementalVacuum, Vacuum, or Skipped (with <see cref="Reason"/>).</summary>
-    public string Method { get; internal set; } = "";
+    /// <summary>What was done; Skipped comes with a <see cref="Reason"/>.</summary>
+    public OptimizeMethod Method { get; internal set; }
 
     public long BytesBefore { get; internal set; }
     public long BytesAfter { get; internal set; }
     public long BytesReturned => BytesBefore - BytesAfter;
 
     /// <summary>The database's auto_vacuum mode after the run.</summary>
-    public string AutoVacuum { get; internal set; } = "";
+    public AutoVacuumMode AutoVacuum { get; internal set; }
 
     /// <summary>The longest the database's write lock was held in one step (what Evonic's writers may have waited).</summary>
     public double LongestLockMilliseconds { get; internal set; }

@@ -98,9 +98,9 @@ public sealed class ConcurrencyTests : IClassFixture<BulkTemplate>
 
         Assert.Empty(optimize.Errors);
         Assert.Empty(writer.Failures); // no "database is locked", no other failure
-        var chats = optimize.Output.Where(o => (string)o.Properties["Database"].Value == "Chat").ToList();
+        var chats = optimize.Output.Where(o => o.Properties["Database"].Value.ToString() == "Chat").ToList();
         Assert.Equal(_template.AgentIds.Count, chats.Count);
-        Assert.All(chats, o => Assert.Equal("IncrementalVacuum", o.Properties["Method"].Value));
+        Assert.All(chats, o => Assert.Equal("IncrementalVacuum", o.Properties["Method"].Value.ToString()));
         long returned = optimize.Output.Sum(o => (long)o.Properties["BytesReturned"].Value);
         Assert.True(returned > 0, "the optimization returned nothing");
 

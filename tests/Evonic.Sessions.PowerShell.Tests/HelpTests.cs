@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Evonic.Sessions.HelpWriter;
 
 namespace Evonic.Sessions.PowerShell.Tests;
 
@@ -19,10 +20,9 @@ public sealed class HelpTests
 
         string built = MamlHelp.Build(cmdlets, Path.Combine(Repository.Root, "docs", "help"));
 
-        if (Environment.GetEnvironmentVariable("EVONIC_WRITE_HELP") == "1") File.WriteAllText(HelpFile, built);
         Assert.True(built == File.ReadAllText(HelpFile).Replace("\r\n", "\n"),
             "module/en-US/Evonic.Sessions.PowerShell.dll-Help.xml is out of date with docs/help/*.md or the cmdlets: " +
-            "run 'EVONIC_WRITE_HELP=1 dotnet test --filter The_MAML_help' and commit the file.");
+            "run './build.ps1 -Help' (build/Evonic.Sessions.HelpWriter) and commit the file.");
     }
 
     [Fact]
@@ -40,6 +40,28 @@ public sealed class HelpTests
         }
         ScriptResult age = ps.Run("(Get-Help Remove-EvonicOldSession -Parameter MaxAgeDays).Description.Text");
         Assert.Contains("EVONIC_SESSION_MAX_AGE_DAYS", age.Output[0].ToString());
+    }
+
+    /// <summary>
+    /// Help says what a user needs (what, when, what it costs, what can go wrong) in a few sentences: at most 220 words
+    /// of description and 80 per parameter. How it works inside goes to docs/internals.md.
+    /// </summary>
+    [Fact]
+    public void Every_cmdlet_help_is_short_enough_to_read()
+    {
+        using var ps = new PowerShellSession();
+        ScriptResult words = ps.Run(@"foreach ($c in (Get-Command -Module Evonic.Sessions).Name) {
+                $h = Get-Help $c -Full
+                '{0} description={1}' -f $c, (($h.Description.Text -join ' ') -split '\s+').Count
+                foreach ($p in $h.Parameters.Parameter) { '{0} -{1}={2}' -f $c, $p.Name, (($p.Description.Text -join ' ') -split '\s+').Count }
+            }");
+        Assert.Empty(words.Errors);
+        Assert.All(words.Output.Select(o => o.ToString()), line =>
+        {
+            string[] parts = line.Split('=');
+            int limit = parts[0].EndsWith(" description", StringComparison.Ordinal) ? 220 : 80;
+            Assert.True(int.Parse(parts[1]) <= limit, $"{parts[0]}: {parts[1]} words (at most {limit})");
+        });
     }
 
     [Theory]

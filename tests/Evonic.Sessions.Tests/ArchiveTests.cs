@@ -20,7 +20,7 @@ public sealed class ArchiveTests : SampleInstanceTest
     private string ArchivePath => Path.Combine(Sample.Root, "shared", "db", "session_archive.db");
 
     private SessionStore Store(bool archive)
-        => new(EvonicInstance.Open(Sample.Root), CleanupPolicy.FromParameter(90), Now) { Archive = ArchivePolicy.FromParameter(archive) };
+        => new(EvonicInstance.Open(Sample.Root), CleanupPolicy.FromParameter(90), Now, ArchivePolicy.FromParameter(archive));
 
     private List<SessionRemovalResult> RemoveAll(SessionStore store)
         => store.GetAgents().SelectMany(a => store.Remove(a, store.GetSessions(a).Where(s => s.IsRemovable)).ToList()).ToList();
@@ -78,7 +78,7 @@ public sealed class ArchiveTests : SampleInstanceTest
         foreach (string table in EvonicTables)
         {
             string sql = (string)InstanceBuilder.Query(archive, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = $n", ("$n", table)).Single()[0]!;
-            Assert.Contains(Normalize(sql), Normalize(ArchiveDatabase.EvonicDdl));
+            Assert.Contains(Normalize(sql), Normalize(ArchiveSchema.EvonicDdl));
         }
         // Evonic's own writer (its INSERTs, copied) works on the file the cleanup created.
         InstanceBuilder.Exec(archive, "INSERT INTO archive_sessions (session_id, agent_id, channel_id, external_user_id, bot_enabled) VALUES ('x', 'siwa', NULL, 'u', 1)");
@@ -176,7 +176,7 @@ public sealed class ArchiveTests : SampleInstanceTest
     {
         File.AppendAllText(Path.Combine(Sample.Root, ".env"), "\n" + lines + "\n");
         EvonicInstance instance = EvonicInstance.Open(Sample.Root);
-        var store = new SessionStore(instance, CleanupPolicy.FromParameter(90), Now) { Archive = ArchivePolicy.Resolve(instance, _ => null) };
+        var store = new SessionStore(instance, CleanupPolicy.FromParameter(90), Now, ArchivePolicy.Resolve(instance, _ => null));
 
         List<SessionRemovalResult> removed = RemoveAll(store).Where(r => r.Status == RemovalStatus.Removed).ToList();
 
@@ -207,12 +207,17 @@ public sealed class ArchiveTests : SampleInstanceTest
         archiver.Archive(new[] { (session, files.Plan(session, Array.Empty<string>(), new AgentFamily("siwa", new HashSet<string> { "siwa" })), result) });
         using (SqliteConnection chat = InstanceBuilder.Connect(chatPath)) InstanceBuilder.Exec(chat, appWrite);
 
-        BatchDecision decision;
+        var decision = new BatchDecision();
+        string[] batch = { session.SessionId };
         using (ChatDatabase chat = ChatDatabase.Open(instance, "siwa", writable: true))
-            decision = chat.RemoveSessions(new[] { session }, store.CutoffUtc, _ => new Dictionary<string, SessionProtection>(), archiver.Fingerprints);
+            foreach (KeyValuePair<string, long> removed in chat.RemoveSessions(batch, store.CutoffUtc, facts => decision.Decide(batch, facts,
+                         () => new ProtectionRules(facts.Lookups, facts.SessionStates, new PendingWork(), facts.UnknownReferences, new HashSet<string>(), facts.AgentStates),
+                         _ => false, archiver.Fingerprints), withFingerprints: true))
+                decision.Removed[removed.Key] = removed.Value;
         archiver.Settle(new[] { result }, r => decision.Removed.ContainsKey(r.SessionId));
 
-        Assert.True(decision.Kept.ContainsKey("siwa-7b2c"));
+        // Kept as changed since its copy (no protection), whole, and without a copy.
+        Assert.Equal(SessionProtection.None, decision.Kept["siwa-7b2c"]);
         Assert.Empty(decision.Removed);
         Assert.Null(result.ArchiveId);
         using SqliteConnection after = InstanceBuilder.Connect(chatPath);

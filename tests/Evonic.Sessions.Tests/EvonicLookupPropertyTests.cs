@@ -111,7 +111,7 @@ public sealed class EvonicLookupPropertyTests : IDisposable
 
             Dictionary<string, string?> before = Lookups(builder, agentIds);
             HashSet<string> returnable = Returnable(builder, agentIds);
-            var store = new SessionStore(EvonicInstance.Open(builder.Root), CleanupPolicy.FromParameter(90), Now) { Archive = ArchivePolicy.FromParameter(true) };
+            var store = new SessionStore(EvonicInstance.Open(builder.Root), CleanupPolicy.FromParameter(90), Now, ArchivePolicy.FromParameter(true));
             var old = new HashSet<string>(StringComparer.Ordinal);
             foreach (AgentInfo agent in store.GetAgents())
             {

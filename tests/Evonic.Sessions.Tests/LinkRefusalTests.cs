@@ -33,7 +33,7 @@ public sealed class LinkRefusalTests : SampleInstanceTest
     private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
 
     private SessionStore Store(bool archive = false)
-        => new(EvonicInstance.Open(Sample.Root), CleanupPolicy.FromParameter(90), Now) { Archive = ArchivePolicy.FromParameter(archive) };
+        => new(EvonicInstance.Open(Sample.Root), CleanupPolicy.FromParameter(90), Now, ArchivePolicy.FromParameter(archive));
 
     private (RecordingHost Host, CleanupReport? Report) RunCleanup(string? logPath = null, bool archive = false)
     {

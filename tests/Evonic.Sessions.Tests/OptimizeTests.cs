@@ -37,7 +37,7 @@ public sealed class OptimizeTests : IDisposable
 
         SpaceReturned refused = _store.Optimize(space, TimeSpan.FromTicks(1), force: false, enableIncrementalVacuum: false);
 
-        Assert.Equal("Skipped", refused.Method);
+        Assert.Equal(OptimizeMethod.Skipped, refused.Method);
         Assert.Contains("-Force", refused.Reason);
         Assert.Contains("estimated", refused.Reason);
         Assert.Equal(space.FileBytes, new FileInfo(space.Path).Length);
@@ -49,8 +49,8 @@ public sealed class OptimizeTests : IDisposable
         RemoveOld();
         DatabaseSpace space = _store.GetSpace(Agent)!;
         SpaceReturned vacuum = _store.Optimize(space, TimeSpan.FromSeconds(2), force: true, enableIncrementalVacuum: true);
-        Assert.Equal("Vacuum", vacuum.Method);
-        Assert.Equal("Incremental", vacuum.AutoVacuum);
+        Assert.Equal(OptimizeMethod.Vacuum, vacuum.Method);
+        Assert.Equal(AutoVacuumMode.Incremental, vacuum.AutoVacuum);
         Assert.True(vacuum.BytesReturned >= space.FreeBytes * 0.95, $"{vacuum.BytesReturned} returned of {space.FreeBytes} free");
         Assert.Equal(0, _store.GetSpace(Agent)!.FreeBytes);
 
@@ -61,10 +61,10 @@ public sealed class OptimizeTests : IDisposable
         // Stopped (Ctrl+C) before its first step: nothing returned, and it says so.
         SpaceReturned stopped = _store.Optimize(freed, TimeSpan.FromSeconds(2), force: false, enableIncrementalVacuum: false,
             stop: new CancellationToken(canceled: true));
-        Assert.Equal(("IncrementalVacuum", 0L, "stopped before every free page was returned"), (stopped.Method, stopped.BytesReturned, stopped.Reason));
+        Assert.Equal((OptimizeMethod.IncrementalVacuum, 0L, "stopped before every free page was returned"), (stopped.Method, stopped.BytesReturned, stopped.Reason));
         Assert.Equal(freed.FreeBytes, _store.GetSpace(Agent)!.FreeBytes);
         SpaceReturned steps = _store.Optimize(freed, TimeSpan.FromSeconds(2), force: false, enableIncrementalVacuum: false);
-        Assert.Equal("IncrementalVacuum", steps.Method);
+        Assert.Equal(OptimizeMethod.IncrementalVacuum, steps.Method);
         Assert.Equal(freed.FreeBytes, steps.BytesReturned);
         Assert.Equal(0, _store.GetSpace(Agent)!.FreeBytes);
     }
@@ -86,7 +86,7 @@ public sealed class OptimizeTests : IDisposable
 
         SpaceReturned skipped = _store.Optimize(space, TimeSpan.FromSeconds(2), force: true, enableIncrementalVacuum: false);
 
-        Assert.Equal("Skipped", skipped.Method);
+        Assert.Equal(OptimizeMethod.Skipped, skipped.Method);
         Assert.Contains("long read", skipped.Reason);
     }
 }

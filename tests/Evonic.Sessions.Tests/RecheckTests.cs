@@ -72,8 +72,50 @@ public sealed class RecheckTests : SampleInstanceTest
         SessionRemovalResult result = store.Remove(agent, new[] { listed }).Single();
 
         Assert.Equal(RemovalStatus.KeptProtected, result.Status);
-        Assert.Equal(expected, listed.Protection & expected);
+        Assert.Equal(expected, result.Protection & expected);
+        // The result says what was decided; the session the caller listed is left as it was listed.
+        Assert.Equal(SessionProtection.None, listed.Protection);
         Assert.Equal(before.Where(l => !l.Contains("| agents |")), InstanceSnapshot.Take(Sample.Root).Where(l => !l.Contains("| agents |")));
+    }
+
+    /// <summary>
+    /// One decider for the listing and the transaction: every old session the sample's listing keeps, forced through
+    /// the deleting transaction without its listing, is kept there for the same reasons (all but those only a listing
+    /// reads: the log's open turn, a time that cannot be read), and nothing is deleted.
+    /// </summary>
+    [Fact]
+    public void The_listing_and_the_transaction_keep_the_same_sessions_for_the_same_reasons()
+    {
+        const SessionProtection ListingOnly = SessionProtection.TurnInProgress | SessionProtection.UnreadableTimestamp;
+        EvonicInstance instance = EvonicInstance.Open(Sample.Root);
+        var store = new SessionStore(instance, CleanupPolicy.FromParameter(90), Now);
+        int compared = 0;
+        foreach (AgentInfo agent in store.GetAgents())
+        {
+            List<EvonicSession> kept = store.GetSessions(agent)
+                .Where(s => s.IsOld && s.Kind != SessionKind.Orphan && (s.Protection & ~ListingOnly) != SessionProtection.None && (s.Protection & ListingOnly) == 0)
+                .ToList();
+            if (kept.Count == 0) continue;
+            HashSet<string> held;
+            using (ArchiveDatabase? archive = ArchiveDatabase.OpenForReading(instance))
+                held = archive?.Holds.ReadHeld(agent.Id, Now) ?? new HashSet<string>();
+            var decision = new BatchDecision();
+            List<string> ids = kept.Select(s => s.SessionId).ToList();
+            using MainDatabase main = MainDatabase.Open(instance, writable: false);
+            using ChatDatabase chat = ChatDatabase.Open(instance, agent.Id, writable: true);
+
+            Dictionary<string, long> removed = chat.RemoveSessions(ids, store.CutoffUtc, facts => decision.Decide(ids, facts,
+                () => new ProtectionRules(facts.Lookups, facts.SessionStates, main.ReadPendingWork(), facts.UnknownReferences, held, facts.AgentStates),
+                _ => false, null), withFingerprints: false);
+
+            Assert.Empty(removed);
+            foreach (EvonicSession session in kept)
+            {
+                Assert.Equal($"{session}: {session.Protection}", $"{session}: {decision.Kept[session.SessionId]}");
+                compared++;
+            }
+        }
+        Assert.True(compared >= 10, $"only {compared} protected old sessions in the sample");
     }
 
     /// <summary>

@@ -188,7 +188,7 @@ public sealed class RemovedMeansGoneTests : IDisposable
 
         // After Optimize-EvonicSessionStore -Vacuum -Force (a VACUUM of every database, Evonic stopped): no byte anywhere.
         foreach (DatabaseSpace space in EveryDatabase(store))
-            Assert.Equal("Vacuum", store.Optimize(space, TimeSpan.FromSeconds(2), force: true, enableIncrementalVacuum: false, vacuum: true).Method);
+            Assert.Equal(OptimizeMethod.Vacuum, store.Optimize(space, TimeSpan.FromSeconds(2), force: true, enableIncrementalVacuum: false, vacuum: true).Method);
         survived = Survivors(Find(root, markers.Values));
         Assert.True(survived.Count == 0, "removed and vacuumed, yet on disk: " + string.Join(", ", survived));
         Assert.Equal(markers.Count - removed.Count, Find(root, markers.Keys.Where(s => !removed.Contains(s)).Select(s => markers[s]).ToList()).Count);
@@ -218,7 +218,7 @@ public sealed class RemovedMeansGoneTests : IDisposable
         // steps move pages whole, so it takes -Vacuum to clear them.
         var store = new SessionStore(EvonicInstance.Open(bulk.Root), CleanupPolicy.FromParameter(90), Now);
         foreach (DatabaseSpace space in EveryDatabase(store))
-            Assert.Equal("Incremental", store.Optimize(space, TimeSpan.FromSeconds(2), force: true, enableIncrementalVacuum: true).AutoVacuum);
+            Assert.Equal(AutoVacuumMode.Incremental, store.Optimize(space, TimeSpan.FromSeconds(2), force: true, enableIncrementalVacuum: true).AutoVacuum);
         // Each session the writer reaches before the cleanup does is kept, with its markers.
         using var writer = new LiveWriter(bulk.Root, bulk.SessionsAtRisk(), writesPerSecond: 200, seed: 9);
         AssertRemovedAreGone(bulk.Root, bulk.Builder.DataRoot, bulk.ExpectedRemoved, writer);

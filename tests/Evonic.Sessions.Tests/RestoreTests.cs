@@ -20,7 +20,7 @@ public sealed class RestoreTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     private static SessionStore Store(string root)
-        => new(EvonicInstance.Open(root), CleanupPolicy.FromParameter(90), Now) { Archive = ArchivePolicy.FromParameter(true) };
+        => new(EvonicInstance.Open(root), CleanupPolicy.FromParameter(90), Now, ArchivePolicy.FromParameter(true));
 
     private static List<SessionRemovalResult> RemoveAll(SessionStore store)
         => store.GetAgents().SelectMany(a => store.Remove(a, store.GetSessions(a).Where(s => s.IsRemovable)).ToList()).ToList();
@@ -214,7 +214,7 @@ public sealed class RestoreTests : IDisposable
     private static HashSet<string> Data(string root)
     {
         HashSet<string> snapshot = InstanceSnapshot.Take(root);
-        snapshot.RemoveWhere(line => line.StartsWith(Cleanup.CleanupLock.FileName + " |", StringComparison.Ordinal));
+        snapshot.RemoveWhere(line => line.StartsWith(CleanupLock.FileName + " |", StringComparison.Ordinal));
         return snapshot;
     }
 
@@ -269,7 +269,7 @@ public sealed class RestoreTests : IDisposable
         using (SqliteConnection archive = InstanceBuilder.Connect(archivePath))
         {
             // models/session_archive.py: _SCHEMA_SQL, then _write_archive's INSERTs (json.dumps of each JSONL entry).
-            InstanceBuilder.Exec(archive, ArchiveDatabase.EvonicDdl);
+            InstanceBuilder.Exec(archive, ArchiveSchema.EvonicDdl);
             InstanceBuilder.Exec(archive, "INSERT INTO archive_sessions (session_id, agent_id, channel_id, external_user_id, bot_enabled) VALUES ('siwa-cleared', 'siwa', NULL, 'u-77', 1)");
             foreach (var (role, content, at) in new[] { ("user", "hello", "2026-01-01 10:00:00"), ("assistant", "hi", "2026-01-01 10:00:05"), ("user", "bye", "2026-01-01 10:01:00") })
                 InstanceBuilder.Exec(archive, "INSERT INTO archive_messages (archive_id, role, content, tool_calls, tool_call_id, metadata, created_at) VALUES (1, $r, $c, NULL, NULL, NULL, $t)",

@@ -308,6 +308,12 @@ Describe 'Remove-EvonicSessionArchive' {
         (Get-EvonicSessionArchive -Path $instance).ArchiveId | Sort-Object | Should -Be (($all | Where-Object AgentId -ne 'juno').ArchiveId | Sort-Object)
     }
 
+    It 'refuses -Path beside piped entries (they name their own instance), and purges nothing' {
+        { $all | Remove-EvonicSessionArchive -Path $instance -Force -ErrorAction Stop } | Should -Throw -ErrorId 'PathWithPipedInput*'
+        { $all | Restore-EvonicSession -Path $instance -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'PathWithPipedInput*'
+        @(Get-EvonicSessionArchive -Path $instance).Count | Should -Be $all.Count
+    }
+
     It '-WhatIf purges nothing; in a host that cannot prompt it asks and purges nothing' {
         $all | Remove-EvonicSessionArchive -WhatIf
         { $all | Remove-EvonicSessionArchive -ErrorAction Stop } | Should -Throw -ErrorId 'ConfirmationRequired*'
@@ -414,7 +420,7 @@ Describe 'Get-EvonicSessionStore' {
         $siwa = $before | Where-Object AgentId -eq 'siwa'
         $siwa.LogBytes | Should -Be ((Get-ChildItem (Join-Path $instance 'agents/siwa/sessions') -Filter *.jsonl -File | Measure-Object Length -Sum).Sum)
         $siwa.AttachmentBytes | Should -BeGreaterThan 0
-        $siwa.AutoVacuum | Should -BeIn 'None', 'Full', 'Incremental'
+        "$($siwa.AutoVacuum)" | Should -BeIn 'None', 'Full', 'Incremental'
 
         Remove-EvonicOldSession -Path $instance -Archive -Force
         $after = Get-EvonicSessionStore -Path $instance

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using Evonic.Sessions.Cleanup;
 using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.Archive;
@@ -18,9 +17,14 @@ namespace Evonic.Sessions.Archive;
 internal sealed class SessionArchiver : IDisposable
 {
     private readonly ArchiveDatabase _archive;
+    private readonly ArchiveWriter _writer;
     private readonly Dictionary<string, long> _writtenNow = new(StringComparer.Ordinal);
 
-    private SessionArchiver(ArchiveDatabase archive) => _archive = archive;
+    private SessionArchiver(ArchiveDatabase archive, ArchiveWriter writer)
+    {
+        _archive = archive;
+        _writer = writer;
+    }
 
     /// <summary>Opens the archive to copy the sessions of <paramref name="chatAgentId"/>'s <c>chat.db</c>, settling what a killed run left.</summary>
     public static SessionArchiver Open(EvonicInstance instance, string chatAgentId)
@@ -28,10 +32,10 @@ internal sealed class SessionArchiver : IDisposable
         ArchiveDatabase archive = ArchiveDatabase.OpenForWriting(instance);
         try
         {
-            archive.AttachChat(instance, chatAgentId);
+            ArchiveWriter writer = archive.AttachChat(instance, chatAgentId);
             string sessions = instance.SessionsFolder(chatAgentId);
-            archive.SettlePending(log => EvonicInstance.IsSafeFileName(log) && File.Exists(Path.Combine(sessions, log)));
-            return new SessionArchiver(archive);
+            writer.SettlePending(log => EvonicInstance.IsSafeFileName(log) && File.Exists(Path.Combine(sessions, log)));
+            return new SessionArchiver(archive, writer);
         }
         catch
         {
@@ -59,7 +63,7 @@ internal sealed class SessionArchiver : IDisposable
             else if (orphan) continue;
             entries.Add(entry);
         }
-        Dictionary<string, (long Id, bool Written)> ids = _archive.Write(entries, out Dictionary<string, string> fingerprints);
+        Dictionary<string, (long Id, bool Written)> ids = _writer.Write(entries, out Dictionary<string, string> fingerprints);
         Fingerprints = fingerprints;
         foreach (var (session, plan, result) in sessions)
         {
@@ -91,7 +95,7 @@ internal sealed class SessionArchiver : IDisposable
                 result.ArchiveId = null;
             }
         }
-        _archive.Settle(done, forget);
+        _writer.Settle(done, forget);
     }
 
     public void Dispose() => _archive.Dispose();

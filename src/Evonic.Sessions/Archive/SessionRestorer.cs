@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
-using Evonic.Sessions.Cleanup;
 using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.Archive;
@@ -22,6 +21,9 @@ public sealed class SessionRestorer : IDisposable
     private readonly MainDatabase _main;
     private readonly HashSet<string> _agents;
     private readonly Dictionary<string, ChatDatabase> _chats = new(StringComparer.Ordinal);
+
+    /// <summary>The copy each plan of this restorer was checked from (the plan users see carries no archive internals).</summary>
+    private readonly Dictionary<RestorePlan, ArchivedSession> _planned = new();
 
     private SessionRestorer(EvonicInstance instance, CleanupLock cleanupLock, ArchiveDatabase? archive, MainDatabase main)
     {
@@ -81,7 +83,10 @@ public sealed class SessionRestorer : IDisposable
                 $"Session id '{entry.SessionId}' cannot name a log file safely; its {entry.JsonlLines.Count} archived log lines cannot be written back. Nothing was changed.", entry.SessionId);
         if (!resumes && logPath != null && File.Exists(logPath)) throw LogExists(entry.SessionId, logPath);
         // A log that existed, even empty, comes back; Evonic's own copies say only what lines there were.
-        return new RestorePlan(entry, chatAgent, entry.JsonlLines.Count > 0 || entry.LogFileName != null ? logPath : null, resumes);
+        var plan = new RestorePlan(entry.ArchiveId, entry.SessionId, chatAgent, entry.AgentId, entry.ArchivedAtUtc, entry.Messages.Count,
+            entry.JsonlLines.Count, entry.JsonlLines.Count > 0 || entry.LogFileName != null ? logPath : null, resumes);
+        _planned[plan] = entry;
+        return plan;
     }
 
     private static EvonicException LogExists(string sessionId, string path)
@@ -145,7 +150,8 @@ public sealed class SessionRestorer : IDisposable
     /// </summary>
     public SessionRestoreResult Restore(RestorePlan plan, int holdDays = DefaultHoldDays)
     {
-        ArchivedSession entry = plan.Entry;
+        if (!_planned.TryGetValue(plan, out ArchivedSession? entry))
+            throw new ArgumentException("The plan was made by another restorer.", nameof(plan));
         ChatDatabase chat = Chat(plan.AgentId);
         DateTime restoredAt = DateTime.UtcNow;
         DateTime? heldUntil = holdDays > 0 ? restoredAt.AddDays(holdDays) : null;

@@ -97,6 +97,11 @@ public sealed class CleanupSummary
     /// <summary>The line for a database that kept its free pages after -Optimize, and why.</summary>
     public static string NotOptimizedLine(string path, string kept, string reason) => Format("not optimized: '{0}' kept {1}: {2}", path, kept, reason);
 
+    /// <summary>How the run ended, as the object the cmdlet writes: these totals and the closing line.</summary>
+    public CleanupReport Report(string computerName, string[] instanceRoots, TimeSpan duration, string? moduleVersion)
+        => new(computerName, instanceRoots, Sessions, Messages, Files, Bytes, DatabaseBytesReturned, Kept, Errors, duration,
+            LongestWriteTransaction, FinalLine(duration, moduleVersion), moduleVersion);
+
     /// <summary>The closing line of a run; it ends with the module version that ran, when known.</summary>
     public string FinalLine(TimeSpan duration, string? moduleVersion)
         => Format("done: removed {0} session(s), {1} message(s), {2} file(s), {3} ({4} bytes) freed, {5} ({6} bytes) returned by databases, in {7:0.0} s; {8} kept; {9} error(s); longest write transaction {10:0} ms",

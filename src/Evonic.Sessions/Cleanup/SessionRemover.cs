@@ -134,6 +134,7 @@ internal sealed class SessionRemover
         if (!session.IsRemovable)
         {
             result.Status = session.IsOld ? RemovalStatus.KeptProtected : RemovalStatus.KeptActive;
+            result.Protection = session.Protection;
             return false;
         }
         try
@@ -171,8 +172,10 @@ internal sealed class SessionRemover
         // whole, and the next run finds its copy instead of writing another.
         _archiver?.Archive(batch.Select(b => (b.Session, b.Plan, b.Result)).ToList());
         var clock = Stopwatch.StartNew();
-        BatchDecision decision = chat.RemoveSessions(batch.Select(b => b.Session).ToList(), _cutoffUtc,
-            ids => DecideOutside(main, ids.Select(id => byId[id])), _archiver?.Fingerprints);
+        var decision = new BatchDecision();
+        foreach (KeyValuePair<string, long> removed in chat.RemoveSessions(byId.Keys, _cutoffUtc,
+                     facts => Decide(main, facts, byId, decision), withFingerprints: _archiver != null))
+            decision.Removed[removed.Key] = removed.Value;
         _wroteFor(clock.Elapsed);
         _batch = NextBatch(batch.Count, clock.Elapsed);
         chat.Checkpoint();
@@ -188,9 +191,9 @@ internal sealed class SessionRemover
         {
             if (!decision.Removed.TryGetValue(removal.Session.SessionId, out long messages))
             {
-                bool isProtected = decision.Kept.TryGetValue(removal.Session.SessionId, out SessionProtection reason) && reason != SessionProtection.None;
-                if (isProtected) removal.Session.Protection |= reason;
-                removal.Result.Status = isProtected ? RemovalStatus.KeptProtected : RemovalStatus.KeptActive;
+                SessionProtection reason = decision.Kept.TryGetValue(removal.Session.SessionId, out SessionProtection kept) ? kept : SessionProtection.None;
+                removal.Result.Protection = reason;
+                removal.Result.Status = reason != SessionProtection.None ? RemovalStatus.KeptProtected : RemovalStatus.KeptActive;
                 continue;
             }
             removal.Result.Status = RemovalStatus.Removed;
@@ -207,22 +210,14 @@ internal sealed class SessionRemover
         => logPath != null && new FileInfo(logPath) is { Exists: true } log && log.LastWriteTimeUtc >= _cutoffUtc;
 
     /// <summary>
-    /// The rules decided outside the agent's <c>chat.db</c>, asked from inside its write transaction: work the main
-    /// database names (schedules, transfers), and a log written to since listing (a turn begun, the session live again).
+    /// Asked from inside the batch's write transaction, with what it read: the same <see cref="ProtectionRules"/> as the
+    /// listing, built from those facts, the work the main database names now and the restore holds; and a log written
+    /// to since listing (a turn begun, the session live again) keeps its session.
     /// </summary>
-    private IReadOnlyDictionary<string, SessionProtection> DecideOutside(MainDatabase main, IEnumerable<PlannedRemoval> removals)
-    {
-        var kept = new ProtectionsById();
-        WorkInProgress work = main.ReadWorkInProgress();
-        foreach (PlannedRemoval removal in removals)
-        {
-            string id = removal.Session.SessionId;
-            if (work.ProtectionOf(id) is var reason and not SessionProtection.None) kept.Keep(id, reason);
-            if (_held.Contains(id)) kept.Keep(id, SessionProtection.RestoredHold);
-            if (IsWrittenSinceCutoff(removal.Plan.ChatLogPath)) kept.Keep(id, SessionProtection.None);
-        }
-        return kept;
-    }
+    private List<string> Decide(MainDatabase main, BatchFacts facts, Dictionary<string, PlannedRemoval> byId, BatchDecision decision)
+        => decision.Decide(byId.Keys, facts,
+            () => new ProtectionRules(facts.Lookups, facts.SessionStates, main.ReadPendingWork(), facts.UnknownReferences, _held, facts.AgentStates),
+            id => IsWrittenSinceCutoff(byId[id].Plan.ChatLogPath), _archiver?.Fingerprints);
 
     /// <summary>
     /// <see cref="RemoveBatch"/>; when this batch's write fails, the batch before it is already whole (committed,

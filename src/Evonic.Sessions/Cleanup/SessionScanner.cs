@@ -31,10 +31,10 @@ internal sealed class SessionScanner
     {
         string agentId = family.ParentId;
         Dictionary<string, SessionMainRows> mainRows = main.ReadAttachmentRows(family);
-        WorkInProgress work = main.ReadWorkInProgress();
+        PendingWork work = main.ReadPendingWork();
         HashSet<string> logFiles = ListLogFiles(agentId);
         chat.BeginSnapshot();
-        var rules = new ProtectionRules(chat.ReadLookups(), chat.ReadStateProtections(), work, chat.ReadUnknownReferences(), held, chat.IsAgentInFocus());
+        var rules = new ProtectionRules(chat.ReadLookups(), chat.ReadSessionStates(), work, chat.ReadUnknownReferences(), held, chat.ReadAgentStates());
         foreach (SessionRow row in chat.ReadSessions())
             yield return ScanSession(family, row, mainRows, logFiles, rules);
 
@@ -82,7 +82,7 @@ internal sealed class SessionScanner
         }
 
         _dating.Date(session, lastActivity, unreadable);
-        if (session.IsOld || unreadable) session.Protection |= rules.OfSession(row, log, unreadable);
+        if (session.IsOld || unreadable) session.Protection |= rules.OfSession(row.Id, row.BotEnabled, log, unreadable);
         return session;
     }
 

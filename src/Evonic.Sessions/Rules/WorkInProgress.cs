@@ -1,42 +1,39 @@
 using System;
 using System.Collections.Generic;
 using System.Text.Json;
+using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.Rules;
 
 /// <summary>
-/// The sessions named by work Evonic still has to do, read from the main database: enabled <c>schedules</c>
-/// (their <c>action_config</c> and <c>metadata</c> JSON), unfinished <c>transfer_jobs</c>, live
-/// <c>user_escalations</c>; and the sessions a main-database table the module does not know names.
+/// What the work the main database names (<see cref="PendingWork"/>) means for a session: an enabled schedule whose
+/// JSON names it at any depth (a schedule whose JSON cannot be read names every session whose id appears in its
+/// text), an unfinished transfer, a live escalation, a tool call awaiting approval, an unknown table's row.
 /// </summary>
 internal sealed class WorkInProgress
 {
+    private readonly PendingWork _work;
     private readonly HashSet<string> _scheduled = new(StringComparer.Ordinal);
     private readonly List<string> _unreadableSchedules = new();
 
-    public HashSet<string> Transfers { get; } = new(StringComparer.Ordinal);
-
-    public HashSet<string> Escalations { get; } = new(StringComparer.Ordinal);
-
-    public HashSet<string> UnknownReferences { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>Sessions with a tool call waiting for approval (timothybrush/evonic's <c>pending_tool_approvals</c>).</summary>
-    public HashSet<string> PendingApprovals { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>Takes every <c>session_id</c> string of a schedule's JSON, at any depth.</summary>
-    public void AddSchedule(string json)
+    public WorkInProgress(PendingWork work)
     {
-        try
+        _work = work;
+        foreach (string json in work.Schedules)
         {
-            using JsonDocument document = JsonDocument.Parse(json);
-            Collect(document.RootElement);
-        }
-        catch (JsonException)
-        {
-            _unreadableSchedules.Add(json);
+            try
+            {
+                using JsonDocument document = JsonDocument.Parse(json);
+                Collect(document.RootElement);
+            }
+            catch (JsonException)
+            {
+                _unreadableSchedules.Add(json);
+            }
         }
     }
 
+    /// <summary>Takes every <c>session_id</c> string of a schedule's JSON, at any depth.</summary>
     private void Collect(JsonElement element)
     {
         if (element.ValueKind == JsonValueKind.Object)
@@ -60,10 +57,10 @@ internal sealed class WorkInProgress
         else
             foreach (string text in _unreadableSchedules)
                 if (text.IndexOf(sessionId, StringComparison.Ordinal) >= 0) protection |= SessionProtection.ScheduledWork;
-        if (Transfers.Contains(sessionId)) protection |= SessionProtection.TransferInProgress;
-        if (Escalations.Contains(sessionId)) protection |= SessionProtection.PendingEscalation;
-        if (PendingApprovals.Contains(sessionId)) protection |= SessionProtection.TurnInProgress;
-        if (UnknownReferences.Contains(sessionId)) protection |= SessionProtection.UnknownTable;
+        if (_work.Transfers.Contains(sessionId)) protection |= SessionProtection.TransferInProgress;
+        if (_work.Escalations.Contains(sessionId)) protection |= SessionProtection.PendingEscalation;
+        if (_work.PendingApprovals.Contains(sessionId)) protection |= SessionProtection.TurnInProgress;
+        if (_work.UnknownReferences.Contains(sessionId)) protection |= SessionProtection.UnknownTable;
         return protection;
     }
 }

@@ -9,7 +9,7 @@ namespace Evonic.Sessions.Storage;
 /// Everything of one session that Evonic's archive holds (<c>models/session_archive.py</c>): its
 /// <c>chat_sessions</c> row, messages, summary, <c>session_state</c> and every JSONL line, each line's text exactly
 /// as it was in the log; read back for a restore. To archive, the cleanup fills in the log alone: the rows are
-/// copied in SQL (<see cref="ArchiveDatabase.Write"/>).
+/// copied in SQL (<see cref="ArchiveWriter.Write"/>).
 /// </summary>
 internal sealed class ArchivedSession
 {

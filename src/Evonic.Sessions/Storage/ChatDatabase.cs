@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text.Json;
-using Evonic.Sessions.Rules;
 using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions.Storage;
@@ -161,38 +160,33 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
 
     internal string ReadLookupsSql => EvonicLookups.Sql(BareColumn);
 
-    /// <summary>The sessions Evonic's own lookups return (<see cref="EvonicLookups"/>), with the lookup that keeps each.</summary>
-    public ProtectionsById ReadLookups() => Reading(() => ReadLookups(null));
+    /// <summary>The sessions Evonic's own lookups return (<see cref="EvonicLookups"/>), with the lookups that return each.</summary>
+    public Dictionary<string, EvonicLookup> ReadLookups() => Reading(() => ReadLookups(null));
 
-    private ProtectionsById ReadLookups(SqliteTransaction? transaction)
+    private Dictionary<string, EvonicLookup> ReadLookups(SqliteTransaction? transaction)
     {
-        var found = new ProtectionsById();
+        var found = new Dictionary<string, EvonicLookup>(StringComparer.Ordinal);
         using SqliteCommand command = Command(ReadLookupsSql, transaction);
         command.Parameters.AddWithValue(EvonicLookups.AgentParameter, AgentId);
-        
         using SqliteDataReader reader = command.ExecuteReader();
-        while (reader.Read()) found.Keep(Text(reader, 0)!, (SessionProtection)reader.GetInt32(1));
+        while (reader.Read())
+        {
+            string id = Text(reader, 0)!;
+            found[id] = (found.TryGetValue(id, out EvonicLookup known) ? known : EvonicLookup.None) | (EvonicLookup)reader.GetInt32(1);
+        }
         return found;
     }
 
     internal const string ReadStatesSql = "SELECT session_id, content FROM session_state WHERE session_id IS NOT NULL";
 
-    /// <summary>
-    /// The sessions whose <c>session_state</c> protects them (<see cref="StateRules.OfSessionState"/>). Only protected
-    /// ids are kept, however many states there are.
-    /// </summary>
-    public ProtectionsById ReadStateProtections() => Reading(ReadStateProtectionsOf);
-
-    private ProtectionsById ReadStateProtectionsOf()
+    /// <summary>Every session's <c>session_state</c> content, streamed (there may be one per session).</summary>
+    public IEnumerable<KeyValuePair<string, string>> ReadSessionStates()
     {
-        var protectedIds = new ProtectionsById();
-        if (!HasSessionState) return protectedIds;
+        if (!HasSessionState) yield break;
         using SqliteCommand command = Command(ReadStatesSql, null);
-        using SqliteDataReader reader = command.ExecuteReader();
-        while (reader.Read())
-            if (StateRules.OfSessionState(Text(reader, 1) ?? "") is var protection and not SessionProtection.None)
-                protectedIds[Text(reader, 0)!] = protection;
-        return protectedIds;
+        using SqliteDataReader reader = Reading(command.ExecuteReader);
+        while (Reading(reader.Read))
+            yield return new KeyValuePair<string, string>(Text(reader, 0)!, Text(reader, 1) ?? "");
     }
 
     /// <summary>
@@ -212,17 +206,17 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
             AND session_id != '{AgentStateKey}'
             AND updated_at IS (SELECT updated_at FROM agent_state WHERE session_id != '{AgentStateKey}' ORDER BY updated_at DESC LIMIT 1)";
 
-    /// <summary>True when the state Evonic reads for the agent says it is in focus (or cannot be read).</summary>
-    public bool IsAgentInFocus() => Reading(() => IsAgentInFocus(null));
+    /// <summary>The contents of the agent state Evonic reads (whether it says "in focus" is the rules' to decide).</summary>
+    public List<string> ReadAgentStates() => Reading(() => ReadAgentStates(null));
 
-    private bool IsAgentInFocus(SqliteTransaction? transaction)
+    private List<string> ReadAgentStates(SqliteTransaction? transaction)
     {
-        if (!_tables.Contains("agent_state")) return false;
+        var states = new List<string>();
+        if (!_tables.Contains("agent_state")) return states;
         using SqliteCommand command = Command(ReadAgentStatesSql, transaction);
         using SqliteDataReader reader = command.ExecuteReader();
-        while (reader.Read())
-            if (StateRules.IsInFocus(Text(reader, 0) ?? "")) return true;
-        return false;
+        while (reader.Read()) states.Add(Text(reader, 0) ?? "");
+        return states;
     }
 
     /// <summary>Changes when another connection commits to the file: what this one read inside a transaction is still current while it stays the same.</summary>
@@ -310,7 +304,7 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
     /// </summary>
     internal string StillOldSql => $@"SELECT s.id, (SELECT COUNT(*) FROM chat_messages m WHERE m.session_id = s.id),
             {BotDisabled("s.")},
-            {(HasSessionState ? "(SELECT st.content FROM session_state st WHERE st.session_id = s.id)" : "NULL")}
+            {(HasSessionState ? "(SELECT IFNULL(st.content, '') FROM session_state st WHERE st.session_id = s.id)" : "NULL")}
         FROM chat_sessions s
         WHERE s.id IN {BatchIds}
             AND {SqliteDatabase.JulianDayOf("s.updated_at")} < $cutoff
@@ -335,7 +329,7 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
         }
     }
 
-    private ProtectionsById? _lookups;
+    private Dictionary<string, EvonicLookup>? _lookups;
     private long _lookupsVersion;
 
     /// <summary>
@@ -350,53 +344,31 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
     });
 
     /// <summary>
-    /// Removes the rows of <paramref name="sessions"/> in one <c>BEGIN IMMEDIATE</c> transaction. Inside it, before any
-    /// delete, every rule that keeps a session is decided again on what the file holds now: age, takeover, the agent's
-    /// focus, Evonic's lookups, open tasks and plan files; <paramref name="decideOutside"/> adds what lives outside this
-    /// file (the main database's schedules and transfers, the logs). A session kept by any of them keeps every row.
+    /// Removes the rows of sessions in one <c>BEGIN IMMEDIATE</c> transaction. Inside it, before any delete, it reads
+    /// what the file holds now (<see cref="BatchFacts"/>: which sessions are still old, their takeover flag and state,
+    /// Evonic's lookups, the agent's state, unknown tables' rows, with an archive the rows' fingerprints) and asks
+    /// <paramref name="chooseRemovable"/>, which also reads what lives outside this file, which of them may go. Only
+    /// still-old sessions can go, each with every row. Returns, per session removed, its message count.
     /// </summary>
-    /// <param name="sessions">The batch.</param>
+    /// <param name="sessionIds">The batch.</param>
     /// <param name="cutoffUtc">Sessions last active before it are old.</param>
-    /// <param name="decideOutside">The protections decided outside this file.</param>
-    /// <param name="copied">With -Archive: what each session's copy holds (<see cref="FingerprintSql"/>); a session
-    /// whose rows differ now is kept whole (active), so that a copy always equals what its delete removed.</param>
-    public BatchDecision RemoveSessions(IReadOnlyList<EvonicSession> sessions, DateTime cutoffUtc,
-        Func<IReadOnlyCollection<string>, IReadOnlyDictionary<string, SessionProtection>> decideOutside,
-        IReadOnlyDictionary<string, string>? copied = null)
+    /// <param name="chooseRemovable">The rules: which of the facts' still-old sessions may go.</param>
+    /// <param name="withFingerprints">Read <see cref="BatchFacts.Fingerprints"/> (a cleanup that archives).</param>
+    public Dictionary<string, long> RemoveSessions(IReadOnlyCollection<string> sessionIds, DateTime cutoffUtc,
+        Func<BatchFacts, IReadOnlyCollection<string>> chooseRemovable, bool withFingerprints)
     {
-        var decision = new BatchDecision();
+        var removed = new Dictionary<string, long>(StringComparer.Ordinal);
         try
         {
             // deferred: false makes Microsoft.Data.Sqlite issue BEGIN IMMEDIATE: the write lock is held from the
             // start, so nothing the live app writes can land between the checks and the deletes.
             using SqliteTransaction transaction = Connection.BeginTransaction(deferred: false);
-            var old = new Dictionary<string, long>(StringComparer.Ordinal);
-            using (SqliteCommand check = Command(StillOldSql, transaction))
+            BatchFacts facts = ReadBatchFacts(sessionIds, cutoffUtc, withFingerprints, transaction);
+            foreach (string id in chooseRemovable(facts))
+                if (facts.StillOld.TryGetValue(id, out BatchFacts.Row? row)) removed[id] = row.Messages;
+            if (removed.Count > 0)
             {
-                check.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(sessions.Select(s => s.SessionId)));
-                check.Parameters.AddWithValue("$cutoff", SqliteDatabase.JulianDay(cutoffUtc));
-                using SqliteDataReader reader = check.ExecuteReader();
-                while (reader.Read())
-                {
-                    if (reader.GetInt64(2) != 0) decision.Kept[reader.GetString(0)] = SessionProtection.HumanTakeover;
-                    else if (!reader.IsDBNull(3) && StateRules.OfSessionState(Text(reader, 3)!) is var state and not SessionProtection.None)
-                        decision.Kept[reader.GetString(0)] = state;
-                    else old[reader.GetString(0)] = reader.GetInt64(1);
-                }
-            }
-            foreach (EvonicSession session in sessions)
-                if (!old.ContainsKey(session.SessionId) && !decision.Kept.ContainsKey(session.SessionId)) decision.Kept[session.SessionId] = SessionProtection.None;
-            if (old.Count > 0) KeepProtected(old, decision, transaction, decideOutside);
-            if (old.Count > 0 && copied != null)
-                foreach (KeyValuePair<string, string> now in ReadFingerprints(old.Keys, transaction))
-                    if (!copied.TryGetValue(now.Key, out string? then) || then != now.Value)
-                    {
-                        old.Remove(now.Key);
-                        decision.Kept[now.Key] = SessionProtection.None;
-                    }
-            if (old.Count > 0)
-            {
-                string ids = JsonSerializer.Serialize(old.Keys);
+                string ids = JsonSerializer.Serialize(removed.Keys);
                 foreach (string sql in DeleteSql)
                 {
                     using SqliteCommand delete = Command(sql, transaction);
@@ -405,22 +377,26 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
                 }
             }
             transaction.Commit();
-            foreach (KeyValuePair<string, long> removed in old) decision.Removed[removed.Key] = removed.Value;
         }
         catch (SqliteException e)
         {
             throw SqliteErrors.WriteFailure(e, Path);
         }
-        return decision;
+        return removed;
     }
 
-    /// <summary>Moves the sessions of <paramref name="old"/> that a rule keeps into <see cref="BatchDecision.Kept"/>.</summary>
-    private void KeepProtected(Dictionary<string, long> old, BatchDecision decision, SqliteTransaction transaction,
-        Func<IReadOnlyCollection<string>, IReadOnlyDictionary<string, SessionProtection>> decideOutside)
+    private BatchFacts ReadBatchFacts(IReadOnlyCollection<string> sessionIds, DateTime cutoffUtc, bool withFingerprints, SqliteTransaction transaction)
     {
-        var kept = new ProtectionsById();
-        if (IsAgentInFocus(transaction))
-            foreach (string id in old.Keys) kept.Keep(id, SessionProtection.AgentInFocus);
+        var stillOld = new Dictionary<string, BatchFacts.Row>(StringComparer.Ordinal);
+        using (SqliteCommand check = Command(StillOldSql, transaction))
+        {
+            check.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(sessionIds));
+            check.Parameters.AddWithValue("$cutoff", SqliteDatabase.JulianDay(cutoffUtc));
+            using SqliteDataReader reader = check.ExecuteReader();
+            while (reader.Read())
+                stillOld[reader.GetString(0)] = new BatchFacts.Row(reader.GetInt64(1), botEnabled: reader.GetInt64(2) == 0, Text(reader, 3));
+        }
+        if (stillOld.Count == 0) return new BatchFacts();
         // Evonic's lookups scan the whole table, so their answer is kept while no other connection has written
         // (PRAGMA data_version): this cleanup's own deletes never remove a row a lookup returns.
         long version = DataVersion(transaction);
@@ -429,18 +405,11 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
             _lookups = ReadLookups(transaction);
             _lookupsVersion = version;
         }
-        foreach (string id in old.Keys)
-            if (_lookups.TryGetValue(id, out SessionProtection looked)) kept.Keep(id, looked);
-        if (_references.Unknown.Count > 0)
-            foreach (string id in _references.Read(Connection, transaction, JsonSerializer.Serialize(old.Keys)))
-                kept.Keep(id, SessionProtection.UnknownTable);
-        foreach (KeyValuePair<string, SessionProtection> outside in decideOutside(old.Keys))
-            if (old.ContainsKey(outside.Key)) kept.Keep(outside.Key, outside.Value);
-        foreach (KeyValuePair<string, SessionProtection> keep in kept)
-        {
-            old.Remove(keep.Key);
-            decision.Kept[keep.Key] = keep.Value;
-        }
+        HashSet<string> unknown = _references.Unknown.Count > 0
+            ? _references.Read(Connection, transaction, JsonSerializer.Serialize(stillOld.Keys))
+            : new HashSet<string>();
+        return new BatchFacts(stillOld, _lookups, ReadAgentStates(transaction), unknown,
+            withFingerprints ? ReadFingerprints(stillOld.Keys, transaction) : null);
     }
 
     private static string? Text(SqliteDataReader reader, int ordinal) => SqliteDatabase.Text(reader, ordinal);

@@ -60,6 +60,9 @@ public sealed class EvonicInstance
 
     public static string MainDatabaseRelativePath => Path.Combine("shared", "db", "evonic.db");
 
+    /// <summary>Compares instance roots as this platform's file system compares paths (case-insensitive on Windows and macOS).</summary>
+    public static StringComparer RootComparer => SafePath.PathComparer;
+
     /// <summary>Opens the instance at <paramref name="path"/>, or says what was expected where.</summary>
     public static EvonicInstance Open(string path)
     {

@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Linq;
 using System.Text.Json;
 using Evonic.Sessions.Cleanup;
-using Evonic.Sessions.Rules;
 using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions.Storage;
@@ -228,13 +227,13 @@ internal sealed class MainDatabase : EvonicDatabaseFile
     internal const string TransfersInProgressSql = "SELECT session_id FROM transfer_jobs WHERE status IS NULL OR status NOT IN ('completed', 'failed', 'cancelled')";
 
     /// <summary>
-    /// The sessions that work Evonic has still to do names: a <c>session_id</c> in the JSON of an enabled
-    /// schedule (e.g. <c>poll_background_job</c>, which notifies the session when its job ends) or a transfer in
-    /// progress. A schedule whose JSON cannot be read keeps every session whose id appears in its text.
+    /// What the main database names of work Evonic has still to do: the JSON of enabled schedules (e.g.
+    /// <c>poll_background_job</c>, which notifies the session when its job ends), transfers in progress, live
+    /// escalations, tool calls awaiting approval, and unknown tables' session ids.
     /// </summary>
-    public WorkInProgress ReadWorkInProgress()
+    public PendingWork ReadPendingWork()
     {
-        var work = new WorkInProgress();
+        var work = new PendingWork();
         Read(() =>
         {
             if (_escalationColumns.Length > 0)
@@ -263,7 +262,7 @@ internal sealed class MainDatabase : EvonicDatabaseFile
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
                     for (int i = 0; i < 2; i++)
-                        if (!reader.IsDBNull(i)) work.AddSchedule(SqliteDatabase.Text(reader, i)!);
+                        if (!reader.IsDBNull(i)) work.Schedules.Add(SqliteDatabase.Text(reader, i)!);
             }
             if (_hasTransfers)
             {

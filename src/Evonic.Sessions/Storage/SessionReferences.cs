@@ -10,7 +10,7 @@ namespace Evonic.Sessions.Storage;
 /// that the module does not handle: a plugin's table, a newer Evonic's. Their rows would outlive a removed session
 /// unseen (its text kept, not archived, pointing at ids a restore no longer has), so the sessions they name are kept
 /// (<see cref="SessionProtection.UnknownTable"/>). Every column Evonic itself creates is handled by name: removed
-/// with the session, kept by design, or protecting it (the list is in <c>docs/ARCHITECTURE.md</c>).
+/// with the session, kept by design, or protecting it (the list is in <c>docs/rules.md</c>).
 /// </summary>
 internal sealed class SessionReferences
 {

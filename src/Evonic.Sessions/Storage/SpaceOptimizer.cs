@@ -38,7 +38,7 @@ internal static class SpaceOptimizer
     /// database not in <c>auto_vacuum = INCREMENTAL</c> is skipped and says how to switch it.
     /// </summary>
     public static SpaceReturned OptimizeIncrementally(DatabaseSpace space, CancellationToken stop)
-        => space.AutoVacuum == "Incremental" ? Optimize(space, TimeSpan.Zero, force: false, enableIncremental: false, vacuum: false, stop)
+        => space.AutoVacuum == AutoVacuumMode.Incremental ? Optimize(space, TimeSpan.Zero, force: false, enableIncremental: false, vacuum: false, stop)
             : Skip(Unchanged(space), NotIncremental);
 
     internal const string NotIncremental =
@@ -58,7 +58,7 @@ internal static class SpaceOptimizer
         CancellationToken stop = default)
     {
         SpaceReturned result = Unchanged(space);
-        bool incremental = space.AutoVacuum == "Incremental" && !vacuum;
+        bool incremental = space.AutoVacuum == AutoVacuumMode.Incremental && !vacuum;
         using SqliteConnection connection = SqliteDatabase.Open(space.Path, writable: true, space.InstanceRoot);
         try
         {
@@ -76,7 +76,7 @@ internal static class SpaceOptimizer
                 if (enableIncremental) SqliteDatabase.Execute(connection, "PRAGMA auto_vacuum = INCREMENTAL;");
                 SqliteDatabase.Execute(connection, "VACUUM;");
                 result.LongestLockMilliseconds = clock.Elapsed.TotalMilliseconds;
-                result.Method = "Vacuum";
+                result.Method = OptimizeMethod.Vacuum;
             }
             SqliteDatabase.TryTruncateWal(connection);
             result.AutoVacuum = SpaceReader.AutoVacuum(connection);
@@ -107,7 +107,7 @@ internal static class SpaceOptimizer
             pages = (long)Math.Max(16, Math.Min(pages * 2.0, pages * TargetStep.TotalMilliseconds / Math.Max(1, took.TotalMilliseconds)));
             SqliteDatabase.Checkpoint(connection);
         }
-        result.Method = "IncrementalVacuum";
+        result.Method = OptimizeMethod.IncrementalVacuum;
     }
 
     private static SpaceReturned Unchanged(DatabaseSpace space) => new()
@@ -118,7 +118,7 @@ internal static class SpaceOptimizer
 
     private static SpaceReturned Skip(SpaceReturned result, string reason)
     {
-        result.Method = "Skipped";
+        result.Method = OptimizeMethod.Skipped;
         result.Reason = reason;
         return result;
     }

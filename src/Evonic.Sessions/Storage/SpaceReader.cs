@@ -7,7 +7,7 @@ namespace Evonic.Sessions.Storage;
 internal static class SpaceReader
 {
     /// <summary>The database at <paramref name="path"/>; for a chat.db (<paramref name="agentId"/> set) with <paramref name="withFiles"/>, also the agent's logs and attachments (a walk of their folders).</summary>
-    public static DatabaseSpace Measure(EvonicInstance instance, string database, string? agentId, string path, bool withFiles = true)
+    public static DatabaseSpace Measure(EvonicInstance instance, DatabaseKind database, string? agentId, string path, bool withFiles = true)
     {
         var space = new DatabaseSpace
         {
@@ -38,8 +38,8 @@ internal static class SpaceReader
     }
 
     /// <summary>The database's <c>auto_vacuum</c> mode as its name: None, Full or Incremental.</summary>
-    public static string AutoVacuum(SqliteConnection connection)
-        => SqliteDatabase.Pragma(connection, "auto_vacuum") switch { 1 => "Full", 2 => "Incremental", _ => "None" };
+    public static AutoVacuumMode AutoVacuum(SqliteConnection connection)
+        => SqliteDatabase.Pragma(connection, "auto_vacuum") switch { 1 => AutoVacuumMode.Full, 2 => AutoVacuumMode.Incremental, _ => AutoVacuumMode.None };
 
     private static (long Bytes, int Count) Sum(string folder, string pattern)
     {

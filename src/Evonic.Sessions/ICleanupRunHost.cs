@@ -1,6 +1,6 @@
 using System;
 
-namespace Evonic.Sessions.Cleanup;
+namespace Evonic.Sessions;
 
 /// <summary>
 /// What a <see cref="CleanupRun"/> needs from whoever runs it (the Remove-EvonicOldSession cmdlet): a yes or no per

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace Evonic.Sessions.Cleanup;
+namespace Evonic.Sessions.Storage;
 
 /// <summary>The files of one session, every path resolved and checked before anything is deleted.</summary>
 internal sealed class SessionFilePlan

@@ -1,13 +1,14 @@
 using System.Management.Automation;
+using System.Management.Automation.Runspaces;
 using System.Text;
 
-namespace Evonic.Sessions.PowerShell.Tests;
+namespace Evonic.Sessions.HelpWriter;
 
 /// <summary>
 /// Builds the module's MAML help (module/en-US/Evonic.Sessions.PowerShell.dll-Help.xml) from docs/help/&lt;cmdlet&gt;.md
 /// (platyPS layout) and the cmdlets' own metadata (parameter sets, types, positions, pipeline input), so the help
-/// never drifts from either. The project's one help generator: its test checks the committed file in CI, and
-/// ./build.ps1 -Help (or EVONIC_WRITE_HELP=1) writes it.
+/// never drifts from either. The project's one help generator, part of the build: ./build.ps1 -Help writes the file,
+/// and HelpTests fails in CI when the committed file differs from what it builds.
 /// </summary>
 public static class MamlHelp
 {
@@ -16,6 +17,19 @@ public static class MamlHelp
         "Verbose", "Debug", "ErrorAction", "WarningAction", "InformationAction", "ProgressAction", "ErrorVariable", "WarningVariable",
         "InformationVariable", "OutVariable", "OutBuffer", "PipelineVariable",
     };
+
+    /// <summary>The cmdlets of the module at <paramref name="manifest"/>, imported into an engine of their own.</summary>
+    public static IReadOnlyList<CmdletInfo> CmdletsOf(string manifest)
+    {
+        using Runspace runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
+        runspace.Open();
+        using PowerShell shell = PowerShell.Create();
+        shell.Runspace = runspace;
+        shell.AddCommand("Import-Module").AddParameter("Name", manifest).AddParameter("PassThru")
+            .AddCommand("ForEach-Object").AddParameter("MemberName", "ExportedCmdlets")
+            .AddCommand("ForEach-Object").AddParameter("MemberName", "Values");
+        return shell.Invoke().Select(o => (CmdletInfo)o.BaseObject).ToList();
+    }
 
     public static string Build(IEnumerable<CmdletInfo> cmdlets, string helpFolder)
     {

@@ -1,6 +1,6 @@
 using System;
 
-namespace Evonic.Sessions.Rules;
+namespace Evonic.Sessions.Storage;
 
 /// <summary>
 /// The sessions Evonic itself looks up in an agent's <c>chat.db</c>, as one SQL statement that runs Evonic's own
@@ -14,13 +14,13 @@ namespace Evonic.Sessions.Rules;
 /// the sub-agent's own database (<c>models/chat.py</c> <c>AgentChatDB.__init__</c>), never its parent's.
 /// <list type="bullet">
 /// <item><c>models/chat.py</c> <c>get_latest_human_session</c>: its channel query; its fallback only when the
-/// channel query finds nothing (<see cref="SessionProtection.LatestHumanSession"/>).</item>
+/// channel query finds nothing (<see cref="EvonicLookup.LatestHumanSession"/>).</item>
 /// <item><c>get_web_fallback_session</c>, as <c>escalate_to_user</c> (<c>backend/tools/agent_messaging.py</c>) calls
 /// it: excluding the primary session above. When a human channel session exists, the primary is that one, and the
 /// fallback the newest web session; only when none exists is the primary itself the newest web session, and the
-/// fallback the second newest (<see cref="SessionProtection.WebFallbackSession"/>).</item>
+/// fallback the second newest (<see cref="EvonicLookup.WebFallbackSession"/>).</item>
 /// <item><c>backend/agent_runtime/notifier.py</c> <c>_resolve_agent_target</c>: per channel, the newest session,
-/// archived rows included (<see cref="SessionProtection.ChannelRecipient"/>).</item>
+/// archived rows included (<see cref="EvonicLookup.ChannelRecipient"/>).</item>
 /// </list>
 /// </summary>
 internal static class EvonicLookups
@@ -29,7 +29,7 @@ internal static class EvonicLookups
     public const string AgentParameter = "$agent";
 
     /// <summary>
-    /// Rows of (session id, protection) for every session a lookup returns. <paramref name="column"/> maps a
+    /// Rows of (session id, <see cref="EvonicLookup"/>) for every session a lookup returns. <paramref name="column"/> maps a
     /// <c>chat_sessions</c> column to its expression: older schemas lack some columns, read as NULL.
     /// </summary>
     public static string Sql(Func<string, string> column) => $@"WITH s AS (
@@ -52,15 +52,15 @@ internal static class EvonicLookups
             WHERE s.human AND s.not_system AND s.channel_id IS NULL GROUP BY tops.agent_id),
         channels AS (
             SELECT agent_id, channel_id, MAX(updated_at) AS top FROM s WHERE channel_id IS NOT NULL GROUP BY agent_id, channel_id)
-        SELECT s.id, {(int)SessionProtection.LatestHumanSession} FROM s JOIN tops ON s.agent_id = tops.agent_id
+        SELECT s.id, {(int)EvonicLookup.LatestHumanSession} FROM s JOIN tops ON s.agent_id = tops.agent_id
         WHERE s.human AND ((s.channel_id IS NOT NULL AND s.updated_at IS tops.channel_top)
             OR (tops.channel_rows = 0 AND s.not_system AND s.updated_at IS tops.fallback_top))
         UNION ALL
-        SELECT s.id, {(int)SessionProtection.WebFallbackSession} FROM s JOIN tops ON s.agent_id = tops.agent_id JOIN web ON s.agent_id = web.agent_id
+        SELECT s.id, {(int)EvonicLookup.WebFallbackSession} FROM s JOIN tops ON s.agent_id = tops.agent_id JOIN web ON s.agent_id = web.agent_id
         WHERE s.human AND s.not_system AND s.channel_id IS NULL
             AND (s.updated_at IS tops.web_top
                 OR (tops.channel_rows = 0 AND web.web_top_rows < 2 AND s.updated_at IS web.web_second))
         UNION ALL
-        SELECT s.id, {(int)SessionProtection.ChannelRecipient} FROM s JOIN channels ON s.agent_id = channels.agent_id AND s.channel_id = channels.channel_id
+        SELECT s.id, {(int)EvonicLookup.ChannelRecipient} FROM s JOIN channels ON s.agent_id = channels.agent_id AND s.channel_id = channels.channel_id
         WHERE s.updated_at IS channels.top";
 }

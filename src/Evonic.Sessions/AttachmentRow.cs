@@ -1,4 +1,4 @@
-namespace Evonic.Sessions.Storage;
+namespace Evonic.Sessions;
 
 /// <summary>One row of the main database's <c>attachments</c> table: its id (deletes go by it) and its file.</summary>
 internal readonly struct AttachmentRow

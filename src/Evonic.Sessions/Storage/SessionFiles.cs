@@ -2,9 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using Evonic.Sessions.Storage;
 
-namespace Evonic.Sessions.Cleanup;
+namespace Evonic.Sessions.Storage;
 
 /// <summary>
 /// Deletes a removed session's JSONL log and attachments. Every path is resolved inside the instance root

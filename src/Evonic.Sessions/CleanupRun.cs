@@ -5,10 +5,11 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Evonic.Sessions.Rules;
+using Evonic.Sessions.Cleanup;
 using Evonic.Sessions.Scheduling;
 using Evonic.Sessions.Storage;
 
-namespace Evonic.Sessions.Cleanup;
+namespace Evonic.Sessions;
 
 /// <summary>
 /// One cleanup run, from the first lock to the closing line: it removes the old sessions of the agents it is given
@@ -142,7 +143,7 @@ public sealed class CleanupRun : IDisposable
                 return null;
             }
             ReturnSharedFreePages();
-            var report = new CleanupReport(Environment.MachineName, _stores.Keys.ToArray(), _summary, _clock.Elapsed, _moduleVersion);
+            CleanupReport report = _summary.Report(Environment.MachineName, _stores.Keys.ToArray(), _clock.Elapsed, _moduleVersion);
             WriteLine(report.Line, report);
             return report;
         }
@@ -204,7 +205,7 @@ public sealed class CleanupRun : IDisposable
     private void ReturnFreePages(SessionStore store, DatabaseSpace space)
     {
         if (space.FreeBytes == 0) return;
-        if (space.AutoVacuum != "Incremental")
+        if (space.AutoVacuum != AutoVacuumMode.Incremental)
         {
             _notIncremental.Add(space);
             return;
@@ -214,7 +215,7 @@ public sealed class CleanupRun : IDisposable
             SpaceReturned returned = store.OptimizeIncrementally(space, _stop.Token);
             _summary.AddReturned(returned.BytesReturned);
             _summary.AddWriteTransaction(TimeSpan.FromMilliseconds(returned.LongestLockMilliseconds));
-            if (returned.Method == "Skipped") NotOptimized(space.Path, returned.Reason!);
+            if (returned.Method == OptimizeMethod.Skipped) NotOptimized(space.Path, returned.Reason!);
             else _host.Detail($"'{space.Path}' returned {returned.BytesReturned} bytes of free pages; longest write lock {returned.LongestLockMilliseconds:0} ms.");
         }
         catch (EvonicException e)
@@ -260,7 +261,7 @@ public sealed class CleanupRun : IDisposable
                 if (result.Status == RemovalStatus.KeptActive)
                     _host.Warn($"Kept {result.Session.Describe()}: it became active after it was listed.");
                 if (result.Status == RemovalStatus.KeptProtected)
-                    _host.Warn($"Kept {result.Session.Describe()}: it is protected ({result.Session.Protection}).");
+                    _host.Warn($"Kept {result.Session.Describe()}: it is protected ({result.Protection}).");
                 if (result.Status == RemovalStatus.Removed) _host.Removed(result);
             }
             _host.Progress(2, activity, "Done", approved.Count, 0);

@@ -3,9 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Text;
-using Evonic.Sessions.Storage;
 
-namespace Evonic.Sessions.Cleanup;
+namespace Evonic.Sessions.Storage;
 
 /// <summary>
 /// Keeps two cleanups (or a cleanup and a restore) of one instance from writing at the same time (a slow run still

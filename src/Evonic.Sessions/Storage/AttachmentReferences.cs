@@ -1,9 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using Evonic.Sessions.Storage;
 
-namespace Evonic.Sessions.Cleanup;
+namespace Evonic.Sessions.Storage;
 
 /// <summary>
 /// Which attachment rows (of any session or agent) point at each file, by full path. A removed session's file is
