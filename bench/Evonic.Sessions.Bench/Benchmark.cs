@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -107,7 +108,7 @@ Remove-EvonicOldSession -Path '{whatIfCopy}' -MaxAgeDays 90 -WhatIf
         static long BusyMs() => Directory.EnumerateDirectories("/sys/block")
             .Where(d => !Path.GetFileName(d).StartsWith("loop", StringComparison.Ordinal) && !Path.GetFileName(d).StartsWith("zram", StringComparison.Ordinal))
             .Select(d => File.ReadAllText(Path.Combine(d, "stat")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Sum(fields => fields.Length > 9 ? long.Parse(fields[9]) : 0);
+            .Sum(fields => fields.Length > 9 ? long.Parse(fields[9], CultureInfo.InvariantCulture) : 0);
         if (!Directory.Exists("/sys/block")) return;
         int quiet = 0;
         var clock = Stopwatch.StartNew();
@@ -153,11 +154,11 @@ Remove-EvonicOldSession -Path '{whatIfCopy}' -MaxAgeDays 90 -WhatIf
             if (!line.StartsWith("What if:", StringComparison.Ordinal)) lines.Add(line);
         host.WaitForExit();
         if (host.ExitCode != 0) throw new InvalidOperationException($"the host failed ({host.ExitCode}): {string.Join("\n", lines)}\n{error}");
-        double Number(string key) => lines.FirstOrDefault(l => l.StartsWith(key + " ")) is { } found && double.TryParse(found[(key.Length + 1)..], out double value) ? value : double.NaN;
+        double Number(string key) => lines.FirstOrDefault(l => l.StartsWith(key + " ", StringComparison.Ordinal)) is { } found && double.TryParse(found[(key.Length + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out double value) ? value : double.NaN;
         string closing = lines.FirstOrDefault(l => l.Contains("[SESSION_CLEANUP] done:")) ?? "";
         Match longest = Regex.Match(closing, @"longest write transaction (\d+) ms");
         return new Measured(Number("SECONDS"), Number("FIRST"), (int)(Number("COUNT") is var c && double.IsNaN(c) ? 0 : c),
-            (long)(Number("RSS") / 1024), longest.Success ? long.Parse(longest.Groups[1].Value) : -1, closing, lines);
+            (long)(Number("RSS") / 1024), longest.Success ? long.Parse(longest.Groups[1].Value, CultureInfo.InvariantCulture) : -1, closing, lines);
     }
 }
 

@@ -21,12 +21,12 @@ switch (args[0])
     case "generate":
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
         var clock = Stopwatch.StartNew();
-        var manifest = BenchInstance.Generate(folder, int.Parse(Option("--agents", "20")), int.Parse(Option("--sessions", "500000")),
-            long.Parse(Option("--messages", "10000000")), int.Parse(Option("--seed", "1")), DateTime.UtcNow);
+        var manifest = BenchInstance.Generate(folder, int.Parse(Option("--agents", "20"), CultureInfo.InvariantCulture), int.Parse(Option("--sessions", "500000"), CultureInfo.InvariantCulture),
+            long.Parse(Option("--messages", "10000000"), CultureInfo.InvariantCulture), int.Parse(Option("--seed", "1"), CultureInfo.InvariantCulture), DateTime.UtcNow);
         Console.WriteLine($"{manifest} written to {folder} in {clock.Elapsed.TotalSeconds:0} s");
         return 0;
     case "run":
-        return Benchmark.Run(folder, int.Parse(Option("--naive-seconds", "120")), int.Parse(Option("--rounds", "2")), args.Contains("--archive"));
+        return Benchmark.Run(folder, int.Parse(Option("--naive-seconds", "120"), CultureInfo.InvariantCulture), int.Parse(Option("--rounds", "2"), CultureInfo.InvariantCulture), args.Contains("--archive"));
     case "space":
         return SpaceBenchmark.Run(folder);
     case "plans":

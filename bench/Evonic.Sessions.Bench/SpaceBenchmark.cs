@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Evonic.Sessions.Storage;
@@ -40,8 +41,8 @@ $r = Optimize-EvonicSessionStore -Path '{live}' -EnableIncrementalVacuum -Confir
 ""SECONDS $($sw.Elapsed.TotalSeconds)""
 $r | ForEach-Object {{ ""DB $($_.Method) $($_.LongestLockMilliseconds) $($_.BytesReturned) $($_.Reason -replace '.*about ([\d.]+) s.*', '$1')"" }}");
         Disk afterBudget = Disk.Measure(live);
-        var refused = budget.Lines.Where(l => l.StartsWith("DB Skipped ", StringComparison.Ordinal)).Select(l => double.Parse(l.Split(' ')[4])).ToList();
-        var vacuumed = budget.Lines.Where(l => l.StartsWith("DB Vacuum ", StringComparison.Ordinal)).Select(l => double.Parse(l.Split(' ')[2])).ToList();
+        var refused = budget.Lines.Where(l => l.StartsWith("DB Skipped ", StringComparison.Ordinal)).Select(l => double.Parse(l.Split(' ')[4], CultureInfo.InvariantCulture)).ToList();
+        var vacuumed = budget.Lines.Where(l => l.StartsWith("DB Vacuum ", StringComparison.Ordinal)).Select(l => double.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture)).ToList();
         Say($"2a. Optimize-EvonicSessionStore -EnableIncrementalVacuum (lock budget 2 s): {budget.Seconds:0.0} s; {vacuumed.Count} database(s) vacuumed"
             + (vacuumed.Count > 0 ? $" (longest VACUUM {vacuumed.Max():0} ms)" : "")
             + $", {refused.Count} refused" + (refused.Count > 0 ? $" (estimates {refused.Min():0.0}-{refused.Max():0.0} s)" : "") + $"; after: {afterBudget}");
@@ -51,7 +52,7 @@ $r = Optimize-EvonicSessionStore -Path '{live}' -EnableIncrementalVacuum -Force 
 ""SECONDS $($sw.Elapsed.TotalSeconds)""
 $r | ForEach-Object {{ ""DB $($_.Method) $($_.LongestLockMilliseconds) $($_.BytesReturned)"" }}");
         Disk afterOptimize = Disk.Measure(live);
-        var forcedVacuums = forced.Lines.Where(l => l.StartsWith("DB Vacuum ", StringComparison.Ordinal)).Select(l => double.Parse(l.Split(' ')[2])).ToList();
+        var forcedVacuums = forced.Lines.Where(l => l.StartsWith("DB Vacuum ", StringComparison.Ordinal)).Select(l => double.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture)).ToList();
         Say($"2b. the same with -Force (Evonic stopped): {forced.Seconds:0.0} s; {forcedVacuums.Count} database(s) vacuumed"
             + (forcedVacuums.Count > 0 ? $" ({forcedVacuums.Min():0}-{forcedVacuums.Max():0} ms each, measured against the estimates above)" : "")
             + $"; after: {afterOptimize}");
@@ -117,7 +118,7 @@ Remove-EvonicOldSession -Path '{live}' -MaxAgeDays 30 -Force -Optimize -Informat
             using Process du = Process.Start(start)!;
             string output = du.StandardOutput.ReadToEnd();
             du.WaitForExit();
-            return long.Parse(Regex.Match(output, @"^\d+").Value);
+            return long.Parse(Regex.Match(output, @"^\d+").Value, CultureInfo.InvariantCulture);
         }
 
         public override string ToString()

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Text;
@@ -44,9 +45,9 @@ public static class MamlHelp
     private static void AppendCommand(StringBuilder xml, CmdletInfo cmdlet, Markdown doc)
     {
         xml.Append("<command:command xmlns:maml=\"http://schemas.microsoft.com/maml/2004/10\" xmlns:command=\"http://schemas.microsoft.com/maml/dev/command/2004/10\" xmlns:dev=\"http://schemas.microsoft.com/maml/dev/2004/10\">\n");
-        xml.Append($"<command:details><command:name>{cmdlet.Name}</command:name><command:verb>{cmdlet.Verb}</command:verb><command:noun>{cmdlet.Noun}</command:noun>");
-        xml.Append($"<maml:description>{Paras(doc.Section("SYNOPSIS"))}</maml:description></command:details>\n");
-        xml.Append($"<maml:description>{Paras(doc.Section("DESCRIPTION"))}</maml:description>\n");
+        xml.Append(CultureInfo.InvariantCulture, $"<command:details><command:name>{cmdlet.Name}</command:name><command:verb>{cmdlet.Verb}</command:verb><command:noun>{cmdlet.Noun}</command:noun>");
+        xml.Append(CultureInfo.InvariantCulture, $"<maml:description>{Paras(doc.Section("SYNOPSIS"))}</maml:description></command:details>\n");
+        xml.Append(CultureInfo.InvariantCulture, $"<maml:description>{Paras(doc.Section("DESCRIPTION"))}</maml:description>\n");
 
         Dictionary<string, string> described = doc.Subsections("PARAMETERS").ToDictionary(p => p.Title.TrimStart('-'), p => p.Text, StringComparer.OrdinalIgnoreCase);
         List<string> order = described.Keys.ToList();
@@ -58,7 +59,7 @@ public static class MamlHelp
             bool isSwitch = p.ParameterType == typeof(SwitchParameter);
             string type = TypeName(p.ParameterType);
             return $"<command:parameter required=\"{(p.IsMandatory ? "true" : "false")}\" variableLength=\"true\" globbing=\"{(wildcards ? "true" : "false")}\" "
-                + $"pipelineInput=\"{(p.ValueFromPipeline ? "true (ByValue)" : p.ValueFromPipelineByPropertyName ? "true (ByPropertyName)" : "false")}\" position=\"{(p.Position >= 0 ? p.Position.ToString() : "named")}\">"
+                + $"pipelineInput=\"{(p.ValueFromPipeline ? "true (ByValue)" : p.ValueFromPipelineByPropertyName ? "true (ByPropertyName)" : "false")}\" position=\"{(p.Position >= 0 ? p.Position.ToString(CultureInfo.InvariantCulture) : "named")}\">"
                 + $"<maml:name>{p.Name}</maml:name><maml:description>{Paras(text)}</maml:description>"
                 + (isSwitch ? "" : $"<command:parameterValue required=\"true\" variableLength=\"false\">{type}</command:parameterValue>")
                 + $"<dev:type><maml:name>{type}</maml:name></dev:type></command:parameter>\n";
@@ -70,7 +71,7 @@ public static class MamlHelp
         xml.Append("<command:syntax>\n");
         foreach (CommandParameterSetInfo set in cmdlet.ParameterSets)
         {
-            xml.Append($"<command:syntaxItem><maml:name>{cmdlet.Name}</maml:name>\n");
+            xml.Append(CultureInfo.InvariantCulture, $"<command:syntaxItem><maml:name>{cmdlet.Name}</maml:name>\n");
             foreach (CommandParameterInfo p in Ordered(set.Parameters)) xml.Append(Parameter(p));
             xml.Append("</command:syntaxItem>\n");
         }
@@ -83,19 +84,19 @@ public static class MamlHelp
 
         xml.Append("<command:inputTypes>");
         foreach (var input in doc.Subsections("INPUTS"))
-            xml.Append($"<command:inputType><dev:type><maml:name>{Escape(input.Title)}</maml:name></dev:type></command:inputType>");
+            xml.Append(CultureInfo.InvariantCulture, $"<command:inputType><dev:type><maml:name>{Escape(input.Title)}</maml:name></dev:type></command:inputType>");
         xml.Append("</command:inputTypes>\n<command:returnValues>");
         foreach (var output in doc.Subsections("OUTPUTS"))
-            xml.Append($"<command:returnValue><dev:type><maml:name>{Escape(output.Title)}</maml:name></dev:type></command:returnValue>");
+            xml.Append(CultureInfo.InvariantCulture, $"<command:returnValue><dev:type><maml:name>{Escape(output.Title)}</maml:name></dev:type></command:returnValue>");
         xml.Append("</command:returnValues>\n");
-        xml.Append($"<maml:alertSet><maml:alert>{Paras(doc.Section("NOTES"))}</maml:alert></maml:alertSet>\n");
+        xml.Append(CultureInfo.InvariantCulture, $"<maml:alertSet><maml:alert>{Paras(doc.Section("NOTES"))}</maml:alert></maml:alertSet>\n");
 
         xml.Append("<command:examples>\n");
         foreach (var example in doc.Subsections("EXAMPLES"))
         {
             (string code, string remarks) = SplitCode(example.Text);
-            xml.Append($"<command:example><maml:title>-------------------------- {Escape(example.Title)} --------------------------</maml:title>");
-            xml.Append($"<dev:code>{Escape(code)}</dev:code><dev:remarks>{Paras(remarks)}</dev:remarks></command:example>\n");
+            xml.Append(CultureInfo.InvariantCulture, $"<command:example><maml:title>-------------------------- {Escape(example.Title)} --------------------------</maml:title>");
+            xml.Append(CultureInfo.InvariantCulture, $"<dev:code>{Escape(code)}</dev:code><dev:remarks>{Paras(remarks)}</dev:remarks></command:example>\n");
         }
         xml.Append("</command:examples></command:command>\n");
     }
@@ -131,8 +132,8 @@ public static class MamlHelp
             bool inCode = false;
             foreach (string line in text.Split('\n'))
             {
-                if (line.StartsWith("```")) inCode = !inCode;
-                if (!inCode && line.StartsWith("## "))
+                if (line.StartsWith("```", StringComparison.Ordinal)) inCode = !inCode;
+                if (!inCode && line.StartsWith("## ", StringComparison.Ordinal))
                 {
                     if (name != null) doc._sections[name] = body.ToString().Trim('\n');
                     name = line[3..].Trim();
@@ -156,8 +157,8 @@ public static class MamlHelp
             bool inCode = false;
             foreach (string line in Section(name).Split('\n'))
             {
-                if (line.StartsWith("```")) inCode = !inCode;
-                if (!inCode && line.StartsWith("### "))
+                if (line.StartsWith("```", StringComparison.Ordinal)) inCode = !inCode;
+                if (!inCode && line.StartsWith("### ", StringComparison.Ordinal))
                 {
                     if (title != null) yield return (title, body.ToString().Trim('\n'));
                     title = line[4..].Trim();

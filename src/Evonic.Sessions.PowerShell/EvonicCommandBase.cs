@@ -48,14 +48,14 @@ public abstract class EvonicCommandBase : PSCmdlet
     }
 
     /// <summary>A failure that stops one agent (or one named agent that does not exist): a non-terminating error.</summary>
-    protected void WriteAgentError(string agentId, EvonicException error)
+    protected void WriteAgentError(string agentId, EvonicException failure)
     {
-        OnAgentError(agentId, error);
-        WriteError(ErrorRecords.From(error));
+        OnAgentError(agentId, failure);
+        WriteError(ErrorRecords.From(failure));
     }
 
     /// <summary>Lets a cmdlet count failures (Remove-EvonicOldSession's summary) before they are written.</summary>
-    protected virtual void OnAgentError(string agentId, EvonicException error)
+    protected virtual void OnAgentError(string agentId, EvonicException failure)
     {
     }
 

@@ -26,7 +26,7 @@ public sealed class ModuleAssemblyResolver : IModuleAssemblyInitializer, IModule
 
     private static Version? PowerShellVersion() => typeof(PSObject).Assembly.GetName().Version;
 
-    public void OnRemove(PSModuleInfo module)
+    public void OnRemove(PSModuleInfo psModuleInfo)
     {
         if (IsNetFramework) AppDomain.CurrentDomain.AssemblyResolve -= Resolve;
     }

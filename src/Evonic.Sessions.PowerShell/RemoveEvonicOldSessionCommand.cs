@@ -166,7 +166,7 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, IC
 
     public void Dispose() => _run?.Dispose();
 
-    protected override void OnAgentError(string agentId, EvonicException error) => _run!.AgentFailed(agentId, error);
+    protected override void OnAgentError(string agentId, EvonicException failure) => _run!.AgentFailed(agentId, failure);
 
     protected override void OnCleanupDisabled(CleanupPolicy policy) => _run!.Disabled(policy);
 
@@ -178,17 +178,21 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, IC
         if (PassThru) WriteObject(result);
     }
 
-    void ICleanupRunHost.Failed(EvonicException error) => WriteError(ErrorRecords.From(error));
+    void ICleanupRunHost.Failed(EvonicException failure) => WriteError(ErrorRecords.From(failure));
 
     void ICleanupRunHost.Warn(string message) => WriteWarning(message);
 
     void ICleanupRunHost.Detail(string message) => WriteVerbose(message);
 
-    void ICleanupRunHost.Line(string line) => WriteInformation(line, new[] { "SESSION_CLEANUP" });
+    private static readonly string[] LineTags = { "SESSION_CLEANUP" };
+    private static readonly string[] SummaryTags = { "SESSION_CLEANUP", "Summary" };
+    private static readonly string[] PreviewSummaryTags = { "Summary" };
+
+    void ICleanupRunHost.Line(string line) => WriteInformation(line, LineTags);
 
     /// <summary>The closing line's data is its <see cref="CleanupReport"/>, which prints as the line.</summary>
     void ICleanupRunHost.Closing(string text, CleanupReport? report)
-        => WriteInformation(report ?? (object)text, report == null ? new[] { "Summary" } : new[] { "SESSION_CLEANUP", "Summary" });
+        => WriteInformation(report ?? (object)text, report == null ? PreviewSummaryTags : SummaryTags);
 
     /// <summary>The run's record (agents, activity 1) and, nested under it, the current agent's sessions (activity 2).</summary>
     void ICleanupRunHost.Progress(int activityId, string activity, string status, int done, int total)

@@ -232,7 +232,7 @@ public sealed class CleanupRun : IDisposable
         WriteLine(CleanupSummary.NotOptimizedLine(path, kept, reason));
     }
 
-    private void RemoveFromAgent(SessionStore store, AgentInfo agent, IReadOnlyList<EvonicSession> listed, IReadOnlyList<EvonicSession> candidates)
+    private void RemoveFromAgent(SessionStore store, AgentInfo agent, IReadOnlyList<EvonicSession> listed, List<EvonicSession> candidates)
     {
         var approved = candidates.Where(_host.Approve).ToList();
         _offered += candidates.Count;

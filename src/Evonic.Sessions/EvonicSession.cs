@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Collections.Generic;
 using Evonic.Sessions.Storage;
 
@@ -80,7 +81,7 @@ public sealed class EvonicSession
     /// <summary>The text PowerShell's ShouldProcess shows: agent, session, last activity and message count.</summary>
     public string Describe()
     {
-        string activity = LastActivity is { } at ? at.ToString("yyyy-MM-dd HH:mm:ss") + "Z" : "unknown";
+        string activity = LastActivity is { } at ? at.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z" : "unknown";
         return $"agent '{AgentId}', session '{SessionId}' ({Kind}, last activity {activity}, {MessageCount} messages)";
     }
 

@@ -15,7 +15,7 @@ public interface ICleanupRunHost
     void Removed(SessionRemovalResult result);
 
     /// <summary>A failure that stops one agent or one session (a non-terminating error).</summary>
-    void Failed(EvonicException error);
+    void Failed(EvonicException failure);
 
     /// <summary>Something the user should know but that is not an error: a session kept, a log file that stopped.</summary>
     void Warn(string message);

@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 
 namespace Evonic.Sessions;
 
@@ -43,7 +44,7 @@ public sealed class RestorePlan
     /// <summary>The text PowerShell's ShouldProcess shows.</summary>
     public string Describe()
         => $"{(Resumes ? "finish restoring " : "")}agent '{AgentId}', session '{SessionId}' from archive entry {ArchiveId}" +
-           $" (archived {(ArchivedAt is { } at ? at.ToString("yyyy-MM-dd HH:mm:ss") + "Z" : "at an unknown time")}, {MessageCount} messages, {JsonlLineCount} log lines)";
+           $" (archived {(ArchivedAt is { } at ? at.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z" : "at an unknown time")}, {MessageCount} messages, {JsonlLineCount} log lines)";
 
     public override string ToString() => $"{AgentId}/{SessionId}@{ArchiveId}";
 }

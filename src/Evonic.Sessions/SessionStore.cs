@@ -248,14 +248,20 @@ public sealed class SessionStore
     /// </summary>
     public SpaceReturned Optimize(DatabaseSpace space, TimeSpan lockBudget, bool force, bool enableIncrementalVacuum, bool vacuum = false,
         System.Threading.CancellationToken stop = default)
-        => SpaceOptimizer.Optimize(space, lockBudget, force, enableIncrementalVacuum, vacuum, stop);
+        => SpaceOptimizer.Optimize(OfThisInstance(space), lockBudget, force, enableIncrementalVacuum, vacuum, stop);
 
     /// <summary>
     /// Only the incremental part of <see cref="Optimize"/>, as a cleanup's -Optimize runs it: a database in
     /// <c>auto_vacuum = INCREMENTAL</c> shrinks in ~50 ms steps; any other is skipped, never vacuumed.
     /// </summary>
     public SpaceReturned OptimizeIncrementally(DatabaseSpace space, System.Threading.CancellationToken stop = default)
-        => SpaceOptimizer.OptimizeIncrementally(space, stop);
+        => SpaceOptimizer.OptimizeIncrementally(OfThisInstance(space), stop);
+
+    /// <summary>A database measured in another instance is not this store's to rewrite.</summary>
+    private DatabaseSpace OfThisInstance(DatabaseSpace space)
+        => EvonicInstance.RootComparer.Equals(space.InstanceRoot, Instance.Root)
+            ? space
+            : throw new ArgumentException($"'{space.Path}' was measured in the instance '{space.InstanceRoot}', not in '{Instance.Root}'.", nameof(space));
 
     /// <summary>
     /// Opens the instance for restoring archived sessions (<see cref="SessionRestorer"/>): takes its cleanup lock,

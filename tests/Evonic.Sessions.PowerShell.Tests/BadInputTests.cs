@@ -17,7 +17,7 @@ public sealed class BadInputTests : SampleInstanceTest
     /// <summary>The bytes of every file under a folder: what a failed run must leave as it was.</summary>
     private static Dictionary<string, string> Bytes(string folder)
         => Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Where(f => !f.EndsWith("-wal") && !f.EndsWith("-shm"))
+            .Where(f => !f.EndsWith("-wal", StringComparison.Ordinal) && !f.EndsWith("-shm", StringComparison.Ordinal))
             .ToDictionary(f => Path.GetRelativePath(folder, f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
 
     private static void Truncate(string path, long length)
@@ -142,7 +142,7 @@ public sealed class BadInputTests : SampleInstanceTest
         Assert.Equal(target, error.TargetObject);
         var removed = result.Output.Select(o => o.Properties["AgentId"].Value + "/" + o.Properties["SessionId"].Value).OrderBy(k => k, StringComparer.Ordinal);
         string brokenAgent = agent.Contains('/') || agent.Contains('\\') || agent.Contains('\0') ? "(none)" : agent;
-        Assert.Equal(Sample.ExpectedRemoved.Where(k => !k.StartsWith(brokenAgent + "/")), removed);
+        Assert.Equal(Sample.ExpectedRemoved.Where(k => !k.StartsWith(brokenAgent + "/", StringComparison.Ordinal)), removed);
         if (brokenAgent != "(none)") Assert.Equal(before, Bytes(agentFolder));
         Assert.Contains(result.Information, line => line.Contains("1 error(s)"));
     }

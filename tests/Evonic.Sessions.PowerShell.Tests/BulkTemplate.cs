@@ -51,7 +51,7 @@ public sealed class BulkTemplate : IDisposable
     /// <summary>Every file of an instance, relative, without SQLite's -wal and -shm.</summary>
     public static SortedSet<string> Files(string root)
         => new(Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-            .Where(f => !f.EndsWith("-wal") && !f.EndsWith("-shm"))
+            .Where(f => !f.EndsWith("-wal", StringComparison.Ordinal) && !f.EndsWith("-shm", StringComparison.Ordinal))
             .Select(f => Path.GetRelativePath(root, f)), StringComparer.Ordinal);
 
     public void Dispose() => _temp.Dispose();

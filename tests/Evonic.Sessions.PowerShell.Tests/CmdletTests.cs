@@ -8,7 +8,7 @@ namespace Evonic.Sessions.PowerShell.Tests;
 public sealed class CmdletTests : SampleInstanceTest
 {
     private static List<string> WhatIfTargets(string hostText)
-        => hostText.Split('\n').Where(l => l.StartsWith("What if: Performing")).Select(l =>
+        => hostText.Split('\n').Where(l => l.StartsWith("What if: Performing", StringComparison.Ordinal)).Select(l =>
         {
             string agent = l.Split("agent '")[1].Split('\'')[0];
             string session = l.Split("session '")[1].Split('\'')[0];
@@ -43,7 +43,7 @@ public sealed class CmdletTests : SampleInstanceTest
 
         ScriptResult all = ps.Run($"Get-EvonicOldSession -Path '{Root}' -IncludeProtected | Where-Object {{ $_.Protection -ne 'None' }} | ForEach-Object {{ $_.SessionId + '=' + $_.Protection }}");
         var reasons = all.Output.Select(o => o.ToString()).ToDictionary(s => s.Split('=')[0], s => s.Split('=')[1]);
-        foreach (var (key, expected) in Sample.Expectations.Where(e => e.Value != "remove" && !e.Value.StartsWith("recent")))
+        foreach (var (key, expected) in Sample.Expectations.Where(e => e.Value != "remove" && !e.Value.StartsWith("recent", StringComparison.Ordinal)))
             Assert.Contains(expected, reasons[key.Split('/')[1]]);
     }
 
@@ -76,8 +76,8 @@ public sealed class CmdletTests : SampleInstanceTest
         Assert.Empty(result.Output);
         // One [SESSION_CLEANUP] line per agent of the piped sessions as it finishes (atlas had none), then the closing line.
         Assert.Equal(new[] { "echo", "juno", "lyra", "nova", "siwa" }, result.Information.SkipLast(1).Select(l => l.Split(' ')[2].TrimEnd(':')));
-        Assert.Contains(result.Information, l => l.StartsWith("[SESSION_CLEANUP] agent siwa: removed 10 session(s), 35 message(s), 10 file(s), "));
-        Assert.Contains(result.Information, l => l.StartsWith("[SESSION_CLEANUP] agent nova: removed 2 session(s), 43 message(s), 2 file(s), "));
+        Assert.Contains(result.Information, l => l.StartsWith("[SESSION_CLEANUP] agent siwa: removed 10 session(s), 35 message(s), 10 file(s), ", StringComparison.Ordinal));
+        Assert.Contains(result.Information, l => l.StartsWith("[SESSION_CLEANUP] agent nova: removed 2 session(s), 43 message(s), 2 file(s), ", StringComparison.Ordinal));
         Assert.StartsWith($"[SESSION_CLEANUP] done: removed {Sample.ExpectedRemoved.Count()} session(s), 96 message(s), 14 file(s)", result.Information[^1]);
         Assert.Matches(@"freed, 0 B \(0 bytes\) returned by databases, in \d+\.\d s; 0 kept; 0 error\(s\); longest write transaction \d+ ms; Evonic.Sessions \d+\.\d+\.\d+$", result.Information[^1]);
         Assert.Empty(ps.Run($"Get-EvonicOldSession -Path '{Root}'").Output);
@@ -165,7 +165,7 @@ public sealed class CmdletTests : SampleInstanceTest
         ErrorRecord error = Assert.Single(result.Errors);
         Assert.StartsWith("AgentDatabaseUnreadable,", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.ReadError, error.CategoryInfo.Category);
-        Assert.Equal(Sample.ExpectedRemoved.Where(k => !k.StartsWith("echo/")), Keys(result.Output));
+        Assert.Equal(Sample.ExpectedRemoved.Where(k => !k.StartsWith("echo/", StringComparison.Ordinal)), Keys(result.Output));
     }
 
     [Fact]
@@ -191,7 +191,7 @@ public sealed class CmdletTests : SampleInstanceTest
         Assert.Empty(result.Errors);
         Assert.Contains(result.Warnings, w => w.Contains("siwa-7b2c") && w.Contains("no longer old"));
         Assert.DoesNotContain("siwa/siwa-7b2c", Keys(result.Output));
-        Assert.Equal(Sample.ExpectedRemoved.Count(k => k.StartsWith("siwa/")) - 1, result.Output.Count);
+        Assert.Equal(Sample.ExpectedRemoved.Count(k => k.StartsWith("siwa/", StringComparison.Ordinal)) - 1, result.Output.Count);
         using var check = InstanceBuilder.Connect(Path.Combine(Root, "agents", "siwa", "chat.db"));
         Assert.Equal(12L, InstanceBuilder.Query(check, "SELECT COUNT(*) FROM chat_messages WHERE session_id = 'siwa-7b2c'")[0][0]);
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Management.Automation;
 using System.Security.Cryptography;
 using System.Text;
@@ -44,7 +45,7 @@ public sealed class FuzzTests : IDisposable
         "[]", "{\"tasks\": \"x\"}", "{\"tasks\": [1, null]}", "{\"tasks\": null}",
     };
 
-    private string Timestamp(Random random, DateTime now, out object? value)
+    private static string Timestamp(Random random, DateTime now, out object? value)
     {
         string kind = Timestamps[random.Next(Timestamps.Length)];
         DateTime old = now.AddDays(-100 - random.Next(600)), recent = now.AddDays(-random.Next(80));
@@ -52,9 +53,9 @@ public sealed class FuzzTests : IDisposable
         {
             "OLD" => InstanceBuilder.Timestamp(old),
             "RECENT" => InstanceBuilder.Timestamp(recent),
-            "OLD_T" => old.ToString("yyyy-MM-ddTHH:mm:ss"),
-            "OLD_OFFSET" => old.AddHours(2).ToString("yyyy-MM-ddTHH:mm:ss") + "+02:00",
-            "OLD_FRACTION" => old.ToString("yyyy-MM-dd HH:mm:ss.ffffff"),
+            "OLD_T" => old.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture),
+            "OLD_OFFSET" => old.AddHours(2).ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture) + "+02:00",
+            "OLD_FRACTION" => old.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
             "INT" => (object)(long)random.Next(),
             "REAL" => random.NextDouble() * 3e6,
             "NULL" => null,
@@ -70,7 +71,7 @@ public sealed class FuzzTests : IDisposable
         {
             "NORMAL" => $"fuzz-{i:x4}",
             "LONG" => "fuzz-" + new string('x', 300 + random.Next(200)),
-            _ => kind + (random.Next(2) == 0 ? "" : i.ToString()),
+            _ => kind + (random.Next(2) == 0 ? "" : i.ToString(CultureInfo.InvariantCulture)),
         };
     }
 
@@ -135,7 +136,7 @@ public sealed class FuzzTests : IDisposable
             }
             if (States[random.Next(States.Length)] is { } state)
                 InstanceBuilder.Exec(chat, "INSERT OR REPLACE INTO session_state (session_id, content) VALUES ($s, $c)", ("$s", id), ("$c", state));
-            if (random.Next(2) == 0 && id.Length < 200 && IsPlainName(id.StartsWith("fuzz-") ? id[5..] : id))
+            if (random.Next(2) == 0 && id.Length < 200 && IsPlainName(id.StartsWith("fuzz-", StringComparison.Ordinal) ? id[5..] : id))
             {
                 string log = agent.LogPath(id);
                 if (random.Next(8) == 0)
@@ -159,7 +160,7 @@ public sealed class FuzzTests : IDisposable
                     4 => "data/attachments/fuzz/link/keep.txt",
                     _ => $"data/attachments/fuzz/f{i}/file.bin",
                 };
-                if (path.StartsWith("data/attachments/fuzz/f"))
+                if (path.StartsWith("data/attachments/fuzz/f", StringComparison.Ordinal))
                 {
                     Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(builder.Root, path))!);
                     File.WriteAllText(Path.Combine(builder.Root, path), "attachment");
@@ -174,7 +175,7 @@ public sealed class FuzzTests : IDisposable
         File.CreateSymbolicLink(Path.Combine(agent.SessionsFolder, "orphan-link.jsonl"), sentinel);
 
         foreach (string file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
-            if (!file.StartsWith(builder.Root + Path.DirectorySeparatorChar))
+            if (!file.StartsWith(builder.Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
                 outside[file] = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file))) + "@" + File.GetLastWriteTimeUtc(file).Ticks;
         return (builder.Root, outside);
     }

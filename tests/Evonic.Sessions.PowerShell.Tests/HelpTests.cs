@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Management.Automation;
 using Evonic.Sessions.HelpWriter;
 
@@ -60,7 +61,7 @@ public sealed class HelpTests
         {
             string[] parts = line.Split('=');
             int limit = parts[0].EndsWith(" description", StringComparison.Ordinal) ? 220 : 80;
-            Assert.True(int.Parse(parts[1]) <= limit, $"{parts[0]}: {parts[1]} words (at most {limit})");
+            Assert.True(int.Parse(parts[1], CultureInfo.InvariantCulture) <= limit, $"{parts[0]}: {parts[1]} words (at most {limit})");
         });
     }
 

@@ -90,7 +90,7 @@ public sealed class PartialFailureTests : SampleInstanceTest
         Assert.Equal(ErrorCategory.ResourceBusy, error.CategoryInfo.Category);
         Assert.Equal(novaDb, error.TargetObject);
         Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(10), "the cleanup must wait the full busy timeout before giving up");
-        Assert.Equal(Sample.ExpectedRemoved.Where(k => !k.StartsWith("nova/")), Keys(removal.Output));
+        Assert.Equal(Sample.ExpectedRemoved.Where(k => !k.StartsWith("nova/", StringComparison.Ordinal)), Keys(removal.Output));
         Assert.Contains("[SESSION_CLEANUP] agent nova: removed 0 session(s), 0 message(s), 0 file(s), 0 B freed; 0 kept; 1 error(s)", removal.Information);
         Assert.Contains($"[SESSION_CLEANUP] failed: agent nova: DatabaseLocked '{novaDb}'", removal.Information); // the log says what failed
         Assert.Equal(novaBefore, InstanceSnapshot.Take(Path.Combine(Root, "agents", "nova")));

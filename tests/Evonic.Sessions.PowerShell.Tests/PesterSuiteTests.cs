@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Xunit.Abstractions;
@@ -56,6 +57,6 @@ public sealed class PesterSuiteTests
         Assert.True(finished, "the Pester suite did not finish in 20 minutes");
         Assert.True(summary.Success, "Pester printed no summary:\n" + log);
         Assert.True(process.ExitCode == 0 && summary.Groups[2].Value == "0", "Pester failed (artifacts/pester.log):\n" + log);
-        Assert.True(int.Parse(summary.Groups[1].Value) > 0, "Pester ran no tests");
+        Assert.True(int.Parse(summary.Groups[1].Value, CultureInfo.InvariantCulture) > 0, "Pester ran no tests");
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Management.Automation;
 using Evonic.Sessions.SampleData;
@@ -82,9 +83,9 @@ public sealed class UnattendedRunTests : SampleInstanceTest
         Assert.Equal("CleanupAlreadyRunning", error.FullyQualifiedErrorId.Split(',')[0]);
         Assert.Equal(ErrorCategory.ResourceBusy, error.CategoryInfo.Category);
         Assert.Contains("Another session cleanup", error.Exception.Message);
-        before.RemoveWhere(l => l.StartsWith(".evonic-session-cleanup.lock"));
+        before.RemoveWhere(l => l.StartsWith(".evonic-session-cleanup.lock", StringComparison.Ordinal));
         HashSet<string> after = InstanceSnapshot.Take(Root);
-        after.RemoveWhere(l => l.StartsWith(".evonic-session-cleanup.lock"));
+        after.RemoveWhere(l => l.StartsWith(".evonic-session-cleanup.lock", StringComparison.Ordinal));
         Assert.Equal(before, after);
 
         ScriptResult next = ps.Run($"Remove-EvonicOldSession -Path '{Root}' -Force -PassThru");

@@ -22,7 +22,7 @@ public sealed class ArchiveTests : SampleInstanceTest
     private SessionStore Store(bool archive)
         => new(EvonicInstance.Open(Sample.Root), CleanupPolicy.FromParameter(90), Now, ArchivePolicy.FromParameter(archive));
 
-    private List<SessionRemovalResult> RemoveAll(SessionStore store)
+    private static List<SessionRemovalResult> RemoveAll(SessionStore store)
         => store.GetAgents().SelectMany(a => store.Remove(a, store.GetSessions(a).Where(s => s.IsRemovable)).ToList()).ToList();
 
     [Fact]

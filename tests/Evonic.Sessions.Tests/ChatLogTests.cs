@@ -2,15 +2,11 @@ using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.Tests;
 
-public sealed class ChatLogTests : IDisposable
+public sealed class ChatLogTests : TempFolderTest
 {
-    private readonly TempFolder _temp = new();
-
-    public void Dispose() => _temp.Dispose();
-
     private ChatLog Write(string content)
     {
-        string path = _temp.Combine("log.jsonl");
+        string path = Temp.Combine("log.jsonl");
         File.WriteAllText(path, content);
         File.SetLastWriteTimeUtc(path, new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc));
         return ChatLog.Read(path);
@@ -59,12 +55,8 @@ public sealed class LocalTimeZone
 }
 
 [Collection(nameof(LocalTimeZone))]
-public sealed class ChatLogTimeZoneTests : IDisposable
+public sealed class ChatLogTimeZoneTests : TempFolderTest
 {
-    private readonly TempFolder _temp = new();
-
-    public void Dispose() => _temp.Dispose();
-
     /// <summary>
     /// ISO text without a zone is UTC, as SQLite reads it. Before, it was read as the host's local time: at UTC+7
     /// a session's last activity came out 7 hours early, enough to make a session old that is not.
@@ -83,7 +75,7 @@ public sealed class ChatLogTimeZoneTests : IDisposable
         try
         {
             Assert.NotEqual(TimeSpan.Zero, TimeZoneInfo.Local.BaseUtcOffset);
-            string path = _temp.Combine("log.jsonl");
+            string path = Temp.Combine("log.jsonl");
             File.WriteAllText(path, "{\"type\":\"user\",\"ts\":" + ts + "}\n");
             ChatLog log = ChatLog.Read(path);
             DateTime expected = DateTime.Parse(expectedUtc, System.Globalization.CultureInfo.InvariantCulture,

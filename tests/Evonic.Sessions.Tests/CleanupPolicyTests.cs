@@ -3,19 +3,16 @@ using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.Tests;
 
-public sealed class CleanupPolicyTests : IDisposable
+public sealed class CleanupPolicyTests : TempFolderTest
 {
-    private readonly TempFolder _temp = new();
     private readonly EvonicInstance _instance;
 
     public CleanupPolicyTests()
     {
-        Directory.CreateDirectory(_temp.Combine("shared", "db"));
-        File.WriteAllBytes(_temp.Combine("shared", "db", "evonic.db"), Array.Empty<byte>());
-        _instance = EvonicInstance.Open(_temp.Path);
+        Directory.CreateDirectory(Temp.Combine("shared", "db"));
+        File.WriteAllBytes(Temp.Combine("shared", "db", "evonic.db"), Array.Empty<byte>());
+        _instance = EvonicInstance.Open(Temp.Path);
     }
-
-    public void Dispose() => _temp.Dispose();
 
     private static Func<string, string?> Env(string? maxAge) => name => name == CleanupPolicy.MaxAgeVariable ? maxAge : null;
 
@@ -30,7 +27,7 @@ public sealed class CleanupPolicyTests : IDisposable
     [Fact]
     public void The_environment_wins_over_the_instance_env_file()
     {
-        File.WriteAllText(_temp.Combine(".env"), "# settings\nOTHER=1\nEVONIC_SESSION_MAX_AGE_DAYS=30\n");
+        File.WriteAllText(Temp.Combine(".env"), "# settings\nOTHER=1\nEVONIC_SESSION_MAX_AGE_DAYS=30\n");
         Assert.Equal(30, CleanupPolicy.Resolve(_instance, Env(null)).MaxAgeDays);
         Assert.Equal(7, CleanupPolicy.Resolve(_instance, Env("7")).MaxAgeDays);
     }
@@ -50,7 +47,7 @@ public sealed class CleanupPolicyTests : IDisposable
     [InlineData("EVONIC_SESSION_MAX_AGE_DAYS=\nEVONIC_SESSION_MAX_AGE_DAYS=20", 90)]
     public void Reads_the_env_file_the_way_Evonic_writes_it(string line, int expected)
     {
-        File.WriteAllText(_temp.Combine(".env"), line + "\n");
+        File.WriteAllText(Temp.Combine(".env"), line + "\n");
         CleanupPolicy policy = CleanupPolicy.Resolve(_instance, Env(null));
         Assert.Equal(expected, policy.MaxAgeDays);
         Assert.Equal(expected == 0, policy.IsDisabled);
@@ -59,7 +56,7 @@ public sealed class CleanupPolicyTests : IDisposable
     [Fact]
     public void A_variable_defined_in_the_environment_wins_even_when_empty_as_Evonic_loader_never_overrides_it()
     {
-        File.WriteAllText(_temp.Combine(".env"), "EVONIC_SESSION_MAX_AGE_DAYS=30\nEVONIC_SESSION_ARCHIVE=1\n");
+        File.WriteAllText(Temp.Combine(".env"), "EVONIC_SESSION_MAX_AGE_DAYS=30\nEVONIC_SESSION_ARCHIVE=1\n");
         Assert.Equal(90, CleanupPolicy.Resolve(_instance, Env("")).MaxAgeDays);
         Assert.False(ArchivePolicy.Resolve(_instance, name => name == ArchivePolicy.Variable ? "" : null).Enabled);
         Assert.True(ArchivePolicy.Resolve(_instance, _ => null).Enabled);
@@ -68,17 +65,17 @@ public sealed class CleanupPolicyTests : IDisposable
     [Fact]
     public void Only_the_env_file_of_the_app_directory_is_read_the_root_or_current_in_the_release_layout()
     {
-        File.WriteAllText(_temp.Combine(".env"), "EVONIC_SESSION_MAX_AGE_DAYS=30\n");
-        Directory.CreateDirectory(_temp.Combine("shared"));
-        File.WriteAllText(_temp.Combine("shared", ".env"), "EVONIC_SESSION_MAX_AGE_DAYS=40\nEVONIC_SESSION_ARCHIVE=1\n");
+        File.WriteAllText(Temp.Combine(".env"), "EVONIC_SESSION_MAX_AGE_DAYS=30\n");
+        Directory.CreateDirectory(Temp.Combine("shared"));
+        File.WriteAllText(Temp.Combine("shared", ".env"), "EVONIC_SESSION_MAX_AGE_DAYS=40\nEVONIC_SESSION_ARCHIVE=1\n");
         Assert.Equal(30, CleanupPolicy.Resolve(_instance, Env(null)).MaxAgeDays);
         Assert.False(ArchivePolicy.Resolve(_instance, _ => null).Enabled);
 
-        string release = _temp.Combine("releases", "v1");
+        string release = Temp.Combine("releases", "v1");
         Directory.CreateDirectory(release);
-        Directory.CreateSymbolicLink(_temp.Combine("current"), release);
+        Directory.CreateSymbolicLink(Temp.Combine("current"), release);
         File.WriteAllText(Path.Combine(release, ".env"), "EVONIC_SESSION_MAX_AGE_DAYS=50\n");
-        EvonicInstance releaseLayout = EvonicInstance.Open(_temp.Path);
+        EvonicInstance releaseLayout = EvonicInstance.Open(Temp.Path);
         Assert.True(releaseLayout.IsReleaseLayout);
         Assert.Equal(50, CleanupPolicy.Resolve(releaseLayout, Env(null)).MaxAgeDays);
     }

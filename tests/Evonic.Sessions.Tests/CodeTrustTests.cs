@@ -8,28 +8,25 @@ namespace Evonic.Sessions.Tests;
 /// module was imported from, e.g. a build folder in a user's home.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class CodeTrustTests : IDisposable
+public sealed class CodeTrustTests : TempFolderTest
 {
-    private readonly TempFolder _temp = new();
     private readonly string _module;
     private readonly string _pwsh;
 
     public CodeTrustTests()
     {
-        _module = _temp.Combine("modules", "Evonic.Sessions");
+        _module = Temp.Combine("modules", "Evonic.Sessions");
         Directory.CreateDirectory(Path.Combine(_module, "runtimes"));
         File.WriteAllText(Path.Combine(_module, "Evonic.Sessions.psd1"), "@{}");
         File.WriteAllText(Path.Combine(_module, "runtimes", "e_sqlite3.so"), "native");
-        _pwsh = _temp.Combine("powershell", "pwsh");
+        _pwsh = Temp.Combine("powershell", "pwsh");
         Directory.CreateDirectory(Path.GetDirectoryName(_pwsh)!);
         File.WriteAllText(_pwsh, "#!/bin/sh\n");
-        foreach (string path in new[] { _temp.Path, _temp.Combine("modules"), _module, Path.Combine(_module, "runtimes"), Path.GetDirectoryName(_pwsh)! })
+        foreach (string path in new[] { Temp.Path, Temp.Combine("modules"), _module, Path.Combine(_module, "runtimes"), Path.GetDirectoryName(_pwsh)! })
             File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32("755", 8));
         foreach (string path in new[] { _pwsh, Path.Combine(_module, "Evonic.Sessions.psd1"), Path.Combine(_module, "runtimes", "e_sqlite3.so") })
             File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32("755", 8));
     }
-
-    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void Code_only_root_and_this_user_can_write_passes_also_below_a_sticky_world_writable_folder()
@@ -50,7 +47,7 @@ public sealed class CodeTrustTests : IDisposable
             "module folder" => _module,
             "native library" => Path.Combine(_module, "runtimes", "e_sqlite3.so"),
             "pwsh" => _pwsh,
-            _ => _temp.Combine("modules"),
+            _ => Temp.Combine("modules"),
         };
         if (who == "group" && !IsRoot()) return; // a group of another user needs root; CI runs as root
         File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32(mode, 8));
@@ -66,7 +63,7 @@ public sealed class CodeTrustTests : IDisposable
     public void A_module_folder_another_user_owns_is_refused_and_a_link_is_followed_to_the_real_file()
     {
         if (!IsRoot()) return; // changing an owner needs root; CI runs as root
-        string link = _temp.Combine("current-module");
+        string link = Temp.Combine("current-module");
         Directory.CreateSymbolicLink(link, _module);
         Chown(_module, 1234);
 

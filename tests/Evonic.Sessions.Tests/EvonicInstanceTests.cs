@@ -4,19 +4,15 @@ using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.Tests;
 
-public sealed class EvonicInstanceTests : IDisposable
+public sealed class EvonicInstanceTests : TempFolderTest
 {
-    private readonly TempFolder _temp = new();
-
-    public void Dispose() => _temp.Dispose();
-
     [Fact]
     public void A_missing_folder_a_file_or_a_folder_without_the_main_database_is_not_an_instance()
     {
-        Assert.Equal(EvonicErrorKind.InstanceNotFound, Assert.Throws<EvonicException>(() => EvonicInstance.Open(_temp.Combine("nope"))).Kind);
-        File.WriteAllText(_temp.Combine("file"), "x");
-        Assert.Equal(EvonicErrorKind.NotAnInstance, Assert.Throws<EvonicException>(() => EvonicInstance.Open(_temp.Combine("file"))).Kind);
-        var error = Assert.Throws<EvonicException>(() => EvonicInstance.Open(_temp.Path));
+        Assert.Equal(EvonicErrorKind.InstanceNotFound, Assert.Throws<EvonicException>(() => EvonicInstance.Open(Temp.Combine("nope"))).Kind);
+        File.WriteAllText(Temp.Combine("file"), "x");
+        Assert.Equal(EvonicErrorKind.NotAnInstance, Assert.Throws<EvonicException>(() => EvonicInstance.Open(Temp.Combine("file"))).Kind);
+        var error = Assert.Throws<EvonicException>(() => EvonicInstance.Open(Temp.Path));
         Assert.Equal(EvonicErrorKind.NotAnInstance, error.Kind);
         Assert.Contains(Path.Combine("shared", "db", "evonic.db"), error.Message);
     }
@@ -24,8 +20,8 @@ public sealed class EvonicInstanceTests : IDisposable
     [Fact]
     public void Recognises_flat_and_release_layouts()
     {
-        var flat = new InstanceBuilder(_temp.Combine("flat"));
-        var release = new InstanceBuilder(_temp.Combine("release"), releaseLayout: true);
+        var flat = new InstanceBuilder(Temp.Combine("flat"));
+        var release = new InstanceBuilder(Temp.Combine("release"), releaseLayout: true);
 
         EvonicInstance flatInstance = EvonicInstance.Open(flat.Root);
         EvonicInstance releaseInstance = EvonicInstance.Open(release.Root + Path.DirectorySeparatorChar);
@@ -43,14 +39,14 @@ public sealed class EvonicInstanceTests : IDisposable
     [InlineData("siwa", "other-1", "other-1.jsonl")]
     public void Maps_a_session_to_its_chat_log_the_way_Evonic_names_it(string agent, string session, string file)
     {
-        var builder = new InstanceBuilder(_temp.Combine("i"));
+        var builder = new InstanceBuilder(Temp.Combine("i"));
         Assert.Equal(Path.Combine(builder.Root, "agents", agent, "sessions", file), EvonicInstance.Open(builder.Root).ChatLogPath(agent, session));
     }
 
     [Fact]
     public void The_main_database_lists_the_agents_not_the_folders()
     {
-        var builder = new InstanceBuilder(_temp.Combine("i"));
+        var builder = new InstanceBuilder(Temp.Combine("i"));
         builder.Agent("siwa");
         Directory.CreateDirectory(Path.Combine(builder.Root, "agents", "stray"));
         var store = new SessionStore(EvonicInstance.Open(builder.Root), CleanupPolicy.FromParameter(90));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Evonic.Sessions.Archive;
 using Evonic.Sessions.Rules;
 using Evonic.Sessions.SampleData;
@@ -17,13 +18,8 @@ namespace Evonic.Sessions.Tests;
 /// The property has two directions: nothing a lookup returns is removed, and nothing old is kept for a lookup that
 /// does not return it (Evonic's <c>LIMIT 1</c> may return any row tied at the top, so each tied row counts).
 /// </summary>
-public sealed class EvonicLookupPropertyTests : IDisposable
+public sealed class EvonicLookupPropertyTests : TempFolderTest
 {
-    private static readonly DateTime Now = new(2026, 11, 24, 4, 0, 0, DateTimeKind.Utc);
-    private readonly TempFolder _temp = new();
-
-    public void Dispose() => _temp.Dispose();
-
     // models/chat.py, get_latest_human_session (current release): priority 1, then the fallback.
     private const string LatestHumanChannel = @"
                 SELECT id, agent_id, channel_id, external_user_id, bot_enabled, archived, created_at, updated_at FROM chat_sessions
@@ -76,7 +72,7 @@ public sealed class EvonicLookupPropertyTests : IDisposable
         for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
         {
             var random = new Random(seed);
-            var builder = new InstanceBuilder(_temp.Combine($"i{seed}"), releaseLayout: seed % 2 == 0, withSessionIndex: seed % 3 != 0);
+            var builder = new InstanceBuilder(Temp.Combine($"i{seed}"), releaseLayout: seed % 2 == 0, withSessionIndex: seed % 3 != 0);
             var agentIds = new List<string>();
             for (int a = 0; a < 1 + random.Next(2); a++)
             {
@@ -162,7 +158,7 @@ public sealed class EvonicLookupPropertyTests : IDisposable
     {
         using SqliteConnection main = InstanceBuilder.Connect(builder.MainDatabasePath);
         if (InstanceBuilder.Query(main, "SELECT name FROM sqlite_master WHERE name = 'session_index'").Count == 0) return new Dictionary<string, string>();
-        return InstanceBuilder.Query(main, "SELECT * FROM session_index").ToDictionary(r => Convert.ToString(r[0])!, r => string.Join("|", r.Select(v => v is null ? "NULL" : $"{v.GetType().Name}:{v}")));
+        return InstanceBuilder.Query(main, "SELECT * FROM session_index").ToDictionary(r => Convert.ToString(r[0], CultureInfo.InvariantCulture)!, r => string.Join("|", r.Select(v => v is null ? "NULL" : $"{v.GetType().Name}:{v}")));
     }
 
     private const SessionProtection LookupProtections =
@@ -196,7 +192,7 @@ public sealed class EvonicLookupPropertyTests : IDisposable
         string all = System.Text.RegularExpressions.Regex.Replace(sql, @"^\s*SELECT .*? FROM", "SELECT id, updated_at FROM",
             System.Text.RegularExpressions.RegexOptions.Singleline).Replace("LIMIT 1", "");
         List<object?[]> rows = InstanceBuilder.Query(connection, all, new[] { ("$agent_id", (object?)agentId) }.Concat(more).ToArray());
-        return rows.Where(r => Equals(r[1], rows[0][1])).Select(r => Convert.ToString(r[0])!).ToList();
+        return rows.Where(r => Equals(r[1], rows[0][1])).Select(r => Convert.ToString(r[0], CultureInfo.InvariantCulture)!).ToList();
     }
 
     /// <summary>What each lookup returns, per agent: "agent/lookup" → session id (the notifier: the recipient's row id).</summary>
@@ -225,6 +221,6 @@ public sealed class EvonicLookupPropertyTests : IDisposable
     private static string? First(SqliteConnection connection, string sql, string agentId, params (string Name, object? Value)[] more)
     {
         List<object?[]> rows = InstanceBuilder.Query(connection, sql, new[] { ("$agent_id", (object?)agentId) }.Concat(more).ToArray());
-        return rows.Count == 0 ? null : Convert.ToString(rows[0][0]);
+        return rows.Count == 0 ? null : Convert.ToString(rows[0][0], CultureInfo.InvariantCulture);
     }
 }

@@ -6,20 +6,16 @@ using Evonic.Sessions.Storage;
 namespace Evonic.Sessions.Tests;
 
 /// <summary>Timestamps in every format Evonic's data may hold, and logs no real app would write.</summary>
-public sealed class HostileDataTests : IDisposable
+public sealed class HostileDataTests : TempFolderTest
 {
-    private static readonly DateTime Now = new(2026, 11, 24, 4, 0, 0, DateTimeKind.Utc);
-    private readonly TempFolder _temp = new();
     private readonly InstanceBuilder _builder;
     private readonly AgentBuilder _agent;
 
     public HostileDataTests()
     {
-        _builder = new InstanceBuilder(_temp.Combine("evonic"));
+        _builder = new InstanceBuilder(Temp.Combine("evonic"));
         _agent = _builder.Agent("zora");
     }
-
-    public void Dispose() => _temp.Dispose();
 
     private Dictionary<string, EvonicSession> Sessions()
     {

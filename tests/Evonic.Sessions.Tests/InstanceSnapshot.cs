@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using Evonic.Sessions.SampleData;
 
@@ -15,8 +16,8 @@ public static class InstanceSnapshot
         foreach (string file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
         {
             string relative = Path.GetRelativePath(root, file).Replace('\\', '/');
-            if (relative.EndsWith("-wal") || relative.EndsWith("-shm")) continue;
-            if (relative.EndsWith(".db"))
+            if (relative.EndsWith("-wal", StringComparison.Ordinal) || relative.EndsWith("-shm", StringComparison.Ordinal)) continue;
+            if (relative.EndsWith(".db", StringComparison.Ordinal))
             {
                 using var db = InstanceBuilder.Connect(file);
                 foreach (string table in InstanceBuilder.Query(db, "SELECT name FROM sqlite_master WHERE type = 'table'").Select(r => (string)r[0]!))

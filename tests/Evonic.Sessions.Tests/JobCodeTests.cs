@@ -8,21 +8,20 @@ namespace Evonic.Sessions.Tests;
 /// </summary>
 [Collection("environment")] // changes PATH
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class JobCodeTests : IDisposable
+public sealed class JobCodeTests : TempFolderTest
 {
-    private readonly TempFolder _temp = new();
     private readonly string? _path = Environment.GetEnvironmentVariable("PATH");
 
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
         Environment.SetEnvironmentVariable("PATH", _path);
-        _temp.Dispose();
+        base.Dispose(disposing);
     }
 
     [Fact]
     public void An_installed_module_in_a_folder_pwsh_searches_by_itself_is_imported_by_name()
     {
-        string user = _temp.Combine("home", ".local", "share", "powershell", "Modules");
+        string user = Temp.Combine("home", ".local", "share", "powershell", "Modules");
         string imported = JobCode.ModuleImport(Path.Combine(user, "Evonic.Sessions", "0.1.0"), new[] { user, "/usr/local/share/powershell/Modules" }, new[] { user });
         Assert.Equal("Evonic.Sessions", imported);
         Assert.StartsWith("Import-Module Evonic.Sessions; ", Schedule(imported).Command);
@@ -31,8 +30,8 @@ public sealed class JobCodeTests : IDisposable
     [Fact]
     public void An_installed_module_in_another_folder_of_PSModulePath_is_imported_from_its_unversioned_folder()
     {
-        string custom = _temp.Combine("opt", "modules");
-        string imported = JobCode.ModuleImport(Path.Combine(custom, "Evonic.Sessions", "0.1.0") + "/", new[] { custom + "/" }, new[] { _temp.Combine("home") });
+        string custom = Temp.Combine("opt", "modules");
+        string imported = JobCode.ModuleImport(Path.Combine(custom, "Evonic.Sessions", "0.1.0") + "/", new[] { custom + "/" }, new[] { Temp.Combine("home") });
         Assert.Equal(Path.Combine(custom, "Evonic.Sessions"), imported); // Import-Module of this folder loads its newest version
         Assert.StartsWith($"Import-Module '{Path.Combine(custom, "Evonic.Sessions")}'; ", Schedule(imported).Command);
     }
@@ -42,16 +41,16 @@ public sealed class JobCodeTests : IDisposable
     [InlineData("other-name")]   // a folder of another name on PSModulePath: not how Install-PSResource lays it out
     public void A_module_that_is_not_installed_is_pinned_by_its_manifest(string layout)
     {
-        string folder = layout == "build" ? _temp.Combine("repo", "artifacts", "module", "Evonic.Sessions") : _temp.Combine("modules", "copy");
-        string imported = JobCode.ModuleImport(folder, new[] { _temp.Combine("modules"), _temp.Combine("home") }, new[] { _temp.Combine("home") });
+        string folder = layout == "build" ? Temp.Combine("repo", "artifacts", "module", "Evonic.Sessions") : Temp.Combine("modules", "copy");
+        string imported = JobCode.ModuleImport(folder, new[] { Temp.Combine("modules"), Temp.Combine("home") }, new[] { Temp.Combine("home") });
         Assert.Equal(Path.Combine(folder, "Evonic.Sessions.psd1"), imported);
     }
 
     [Fact]
     public void The_pwsh_on_the_users_PATH_wins_over_the_running_pwshs_own_folder_which_pwsh_puts_first()
     {
-        string psHome = _temp.Combine("tools", ".store", "powershell", "7.6.10", "unix");
-        string launcher = _temp.Combine("dotnet-tools");
+        string psHome = Temp.Combine("tools", ".store", "powershell", "7.6.10", "unix");
+        string launcher = Temp.Combine("dotnet-tools");
         foreach (string folder in new[] { psHome, launcher }) Executable(Path.Combine(folder, "pwsh"));
         Environment.SetEnvironmentVariable("PATH", string.Join(Path.PathSeparator, psHome + "/", launcher, "/usr/bin"));
 
@@ -61,13 +60,13 @@ public sealed class JobCodeTests : IDisposable
     [Fact]
     public void Without_a_pwsh_on_PATH_the_running_one_is_used()
     {
-        string psHome = _temp.Combine("pwsh-7.6");
+        string psHome = Temp.Combine("pwsh-7.6");
         Executable(Path.Combine(psHome, "pwsh"));
-        Environment.SetEnvironmentVariable("PATH", string.Join(Path.PathSeparator, psHome, _temp.Combine("empty")));
+        Environment.SetEnvironmentVariable("PATH", string.Join(Path.PathSeparator, psHome, Temp.Combine("empty")));
 
         Assert.Equal(Path.Combine(psHome, "pwsh"), JobCode.FindPwsh(psHome));
-        Environment.SetEnvironmentVariable("PATH", _temp.Combine("empty"));
-        Assert.Null(JobCode.FindPwsh(_temp.Combine("nowhere")));
+        Environment.SetEnvironmentVariable("PATH", Temp.Combine("empty"));
+        Assert.Null(JobCode.FindPwsh(Temp.Combine("nowhere")));
     }
 
     private static CleanupSchedule Schedule(string module)

@@ -70,7 +70,7 @@ public sealed class LayeringTests
     }
 
     /// <summary>Every type <paramref name="type"/>'s own code names (not its nested types': they are visited on their own).</summary>
-    private static IEnumerable<Type> Uses(Type type)
+    private static HashSet<Type> Uses(Type type)
     {
         var found = new HashSet<Type>();
         void Add(Type? t)

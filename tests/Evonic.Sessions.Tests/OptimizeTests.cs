@@ -9,24 +9,20 @@ namespace Evonic.Sessions.Tests;
 /// Free pages go back to the file system: in small incremental steps once a database is INCREMENTAL, by one VACUUM only
 /// under the lock budget or when forced, never on a database another process holds in a long read.
 /// </summary>
-public sealed class OptimizeTests : IDisposable
+public sealed class OptimizeTests : TempFolderTest
 {
-    private static readonly DateTime Now = new(2026, 11, 24, 4, 0, 0, DateTimeKind.Utc);
-    private readonly TempFolder _temp = new();
     private readonly BulkInstance _bulk;
     private readonly SessionStore _store;
 
     public OptimizeTests()
     {
-        _bulk = BulkInstance.Create(_temp.Combine("bulk"), Now, agents: 1, sessionsPerAgent: 600, seed: 3);
+        _bulk = BulkInstance.Create(Temp.Combine("bulk"), Now, agents: 1, sessionsPerAgent: 600, seed: 3);
         _store = new SessionStore(EvonicInstance.Open(_bulk.Root), CleanupPolicy.FromParameter(90), Now);
     }
 
-    public void Dispose() => _temp.Dispose();
-
     private AgentInfo Agent => _store.GetAgents().Single();
 
-    private void RemoveOld() => _store.Remove(Agent, _store.GetSessions(Agent).Where(s => s.IsRemovable)).ToList();
+    private void RemoveOld() => Assert.NotEmpty(_store.Remove(Agent, _store.GetSessions(Agent).Where(s => s.IsRemovable)).ToList());
 
     [Fact]
     public void A_VACUUM_over_the_lock_budget_is_refused_naming_Force_and_the_estimate()

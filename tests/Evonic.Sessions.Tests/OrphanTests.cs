@@ -97,7 +97,7 @@ public sealed class OrphanTests : SampleInstanceTest
         SessionRemovalResult result = _store.Remove(_siwa, new[] { orphan }).Single();
 
         Assert.Equal(RemovalStatus.Removed, result.Status);
-        before.RemoveWhere(line => line.StartsWith("agents/siwa/sessions/stray-copy.jsonl"));
+        before.RemoveWhere(line => line.StartsWith("agents/siwa/sessions/stray-copy.jsonl", StringComparison.Ordinal));
         Assert.Equal(before, InstanceSnapshot.Take(Sample.Root));
     }
 
@@ -113,9 +113,9 @@ public sealed class OrphanTests : SampleInstanceTest
         SessionRemovalResult result = _store.Remove(_siwa, new[] { orphan }).Single();
 
         Assert.Equal(RemovalStatus.KeptActive, result.Status);
-        before.RemoveWhere(line => line.StartsWith("shared/db/evonic.db | agents |"));
+        before.RemoveWhere(line => line.StartsWith("shared/db/evonic.db | agents |", StringComparison.Ordinal));
         HashSet<string> after = InstanceSnapshot.Take(Sample.Root);
-        after.RemoveWhere(line => line.StartsWith("shared/db/evonic.db | agents |"));
+        after.RemoveWhere(line => line.StartsWith("shared/db/evonic.db | agents |", StringComparison.Ordinal));
         Assert.Equal(before, after);
     }
 

@@ -14,15 +14,11 @@ namespace Evonic.Sessions.Tests;
 /// still is; copies that SQLite's page rebalancing left in the unused gaps of pages go with a VACUUM, after which no
 /// byte of a removed session is anywhere.
 /// </summary>
-public sealed class RemovedMeansGoneTests : IDisposable
+public sealed class RemovedMeansGoneTests : TempFolderTest
 {
-    private static readonly DateTime Now = new(2026, 11, 24, 4, 0, 0, DateTimeKind.Utc);
-    private readonly TempFolder _temp = new();
     private readonly ITestOutputHelper _output;
 
     public RemovedMeansGoneTests(ITestOutputHelper output) => _output = output;
-
-    public void Dispose() => _temp.Dispose();
 
     /// <summary>Puts the markers in; returns "agent/session" -> its marker (each marker is the prefix of the ones put in its places).</summary>
     private static Dictionary<string, string> Mark(string root, string dataRoot)
@@ -197,7 +193,7 @@ public sealed class RemovedMeansGoneTests : IDisposable
     [Fact]
     public void No_byte_of_a_removed_sample_session_is_left_on_disk_and_every_kept_one_is_whole()
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SampleInstance sample = SampleInstance.Create(Temp.Combine("evonic"), Now);
         AssertRemovedAreGone(sample.Root, sample.Builder.DataRoot, sample.ExpectedRemoved);
     }
 
@@ -206,14 +202,14 @@ public sealed class RemovedMeansGoneTests : IDisposable
     [InlineData(2, 600, 9)] // rebalancing leaves copies of removed sessions in page gaps: gone only after the VACUUM
     public void No_byte_of_a_removed_bulk_session_is_left_on_disk(int agents, int sessionsPerAgent, int seed)
     {
-        BulkInstance bulk = BulkInstance.Create(_temp.Combine("bulk"), Now, agents, sessionsPerAgent, seed);
+        BulkInstance bulk = BulkInstance.Create(Temp.Combine("bulk"), Now, agents, sessionsPerAgent, seed);
         AssertRemovedAreGone(bulk.Root, bulk.Builder.DataRoot, bulk.ExpectedRemoved);
     }
 
     [Fact]
     public void No_byte_of_a_removed_bulk_session_is_left_on_disk_with_a_live_writer_beside_the_cleanup()
     {
-        BulkInstance bulk = BulkInstance.Create(_temp.Combine("bulk"), Now, agents: 2, sessionsPerAgent: 600, seed: 9);
+        BulkInstance bulk = BulkInstance.Create(Temp.Combine("bulk"), Now, agents: 2, sessionsPerAgent: 600, seed: 9);
         // Incremental databases, as Optimize-EvonicSessionStore -EnableIncrementalVacuum leaves them: their incremental
         // steps move pages whole, so it takes -Vacuum to clear them.
         var store = new SessionStore(EvonicInstance.Open(bulk.Root), CleanupPolicy.FromParameter(90), Now);
@@ -227,7 +223,7 @@ public sealed class RemovedMeansGoneTests : IDisposable
     [Fact]
     public void Every_writing_connection_zeroes_what_it_frees()
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SampleInstance sample = SampleInstance.Create(Temp.Combine("evonic"), Now);
         using SqliteConnection chat = SqliteDatabase.Open(Path.Combine(sample.Builder.DataRoot, "agents", "siwa", "chat.db"), writable: true);
         Assert.Equal(1L, InstanceBuilder.Query(chat, "PRAGMA secure_delete")[0][0]);
     }

@@ -12,13 +12,8 @@ namespace Evonic.Sessions.Tests;
 /// aside, summaries pointing at the same message), every log byte; the app's own lookups find the sessions again.
 /// Refusals change nothing; Evonic's /clear copies restore too.
 /// </summary>
-public sealed class RestoreTests : IDisposable
+public sealed class RestoreTests : TempFolderTest
 {
-    private static readonly DateTime Now = new(2026, 11, 24, 4, 0, 0, DateTimeKind.Utc);
-    private readonly TempFolder _temp = new();
-
-    public void Dispose() => _temp.Dispose();
-
     private static SessionStore Store(string root)
         => new(EvonicInstance.Open(root), CleanupPolicy.FromParameter(90), Now, ArchivePolicy.FromParameter(true));
 
@@ -28,7 +23,7 @@ public sealed class RestoreTests : IDisposable
     /// <summary>The sample instance after a cleanup with -Archive, and the first removed session (with rows) that <paramref name="which"/> picks.</summary>
     private (SampleInstance Sample, SessionStore Store, SessionRemovalResult Gone) SampleWithOneRemoved(Func<EvonicSession, bool> which)
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SampleInstance sample = SampleInstance.Create(Temp.Combine("evonic"), Now);
         SessionStore store = Store(sample.Root);
         SessionRemovalResult gone = RemoveAll(store).First(r => r.Status == RemovalStatus.Removed && r.Session.Kind != SessionKind.Orphan && which(r.Session));
         return (sample, store, gone);
@@ -119,14 +114,14 @@ public sealed class RestoreTests : IDisposable
     [Fact]
     public void Sample_instance_removed_with_archive_and_restored_is_row_for_row_and_byte_for_byte_the_original()
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SampleInstance sample = SampleInstance.Create(Temp.Combine("evonic"), Now);
         AssertRoundTrip(sample.Root, sample.Builder.DataRoot, sample.ExpectedRemoved.Count());
     }
 
     [Fact]
     public void Release_layout_sample_round_trips_too()
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now, releaseLayout: true);
+        SampleInstance sample = SampleInstance.Create(Temp.Combine("evonic"), Now, releaseLayout: true);
         AssertRoundTrip(sample.Root, sample.Builder.DataRoot, sample.ExpectedRemoved.Count());
     }
 
@@ -135,7 +130,7 @@ public sealed class RestoreTests : IDisposable
     [InlineData(7)]
     public void Seeded_bulk_instance_round_trips(int seed)
     {
-        BulkInstance bulk = BulkInstance.Create(_temp.Combine("bulk"), Now, agents: 3, sessionsPerAgent: 150, seed);
+        BulkInstance bulk = BulkInstance.Create(Temp.Combine("bulk"), Now, agents: 3, sessionsPerAgent: 150, seed);
         AssertRoundTrip(bulk.Root, bulk.Builder.DataRoot, bulk.ExpectedRemoved.Count());
     }
 
@@ -264,7 +259,7 @@ public sealed class RestoreTests : IDisposable
     [Fact]
     public void An_archive_written_the_way_Evonic_s_clear_writes_it_is_restored()
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SampleInstance sample = SampleInstance.Create(Temp.Combine("evonic"), Now);
         string archivePath = Path.Combine(sample.Root, "shared", "db", "session_archive.db");
         using (SqliteConnection archive = InstanceBuilder.Connect(archivePath))
         {
@@ -342,7 +337,7 @@ public sealed class RestoreTests : IDisposable
     [Fact]
     public void A_session_that_had_no_session_index_row_gets_none_back_and_one_that_had_gets_its_own()
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SampleInstance sample = SampleInstance.Create(Temp.Combine("evonic"), Now);
         using (SqliteConnection main = InstanceBuilder.Connect(sample.Builder.MainDatabasePath))
             InstanceBuilder.Exec(main, "DELETE FROM session_index WHERE session_id IN ('siwa-7b2c', 'siwa_sub_1-3d89d735'); UPDATE session_index SET last_message = 'as Evonic left it' WHERE session_id = 'nova-2'");
         List<object?[]> IndexRows()
@@ -399,7 +394,7 @@ public sealed class RestoreTests : IDisposable
     {
         // Seen: a session cleared with /clear has an empty log; a run killed between its rows and its files left that
         // log; the next run copied it alone, and Restore -SessionId then picked that newest, empty copy.
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SampleInstance sample = SampleInstance.Create(Temp.Combine("evonic"), Now);
         SessionStore store = Store(sample.Root);
         AgentInfo agent = store.GetAgents().Single(a => a.Id == "siwa");
         EvonicSession session = store.GetSessions(agent).First(s => s.IsRemovable && s.Kind != SessionKind.Orphan && s.JsonlPath != null && s.MessageCount > 0);
@@ -430,7 +425,7 @@ public sealed class RestoreTests : IDisposable
     public void A_log_line_that_is_not_UTF8_comes_back_byte_for_byte()
     {
         // Seen: a byte that is not UTF-8 came back as EF BF BD (the replacement character).
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SampleInstance sample = SampleInstance.Create(Temp.Combine("evonic"), Now);
         SessionStore store = Store(sample.Root);
         AgentInfo agent = store.GetAgents().Single(a => a.Id == "siwa");
         EvonicSession session = store.GetSessions(agent).First(s => s.IsRemovable && s.Kind != SessionKind.Orphan && s.JsonlPath != null);
@@ -456,7 +451,7 @@ public sealed class RestoreTests : IDisposable
     public void A_log_that_cannot_be_written_fails_that_session_only_and_changes_nothing_of_it()
     {
         // Seen: the log's IOException stopped the whole pipeline and left a .restoring file.
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SampleInstance sample = SampleInstance.Create(Temp.Combine("evonic"), Now);
         SessionStore store = Store(sample.Root);
         List<SessionRemovalResult> removed = RemoveAll(store)
             .Where(r => r.Status == RemovalStatus.Removed && r.Session.Kind != SessionKind.Orphan && r.Session.JsonlPath != null).Take(2).ToList();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Evonic.Sessions.Scheduling;
 
 namespace Evonic.Sessions.Tests;
@@ -168,7 +169,7 @@ public sealed class ScheduleDefinitionTests
     public void A_time_that_is_not_a_minute_of_the_day_is_refused(string at)
     {
         Assert.Equal(EvonicErrorKind.InvalidSetting, Assert.Throws<EvonicException>(() =>
-            new CleanupSchedule("n", "/r", TimeSpan.Parse(at), "/m", "/p", "/l", null)).Kind);
+            new CleanupSchedule("n", "/r", TimeSpan.Parse(at, CultureInfo.InvariantCulture), "/m", "/p", "/l", null)).Kind);
         Assert.Throws<EvonicException>(() => new CleanupSchedule("bad name", "/r", TimeSpan.FromHours(4), "/m", "/p", "/l", null));
     }
 }

@@ -9,20 +9,19 @@ namespace Evonic.Sessions.Tests;
 /// </summary>
 [Collection("environment")] // changes PATH and the current directory of this process
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class SchedulerToolTests : IDisposable
+public sealed class SchedulerToolTests : TempFolderTest
 {
-    private readonly TempFolder _temp = new();
     private readonly string? _path = Environment.GetEnvironmentVariable("PATH");
     private readonly string _directory = Environment.CurrentDirectory;
 
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
         Environment.SetEnvironmentVariable("PATH", _path);
         Environment.CurrentDirectory = _directory;
-        _temp.Dispose();
+        base.Dispose(disposing);
     }
 
-    private string Script(string folder, string name, string text, string mode = "755")
+    private static string Script(string folder, string name, string text, string mode = "755")
     {
         Directory.CreateDirectory(folder);
         string path = Path.Combine(folder, name);
@@ -34,9 +33,9 @@ public sealed class SchedulerToolTests : IDisposable
     [Fact]
     public void A_tool_in_the_current_directory_or_a_relative_PATH_entry_is_never_run()
     {
-        string planted = _temp.Combine("writable");
+        string planted = Temp.Combine("writable");
         Script(planted, "evonic-tool", "echo planted");
-        string tools = _temp.Combine("bin");
+        string tools = Temp.Combine("bin");
         string real = Script(tools, "evonic-tool", "echo real");
         Environment.CurrentDirectory = planted;
         Environment.SetEnvironmentVariable("PATH", string.Join(Path.PathSeparator, "", ".", "writable-relative", tools, _path));
@@ -48,9 +47,9 @@ public sealed class SchedulerToolTests : IDisposable
     [Fact]
     public void A_file_that_is_not_executable_is_passed_over_as_a_shell_does()
     {
-        Script(_temp.Combine("first"), "evonic-tool", "echo data", mode: "644");
-        string second = Script(_temp.Combine("second"), "evonic-tool", "echo second");
-        Environment.SetEnvironmentVariable("PATH", string.Join(Path.PathSeparator, _temp.Combine("first"), _temp.Combine("second")));
+        Script(Temp.Combine("first"), "evonic-tool", "echo data", mode: "644");
+        string second = Script(Temp.Combine("second"), "evonic-tool", "echo second");
+        Environment.SetEnvironmentVariable("PATH", string.Join(Path.PathSeparator, Temp.Combine("first"), Temp.Combine("second")));
 
         Assert.Equal(second, SchedulerTool.FindOnPath("evonic-tool"));
     }
@@ -58,10 +57,10 @@ public sealed class SchedulerToolTests : IDisposable
     [Fact]
     public void A_tool_only_in_the_current_directory_is_not_found_and_the_error_says_so()
     {
-        string planted = _temp.Combine("writable");
+        string planted = Temp.Combine("writable");
         Script(planted, "evonic-tool", "echo planted");
         Environment.CurrentDirectory = planted;
-        Environment.SetEnvironmentVariable("PATH", _temp.Combine("empty"));
+        Environment.SetEnvironmentVariable("PATH", Temp.Combine("empty"));
 
         EvonicException error = Assert.Throws<EvonicException>(() => SchedulerTool.Run("evonic-tool", null));
         Assert.Equal(EvonicErrorKind.SchedulerNotFound, error.Kind);
@@ -71,4 +70,4 @@ public sealed class SchedulerToolTests : IDisposable
 
 /// <summary>Tests that change process-wide state (PATH, the current directory) run alone.</summary>
 [CollectionDefinition("environment", DisableParallelization = true)]
-public sealed class EnvironmentCollection;
+public sealed class SharedEnvironment;

@@ -47,7 +47,7 @@ public sealed class SessionCensus
             foreach (string id in ids)
             {
                 string key = agent + "/" + id;
-                string log = Path.Combine(root, "agents", agent, "sessions", (id.StartsWith(agent + "-") ? id[(agent.Length + 1)..] : id) + ".jsonl");
+                string log = Path.Combine(root, "agents", agent, "sessions", (id.StartsWith(agent + "-", StringComparison.Ordinal) ? id[(agent.Length + 1)..] : id) + ".jsonl");
                 sessions[key] = new SessionRows(messages.GetValueOrDefault(id), summaries.GetValueOrDefault(id), states.GetValueOrDefault(id),
                     attachments.GetValueOrDefault(key), indexed.Contains(key) ? 1 : 0, File.Exists(log),
                     Directory.Exists(Path.Combine(root, "data", "attachments", agent, id)));

@@ -6,13 +6,8 @@ using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions.Tests;
 
-public sealed class SessionStoreTests : IDisposable
+public sealed class SessionStoreTests : TempFolderTest
 {
-    private static readonly DateTime Now = new(2026, 11, 24, 4, 0, 0, DateTimeKind.Utc);
-    private readonly TempFolder _temp = new();
-
-    public void Dispose() => _temp.Dispose();
-
     private static SessionStore Store(string root, int maxAgeDays = SampleInstance.MaxAgeDays)
         => new(EvonicInstance.Open(root), CleanupPolicy.FromParameter(maxAgeDays), Now);
 
@@ -22,7 +17,7 @@ public sealed class SessionStoreTests : IDisposable
     /// <summary>A fresh sample instance, a store over it, and its richest agent.</summary>
     private (SampleInstance Sample, SessionStore Store, AgentInfo Siwa) SampleWithSiwa()
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SampleInstance sample = SampleInstance.Create(Temp.Combine("evonic"), Now);
         SessionStore store = Store(sample.Root);
         return (sample, store, store.GetAgents().Single(a => a.Id == "siwa"));
     }
@@ -34,7 +29,7 @@ public sealed class SessionStoreTests : IDisposable
     [InlineData(true)]
     public void Lists_exactly_the_unprotected_old_sessions_with_the_reason_for_each_kept_one(bool releaseLayout)
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now, releaseLayout);
+        SampleInstance sample = SampleInstance.Create(Temp.Combine("evonic"), Now, releaseLayout);
         List<EvonicSession> sessions = AllSessions(Store(sample.Root));
 
         Assert.Equal(sample.ExpectedRemoved, sessions.Where(s => s.IsRemovable).Select(Key).OrderBy(k => k, StringComparer.Ordinal));
@@ -42,7 +37,7 @@ public sealed class SessionStoreTests : IDisposable
         foreach (EvonicSession session in sessions)
         {
             string expected = sample.Expectations[Key(session)];
-            if (expected.StartsWith("recent")) Assert.False(session.IsOld, Key(session));
+            if (expected.StartsWith("recent", StringComparison.Ordinal)) Assert.False(session.IsOld, Key(session));
             else if (expected != "remove")
                 Assert.True(session.Protection.HasFlag(Enum.Parse<SessionProtection>(expected)), $"{Key(session)}: {session.Protection}, expected {expected}");
         }
@@ -51,7 +46,7 @@ public sealed class SessionStoreTests : IDisposable
     [Fact]
     public void Describes_each_session_kind_and_its_files()
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SampleInstance sample = SampleInstance.Create(Temp.Combine("evonic"), Now);
         Dictionary<string, EvonicSession> byKey = AllSessions(Store(sample.Root)).ToDictionary(Key);
 
         Assert.Equal(SessionKind.Human, byKey["siwa/siwa-7b2c"].Kind);
@@ -77,7 +72,7 @@ public sealed class SessionStoreTests : IDisposable
     [InlineData(true)]
     public void Removes_old_sessions_with_everything_that_belongs_to_them_and_nothing_else(bool releaseLayout)
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now, releaseLayout);
+        SampleInstance sample = SampleInstance.Create(Temp.Combine("evonic"), Now, releaseLayout);
         SessionStore store = Store(sample.Root);
         HashSet<string> before = InstanceSnapshot.Take(sample.Root);
 
@@ -99,9 +94,9 @@ public sealed class SessionStoreTests : IDisposable
         // Everything that went belonged to a removed session (or was a stale session count).
         foreach (string line in before.Except(after))
         {
-            bool ok = line.StartsWith("shared/db/evonic.db | agents | ")
+            bool ok = line.StartsWith("shared/db/evonic.db | agents | ", StringComparison.Ordinal)
                 || removedIds.Any(id => line.Split(" | ").Last().Split(" , ").Contains(id))
-                || removedIds.Any(id => line.StartsWith($"{dataPrefix}data/attachments/") && line.Contains($"/{id}/"))
+                || removedIds.Any(id => line.StartsWith($"{dataPrefix}data/attachments/", StringComparison.Ordinal) && line.Contains($"/{id}/"))
                 || ((line.Contains("/sessions/") || line.Contains("/llm_traces/")) && line.Contains(".jsonl") && removedIds.Any(id => LogBelongsTo(line, id)));
             Assert.True(ok, "removed but not part of a removed session: " + line);
         }
@@ -150,10 +145,10 @@ public sealed class SessionStoreTests : IDisposable
     [Fact]
     public void A_second_run_finds_nothing_more_to_remove()
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SampleInstance sample = SampleInstance.Create(Temp.Combine("evonic"), Now);
         SessionStore store = Store(sample.Root);
         foreach (AgentInfo agent in store.GetAgents())
-            store.Remove(agent, store.GetSessions(agent).Where(s => s.IsRemovable)).ToList();
+            _ = store.Remove(agent, store.GetSessions(agent).Where(s => s.IsRemovable)).ToList();
 
         Assert.DoesNotContain(AllSessions(Store(sample.Root)), s => s.IsRemovable);
     }
@@ -210,7 +205,7 @@ public sealed class SessionStoreTests : IDisposable
     [Fact]
     public void The_fixture_has_the_foreign_key_trap_that_the_store_avoids()
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SampleInstance sample = SampleInstance.Create(Temp.Combine("evonic"), Now);
         string chatPath = Path.Combine(sample.Root, "agents", "siwa", "chat.db");
         using (var withForeignKeys = new SqliteConnection($"Data Source={chatPath};Pooling=False;Foreign Keys=True"))
         {
@@ -227,7 +222,7 @@ public sealed class SessionStoreTests : IDisposable
     [Fact]
     public void Max_age_zero_days_or_a_huge_age_finds_nothing_old()
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SampleInstance sample = SampleInstance.Create(Temp.Combine("evonic"), Now);
         Assert.DoesNotContain(AllSessions(Store(sample.Root, CleanupPolicy.LongestMaxAgeDays)), s => s.IsOld);
         Assert.True(CleanupPolicy.FromParameter(0).IsDisabled);
     }
@@ -235,7 +230,7 @@ public sealed class SessionStoreTests : IDisposable
     [Fact]
     public void An_agent_with_a_missing_or_corrupt_chat_database_fails_alone()
     {
-        SampleInstance sample = SampleInstance.Create(_temp.Combine("evonic"), Now);
+        SampleInstance sample = SampleInstance.Create(Temp.Combine("evonic"), Now);
         File.Delete(Path.Combine(sample.Root, "agents", "nova", "chat.db"));
         File.WriteAllText(Path.Combine(sample.Root, "agents", "echo", "chat.db"), "this is not a database, it is a text file that is long enough");
         SessionStore store = Store(sample.Root);
@@ -260,7 +255,7 @@ public sealed class SessionStoreTests : IDisposable
     [Fact]
     public void A_batch_that_cannot_be_written_still_reports_every_session_removed_before_it()
     {
-        var bulk = BulkInstance.Create(_temp.Combine("bulk"), DateTime.UtcNow, agents: 1, sessionsPerAgent: 1500, seed: 5);
+        var bulk = BulkInstance.Create(Temp.Combine("bulk"), DateTime.UtcNow, agents: 1, sessionsPerAgent: 1500, seed: 5);
         var store = new SessionStore(EvonicInstance.Open(bulk.Root), CleanupPolicy.FromParameter(90));
         AgentInfo agent = store.GetAgents().Single();
         string chatDb = Path.Combine(bulk.Root, "agents", agent.Id, "chat.db");

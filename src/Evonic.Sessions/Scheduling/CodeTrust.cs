@@ -40,7 +40,7 @@ public static class CodeTrust
         paths.AddRange(Ancestors(realModule));
         // A missing file cannot be written by anyone; its folders still are checked.
         List<string> all = paths.Distinct(StringComparer.Ordinal).Where(p => File.Exists(p) || Directory.Exists(p)).ToList();
-        IReadOnlyList<(uint Owner, uint Group, int Mode)> stats = Stat(all);
+        List<(uint Owner, uint Group, int Mode)> stats = Stat(all);
         for (int i = 0; i < all.Count; i++)
             if (WhoElseCanWrite(stats[i], Directory.Exists(all[i]), me) is { } who)
             {
@@ -69,11 +69,15 @@ public static class CodeTrust
     }
 
     /// <summary>Owner, group and mode bits (with set-id and sticky) of each path, from one run of the system's <c>stat</c>.</summary>
-    private static IReadOnlyList<(uint Owner, uint Group, int Mode)> Stat(IReadOnlyList<string> paths)
+    private static readonly string[] MacStatFormat = { "-f", "%u %g %Mp%Lp" };
+    private static readonly string[] GnuStatFormat = { "-c", "%u %g %a", "--" };
+    private static readonly char[] NewLine = { '\n' };
+
+    private static List<(uint Owner, uint Group, int Mode)> Stat(List<string> paths)
     {
         bool mac = RuntimeInformation.IsOSPlatform(OSPlatform.OSX);
         string tool = File.Exists("/usr/bin/stat") ? "/usr/bin/stat" : "stat";
-        string[] arguments = (mac ? new[] { "-f", "%u %g %Mp%Lp" } : new[] { "-c", "%u %g %a", "--" }).Concat(paths).ToArray();
+        string[] arguments = (mac ? MacStatFormat : GnuStatFormat).Concat(paths).ToArray();
         int exit;
         string output, error;
         try
@@ -86,7 +90,7 @@ public static class CodeTrust
             throw new EvonicException(EvonicErrorKind.UntrustedCode,
                 $"Who can write '{paths[0]}' cannot be told: the system's 'stat' cannot be run ({e.Message}). The scheduled cleanup does not run code it cannot vouch for.", paths[0], e);
         }
-        string[] lines = output.Split(new[] { '\n' }, StringSplitOptions.RemoveEmptyEntries);
+        string[] lines = output.Split(NewLine, StringSplitOptions.RemoveEmptyEntries);
         var stats = new List<(uint, uint, int)>(paths.Count);
         for (int i = 0; i < paths.Count; i++)
         {

@@ -6,6 +6,8 @@ namespace Evonic.Sessions.Scheduling;
 /// <summary>cron, where systemd does not run: one line of the user's crontab (<see cref="CronTable"/>), written with <c>crontab -</c>.</summary>
 public sealed class CronScheduler : IScheduler
 {
+    private static readonly char[] Space = { ' ' };
+
     public SchedulerKind Kind => SchedulerKind.Cron;
 
     public string Location(string name, SchedulerScope scope) => "in the user's crontab";
@@ -31,7 +33,7 @@ public sealed class CronScheduler : IScheduler
         if (scope != SchedulerScope.CurrentUser || !SchedulerTool.IsOnPath("crontab")) return null;
         string? line = CronTable.FindLine(ReadCrontab(), name);
         if (line == null) return null;
-        string[] fields = line.Split(new[] { ' ' }, 6);
+        string[] fields = line.Split(Space, 6);
         TimeSpan? at = fields.Length == 6 && int.TryParse(fields[0], out int minute) && int.TryParse(fields[1], out int hour)
             ? new TimeSpan(hour, minute, 0) : null;
         return ScheduledCleanup.From(name, Kind, scope, at, fields.Length == 6 ? fields[5].Replace("\\%", "%").Replace("\\$", "$") : line, "crontab");

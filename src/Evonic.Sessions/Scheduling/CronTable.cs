@@ -68,10 +68,13 @@ public static class CronTable
 
     private static string[] Split(string crontab) => crontab.Replace("\r\n", "\n").TrimEnd('\n').Split('\n').Where((l, i) => l.Length > 0 || i > 0).ToArray();
 
+    /// <summary>Characters /bin/sh gives a meaning to: a word with any of them is quoted.</summary>
+    private static readonly char[] ShellSpecial = { ' ', '\t', '"', '\'', '\\', ';', '$', '`', '(', ')', '[', ']', '*', '?', '&', '|', '<', '>', '#', '~' };
+
     /// <summary>A word for /bin/sh, in double quotes when needed ('\', '"', '$', '`' escaped), then cron's '%' escaped.</summary>
     private static string ShellWord(string value)
     {
-        bool plain = value.Length > 0 && value.IndexOfAny(new[] { ' ', '\t', '"', '\'', '\\', ';', '$', '`', '(', ')', '[', ']', '*', '?', '&', '|', '<', '>', '#', '~' }) < 0;
+        bool plain = value.Length > 0 && value.IndexOfAny(ShellSpecial) < 0;
         string word = plain ? value
             : "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("$", "\\$").Replace("`", "\\`") + "\"";
         return word.Replace("%", "\\%");

@@ -80,9 +80,12 @@ public static class SchedulerTool
 
     private const int ExecuteOk = 1; // X_OK
 
-    [DllImport("libc", EntryPoint = "access", SetLastError = true)]
+    [DllImport("libc", EntryPoint = "access", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
     private static extern int Access([MarshalAs(UnmanagedType.LPStr)] string path, int mode);
 
+    /// <summary>Characters that split or end an argument of a command line: an argument with any of them is quoted.</summary>
+    internal static readonly char[] NeedsQuotes = { ' ', '\t', '"' };
+
     private static string Quote(string argument)
-        => argument.Length > 0 && argument.IndexOfAny(new[] { ' ', '\t', '"' }) < 0 ? argument : "\"" + argument.Replace("\"", "\\\"") + "\"";
+        => argument.Length > 0 && argument.IndexOfAny(NeedsQuotes) < 0 ? argument : "\"" + argument.Replace("\"", "\\\"") + "\"";
 }

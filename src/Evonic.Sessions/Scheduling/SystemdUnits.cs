@@ -42,10 +42,13 @@ public static class SystemdUnits
         return line.ToString();
     }
 
+    /// <summary>Characters systemd splits or unquotes a command line at: an argument with any of them is quoted.</summary>
+    private static readonly char[] Special = { ' ', '\t', '"', '\'', '\\', ';' };
+
     private static string Argument(string value)
     {
         string escaped = Escape(value).Replace("\\", "\\\\").Replace("\"", "\\\"");
-        return value.Length > 0 && value.IndexOfAny(new[] { ' ', '\t', '"', '\'', '\\', ';' }) < 0 ? escaped : "\"" + escaped + "\"";
+        return value.Length > 0 && value.IndexOfAny(Special) < 0 ? escaped : "\"" + escaped + "\"";
     }
 
     /// <summary>systemd expands '%' specifiers everywhere and '$' variables in ExecStart.</summary>

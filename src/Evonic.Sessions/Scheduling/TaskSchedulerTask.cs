@@ -49,7 +49,7 @@ public static class TaskSchedulerTask
         foreach (string argument in schedule.Arguments)
         {
             if (line.Length > 0) line.Append(' ');
-            line.Append(argument.IndexOfAny(new[] { ' ', '\t', '"' }) < 0 ? argument : "\"" + argument.Replace("\"", "\\\"") + "\"");
+            line.Append(argument.IndexOfAny(SchedulerTool.NeedsQuotes) < 0 ? argument : "\"" + argument.Replace("\"", "\\\"") + "\"");
         }
         return line.ToString();
     }

@@ -14,6 +14,8 @@ namespace Evonic.Sessions.Storage;
 /// </summary>
 internal sealed class ArchiveWriter
 {
+    private static readonly string[] SessionIdOnly = { "session_id" };
+
     private readonly ArchiveDatabase _archive;
     private readonly string _chatAgentId;
     private readonly string _copySessionsSql, _copyMessagesSql, _copySummariesSql, _copyStateSql, _recordSql, _fingerprintSql;
@@ -77,7 +79,7 @@ internal sealed class ArchiveWriter
                           FROM chat.chat_messages WHERE session_id = s.id ORDER BY id) m)),
                 'summary', {(summaries.Count == 0 ? "NULL" : $"json((SELECT {Rest(summaries, "su", ArchivedSession.ArchivedSummaryColumns)} FROM chat.chat_summaries su WHERE su.session_id = s.id))")},
                 'session_state', {(state.Count == 0 ? "NULL" : $"json((SELECT {Rest(state, "st", ArchivedSession.ArchivedStateColumns)} FROM chat.session_state st WHERE st.session_id = s.id))")},
-                'agent_state', {(agentState.Count == 0 ? "NULL" : $"json((SELECT {Rest(agentState, "a", new[] { "session_id" })} FROM chat.agent_state a WHERE a.session_id = s.id AND a.session_id <> '__agent__'))")},
+                'agent_state', {(agentState.Count == 0 ? "NULL" : $"json((SELECT {Rest(agentState, "a", SessionIdOnly)} FROM chat.agent_state a WHERE a.session_id = s.id AND a.session_id <> '__agent__'))")},
                 'session_index', {(index.Count == 0 ? "NULL" : $"json((SELECT {Rest(index, "si", Array.Empty<string>())} FROM evonic.session_index si WHERE si.session_id = s.id))")})";
             _recordSql = $@"INSERT INTO evonic_sessions_archive (archive_id, agent_id, session_id, archived_by, jsonl_unterminated, chat_agent_id, original_columns, pending)
                 SELECT b.archive_id, s.agent_id, s.id, $by, b.unterminated, $chat, {original}, 1

@@ -13,6 +13,9 @@ namespace Evonic.Sessions.Storage;
 /// </summary>
 internal static class ColumnValues
 {
+    /// <summary>What makes a JSON number a real, not an integer.</summary>
+    private static readonly char[] DecimalMarks = { '.', 'e', 'E' };
+
     /// <summary>Every column of the reader's current row but <paramref name="skip"/>, by name (SQLite's names are case-insensitive).</summary>
     public static Dictionary<string, object?> Read(SqliteDataReader reader, ICollection<string> skip)
     {
@@ -34,7 +37,7 @@ internal static class ColumnValues
             values[column.Name] = value.ValueKind switch
             {
                 JsonValueKind.Null => null,
-                JsonValueKind.Number when value.GetRawText().IndexOfAny(new[] { '.', 'e', 'E' }) >= 0 => value.GetDouble(),
+                JsonValueKind.Number when value.GetRawText().IndexOfAny(DecimalMarks) >= 0 => value.GetDouble(),
                 JsonValueKind.Number => value.GetInt64(),
                 JsonValueKind.String => value.GetString(),
                 JsonValueKind.Object when value.TryGetProperty("hex", out JsonElement hex) => FromHex(hex.GetString()!),

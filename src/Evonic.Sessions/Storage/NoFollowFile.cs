@@ -250,13 +250,13 @@ internal static class NoFollowFile
         public static readonly int NoFollow = IsLinux ? (Arm ? 0x8000 : 0x20000) : 0x100;
         public static readonly int CloseOnExec = IsLinux ? 0x80000 : 0x1000000;
 
-        [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+        [DllImport("libc", EntryPoint = "open", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
         public static extern int Open([MarshalAs(UnmanagedType.LPStr)] string path, int flags);
 
         [DllImport("libc", EntryPoint = "flock", SetLastError = true)]
         public static extern int Flock(int fd, int operation);
 
-        [DllImport("libc", EntryPoint = "realpath", SetLastError = true)]
+        [DllImport("libc", EntryPoint = "realpath", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
         public static extern IntPtr RealPath([MarshalAs(UnmanagedType.LPStr)] string path, IntPtr resolved);
 
         [DllImport("libc", EntryPoint = "free")]
