@@ -14,7 +14,8 @@ public sealed class BenchReport
     {
         Manifest = BenchInstance.Read(pristine);
         Work = pristine + workSuffix;
-        if (Directory.Exists(Work)) Directory.Delete(Work, recursive: true);
+        if (Directory.Exists(Work))
+            Directory.Delete(Work, recursive: true);
         Directory.CreateDirectory(Work);
     }
 

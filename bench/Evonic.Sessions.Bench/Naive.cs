@@ -21,32 +21,42 @@ public static class Naive
         {
             foreach (string[] fields in File.ReadLines(setFile).Select(l => l.Split('\t')))
             {
-                if (clock.Elapsed > budget) break;
+                if (clock.Elapsed > budget)
+                    break;
                 if (!connections.TryGetValue(fields[0], out SqliteConnection? chat))
-                    connections[fields[0]] = chat = InstanceBuilder.Connect(Path.Combine(instance, "agents", fields[0], "chat.db"));
+                    connections[fields[0]] = chat = InstanceBuilder.Connect(
+                        Path.Combine(instance, "agents", fields[0], "chat.db")
+                    );
                 using (SqliteTransaction tx = chat.BeginTransaction())
                 {
-                    foreach (string sql in new[]
-                             {
-                                 "DELETE FROM chat_messages WHERE session_id = $s", "DELETE FROM chat_summaries WHERE session_id = $s",
-                                 "DELETE FROM session_state WHERE session_id = $s", "DELETE FROM agent_state WHERE session_id = $s",
-                                 "DELETE FROM chat_sessions WHERE id = $s",
-                             })
+                    foreach (
+                        string sql in new[]
+                        {
+                            "DELETE FROM chat_messages WHERE session_id = $s",
+                            "DELETE FROM chat_summaries WHERE session_id = $s",
+                            "DELETE FROM session_state WHERE session_id = $s",
+                            "DELETE FROM agent_state WHERE session_id = $s",
+                            "DELETE FROM chat_sessions WHERE id = $s",
+                        }
+                    )
                         InstanceBuilder.Exec(chat, sql, ("$s", fields[1]));
                     tx.Commit();
                 }
                 InstanceBuilder.Exec(main, "DELETE FROM attachments WHERE session_id = $s", ("$s", fields[1]));
                 InstanceBuilder.Exec(main, "DELETE FROM session_index WHERE session_id = $s", ("$s", fields[1]));
-                if (fields[2].Length > 0) File.Delete(instance + fields[2][pristine.Length..]);
+                if (fields[2].Length > 0)
+                    File.Delete(instance + fields[2][pristine.Length..]);
                 string folder = Path.Combine(instance, "data", "attachments", fields[0], fields[1]);
-                if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+                if (Directory.Exists(folder))
+                    Directory.Delete(folder, recursive: true);
                 done++;
             }
             return (clock.Elapsed.TotalSeconds, done);
         }
         finally
         {
-            foreach (SqliteConnection connection in connections.Values) connection.Dispose();
+            foreach (SqliteConnection connection in connections.Values)
+                connection.Dispose();
         }
     }
 }

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Evonic.Sessions.Storage;
 
@@ -19,15 +19,21 @@ public static class SpaceBenchmark
         BenchInstance.Manifest manifest = report.Manifest;
         string work = report.Work;
         void Say(string line) => report.Say(line);
-        Say($"instance: {manifest.Sessions} sessions, {manifest.Messages} messages, {manifest.Agents} agents; removable at 90 days: {manifest.Removable} sessions");
+        Say(
+            $"instance: {manifest.Sessions} sessions, {manifest.Messages} messages, {manifest.Agents} agents; "
+                + $"removable at 90 days: {manifest.Removable} sessions"
+        );
 
         string live = Benchmark.Copy(pristine, Path.Combine(work, "live"));
         Disk before = Disk.Measure(live);
         Say($"0. before the cleanup: {before}");
 
-        Benchmark.Measured cleanup = Benchmark.Host(live, $@"$sw = [Diagnostics.Stopwatch]::StartNew()
+        Benchmark.Measured cleanup = Benchmark.Host(
+            live,
+            $@"$sw = [Diagnostics.Stopwatch]::StartNew()
 Remove-EvonicOldSession -Path '{live}' -MaxAgeDays 90 -Force -InformationVariable info
-""SECONDS $($sw.Elapsed.TotalSeconds)""; ""$($info[-1].MessageData)""");
+""SECONDS $($sw.Elapsed.TotalSeconds)""; ""$($info[-1].MessageData)"""
+        );
         Disk afterCleanup = Disk.Measure(live);
         Say($"1. Remove-EvonicOldSession -MaxAgeDays 90 -Force: {cleanup.Seconds:0.0} s; after: {afterCleanup}");
         Say($"   {cleanup.Closing}");
@@ -36,42 +42,88 @@ Remove-EvonicOldSession -Path '{live}' -MaxAgeDays 90 -Force -InformationVariabl
         string stopped = Benchmark.Copy(live, Path.Combine(work, "stopped"));
 
         // Within the lock budget first (what a run beside a live Evonic would do), then -Force for what it refused.
-        Benchmark.Measured budget = Benchmark.Host(live, $@"$sw = [Diagnostics.Stopwatch]::StartNew()
+        Benchmark.Measured budget = Benchmark.Host(
+            live,
+            $@"$sw = [Diagnostics.Stopwatch]::StartNew()
 $r = Optimize-EvonicSessionStore -Path '{live}' -EnableIncrementalVacuum -Confirm:$false -WarningAction SilentlyContinue
 ""SECONDS $($sw.Elapsed.TotalSeconds)""
-$r | ForEach-Object {{ ""DB $($_.Method) $($_.LongestLockMilliseconds) $($_.BytesReturned) $($_.Reason -replace '.*about ([\d.]+) s.*', '$1')"" }}");
+$r | ForEach-Object {{
+    $estimate = $_.Reason -replace '.*about ([\d.]+) s.*', '$1'
+    ""DB $($_.Method) $($_.LongestLockMilliseconds) $($_.BytesReturned) $estimate""
+}}"
+        );
         Disk afterBudget = Disk.Measure(live);
-        var refused = budget.Lines.Where(l => l.StartsWith("DB Skipped ", StringComparison.Ordinal)).Select(l => double.Parse(l.Split(' ')[4], CultureInfo.InvariantCulture)).ToList();
-        var vacuumed = budget.Lines.Where(l => l.StartsWith("DB Vacuum ", StringComparison.Ordinal)).Select(l => double.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture)).ToList();
-        Say($"2a. Optimize-EvonicSessionStore -EnableIncrementalVacuum (lock budget 2 s): {budget.Seconds:0.0} s; {vacuumed.Count} database(s) vacuumed"
-            + (vacuumed.Count > 0 ? $" (longest VACUUM {vacuumed.Max():0} ms)" : "")
-            + $", {refused.Count} refused" + (refused.Count > 0 ? $" (estimates {refused.Min():0.0}-{refused.Max():0.0} s)" : "") + $"; after: {afterBudget}");
+        var refused = budget
+            .Lines.Where(l => l.StartsWith("DB Skipped ", StringComparison.Ordinal))
+            .Select(l => double.Parse(l.Split(' ')[4], CultureInfo.InvariantCulture))
+            .ToList();
+        var vacuumed = budget
+            .Lines.Where(l => l.StartsWith("DB Vacuum ", StringComparison.Ordinal))
+            .Select(l => double.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture))
+            .ToList();
+        Say(
+            $"2a. Optimize-EvonicSessionStore -EnableIncrementalVacuum (lock budget 2 s): {budget.Seconds:0.0} s; "
+                + $"{vacuumed.Count} database(s) vacuumed"
+                + (vacuumed.Count > 0 ? $" (longest VACUUM {vacuumed.Max():0} ms)" : "")
+                + $", {refused.Count} refused"
+                + (refused.Count > 0 ? $" (estimates {refused.Min():0.0}-{refused.Max():0.0} s)" : "")
+                + $"; after: {afterBudget}"
+        );
 
-        Benchmark.Measured forced = Benchmark.Host(live, $@"$sw = [Diagnostics.Stopwatch]::StartNew()
+        Benchmark.Measured forced = Benchmark.Host(
+            live,
+            $@"$sw = [Diagnostics.Stopwatch]::StartNew()
 $r = Optimize-EvonicSessionStore -Path '{live}' -EnableIncrementalVacuum -Force -Confirm:$false
 ""SECONDS $($sw.Elapsed.TotalSeconds)""
-$r | ForEach-Object {{ ""DB $($_.Method) $($_.LongestLockMilliseconds) $($_.BytesReturned)"" }}");
+$r | ForEach-Object {{ ""DB $($_.Method) $($_.LongestLockMilliseconds) $($_.BytesReturned)"" }}"
+        );
         Disk afterOptimize = Disk.Measure(live);
-        var forcedVacuums = forced.Lines.Where(l => l.StartsWith("DB Vacuum ", StringComparison.Ordinal)).Select(l => double.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture)).ToList();
-        Say($"2b. the same with -Force (Evonic stopped): {forced.Seconds:0.0} s; {forcedVacuums.Count} database(s) vacuumed"
-            + (forcedVacuums.Count > 0 ? $" ({forcedVacuums.Min():0}-{forcedVacuums.Max():0} ms each, measured against the estimates above)" : "")
-            + $"; after: {afterOptimize}");
+        var forcedVacuums = forced
+            .Lines.Where(l => l.StartsWith("DB Vacuum ", StringComparison.Ordinal))
+            .Select(l => double.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture))
+            .ToList();
+        Say(
+            $"2b. the same with -Force (Evonic stopped): {forced.Seconds:0.0} s; {forcedVacuums.Count} database(s) "
+                + $"vacuumed"
+                + (
+                    forcedVacuums.Count > 0
+                        ? $" ({forcedVacuums.Min():0}-{forcedVacuums.Max():0} ms each, measured against the "
+                            + $"estimates above)"
+                        : ""
+                )
+                + $"; after: {afterOptimize}"
+        );
 
         var clock = Stopwatch.StartNew();
-        foreach (DatabaseSpace database in Disk.Databases(stopped)) Sqlite3(database.Path, "PRAGMA journal_mode; VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
+        foreach (DatabaseSpace database in Disk.Databases(stopped))
+            Sqlite3(database.Path, "PRAGMA journal_mode; VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
         double vacuumSeconds = clock.Elapsed.TotalSeconds;
         Disk afterVacuum = Disk.Measure(stopped);
-        Say($"3. reference: sqlite3 VACUUM of every database of the stopped instance: {vacuumSeconds:0.0} s; after: {afterVacuum}");
+        Say(
+            $"3. reference: sqlite3 VACUUM of every database of the stopped instance: {vacuumSeconds:0.0} s; after: "
+                + $"{afterVacuum}"
+        );
 
-        long byOptimize = afterCleanup.DatabaseBytes - afterOptimize.DatabaseBytes, byVacuum = afterCleanup.DatabaseBytes - afterVacuum.DatabaseBytes;
-        Say($"share of database space returned: Optimize {byOptimize / (double)afterCleanup.DatabaseBytes:P1} ({Mb(byOptimize)}), VACUUM {byVacuum / (double)afterCleanup.DatabaseBytes:P1} ({Mb(byVacuum)}); Optimize/VACUUM = {byOptimize / (double)byVacuum:0.000} (target within 5 %)");
+        long byOptimize = afterCleanup.DatabaseBytes - afterOptimize.DatabaseBytes,
+            byVacuum = afterCleanup.DatabaseBytes - afterVacuum.DatabaseBytes;
+        Say(
+            $"share of database space returned: Optimize {byOptimize / (double)afterCleanup.DatabaseBytes:P1} "
+                + $"({Mb(byOptimize)}), VACUUM {byVacuum / (double)afterCleanup.DatabaseBytes:P1} ({Mb(byVacuum)}); "
+                + $"Optimize/VACUUM = {byOptimize / (double)byVacuum:0.000} (target within 5 %)"
+        );
 
         // A later cleanup on the incremental databases: -Optimize gives back what it frees, in small steps.
-        Benchmark.Measured later = Benchmark.Host(live, $@"$sw = [Diagnostics.Stopwatch]::StartNew()
+        Benchmark.Measured later = Benchmark.Host(
+            live,
+            $@"$sw = [Diagnostics.Stopwatch]::StartNew()
 Remove-EvonicOldSession -Path '{live}' -MaxAgeDays 30 -Force -Optimize -InformationVariable info
-""SECONDS $($sw.Elapsed.TotalSeconds)""; ""$($info[-1].MessageData)""");
+""SECONDS $($sw.Elapsed.TotalSeconds)""; ""$($info[-1].MessageData)"""
+        );
         Disk afterLater = Disk.Measure(live);
-        Say($"4. Remove-EvonicOldSession -MaxAgeDays 30 -Force -Optimize (incremental databases): {later.Seconds:0.0} s; longest write transaction {later.LongestWriteMs} ms; after: {afterLater}");
+        Say(
+            $"4. Remove-EvonicOldSession -MaxAgeDays 30 -Force -Optimize (incremental databases): "
+                + $"{later.Seconds:0.0} s; longest write transaction {later.LongestWriteMs} ms; after: {afterLater}"
+        );
         Say($"   {later.Closing}");
 
         report.Save($"{manifest.Sessions}-sessions-space");
@@ -89,26 +141,39 @@ Remove-EvonicOldSession -Path '{live}' -MaxAgeDays 30 -Force -Optimize -Informat
         string error = process.StandardError.ReadToEnd();
         process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"sqlite3 {database} failed: {error}");
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"sqlite3 {database} failed: {error}");
     }
 
-    /// <summary>What an instance takes on disk: its databases (with WAL), and everything (logs, attachments, ...) as du counts it.</summary>
+    /// <summary>What an instance takes on disk: its databases (with WAL), and everything (logs, attachments, ...) as du
+    /// counts it.</summary>
     private sealed record Disk(long DatabaseBytes, long FreeBytes, long TotalBytes)
     {
-        /// <summary>Every chat.db, the main database and the archive, as Get-EvonicSessionStore measures them.</summary>
+        /// <summary>Every chat.db, the main database and the archive, as Get-EvonicSessionStore measures
+        /// them.</summary>
         public static List<DatabaseSpace> Databases(string root)
         {
             var store = new SessionStore(EvonicInstance.Open(root));
-            return store.GetAgents().Select(a => store.GetSpace(a, withFiles: false)).OfType<DatabaseSpace>().Concat(store.GetSharedSpace()).ToList();
+            return store
+                .GetAgents()
+                .Select(a => store.GetSpace(a, withFiles: false))
+                .OfType<DatabaseSpace>()
+                .Concat(store.GetSharedSpace())
+                .ToList();
         }
 
         public static Disk Measure(string root)
         {
             List<DatabaseSpace> databases = Databases(root);
-            return new Disk(databases.Sum(d => d.FileBytes + d.WalBytes), databases.Sum(d => d.FreeBytes), DiskUsage(root));
+            return new Disk(
+                databases.Sum(d => d.FileBytes + d.WalBytes),
+                databases.Sum(d => d.FreeBytes),
+                DiskUsage(root)
+            );
         }
 
-        /// <summary>Bytes allocated on disk under <paramref name="root"/> (du -s -B1), as an admin's df would see them go.</summary>
+        /// <summary>Bytes allocated on disk under <paramref name="root"/> (du -s -B1), as an admin's df would see them
+        /// go.</summary>
         private static long DiskUsage(string root)
         {
             var start = new ProcessStartInfo("du") { RedirectStandardOutput = true };
@@ -121,7 +186,8 @@ Remove-EvonicOldSession -Path '{live}' -MaxAgeDays 30 -Force -Optimize -Informat
             return long.Parse(Regex.Match(output, @"^\d+").Value, CultureInfo.InvariantCulture);
         }
 
-        public override string ToString()
-            => $"databases {DatabaseBytes / 1048576.0:0.0} MB ({FreeBytes / 1048576.0:0.0} MB of it free pages), instance on disk {TotalBytes / 1048576.0:0.0} MB";
+        public override string ToString() =>
+            $"databases {DatabaseBytes / 1048576.0:0.0} MB ({FreeBytes / 1048576.0:0.0} MB of it free pages), "
+            + $"instance on disk {TotalBytes / 1048576.0:0.0} MB";
     }
 }

@@ -25,10 +25,25 @@ internal static class Approval
         // How hosts fail a prompt they cannot show: -NonInteractive (PSInvalidOperationException), a host without a
         // prompt (HostException, NotImplementedException), pwsh whose stdin is at its end (NullReferenceException from
         // its prompt's read), a remote session whose client cannot prompt (RemoteException).
-        catch (Exception e) when (e is HostException or PSInvalidOperationException or NotImplementedException or NullReferenceException or RemoteException)
+        catch (Exception e)
+            when (e
+                    is HostException
+                        or PSInvalidOperationException
+                        or NotImplementedException
+                        or NullReferenceException
+                        or RemoteException
+            )
         {
-            cmdlet.ThrowTerminatingError(ErrorRecords.Create("ConfirmationRequired", ErrorCategory.InvalidOperation,
-                $"This needs confirmation, and this host cannot ask for it ({(e is NullReferenceException ? "its input has ended" : e.Message)}). Add -Force (or -Confirm:$false) to go on without asking.", target));
+            cmdlet.ThrowTerminatingError(
+                ErrorRecords.Create(
+                    "ConfirmationRequired",
+                    ErrorCategory.InvalidOperation,
+                    $"This needs confirmation, and this host cannot ask for it "
+                        + $"({(e is NullReferenceException ? "its input has ended" : e.Message)}). Add -Force (or "
+                        + $"-Confirm:$false) to go on without asking.",
+                    target
+                )
+            );
             throw;
         }
     }

@@ -13,12 +13,14 @@ namespace Evonic.Sessions.PowerShell;
 /// </summary>
 public abstract class EvonicCommandBase : PSCmdlet
 {
-    /// <summary>Opens the instance at <paramref name="path"/> (a PowerShell path; null: $env:EVONIC_HOME, else ~/.evonic), or ends the command.</summary>
+    /// <summary>Opens the instance at <paramref name="path"/> (a PowerShell path; null: $env:EVONIC_HOME, else
+    /// ~/.evonic), or ends the command.</summary>
     protected EvonicInstance OpenInstance(string? path) => InstanceParameter.Open(this, path);
 
     /// <summary>
-    /// The agents <paramref name="agentIds"/> names (all when null), each once, wildcards allowed; a literal name that is
-    /// no agent of the instance is a non-terminating AgentNotFound error; a main database that cannot be read ends the command.
+    /// The agents <paramref name="agentIds"/> names (all when null), each once, wildcards allowed; a literal name that
+    /// is no agent of the instance is a non-terminating AgentNotFound error; a main database that cannot be read ends
+    /// the command.
     /// </summary>
     protected List<AgentInfo> SelectAgents(SessionStore store, string[]? agentIds)
     {
@@ -32,7 +34,8 @@ public abstract class EvonicCommandBase : PSCmdlet
             ThrowTerminatingError(ErrorRecords.From(e));
             throw;
         }
-        if (agentIds == null) return agents.ToList();
+        if (agentIds == null)
+            return agents.ToList();
 
         var selected = new List<AgentInfo>();
         foreach (string name in agentIds)
@@ -40,14 +43,21 @@ public abstract class EvonicCommandBase : PSCmdlet
             var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
             var matches = agents.Where(a => pattern.IsMatch(a.Id)).ToList();
             if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
-                WriteAgentError(name, new EvonicException(EvonicErrorKind.AgentNotFound,
-                    $"The instance '{store.Instance.Root}' has no agent '{name}' in its main database.", name));
+                WriteAgentError(
+                    name,
+                    new EvonicException(
+                        EvonicErrorKind.AgentNotFound,
+                        $"The instance '{store.Instance.Root}' has no agent '{name}' in its main database.",
+                        name
+                    )
+                );
             selected.AddRange(matches.Where(m => !selected.Contains(m)));
         }
         return selected;
     }
 
-    /// <summary>A failure that stops one agent (or one named agent that does not exist): a non-terminating error.</summary>
+    /// <summary>A failure that stops one agent (or one named agent that does not exist): a non-terminating
+    /// error.</summary>
     protected void WriteAgentError(string agentId, EvonicException failure)
     {
         OnAgentError(agentId, failure);
@@ -55,23 +65,25 @@ public abstract class EvonicCommandBase : PSCmdlet
     }
 
     /// <summary>Lets a cmdlet count failures (Remove-EvonicOldSession's summary) before they are written.</summary>
-    protected virtual void OnAgentError(string agentId, EvonicException failure)
-    {
-    }
+    protected virtual void OnAgentError(string agentId, EvonicException failure) { }
 
-    /// <summary>Wildcard patterns of a filter parameter (case-insensitive, as PowerShell matches names); null when not given.</summary>
-    protected static WildcardPattern[]? Patterns(string[]? values)
-        => values?.Select(v => new WildcardPattern(v, WildcardOptions.IgnoreCase)).ToArray();
+    /// <summary>Wildcard patterns of a filter parameter (case-insensitive, as PowerShell matches names); null when not
+    /// given.</summary>
+    protected static WildcardPattern[]? Patterns(string[]? values) =>
+        values?.Select(v => new WildcardPattern(v, WildcardOptions.IgnoreCase)).ToArray();
 
     /// <summary>True when no filter was given, or <paramref name="value"/> matches one of its patterns.</summary>
-    protected static bool Matches(WildcardPattern[]? patterns, string value) => patterns == null || patterns.Any(p => p.IsMatch(value));
+    protected static bool Matches(WildcardPattern[]? patterns, string value) =>
+        patterns == null || patterns.Any(p => p.IsMatch(value));
 
     /// <summary>
-    /// Piped input grouped by the instance each item came from, in the order instances were first seen: each instance is
-    /// then opened (and locked) once. Roots are compared as the file system compares paths.
+    /// Piped input grouped by the instance each item came from, in the order instances were first seen: each instance
+    /// is then opened (and locked) once. Roots are compared as the file system compares paths.
     /// </summary>
-    protected static IEnumerable<IGrouping<string, T>> ByInstance<T>(IEnumerable<T> items, Func<T, string> instanceRoot)
-        => items.GroupBy(instanceRoot, EvonicInstance.RootComparer);
+    protected static IEnumerable<IGrouping<string, T>> ByInstance<T>(
+        IEnumerable<T> items,
+        Func<T, string> instanceRoot
+    ) => items.GroupBy(instanceRoot, EvonicInstance.RootComparer);
 
     private readonly System.Diagnostics.Stopwatch _sinceProgress = System.Diagnostics.Stopwatch.StartNew();
     private readonly Dictionary<int, ProgressRecord> _openProgress = new();
@@ -80,9 +92,17 @@ public abstract class EvonicCommandBase : PSCmdlet
     /// Progress, at most five times a second: a record per session would cost more than the work on large instances.
     /// A record with <paramref name="parentActivityId"/> nests under that one (an agent's sessions under the run).
     /// </summary>
-    protected void ReportProgress(int activityId, string activity, string status, int done, int total, int parentActivityId = -1)
+    protected void ReportProgress(
+        int activityId,
+        string activity,
+        string status,
+        int done,
+        int total,
+        int parentActivityId = -1
+    )
     {
-        if (done > 0 && done < total && _sinceProgress.ElapsedMilliseconds < 200) return;
+        if (done > 0 && done < total && _sinceProgress.ElapsedMilliseconds < 200)
+            return;
         _sinceProgress.Restart();
         var record = new ProgressRecord(activityId, activity, status)
         {
@@ -96,7 +116,13 @@ public abstract class EvonicCommandBase : PSCmdlet
     protected void CompleteProgress(int activityId, string activity, int parentActivityId = -1)
     {
         _openProgress.Remove(activityId);
-        WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed, ParentActivityId = parentActivityId });
+        WriteProgress(
+            new ProgressRecord(activityId, activity, "Done")
+            {
+                RecordType = ProgressRecordType.Completed,
+                ParentActivityId = parentActivityId,
+            }
+        );
     }
 
     /// <summary>
@@ -118,7 +144,8 @@ public abstract class EvonicCommandBase : PSCmdlet
         }
     }
 
-    /// <summary>Runs <paramref name="work"/>; when a downstream Select-Object -First stops the pipeline, its progress records are completed.</summary>
+    /// <summary>Runs <paramref name="work"/>; when a downstream Select-Object -First stops the pipeline, its progress
+    /// records are completed.</summary>
     protected void CompletingProgressWhenStopped(Action work)
     {
         try

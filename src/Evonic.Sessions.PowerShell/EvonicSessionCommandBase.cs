@@ -10,7 +10,8 @@ namespace Evonic.Sessions.PowerShell;
 /// <summary>
 /// What Get- and Remove-EvonicOldSession share beyond <see cref="EvonicCommandBase"/>: -MaxAgeDays, -LiteralPath, and
 /// how -Path names instances (wildcards, several at once). Each of the two declares -Path and -AgentId itself, with
-/// the pipeline binding that fits it: Get binds them by property name always, Remove only when sessions are named by id.
+/// the pipeline binding that fits it: Get binds them by property name always, Remove only when sessions are named by
+/// id.
 /// </summary>
 public abstract class EvonicSessionCommandBase : EvonicCommandBase
 {
@@ -23,29 +24,40 @@ public abstract class EvonicSessionCommandBase : EvonicCommandBase
     [ValidateRange(0, CleanupPolicy.LongestMaxAgeDays)]
     public int MaxAgeDays { get; set; }
 
-    /// <summary>The Evonic instance root(s) exactly as written (no wildcards); binds the folders Get-Item and Get-ChildItem pipe.</summary>
+    /// <summary>The Evonic instance root(s) exactly as written (no wildcards); binds the folders Get-Item and
+    /// Get-ChildItem pipe.</summary>
     [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
     [Alias("PSPath", "LP")]
     [ValidateNotNullOrEmpty]
     public string[]? LiteralPath { get; set; }
 
-    /// <summary>The instance folders named by -LiteralPath, else <paramref name="path"/> (-Path, wildcards expanded), else the default instance.</summary>
+    /// <summary>The instance folders named by -LiteralPath, else <paramref name="path"/> (-Path, wildcards expanded),
+    /// else the default instance.</summary>
     protected IEnumerable<string> InstanceFolders(string[]? path)
     {
-        if (LiteralPath != null) return LiteralPath.SelectMany(p => InstanceParameter.FileSystemPath(this, p, literal: true));
-        if (path != null) return path.SelectMany(p => InstanceParameter.FileSystemPath(this, p, literal: false));
-        return InstanceParameter.FileSystemPath(this, EvonicInstance.DefaultPath(Environment.GetEnvironmentVariable), literal: true);
+        if (LiteralPath != null)
+            return LiteralPath.SelectMany(p => InstanceParameter.FileSystemPath(this, p, literal: true));
+        if (path != null)
+            return path.SelectMany(p => InstanceParameter.FileSystemPath(this, p, literal: false));
+        return InstanceParameter.FileSystemPath(
+            this,
+            EvonicInstance.DefaultPath(Environment.GetEnvironmentVariable),
+            literal: true
+        );
     }
 
     private bool MaxAgeDaysBound => MyInvocation.BoundParameters.ContainsKey(nameof(MaxAgeDays));
 
-    /// <summary>The age limit: -MaxAgeDays, else <paramref name="listedMaxAgeDays"/> (piped sessions), else the environment or .env.</summary>
+    /// <summary>The age limit: -MaxAgeDays, else <paramref name="listedMaxAgeDays"/> (piped sessions), else the
+    /// environment or .env.</summary>
     private CleanupPolicy ResolvePolicy(EvonicInstance instance, int? listedMaxAgeDays)
     {
         try
         {
-            if (MaxAgeDaysBound) return CleanupPolicy.FromParameter(MaxAgeDays);
-            if (listedMaxAgeDays is { } listed) return CleanupPolicy.FromParameter(listed);
+            if (MaxAgeDaysBound)
+                return CleanupPolicy.FromParameter(MaxAgeDays);
+            if (listedMaxAgeDays is { } listed)
+                return CleanupPolicy.FromParameter(listed);
             return CleanupPolicy.Resolve(instance, Environment.GetEnvironmentVariable);
         }
         catch (EvonicException e)
@@ -59,18 +71,23 @@ public abstract class EvonicSessionCommandBase : EvonicCommandBase
     /// Opens the instance at <paramref name="folder"/> (a file system path) with its age limit and, for a removal, its
     /// archive setting; null (after saying so) when cleanup is disabled.
     /// </summary>
-    protected SessionStore? OpenStore(string folder, int? listedMaxAgeDays = null, Func<EvonicInstance, ArchivePolicy>? archive = null)
+    protected SessionStore? OpenStore(
+        string folder,
+        int? listedMaxAgeDays = null,
+        Func<EvonicInstance, ArchivePolicy>? archive = null
+    )
     {
         EvonicInstance instance = InstanceParameter.OpenFolder(this, folder);
         CleanupPolicy policy = ResolvePolicy(instance, listedMaxAgeDays);
-        if (!policy.IsDisabled) return new SessionStore(instance, policy, archive?.Invoke(instance));
-        WriteWarning($"Session cleanup is disabled: MaxAgeDays is 0 (from {policy.Source}). Nothing is listed or removed.");
+        if (!policy.IsDisabled)
+            return new SessionStore(instance, policy, archive?.Invoke(instance));
+        WriteWarning(
+            $"Session cleanup is disabled: MaxAgeDays is 0 (from {policy.Source}). Nothing is listed or removed."
+        );
         OnCleanupDisabled(policy);
         return null;
     }
 
     /// <summary>Lets Remove-EvonicOldSession log that a (scheduled) run found cleanup disabled.</summary>
-    protected virtual void OnCleanupDisabled(CleanupPolicy policy)
-    {
-    }
+    protected virtual void OnCleanupDisabled(CleanupPolicy policy) { }
 }

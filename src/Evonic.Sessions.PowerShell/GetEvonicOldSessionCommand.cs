@@ -5,7 +5,12 @@ using System.Management.Automation;
 namespace Evonic.Sessions.PowerShell;
 
 /// <summary>Lists the sessions of an Evonic instance that are older than the age limit.</summary>
-[Cmdlet(VerbsCommon.Get, "EvonicOldSession", HelpUri = ProjectUrls.OnlineHelp + "Get-EvonicOldSession.md", DefaultParameterSetName = SelectionSet)]
+[Cmdlet(
+    VerbsCommon.Get,
+    "EvonicOldSession",
+    HelpUri = ProjectUrls.OnlineHelp + "Get-EvonicOldSession.md",
+    DefaultParameterSetName = SelectionSet
+)]
 [OutputType(typeof(EvonicSession))]
 public sealed class GetEvonicOldSessionCommand : EvonicSessionCommandBase
 {
@@ -32,17 +37,22 @@ public sealed class GetEvonicOldSessionCommand : EvonicSessionCommandBase
     [Parameter]
     public SwitchParameter IncludeProtected { get; set; }
 
-    protected override void ProcessRecord()
-        => CompletingProgressWhenStopped(() =>
+    protected override void ProcessRecord() =>
+        CompletingProgressWhenStopped(() =>
         {
-            foreach (string folder in InstanceFolders(Path)) ListOld(folder);
+            foreach (string folder in InstanceFolders(Path))
+                ListOld(folder);
         });
 
     private void ListOld(string folder)
     {
         SessionStore? store = OpenStore(folder);
-        if (store == null) return;
-        WriteVerbose($"Listing sessions of '{store.Instance.Root}' idle since before {store.CutoffUtc:yyyy-MM-dd HH:mm:ss}Z ({store.Policy.MaxAgeDays} days, from {store.Policy.Source}).");
+        if (store == null)
+            return;
+        WriteVerbose(
+            $"Listing sessions of '{store.Instance.Root}' idle since before {store.CutoffUtc:yyyy-MM-dd HH:mm:ss}Z "
+                + $"({store.Policy.MaxAgeDays} days, from {store.Policy.Source})."
+        );
 
         var agents = SelectAgents(store, AgentId);
         for (int i = 0; i < agents.Count; i++)
@@ -55,7 +65,8 @@ public sealed class GetEvonicOldSessionCommand : EvonicSessionCommandBase
                 if (session.IsRemovable || (IncludeProtected && (session.IsOld || undatable)))
                     WriteObject(session);
             });
-            foreach (string warning in store.TakeUnknownTableWarnings()) WriteWarning(warning);
+            foreach (string warning in store.TakeUnknownTableWarnings())
+                WriteWarning(warning);
         }
         CompleteProgress(1, Activity);
     }
@@ -82,7 +93,8 @@ public sealed class GetEvonicOldSessionCommand : EvonicSessionCommandBase
             {
                 try
                 {
-                    if (!sessions.MoveNext()) return;
+                    if (!sessions.MoveNext())
+                        return;
                 }
                 catch (EvonicException e)
                 {

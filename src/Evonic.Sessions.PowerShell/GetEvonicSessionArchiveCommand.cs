@@ -5,7 +5,8 @@ using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.PowerShell;
 
-/// <summary>Lists the sessions in an Evonic instance's session archive, whether archived by Evonic's /clear or by this module.</summary>
+/// <summary>Lists the sessions in an Evonic instance's session archive, whether archived by Evonic's /clear or by this
+/// module.</summary>
 [Cmdlet(VerbsCommon.Get, "EvonicSessionArchive", HelpUri = ProjectUrls.OnlineHelp + "Get-EvonicSessionArchive.md")]
 [OutputType(typeof(ArchivedSessionInfo))]
 public sealed class GetEvonicSessionArchiveCommand : InstanceCommandBase
@@ -48,9 +49,12 @@ public sealed class GetEvonicSessionArchiveCommand : InstanceCommandBase
         {
             foreach (ArchivedSessionInfo archived in store.GetArchivedSessions())
             {
-                if (!Matches(agents, archived.AgentId) || !Matches(sessions, archived.SessionId)) continue;
-                if (before != null && !(archived.ArchivedAt < before)) continue;
-                if (after != null && !(archived.ArchivedAt >= after)) continue;
+                if (!Matches(agents, archived.AgentId) || !Matches(sessions, archived.SessionId))
+                    continue;
+                if (before != null && !(archived.ArchivedAt < before))
+                    continue;
+                if (after != null && !(archived.ArchivedAt >= after))
+                    continue;
                 WriteObject(archived);
             }
         }

@@ -3,7 +3,8 @@ using Evonic.Sessions.Scheduling;
 
 namespace Evonic.Sessions.PowerShell;
 
-/// <summary>Shows the scheduled daily session cleanup: when it runs, what it runs, and how its last run ended.</summary>
+/// <summary>Shows the scheduled daily session cleanup: when it runs, what it runs, and how its last run
+/// ended.</summary>
 [Cmdlet(VerbsCommon.Get, "EvonicSessionCleanup", HelpUri = ProjectUrls.OnlineHelp + "Get-EvonicSessionCleanup.md")]
 [OutputType(typeof(ScheduledCleanup))]
 public sealed class GetEvonicSessionCleanupCommand : ScheduleCommandBase
@@ -27,6 +28,14 @@ public sealed class GetEvonicSessionCleanupCommand : ScheduleCommandBase
             }
         }
         if (found == 0 && MyInvocation.BoundParameters.ContainsKey(nameof(Name)))
-            WriteError(ErrorRecords.From(new EvonicException(EvonicErrorKind.ScheduleNotFound, $"No schedule named '{Name}' is registered.", Name)));
+            WriteError(
+                ErrorRecords.From(
+                    new EvonicException(
+                        EvonicErrorKind.ScheduleNotFound,
+                        $"No schedule named '{Name}' is registered.",
+                        Name
+                    )
+                )
+            );
     }
 }

@@ -23,8 +23,16 @@ public abstract class InstanceCommandBase : EvonicCommandBase
     /// </summary>
     protected void RefusePathWithPipedInput(string what)
     {
-        if (Path == null) return;
-        ThrowTerminatingError(ErrorRecords.Create("PathWithPipedInput", ErrorCategory.InvalidArgument,
-            $"-Path cannot be used with piped {what}: each names the instance it came from. Use -Path with the parameters that name them by id.", Path));
+        if (Path == null)
+            return;
+        ThrowTerminatingError(
+            ErrorRecords.Create(
+                "PathWithPipedInput",
+                ErrorCategory.InvalidArgument,
+                $"-Path cannot be used with piped {what}: each names the instance it came from. Use -Path with the "
+                    + $"parameters that name them by id.",
+                Path
+            )
+        );
     }
 }

@@ -11,14 +11,16 @@ namespace Evonic.Sessions.PowerShell;
 /// </summary>
 internal static class InstanceParameter
 {
-    /// <summary>Opens the instance; a folder that is not one, or a path that is not a file system path, ends the command.</summary>
+    /// <summary>Opens the instance; a folder that is not one, or a path that is not a file system path, ends the
+    /// command.</summary>
     public static EvonicInstance Open(PSCmdlet cmdlet, string? path)
     {
         string raw = path ?? EvonicInstance.DefaultPath(Environment.GetEnvironmentVariable);
         return OpenFolder(cmdlet, FileSystemPath(cmdlet, raw, literal: true)[0]);
     }
 
-    /// <summary>Opens the instance at a file system path already resolved (<see cref="FileSystemPath"/>, a session's InstanceRoot).</summary>
+    /// <summary>Opens the instance at a file system path already resolved (<see cref="FileSystemPath"/>, a session's
+    /// InstanceRoot).</summary>
     public static EvonicInstance OpenFolder(PSCmdlet cmdlet, string folder)
     {
         try
@@ -43,27 +45,60 @@ internal static class InstanceParameter
         try
         {
             if (literal || !WildcardPattern.ContainsWildcardCharacters(raw))
-                folders = new[] { cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(raw, out provider, out _) };
+                folders = new[]
+                {
+                    cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(raw, out provider, out _),
+                };
             else
                 folders = cmdlet.SessionState.Path.GetResolvedProviderPathFromPSPath(raw, out provider);
         }
         catch (ItemNotFoundException)
         {
-            cmdlet.ThrowTerminatingError(ErrorRecords.From(new EvonicException(EvonicErrorKind.InstanceNotFound, $"No folder matches '{raw}'.", raw)));
+            cmdlet.ThrowTerminatingError(
+                ErrorRecords.From(
+                    new EvonicException(EvonicErrorKind.InstanceNotFound, $"No folder matches '{raw}'.", raw)
+                )
+            );
             throw;
         }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or ProviderNotFoundException or DriveNotFoundException or ProviderInvocationException)
+        catch (Exception e)
+            when (e
+                    is ArgumentException
+                        or NotSupportedException
+                        or ProviderNotFoundException
+                        or DriveNotFoundException
+                        or ProviderInvocationException
+            )
         {
-            cmdlet.ThrowTerminatingError(ErrorRecords.Create("InvalidPath", ErrorCategory.InvalidArgument, $"'{raw}' is not a file system path: {e.Message}", raw));
+            cmdlet.ThrowTerminatingError(
+                ErrorRecords.Create(
+                    "InvalidPath",
+                    ErrorCategory.InvalidArgument,
+                    $"'{raw}' is not a file system path: {e.Message}",
+                    raw
+                )
+            );
             throw;
         }
         if (folders.Count == 0)
-            cmdlet.ThrowTerminatingError(ErrorRecords.From(new EvonicException(EvonicErrorKind.InstanceNotFound, $"No folder matches '{raw}'.", raw)));
-        // Env:/HOME, HKLM:\..., Variable:\x: a path of another provider would otherwise become a folder named after its item.
+            cmdlet.ThrowTerminatingError(
+                ErrorRecords.From(
+                    new EvonicException(EvonicErrorKind.InstanceNotFound, $"No folder matches '{raw}'.", raw)
+                )
+            );
+        // Env:/HOME, HKLM:\..., Variable:\x: a path of another provider would otherwise become a folder named after its
+        // item.
         if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
         {
-            cmdlet.ThrowTerminatingError(ErrorRecords.Create("InvalidPath", ErrorCategory.InvalidArgument,
-                $"'{raw}' is a path of the {provider.Name} provider: an Evonic instance is a folder of the file system.", raw));
+            cmdlet.ThrowTerminatingError(
+                ErrorRecords.Create(
+                    "InvalidPath",
+                    ErrorCategory.InvalidArgument,
+                    $"'{raw}' is a path of the {provider.Name} provider: an Evonic instance is a folder of the file "
+                        + $"system.",
+                    raw
+                )
+            );
         }
         return folders;
     }

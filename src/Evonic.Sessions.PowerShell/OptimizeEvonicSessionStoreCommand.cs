@@ -5,17 +5,26 @@ using System.Management.Automation;
 
 namespace Evonic.Sessions.PowerShell;
 
-/// <summary>Gives the free pages of an Evonic instance's databases back to the file system, without making Evonic's writers fail.</summary>
-[Cmdlet(VerbsCommon.Optimize, "EvonicSessionStore", HelpUri = ProjectUrls.OnlineHelp + "Optimize-EvonicSessionStore.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+/// <summary>Gives the free pages of an Evonic instance's databases back to the file system, without making Evonic's
+/// writers fail.</summary>
+[Cmdlet(
+    VerbsCommon.Optimize,
+    "EvonicSessionStore",
+    HelpUri = ProjectUrls.OnlineHelp + "Optimize-EvonicSessionStore.md",
+    SupportsShouldProcess = true,
+    ConfirmImpact = ConfirmImpact.Medium
+)]
 [OutputType(typeof(SpaceReturned))]
 public sealed class OptimizeEvonicSessionStoreCommand : SessionStoreCommandBase, IDisposable
 {
-    /// <summary>The longest a VACUUM may hold a database's write lock, by its estimate; Evonic's writers wait 5 s at most.</summary>
+    /// <summary>The longest a VACUUM may hold a database's write lock, by its estimate; Evonic's writers wait 5 s at
+    /// most.</summary>
     [Parameter]
     [ValidateRange(0.1, 3600)]
     public double MaxLockSeconds { get; set; } = 2;
 
-    /// <summary>Switches each vacuumed database to auto_vacuum = INCREMENTAL, so later runs shrink it in small steps.</summary>
+    /// <summary>Switches each vacuumed database to auto_vacuum = INCREMENTAL, so later runs shrink it in small
+    /// steps.</summary>
     [Parameter]
     public SwitchParameter EnableIncrementalVacuum { get; set; }
 
@@ -46,16 +55,34 @@ public sealed class OptimizeEvonicSessionStoreCommand : SessionStoreCommandBase,
         {
             DatabaseSpace space = databases[i];
             ReportProgress(1, Activity, $"'{space.Path}' ({i + 1} of {databases.Count})", i, databases.Count);
-            string how = space.AutoVacuum == AutoVacuumMode.Incremental && !Vacuum ? "incremental vacuum in ~50 ms steps"
-                : "VACUUM" + (EnableIncrementalVacuum ? ", switching to auto_vacuum = INCREMENTAL" : "");
-            if (!ShouldProcess($"'{space.Path}': would return {space.FreeBytes} bytes of free pages ({how})", "Give free pages back to the file system")) continue;
+            string how =
+                space.AutoVacuum == AutoVacuumMode.Incremental && !Vacuum
+                    ? "incremental vacuum in ~50 ms steps"
+                    : "VACUUM" + (EnableIncrementalVacuum ? ", switching to auto_vacuum = INCREMENTAL" : "");
+            if (
+                !ShouldProcess(
+                    $"'{space.Path}': would return {space.FreeBytes} bytes of free pages ({how})",
+                    "Give free pages back to the file system"
+                )
+            )
+                continue;
             try
             {
-                SpaceReturned result = store.Optimize(space, TimeSpan.FromSeconds(MaxLockSeconds), Force, EnableIncrementalVacuum, Vacuum, _stop.Token);
+                SpaceReturned result = store.Optimize(
+                    space,
+                    TimeSpan.FromSeconds(MaxLockSeconds),
+                    Force,
+                    EnableIncrementalVacuum,
+                    Vacuum,
+                    _stop.Token
+                );
                 if (result.Method == OptimizeMethod.Skipped)
                     WriteWarning($"'{space.Path}' was not optimized: {result.Reason}.");
                 else
-                    WriteVerbose($"'{space.Path}': {result.Method} returned {result.BytesReturned} bytes; longest write lock {result.LongestLockMilliseconds:0} ms.");
+                    WriteVerbose(
+                        $"'{space.Path}': {result.Method} returned {result.BytesReturned} bytes; longest write lock "
+                            + $"{result.LongestLockMilliseconds:0} ms."
+                    );
                 WriteObject(result);
             }
             catch (EvonicException e)

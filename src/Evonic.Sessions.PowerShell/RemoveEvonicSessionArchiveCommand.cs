@@ -5,9 +5,16 @@ using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.PowerShell;
 
-/// <summary>Purges entries from an Evonic instance's session archive, so archived conversations have an end of life too.</summary>
-[Cmdlet(VerbsCommon.Remove, "EvonicSessionArchive", HelpUri = ProjectUrls.OnlineHelp + "Remove-EvonicSessionArchive.md", DefaultParameterSetName = InputObjectSet,
-    SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+/// <summary>Purges entries from an Evonic instance's session archive, so archived conversations have an end of life
+/// too.</summary>
+[Cmdlet(
+    VerbsCommon.Remove,
+    "EvonicSessionArchive",
+    HelpUri = ProjectUrls.OnlineHelp + "Remove-EvonicSessionArchive.md",
+    DefaultParameterSetName = InputObjectSet,
+    SupportsShouldProcess = true,
+    ConfirmImpact = ConfirmImpact.High
+)]
 public sealed class RemoveEvonicSessionArchiveCommand : InstanceCommandBase
 {
     private const string InputObjectSet = "InputObject";
@@ -33,13 +40,18 @@ public sealed class RemoveEvonicSessionArchiveCommand : InstanceCommandBase
         if (ParameterSetName == ArchiveIdSet)
         {
             string root = OpenInstance().Root;
-            foreach (long id in ArchiveId!) Offer(root, id, $"archive entry {id} of '{root}'");
+            foreach (long id in ArchiveId!)
+                Offer(root, id, $"archive entry {id} of '{root}'");
             return;
         }
         RefusePathWithPipedInput("archive entries");
         foreach (ArchivedSessionInfo archived in InputObject!)
-            Offer(archived.InstanceRoot, archived.ArchiveId,
-                $"archive entry {archived.ArchiveId}: agent '{archived.AgentId}', session '{archived.SessionId}' (archived {archived.ArchivedAt:yyyy-MM-dd HH:mm:ss}Z)");
+            Offer(
+                archived.InstanceRoot,
+                archived.ArchiveId,
+                $"archive entry {archived.ArchiveId}: agent '{archived.AgentId}', session '{archived.SessionId}' "
+                    + $"(archived {archived.ArchivedAt:yyyy-MM-dd HH:mm:ss}Z)"
+            );
     }
 
     protected override void EndProcessing()
@@ -50,7 +62,10 @@ public sealed class RemoveEvonicSessionArchiveCommand : InstanceCommandBase
             {
                 var store = new SessionStore(EvonicInstance.Open(instance.Key));
                 int purged = store.RemoveArchivedSessions(instance.Select(a => a.ArchiveId).Distinct().ToList());
-                WriteVerbose($"Purged {purged} archive entr{(purged == 1 ? "y" : "ies")} from '{store.Instance.ArchiveDatabasePath}'.");
+                WriteVerbose(
+                    $"Purged {purged} archive entr{(purged == 1 ? "y" : "ies")} from "
+                        + $"'{store.Instance.ArchiveDatabasePath}'."
+                );
             }
             catch (EvonicException e)
             {
@@ -62,6 +77,7 @@ public sealed class RemoveEvonicSessionArchiveCommand : InstanceCommandBase
     /// <summary>One ShouldProcess per entry.</summary>
     private void Offer(string root, long id, string target)
     {
-        if (Approval.Ask(this, Force, target, "Purge from Evonic's session archive")) _approved.Add((root, id));
+        if (Approval.Ask(this, Force, target, "Purge from Evonic's session archive"))
+            _approved.Add((root, id));
     }
 }

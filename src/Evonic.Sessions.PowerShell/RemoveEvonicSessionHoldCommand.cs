@@ -7,8 +7,14 @@ namespace Evonic.Sessions.PowerShell;
 /// Ends the hold a restore put on a session (RestoredHold) now, so that the next cleanup judges it like any other.
 /// Takes sessions from Get-EvonicOldSession -IncludeProtected, or -AgentId with -SessionId.
 /// </summary>
-[Cmdlet(VerbsCommon.Remove, "EvonicSessionHold", HelpUri = ProjectUrls.OnlineHelp + "Remove-EvonicSessionHold.md", DefaultParameterSetName = InputObjectSet,
-    SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(
+    VerbsCommon.Remove,
+    "EvonicSessionHold",
+    HelpUri = ProjectUrls.OnlineHelp + "Remove-EvonicSessionHold.md",
+    DefaultParameterSetName = InputObjectSet,
+    SupportsShouldProcess = true,
+    ConfirmImpact = ConfirmImpact.Medium
+)]
 public sealed class RemoveEvonicSessionHoldCommand : InstanceCommandBase
 {
     private const string InputObjectSet = "InputObject";
@@ -35,21 +41,37 @@ public sealed class RemoveEvonicSessionHoldCommand : InstanceCommandBase
         if (ParameterSetName == SessionSet)
         {
             EvonicInstance instance = OpenInstance();
-            foreach (string session in SessionId!) End(instance.Root, AgentId!, session);
+            foreach (string session in SessionId!)
+                End(instance.Root, AgentId!, session);
             return;
         }
         RefusePathWithPipedInput("sessions");
-        foreach (EvonicSession session in InputObject!) End(session.InstanceRoot, session.AgentId, session.SessionId);
+        foreach (EvonicSession session in InputObject!)
+            End(session.InstanceRoot, session.AgentId, session.SessionId);
     }
 
     private void End(string root, string agentId, string sessionId)
     {
-        if (!ShouldProcess($"agent '{agentId}', session '{sessionId}' of '{root}'", "End the hold of a restored session")) return;
+        if (
+            !ShouldProcess(
+                $"agent '{agentId}', session '{sessionId}' of '{root}'",
+                "End the hold of a restored session"
+            )
+        )
+            return;
         try
         {
             if (!new SessionStore(EvonicInstance.Open(root)).RemoveHold(agentId, sessionId))
-                WriteError(ErrorRecords.From(new EvonicException(EvonicErrorKind.HoldNotFound,
-                    $"Session '{sessionId}' of agent '{agentId}' has no hold in '{root}' (or its restore has not finished: run Restore-EvonicSession again first).", sessionId)));
+                WriteError(
+                    ErrorRecords.From(
+                        new EvonicException(
+                            EvonicErrorKind.HoldNotFound,
+                            $"Session '{sessionId}' of agent '{agentId}' has no hold in '{root}' (or its restore has "
+                                + $"not finished: run Restore-EvonicSession again first).",
+                            sessionId
+                        )
+                    )
+                );
         }
         catch (EvonicException e)
         {

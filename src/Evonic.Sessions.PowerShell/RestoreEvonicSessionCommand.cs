@@ -11,8 +11,14 @@ namespace Evonic.Sessions.PowerShell;
 /// Puts archived sessions back into their agent's chat.db, with their log, session_index row and session_count.
 /// Pipeline input is collected first: when several copies of one session arrive, the newest of them is restored.
 /// </summary>
-[Cmdlet(VerbsData.Restore, "EvonicSession", HelpUri = ProjectUrls.OnlineHelp + "Restore-EvonicSession.md", DefaultParameterSetName = InputObjectSet,
-    SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(
+    VerbsData.Restore,
+    "EvonicSession",
+    HelpUri = ProjectUrls.OnlineHelp + "Restore-EvonicSession.md",
+    DefaultParameterSetName = InputObjectSet,
+    SupportsShouldProcess = true,
+    ConfirmImpact = ConfirmImpact.Medium
+)]
 [OutputType(typeof(SessionRestoreResult))]
 public sealed class RestoreEvonicSessionCommand : InstanceCommandBase
 {
@@ -47,7 +53,8 @@ public sealed class RestoreEvonicSessionCommand : InstanceCommandBase
     [Parameter(Mandatory = true, ParameterSetName = ArchiveIdSet)]
     public long[]? ArchiveId { get; set; }
 
-    /// <summary>Days the cleanup keeps each restored session (RestoredHold) before judging it by its age again; 0 for none.</summary>
+    /// <summary>Days the cleanup keeps each restored session (RestoredHold) before judging it by its age again; 0 for
+    /// none.</summary>
     [Parameter]
     [ValidateRange(0, 36500)]
     public int HoldDays { get; set; } = SessionRestorer.DefaultHoldDays;
@@ -62,18 +69,23 @@ public sealed class RestoreEvonicSessionCommand : InstanceCommandBase
         {
             case ArchiveIdSet:
                 string root = OpenInstance().Root;
-                foreach (long id in ArchiveId!) _requested.Add((root, id, null, null));
+                foreach (long id in ArchiveId!)
+                    _requested.Add((root, id, null, null));
                 break;
             case SessionSet:
                 string instance = OpenInstance().Root;
-                foreach (string session in SessionId!) _requested.Add((instance, null, AgentId, session));
+                foreach (string session in SessionId!)
+                    _requested.Add((instance, null, AgentId, session));
                 break;
             default:
                 RefusePathWithPipedInput("archive entries");
                 foreach (ArchivedSessionInfo archived in InputObject!)
                 {
                     if (_newestPiped.Offer(archived) is { } lost)
-                        WriteWarning($"Archive entry {lost.Skipped.ArchiveId} of session '{lost.Skipped.SessionId}' is skipped: entry {lost.Newer.ArchiveId}, a newer copy, was piped too.");
+                        WriteWarning(
+                            $"Archive entry {lost.Skipped.ArchiveId} of session '{lost.Skipped.SessionId}' is "
+                                + $"skipped: entry {lost.Newer.ArchiveId}, a newer copy, was piped too."
+                        );
                 }
                 break;
         }
@@ -81,8 +93,10 @@ public sealed class RestoreEvonicSessionCommand : InstanceCommandBase
 
     protected override void EndProcessing()
     {
-        foreach (ArchivedSessionInfo archived in _newestPiped.Copies) _requested.Add((archived.InstanceRoot, archived.ArchiveId, null, null));
-        int total = _requested.Count, done = 0;
+        foreach (ArchivedSessionInfo archived in _newestPiped.Copies)
+            _requested.Add((archived.InstanceRoot, archived.ArchiveId, null, null));
+        int total = _requested.Count,
+            done = 0;
         foreach (var instance in ByInstance(_requested, r => r.Root))
         {
             SessionRestorer restorer;
@@ -99,15 +113,21 @@ public sealed class RestoreEvonicSessionCommand : InstanceCommandBase
             {
                 foreach (var request in instance)
                 {
-                    if (total > 1) ReportProgress(1, Activity, $"{done} of {total}", done, total);
+                    if (total > 1)
+                        ReportProgress(1, Activity, $"{done} of {total}", done, total);
                     done++;
                     try
                     {
-                        RestorePlan plan = request.ArchiveId is long id ? restorer.Plan(id) : restorer.PlanNewest(request.AgentId!, request.SessionId!);
-                        if (!Approval.Ask(this, force: false, plan.Describe(), "Restore from Evonic's session archive")) continue;
+                        RestorePlan plan = request.ArchiveId is long id
+                            ? restorer.Plan(id)
+                            : restorer.PlanNewest(request.AgentId!, request.SessionId!);
+                        if (!Approval.Ask(this, force: false, plan.Describe(), "Restore from Evonic's session archive"))
+                            continue;
                         SessionRestoreResult result = restorer.Restore(plan, HoldDays);
-                        WriteVerbose($"Restored {plan.Describe()}{(result.ChatLogPath != null ? $"; log written to '{result.ChatLogPath}'" : "")}.");
-                        if (PassThru) WriteObject(result);
+                        string log = result.ChatLogPath != null ? $"; log written to '{result.ChatLogPath}'" : "";
+                        WriteVerbose($"Restored {plan.Describe()}{log}.");
+                        if (PassThru)
+                            WriteObject(result);
                     }
                     catch (EvonicException e)
                     {
@@ -116,6 +136,7 @@ public sealed class RestoreEvonicSessionCommand : InstanceCommandBase
                 }
             }
         }
-        if (total > 1) CompleteProgress(1, Activity);
+        if (total > 1)
+            CompleteProgress(1, Activity);
     }
 }

@@ -5,7 +5,8 @@ using Evonic.Sessions.Scheduling;
 
 namespace Evonic.Sessions.PowerShell;
 
-/// <summary>What Register-, Unregister- and Get-EvonicSessionCleanup share: the schedule's name, scheduler and scope.</summary>
+/// <summary>What Register-, Unregister- and Get-EvonicSessionCleanup share: the schedule's name, scheduler and
+/// scope.</summary>
 public abstract class ScheduleCommandBase : EvonicCommandBase
 {
     /// <summary>The name of the timer, cron entry, launchd agent or task.</summary>
@@ -51,7 +52,8 @@ public abstract class ScheduleCommandBase : EvonicCommandBase
             string description = step.Describe();
             if (!ShouldProcess(description, description + "\n\nContinue?", caption))
             {
-                if (whatIf) continue;
+                if (whatIf)
+                    continue;
                 return false;
             }
             try
@@ -66,10 +68,12 @@ public abstract class ScheduleCommandBase : EvonicCommandBase
         return !whatIf;
     }
 
-    /// <summary>Every scheduler (with scope) that could hold the schedule: -Scheduler and -Scope, else each one this machine may use.</summary>
+    /// <summary>Every scheduler (with scope) that could hold the schedule: -Scheduler and -Scope, else each one this
+    /// machine may use.</summary>
     protected IEnumerable<(IScheduler Scheduler, SchedulerScope Scope)> Candidates()
     {
         var candidates = SchedulerBound ? new[] { (Scheduler, Scope) } : SchedulerFactory.Candidates();
-        foreach (var (kind, scope) in candidates) yield return (_schedulers.Create(kind), scope);
+        foreach (var (kind, scope) in candidates)
+            yield return (_schedulers.Create(kind), scope);
     }
 }

@@ -11,14 +11,16 @@ namespace Evonic.Sessions.PowerShell;
 /// </summary>
 public abstract class SessionStoreCommandBase : InstanceCommandBase
 {
-    /// <summary>Only these agents' chat databases (wildcards allowed); the main database and the archive are then left out.</summary>
+    /// <summary>Only these agents' chat databases (wildcards allowed); the main database and the archive are then left
+    /// out.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(AgentIdCompleter))]
     public string[]? AgentId { get; set; }
 
-    /// <summary>Each named database, measured; one that cannot be read is a non-terminating error and the others go on.</summary>
+    /// <summary>Each named database, measured; one that cannot be read is a non-terminating error and the others go
+    /// on.</summary>
     protected IEnumerable<DatabaseSpace> MeasureDatabases(SessionStore store)
     {
         foreach (AgentInfo agent in SelectAgents(store, AgentId))
@@ -32,9 +34,11 @@ public abstract class SessionStoreCommandBase : InstanceCommandBase
             {
                 WriteError(ErrorRecords.From(e));
             }
-            if (space != null) yield return space;
+            if (space != null)
+                yield return space;
         }
-        if (AgentId != null) yield break;
+        if (AgentId != null)
+            yield break;
         List<DatabaseSpace> shared = new();
         try
         {
@@ -44,7 +48,8 @@ public abstract class SessionStoreCommandBase : InstanceCommandBase
         {
             WriteError(ErrorRecords.From(e));
         }
-        foreach (DatabaseSpace space in shared) yield return space;
+        foreach (DatabaseSpace space in shared)
+            yield return space;
     }
 
     protected SessionStore OpenStore() => new(OpenInstance());

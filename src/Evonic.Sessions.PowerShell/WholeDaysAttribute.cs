@@ -19,15 +19,20 @@ public sealed class WholeDaysAttribute : ArgumentTransformationAttribute
             double d => d,
             float f => f,
             decimal m => (double)m,
-            string s when double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed)
-                && !int.TryParse(s.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) => parsed,
+            string s
+                when double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed)
+                    && !int.TryParse(s.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) =>
+                parsed,
             _ => null,
         };
-        if (number is not { } days) return inputData;
+        if (number is not { } days)
+            return inputData;
         if (double.IsNaN(days) || double.IsInfinity(days) || Math.Floor(days) != days)
             throw new ArgumentTransformationMetadataException(
-                $"MaxAgeDays must be a whole number of days, not {Convert.ToString(value, CultureInfo.InvariantCulture)}: it is never rounded "
-                + "(0.4 would become 0, which disables cleanup). Use 0 to disable cleanup, or 1 or more days.");
+                $"MaxAgeDays must be a whole number of days, not "
+                    + $"{Convert.ToString(value, CultureInfo.InvariantCulture)}: it is never rounded "
+                    + "(0.4 would become 0, which disables cleanup). Use 0 to disable cleanup, or 1 or more days."
+            );
         return days;
     }
 }

@@ -7,7 +7,8 @@ namespace Evonic.Sessions.SampleData;
 
 /// <summary>
 /// Writes an Evonic instance on disk: the main DB, one chat.db per agent (WAL, Evonic's DDL), JSONL logs and
-/// attachments. Flat layout by default; release layout puts data under <c>shared/</c> beside <c>current -&gt; releases/&lt;tag&gt;</c>.
+/// attachments. Flat layout by default; release layout puts data under <c>shared/</c> beside <c>current -&gt;
+/// releases/&lt;tag&gt;</c>.
 /// </summary>
 public sealed class InstanceBuilder
 {
@@ -29,7 +30,8 @@ public sealed class InstanceBuilder
         using SqliteConnection main = Connect(MainDatabasePath);
         Exec(main, "PRAGMA journal_mode = WAL;");
         Exec(main, EvonicSchema.MainDatabase);
-        if (withSessionIndex) Exec(main, EvonicSchema.SessionIndex);
+        if (withSessionIndex)
+            Exec(main, EvonicSchema.SessionIndex);
         Exec(main, "INSERT INTO users (id, name) VALUES ('u1', 'Admin')");
     }
 
@@ -53,7 +55,8 @@ public sealed class InstanceBuilder
         foreach (string id in Query(main, "SELECT id FROM agents").Select(r => (string)r[0]!))
         {
             string chat = Path.Combine(DataRoot, "agents", id, "chat.db");
-            if (!File.Exists(chat)) continue;
+            if (!File.Exists(chat))
+                continue;
             using SqliteConnection db = Connect(chat);
             long count = (long)Query(db, "SELECT COUNT(*) FROM chat_sessions")[0][0]!;
             Exec(main, "UPDATE agents SET session_count = $c WHERE id = $id", ("$c", count), ("$id", id));
@@ -67,24 +70,38 @@ public sealed class InstanceBuilder
     /// </summary>
     private static void SyncSessionIndex(SqliteConnection main, string chatPath)
     {
-        if (Query(main, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'session_index'")[0][0] is 0L) return;
+        if (Query(main, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'session_index'")[0][0] is 0L)
+            return;
         Exec(main, "ATTACH DATABASE $chat AS chat", ("$chat", chatPath));
         try
         {
-            bool archived = Query(main, "SELECT COUNT(*) FROM pragma_table_info('chat_sessions', 'chat') WHERE name = 'archived'")[0][0] is not 0L;
-            Exec(main, $@"UPDATE session_index SET
-                    external_user_id = IFNULL((SELECT external_user_id FROM chat.chat_sessions s WHERE s.id = session_index.session_id), ''),
+            bool archived =
+                Query(main, "SELECT COUNT(*) FROM pragma_table_info('chat_sessions', 'chat') WHERE name = 'archived'")[
+                    0
+                ][0]
+                is not 0L;
+            Exec(
+                main,
+                $@"UPDATE session_index SET
+                    external_user_id = IFNULL((SELECT external_user_id FROM chat.chat_sessions s WHERE s.id =
+                    session_index.session_id), ''),
                     channel_id = (SELECT channel_id FROM chat.chat_sessions s WHERE s.id = session_index.session_id),
                     bot_enabled = (SELECT bot_enabled FROM chat.chat_sessions s WHERE s.id = session_index.session_id),
-                    archived = {(archived ? "(SELECT archived FROM chat.chat_sessions s WHERE s.id = session_index.session_id)" : "0")},
+                    archived =
+                    {(archived ? "(SELECT archived FROM chat.chat_sessions s WHERE s.id = session_index.session_id)"
+                        : "0")},
                     created_at = (SELECT created_at FROM chat.chat_sessions s WHERE s.id = session_index.session_id),
                     updated_at = (SELECT updated_at FROM chat.chat_sessions s WHERE s.id = session_index.session_id),
-                    message_count = (SELECT COUNT(*) FROM chat.chat_messages m WHERE m.session_id = session_index.session_id),
-                    last_message = (SELECT content FROM chat.chat_messages m WHERE m.session_id = session_index.session_id
+                    message_count = (SELECT COUNT(*) FROM chat.chat_messages m WHERE m.session_id =
+                    session_index.session_id),
+                    last_message = (SELECT content FROM chat.chat_messages m WHERE m.session_id =
+                    session_index.session_id
                         AND role IN ('user', 'assistant') AND content IS NOT NULL ORDER BY created_at DESC LIMIT 1),
-                    last_message_role = (SELECT role FROM chat.chat_messages m WHERE m.session_id = session_index.session_id
+                    last_message_role = (SELECT role FROM chat.chat_messages m WHERE m.session_id =
+                    session_index.session_id
                         AND role IN ('user', 'assistant') AND content IS NOT NULL ORDER BY created_at DESC LIMIT 1)
-                WHERE session_id IN (SELECT id FROM chat.chat_sessions)");
+                WHERE session_id IN (SELECT id FROM chat.chat_sessions)"
+            );
         }
         finally
         {
@@ -93,21 +110,43 @@ public sealed class InstanceBuilder
     }
 
     /// <summary>A row of the main database's <c>schedules</c>, as Evonic's background-job poller writes one.</summary>
-    public void Schedule(string id, string actionType, string actionConfigJson, string? metadataJson, bool enabled = true)
+    public void Schedule(
+        string id,
+        string actionType,
+        string actionConfigJson,
+        string? metadataJson,
+        bool enabled = true
+    )
     {
         using SqliteConnection main = Connect(MainDatabasePath);
-        Exec(main, @"INSERT INTO schedules (id, name, owner_type, owner_id, trigger_type, trigger_config, action_type, action_config, enabled, created_at, metadata)
-            VALUES ($id, $id, 'agent', 'siwa', 'interval', '{""seconds"": 30}', $type, $config, $enabled, '2026-01-01T00:00:00', $meta)",
-            ("$id", id), ("$type", actionType), ("$config", actionConfigJson), ("$enabled", enabled ? 1 : 0), ("$meta", metadataJson));
+        Exec(
+            main,
+            @"INSERT INTO schedules (id, name, owner_type, owner_id, trigger_type, trigger_config, action_type,
+            action_config, enabled, created_at, metadata)
+            VALUES ($id, $id, 'agent', 'siwa', 'interval', '{""seconds"": 30}', $type, $config, $enabled,
+            '2026-01-01T00:00:00', $meta)",
+            ("$id", id),
+            ("$type", actionType),
+            ("$config", actionConfigJson),
+            ("$enabled", enabled ? 1 : 0),
+            ("$meta", metadataJson)
+        );
     }
 
     /// <summary>A row of the main database's <c>transfer_jobs</c>.</summary>
     public void TransferJob(string id, string agentId, string sessionId, string status)
     {
         using SqliteConnection main = Connect(MainDatabasePath);
-        Exec(main, @"INSERT INTO transfer_jobs (id, agent_id, session_id, source_path, dest_path, source_backend_type, dest_backend_type, status)
+        Exec(
+            main,
+            @"INSERT INTO transfer_jobs (id, agent_id, session_id, source_path, dest_path, source_backend_type,
+            dest_backend_type, status)
             VALUES ($id, $agent, $session, '/tmp/a', '/tmp/b', 'local', 'local', $status)",
-            ("$id", id), ("$agent", agentId), ("$session", sessionId), ("$status", status));
+            ("$id", id),
+            ("$agent", agentId),
+            ("$session", sessionId),
+            ("$status", status)
+        );
     }
 
     public static string Timestamp(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
@@ -115,10 +154,15 @@ public sealed class InstanceBuilder
     public static SqliteConnection Connect(string path)
     {
         // Like Evonic's Python sqlite3: foreign keys off.
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path, Pooling = false, ForeignKeys = false, DefaultTimeout = 10,
-        }.ToString());
+        var connection = new SqliteConnection(
+            new SqliteConnectionStringBuilder
+            {
+                DataSource = path,
+                Pooling = false,
+                ForeignKeys = false,
+                DefaultTimeout = 10,
+            }.ToString()
+        );
         connection.Open();
         Exec(connection, "PRAGMA busy_timeout = 10000;");
         return connection;
@@ -128,21 +172,28 @@ public sealed class InstanceBuilder
     {
         using SqliteCommand command = connection.CreateCommand();
         command.CommandText = sql;
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
         return command.ExecuteNonQuery();
     }
 
-    public static List<object?[]> Query(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    public static List<object?[]> Query(
+        SqliteConnection connection,
+        string sql,
+        params (string Name, object? Value)[] parameters
+    )
     {
         using SqliteCommand command = connection.CreateCommand();
         command.CommandText = sql;
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
         using SqliteDataReader reader = command.ExecuteReader();
         var rows = new List<object?[]>();
         while (reader.Read())
         {
             var row = new object?[reader.FieldCount];
-            for (int i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            for (int i = 0; i < row.Length; i++)
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
             rows.Add(row);
         }
         return rows;

@@ -37,7 +37,8 @@ public sealed class LiveWriter : IDisposable
     /// <summary>"agent/session" of every log this writer appended to.</summary>
     public HashSet<string> LogsAppendedTo { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Sessions that were already gone when the writer came to them (removed before it touched them).</summary>
+    /// <summary>Sessions that were already gone when the writer came to them (removed before it touched
+    /// them).</summary>
     public int FoundGone { get; private set; }
 
     /// <summary>Writes that failed, with the error ("database is locked" would be one).</summary>
@@ -66,7 +67,8 @@ public sealed class LiveWriter : IDisposable
             {
                 // A steady rate: each write has its slot; a late write does not make the next ones burst.
                 TimeSpan due = _period * tick;
-                if (clock.Elapsed < due) Thread.Sleep(due - clock.Elapsed);
+                if (clock.Elapsed < due)
+                    Thread.Sleep(due - clock.Elapsed);
                 BulkSession target = _targets[_random.Next(_targets.Count)];
                 if (!connections.TryGetValue(target.AgentId, out SqliteConnection? chat))
                 {
@@ -74,14 +76,16 @@ public sealed class LiveWriter : IDisposable
                     InstanceBuilder.Exec(chat, "PRAGMA journal_mode = WAL;");
                     connections[target.AgentId] = chat;
                 }
-                if (AddMessage(chat, target, tick)) Append(target, tick, "message");
+                if (AddMessage(chat, target, tick))
+                    Append(target, tick, "message");
                 Append(_targets[_random.Next(_targets.Count)], tick, "log only");
             }
         }
         finally
         {
             Elapsed = clock.Elapsed;
-            foreach (SqliteConnection connection in connections.Values) connection.Dispose();
+            foreach (SqliteConnection connection in connections.Values)
+                connection.Dispose();
         }
     }
 
@@ -92,16 +96,23 @@ public sealed class LiveWriter : IDisposable
         {
             // Python's sqlite3 opens a deferred transaction before the first write, as here.
             InstanceBuilder.Exec(chat, "BEGIN");
-            int updated = InstanceBuilder.Exec(chat, "UPDATE chat_sessions SET updated_at = CURRENT_TIMESTAMP, archived = 0 WHERE id = $id",
-                ("$id", target.SessionId));
+            int updated = InstanceBuilder.Exec(
+                chat,
+                "UPDATE chat_sessions SET updated_at = CURRENT_TIMESTAMP, archived = 0 WHERE id = $id",
+                ("$id", target.SessionId)
+            );
             if (updated == 0)
             {
                 InstanceBuilder.Exec(chat, "ROLLBACK");
                 FoundGone++;
                 return false;
             }
-            InstanceBuilder.Exec(chat, "INSERT INTO chat_messages (session_id, role, content) VALUES ($id, 'user', $c)",
-                ("$id", target.SessionId), ("$c", $"live message {tick}"));
+            InstanceBuilder.Exec(
+                chat,
+                "INSERT INTO chat_messages (session_id, role, content) VALUES ($id, 'user', $c)",
+                ("$id", target.SessionId),
+                ("$c", $"live message {tick}")
+            );
             InstanceBuilder.Exec(chat, "COMMIT");
             string key = target.AgentId + "/" + target.SessionId;
             MessagesAdded[key] = MessagesAdded.GetValueOrDefault(key) + 1;
@@ -110,28 +121,43 @@ public sealed class LiveWriter : IDisposable
         catch (SqliteException e)
         {
             Failures.Add($"{target.SessionId}: {e.Message}");
-            try { InstanceBuilder.Exec(chat, "ROLLBACK"); } catch (SqliteException) { }
+            try
+            {
+                InstanceBuilder.Exec(chat, "ROLLBACK");
+            }
+            catch (SqliteException) { }
             return false;
         }
         finally
         {
             Transactions++;
-            if (clock.Elapsed > LongestTransaction) LongestTransaction = clock.Elapsed;
+            if (clock.Elapsed > LongestTransaction)
+                LongestTransaction = clock.Elapsed;
         }
     }
 
     private void Append(BulkSession target, long tick, string what)
     {
-        string path = Path.Combine(_root, "agents", target.AgentId, "sessions", target.SessionId[(target.AgentId.Length + 1)..] + ".jsonl");
-        string line = $"{{\"type\":\"user\",\"session_id\":\"{target.SessionId}\",\"ts\":{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()},\"content\":\"{what} {tick}\"}}";
+        string path = Path.Combine(
+            _root,
+            "agents",
+            target.AgentId,
+            "sessions",
+            target.SessionId[(target.AgentId.Length + 1)..] + ".jsonl"
+        );
+        string line =
+            $"{{\"type\":\"user\",\"session_id\":\"{target.SessionId}\",\"ts\":"
+            + $"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()},\"content\":\"{what} {tick}\"}}";
         File.AppendAllText(path, line + "\n");
-        if (!LinesAppended.TryGetValue(path, out List<string>? lines)) LinesAppended[path] = lines = new List<string>();
+        if (!LinesAppended.TryGetValue(path, out List<string>? lines))
+            LinesAppended[path] = lines = new List<string>();
         lines.Add(line);
         LogsAppendedTo.Add(target.AgentId + "/" + target.SessionId);
     }
 
     public void Dispose()
     {
-        if (_thread.IsAlive) Stop();
+        if (_thread.IsAlive)
+            Stop();
     }
 }

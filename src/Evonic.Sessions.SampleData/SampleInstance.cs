@@ -21,7 +21,8 @@ public sealed class SampleInstance
     /// <summary>"agent/session" → "remove" or the reason it stays.</summary>
     public IReadOnlyDictionary<string, string> Expectations => _expectations;
 
-    public IEnumerable<string> ExpectedRemoved => _expectations.Where(e => e.Value == "remove").Select(e => e.Key).OrderBy(k => k, StringComparer.Ordinal);
+    public IEnumerable<string> ExpectedRemoved =>
+        _expectations.Where(e => e.Value == "remove").Select(e => e.Key).OrderBy(k => k, StringComparer.Ordinal);
 
     public static SampleInstance Create(string root, DateTime nowUtc, bool releaseLayout = false)
     {
@@ -45,7 +46,8 @@ public sealed class SampleInstance
         siwa.Attachment("siwa-3f1a", "avatar.png", 256);
         siwa.Trace("siwa-3f1a", Ago(5));
         Expect("siwa", "siwa-3f1a", "recent");
-        // Named like a log of siwa-3f1a's id, but not by Evonic's rule (that is 3f1a.jsonl): neither its log nor a orphan.
+        // Named like a log of siwa-3f1a's id, but not by Evonic's rule (that is 3f1a.jsonl): neither its log nor a
+        // orphan.
         siwa.StrayLog("siwa-3f1a.jsonl", "siwa-3f1a", Ago(300));
         siwa.Session("siwa-7b2c", "bob", Ago(200), messages: 12, channelId: "telegram").Log("siwa-7b2c", Ago(200));
         siwa.Attachment("siwa-7b2c", "photo.jpg", 4096);
@@ -70,11 +72,21 @@ public sealed class SampleInstance
         siwa.Session("siwa-a001", "erin", Ago(250), channelId: "telegram", botEnabled: false);
         Expect("siwa", "siwa-a001", "HumanTakeover");
         siwa.Session("siwa-a002", "frank", Ago(180), channelId: "telegram")
-            .SessionState("siwa-a002", "{\"mode\": \"plan\", \"tasks\": [{\"status\": \"done\"}, {\"status\": \"pending\"}], \"plan_file\": null}");
+            .SessionState(
+                "siwa-a002",
+                "{\"mode\": \"plan\", \"tasks\": [{\"status\": \"done\"}, {\"status\": \"pending\"}], \"plan_file\": "
+                    + "null}"
+            );
         Expect("siwa", "siwa-a002", "OpenTasks");
         siwa.Session("siwa-a003", "gina", Ago(170), channelId: "telegram")
             .SessionState("siwa-a003", "{\"mode\": \"chat\", \"tasks\": [{\"status\": \"done\"}]}");
-        Builder.Schedule("sched-old", "poll_background_job", "{\"session_id\": \"siwa-a003\"}", "{\"session_id\": \"siwa-a003\"}", enabled: false);
+        Builder.Schedule(
+            "sched-old",
+            "poll_background_job",
+            "{\"session_id\": \"siwa-a003\"}",
+            "{\"session_id\": \"siwa-a003\"}",
+            enabled: false
+        );
         Expect("siwa", "siwa-a003", "remove");
         siwa.Session("siwa-a004", "hank", Ago(160), channelId: "telegram").Log("siwa-a004", Ago(160), openTurn: true);
         Expect("siwa", "siwa-a004", "TurnInProgress");
@@ -84,7 +96,13 @@ public sealed class SampleInstance
         string judyLog = siwa.Log("siwa-a006", Ago(10));
         File.SetLastWriteTimeUtc(judyLog, Ago(100)); // only the last ts inside says it is recent
         Expect("siwa", "siwa-a006", "recent (JSONL ts)");
-        siwa.Session("siwa-a007", "kim", Ago(100), channelId: "telegram", updatedAtText: InstanceBuilder.Timestamp(Ago(100)));
+        siwa.Session(
+            "siwa-a007",
+            "kim",
+            Ago(100),
+            channelId: "telegram",
+            updatedAtText: InstanceBuilder.Timestamp(Ago(100))
+        );
         AddLateMessage(siwa, "siwa-a007", Ago(20));
         Expect("siwa", "siwa-a007", "recent (newest message)");
         siwa.Session("siwa-a008", "__scheduler__", Ago(365), messages: 2, withAgentState: true);
@@ -95,14 +113,19 @@ public sealed class SampleInstance
             .SessionState("siwa-a010", "{\"mode\": \"plan\", \"tasks\": [], \"plan_file\": \"plans/launch.md\"}");
         Expect("siwa", "siwa-a010", "PlanFile");
         siwa.Session("siwa-a011", "rita", Ago(190), channelId: "telegram");
-        Builder.Schedule("sched-bgjob", "poll_background_job",
-            "{\"command\": \"make release\", \"session_id\": \"siwa-a011\", \"agent_id\": \"siwa\"}", "{\"session_id\": \"siwa-a011\"}");
+        Builder.Schedule(
+            "sched-bgjob",
+            "poll_background_job",
+            "{\"command\": \"make release\", \"session_id\": \"siwa-a011\", \"agent_id\": \"siwa\"}",
+            "{\"session_id\": \"siwa-a011\"}"
+        );
         Expect("siwa", "siwa-a011", "ScheduledWork");
         siwa.Session("siwa-a012", "sam", Ago(185), channelId: "telegram");
         Builder.TransferJob("transfer-1", "siwa", "siwa-a012", "running");
         Builder.TransferJob("transfer-2", "siwa", "siwa-a003", "completed");
         Expect("siwa", "siwa-a012", "TransferInProgress");
-        siwa.Session("siwa_sub_1-3d89d735", "__agent__siwa", Ago(130), sessionAgentId: "siwa_sub_1").Log("siwa_sub_1-3d89d735", Ago(130));
+        siwa.Session("siwa_sub_1-3d89d735", "__agent__siwa", Ago(130), sessionAgentId: "siwa_sub_1")
+            .Log("siwa_sub_1-3d89d735", Ago(130));
         siwa.Attachment("siwa_sub_1-3d89d735", "draft.md", 512, sessionAgentId: "siwa_sub_1");
         Expect("siwa", "siwa_sub_1-3d89d735", "remove");
         siwa.Session("siwa-b001", "__agent__nova", Ago(60));
@@ -178,7 +201,13 @@ public sealed class SampleInstance
         Expect("juno", "juno-6", "ChannelRecipient");
         juno.Session("juno-7", "yara", Ago(160), channelId: "discord");
         Expect("juno", "juno-7", "ChannelRecipient");
-        juno.Session("juno-8", "zack", Ago(170), channelId: "discord", updatedAtText: InstanceBuilder.Timestamp(Ago(160)));
+        juno.Session(
+            "juno-8",
+            "zack",
+            Ago(170),
+            channelId: "discord",
+            updatedAtText: InstanceBuilder.Timestamp(Ago(160))
+        );
         Expect("juno", "juno-8", "ChannelRecipient");
 
         // lyra: a release before the '__agent__' key. Evonic promotes the newest per-session state (lyra-3's,
@@ -190,14 +219,17 @@ public sealed class SampleInstance
         Expect("lyra", "lyra-2", "recent");
         lyra.Session("lyra-5", "web-user-10", Ago(14));
         Expect("lyra", "lyra-5", "recent");
-        lyra.Session("lyra-3", "quinn", Ago(200), channelId: "telegram").LegacyAgentState("lyra-3", "{\"focus\": false}", Ago(3));
+        lyra.Session("lyra-3", "quinn", Ago(200), channelId: "telegram")
+            .LegacyAgentState("lyra-3", "{\"focus\": false}", Ago(3));
         Expect("lyra", "lyra-3", "remove");
-        lyra.Session("lyra-4", "rosa", Ago(260), channelId: "telegram").LegacyAgentState("lyra-4", "{\"focus\": true}", Ago(250));
+        lyra.Session("lyra-4", "rosa", Ago(260), channelId: "telegram")
+            .LegacyAgentState("lyra-4", "{\"focus\": true}", Ago(250));
         Expect("lyra", "lyra-4", "remove");
 
         // mira: the same, but the newest per-session state is in focus, so the agent is.
         AgentBuilder mira = Builder.Agent("mira");
-        mira.Session("mira-1", "uli", Ago(200), channelId: "telegram").LegacyAgentState("mira-1", "{\"focus\": true}", Ago(2));
+        mira.Session("mira-1", "uli", Ago(200), channelId: "telegram")
+            .LegacyAgentState("mira-1", "{\"focus\": true}", Ago(2));
         Expect("mira", "mira-1", "AgentInFocus");
         mira.Session("mira-2", "web-user-11", Ago(300)).LegacyAgentState("mira-2", "{\"focus\": false}", Ago(300));
         Expect("mira", "mira-2", "AgentInFocus");
@@ -208,7 +240,11 @@ public sealed class SampleInstance
     private static void AddLateMessage(AgentBuilder agent, string sessionId, DateTime at)
     {
         using var chat = InstanceBuilder.Connect(agent.ChatDatabasePath);
-        InstanceBuilder.Exec(chat, "INSERT INTO chat_messages (session_id, role, content, created_at) VALUES ($s, 'user', 'late', $at)",
-            ("$s", sessionId), ("$at", InstanceBuilder.Timestamp(at)));
+        InstanceBuilder.Exec(
+            chat,
+            "INSERT INTO chat_messages (session_id, role, content, created_at) VALUES ($s, 'user', 'late', $at)",
+            ("$s", sessionId),
+            ("$at", InstanceBuilder.Timestamp(at))
+        );
     }
 }

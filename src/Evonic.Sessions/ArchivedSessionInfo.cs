@@ -29,7 +29,8 @@ public sealed class ArchivedSessionInfo
     public bool HasSummary { get; internal set; }
     public bool HasState { get; internal set; }
 
-    /// <summary>"Evonic.Sessions" for the cleanup's copies; null for Evonic's own (<c>/clear</c>), which does not say.</summary>
+    /// <summary>"Evonic.Sessions" for the cleanup's copies; null for Evonic's own (<c>/clear</c>), which does not
+    /// say.</summary>
     public string? ArchivedBy { get; internal set; }
 
     public override string ToString() => $"{AgentId}/{SessionId}@{ArchiveId}";

@@ -8,8 +8,21 @@ namespace Evonic.Sessions;
 /// </summary>
 public sealed class CleanupReport
 {
-    internal CleanupReport(string computerName, string[] instanceRoots, int removed, long messages, int files, long bytesFreed,
-        long databaseBytesReturned, int kept, int errors, TimeSpan duration, TimeSpan longestWriteTransaction, string line, string? moduleVersion)
+    internal CleanupReport(
+        string computerName,
+        string[] instanceRoots,
+        int removed,
+        long messages,
+        int files,
+        long bytesFreed,
+        long databaseBytesReturned,
+        int kept,
+        int errors,
+        TimeSpan duration,
+        TimeSpan longestWriteTransaction,
+        string line,
+        string? moduleVersion
+    )
     {
         ModuleVersion = moduleVersion;
         ComputerName = computerName;
@@ -31,6 +44,7 @@ public sealed class CleanupReport
     public int Removed { get; }
     public long Messages { get; }
     public int Files { get; }
+
     /// <summary>The bytes of the deleted files (chat logs, attachments).</summary>
     public long BytesFreed { get; }
 

@@ -4,8 +4,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using Evonic.Sessions.Rules;
 using Evonic.Sessions.Cleanup;
+using Evonic.Sessions.Rules;
 using Evonic.Sessions.Scheduling;
 using Evonic.Sessions.Storage;
 
@@ -26,7 +26,9 @@ public sealed class CleanupRun : IDisposable
     private readonly bool _optimize;
     private readonly Dictionary<string, SessionStore> _stores = new(StringComparer.Ordinal);
     private readonly List<DatabaseSpace> _notIncremental = new();
-    private readonly System.Threading.CancellationTokenSource _stop = new(); // not disposed: Dispose may come twice, from another thread
+
+    // not disposed: Dispose may come twice, from another thread
+    private readonly System.Threading.CancellationTokenSource _stop = new();
     private readonly CleanupSummary _summary = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Dictionary<string, CleanupLock> _locks = new(StringComparer.Ordinal);
@@ -37,19 +39,28 @@ public sealed class CleanupRun : IDisposable
 
     /// <param name="host">Approves each session and receives what the run reports.</param>
     /// <param name="logPath">A file to append the lines to (not in a preview); null for none.</param>
-    /// <param name="preview">True for -WhatIf: sessions are offered to <see cref="ICleanupRunHost.Approve"/>, nothing is removed or logged.</param>
+    /// <param name="preview">True for -WhatIf: sessions are offered to <see cref="ICleanupRunHost.Approve"/>, nothing
+    /// is removed or logged.</param>
     /// <param name="optimize">
     /// True for -Optimize: after each agent its <c>chat.db</c>, and at the end the main database and the archive, give
     /// their free pages back in small incremental-vacuum steps, when they are in <c>auto_vacuum = INCREMENTAL</c>.
     /// </param>
-    /// <param name="moduleVersion">The version of the module that runs, for the closing line; null leaves it out.</param>
-    public CleanupRun(ICleanupRunHost host, string? logPath, bool preview, bool optimize = false, string? moduleVersion = null)
+    /// <param name="moduleVersion">The version of the module that runs, for the closing line; null leaves it
+    /// out.</param>
+    public CleanupRun(
+        ICleanupRunHost host,
+        string? logPath,
+        bool preview,
+        bool optimize = false,
+        string? moduleVersion = null
+    )
     {
         _moduleVersion = moduleVersion;
         _host = host;
         _preview = preview;
         _optimize = optimize;
-        if (logPath != null && !preview) _logFile = new CleanupLogFile(logPath);
+        if (logPath != null && !preview)
+            _logFile = new CleanupLogFile(logPath);
     }
 
     /// <summary>Removes every old, unprotected session of <paramref name="agents"/>.</summary>
@@ -59,9 +70,16 @@ public sealed class CleanupRun : IDisposable
         int done = 0;
         foreach (AgentSessions read in store.GetSessionsOfEach(agents))
         {
-            _host.Progress(1, Activity, $"Agent '{read.Agent.Id}' ({done + 1} of {agents.Count})", done++, agents.Count);
+            _host.Progress(
+                1,
+                Activity,
+                $"Agent '{read.Agent.Id}' ({done + 1} of {agents.Count})",
+                done++,
+                agents.Count
+            );
             WarnUnknownTables(store);
-            if (read.Error != null) AgentFailed(read.Agent.Id, read.Error);
+            if (read.Error != null)
+                AgentFailed(read.Agent.Id, read.Error);
             else
             {
                 RemoveFromAgent(store, read.Agent, read.Sessions!, read.Sessions!.Where(s => s.IsRemovable).ToList());
@@ -80,11 +98,19 @@ public sealed class CleanupRun : IDisposable
     {
         Opened(store);
         Dictionary<string, AgentInfo> known = agents.ToDictionary(a => a.Id, StringComparer.Ordinal);
-        var byAgent = listed.GroupBy(s => s.AgentId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var byAgent = listed
+            .GroupBy(s => s.AgentId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         foreach (string missing in byAgent.Keys.Where(id => !known.ContainsKey(id)))
         {
-            AgentFailed(missing, new EvonicException(EvonicErrorKind.AgentNotFound,
-                $"The instance '{store.Instance.Root}' has no agent '{missing}' in its main database.", missing));
+            AgentFailed(
+                missing,
+                new EvonicException(
+                    EvonicErrorKind.AgentNotFound,
+                    $"The instance '{store.Instance.Root}' has no agent '{missing}' in its main database.",
+                    missing
+                )
+            );
             AgentDone(missing);
         }
         var wanted = byAgent.Keys.Where(known.ContainsKey).Select(id => known[id]).ToList();
@@ -111,7 +137,10 @@ public sealed class CleanupRun : IDisposable
                 else if (now == null)
                     _host.Detail($"Skipped {session.Describe()}: it no longer exists.");
                 else
-                    _host.Warn($"Kept {now.Describe()}: it is {(now.IsOld ? "protected (" + now.Protection + ")" : "no longer old")}.");
+                    _host.Warn(
+                        $"Kept {now.Describe()}: it is "
+                            + $"{(now.IsOld ? "protected (" + now.Protection + ")" : "no longer old")}."
+                    );
             }
             RemoveFromAgent(store, read.Agent, read.Sessions!, candidates);
             ReturnFreePages(store, read.Agent);
@@ -131,19 +160,32 @@ public sealed class CleanupRun : IDisposable
         _host.Failed(error);
     }
 
-    /// <summary>Ends the run: the closing line (a preview's count instead), and every lock released. Null for a preview.</summary>
+    /// <summary>Ends the run: the closing line (a preview's count instead), and every lock released. Null for a
+    /// preview.</summary>
     public CleanupReport? Finish()
     {
         try
         {
             if (_preview)
             {
-                _host.Closing($"What if: {_offered} session(s) would be removed"
-                              + (_optimize ? ", then the databases in auto_vacuum = INCREMENTAL would give their free pages back." : "."), null);
+                _host.Closing(
+                    $"What if: {_offered} session(s) would be removed"
+                        + (
+                            _optimize
+                                ? ", then the databases in auto_vacuum = INCREMENTAL would give their free pages back."
+                                : "."
+                        ),
+                    null
+                );
                 return null;
             }
             ReturnSharedFreePages();
-            CleanupReport report = _summary.Report(Environment.MachineName, _stores.Keys.ToArray(), _clock.Elapsed, _moduleVersion);
+            CleanupReport report = _summary.Report(
+                Environment.MachineName,
+                _stores.Keys.ToArray(),
+                _clock.Elapsed,
+                _moduleVersion
+            );
             WriteLine(report.Line, report);
             return report;
         }
@@ -153,28 +195,33 @@ public sealed class CleanupRun : IDisposable
         }
     }
 
-    /// <summary>Ends the run early (Ctrl+C): incremental steps stop between two steps, and every lock is released.</summary>
+    /// <summary>Ends the run early (Ctrl+C): incremental steps stop between two steps, and every lock is
+    /// released.</summary>
     public void Dispose()
     {
         _stop.Cancel();
         ReleaseLocks();
     }
 
-    private static (string SessionId, bool Orphan) Key(EvonicSession session) => (session.SessionId, session.Kind == SessionKind.Orphan);
+    private static (string SessionId, bool Orphan) Key(EvonicSession session) =>
+        (session.SessionId, session.Kind == SessionKind.Orphan);
 
     private void Opened(SessionStore store)
     {
-        if (!_stores.ContainsKey(store.Instance.Root)) _stores.Add(store.Instance.Root, store);
+        if (!_stores.ContainsKey(store.Instance.Root))
+            _stores.Add(store.Instance.Root, store);
     }
 
     /// <summary>-Optimize, after an agent's removal: its <c>chat.db</c> gives its free pages back.</summary>
     private void ReturnFreePages(SessionStore store, AgentInfo agent)
     {
-        if (!_optimize || _preview || _lockedOut.Contains(store.Instance.Root)) return;
+        if (!_optimize || _preview || _lockedOut.Contains(store.Instance.Root))
+            return;
         try
         {
             // Only the database: its free pages and mode, not a walk of the agent's logs and attachments.
-            if (store.GetSpace(agent, withFiles: false) is { } space) ReturnFreePages(store, space);
+            if (store.GetSpace(agent, withFiles: false) is { } space)
+                ReturnFreePages(store, space);
         }
         catch (EvonicException e)
         {
@@ -182,29 +229,39 @@ public sealed class CleanupRun : IDisposable
         }
     }
 
-    /// <summary>-Optimize, at the end: the main database and the archive of each instance give their free pages back.</summary>
+    /// <summary>-Optimize, at the end: the main database and the archive of each instance give their free pages
+    /// back.</summary>
     private void ReturnSharedFreePages()
     {
-        if (!_optimize) return;
+        if (!_optimize)
+            return;
         foreach (SessionStore store in _stores.Values.Where(s => !_lockedOut.Contains(s.Instance.Root)))
         {
             try
             {
-                foreach (DatabaseSpace space in store.GetSharedSpace().ToList()) ReturnFreePages(store, space);
+                foreach (DatabaseSpace space in store.GetSharedSpace().ToList())
+                    ReturnFreePages(store, space);
             }
             catch (EvonicException e)
             {
                 NotOptimized(store.Instance.MainDatabasePath, e.Message);
             }
         }
-        if (_notIncremental.Count == 0) return;
-        // Never a VACUUM here: it holds the write lock for its whole duration, which only Optimize-EvonicSessionStore may decide.
-        NotOptimized(string.Join("', '", _notIncremental.Select(s => s.Path)), SpaceOptimizer.NotIncremental, _notIncremental.Sum(s => s.FreeBytes));
+        if (_notIncremental.Count == 0)
+            return;
+        // Never a VACUUM here: it holds the write lock for its whole duration, which only Optimize-EvonicSessionStore
+        // may decide.
+        NotOptimized(
+            string.Join("', '", _notIncremental.Select(s => s.Path)),
+            SpaceOptimizer.NotIncremental,
+            _notIncremental.Sum(s => s.FreeBytes)
+        );
     }
 
     private void ReturnFreePages(SessionStore store, DatabaseSpace space)
     {
-        if (space.FreeBytes == 0) return;
+        if (space.FreeBytes == 0)
+            return;
         if (space.AutoVacuum != AutoVacuumMode.Incremental)
         {
             _notIncremental.Add(space);
@@ -215,8 +272,13 @@ public sealed class CleanupRun : IDisposable
             SpaceReturned returned = store.OptimizeIncrementally(space, _stop.Token);
             _summary.AddReturned(returned.BytesReturned);
             _summary.AddWriteTransaction(TimeSpan.FromMilliseconds(returned.LongestLockMilliseconds));
-            if (returned.Method == OptimizeMethod.Skipped) NotOptimized(space.Path, returned.Reason!);
-            else _host.Detail($"'{space.Path}' returned {returned.BytesReturned} bytes of free pages; longest write lock {returned.LongestLockMilliseconds:0} ms.");
+            if (returned.Method == OptimizeMethod.Skipped)
+                NotOptimized(space.Path, returned.Reason!);
+            else
+                _host.Detail(
+                    $"'{space.Path}' returned {returned.BytesReturned} bytes of free pages; longest write lock "
+                        + $"{returned.LongestLockMilliseconds:0} ms."
+                );
         }
         catch (EvonicException e)
         {
@@ -224,27 +286,38 @@ public sealed class CleanupRun : IDisposable
         }
     }
 
-    /// <summary>A database that kept its free pages: a warning and a log line, not an error, since nothing of the removal is undone.</summary>
+    /// <summary>A database that kept its free pages: a warning and a log line, not an error, since nothing of the
+    /// removal is undone.</summary>
     private void NotOptimized(string path, string reason, long? freeBytes = null)
     {
-        string kept = freeBytes is { } bytes ? string.Format(CultureInfo.InvariantCulture, "{0} bytes of free pages", bytes) : "its free pages";
+        string kept = freeBytes is { } bytes
+            ? string.Format(CultureInfo.InvariantCulture, "{0} bytes of free pages", bytes)
+            : "its free pages";
         _host.Warn($"'{path}' kept {kept}: {reason}.");
         WriteLine(CleanupSummary.NotOptimizedLine(path, kept, reason));
     }
 
-    private void RemoveFromAgent(SessionStore store, AgentInfo agent, IReadOnlyList<EvonicSession> listed, List<EvonicSession> candidates)
+    private void RemoveFromAgent(
+        SessionStore store,
+        AgentInfo agent,
+        IReadOnlyList<EvonicSession> listed,
+        List<EvonicSession> candidates
+    )
     {
         var approved = candidates.Where(_host.Approve).ToList();
         _offered += candidates.Count;
-        if (_preview) return;
+        if (_preview)
+            return;
         if (approved.Count == 0)
         {
             // A run killed after its last commit for this agent left agents.session_count behind; fix it even
             // when nothing else is left to do (a removal recounts anyway).
-            if (agent.SessionCount != listed.Count(s => s.Kind != SessionKind.Orphan)) SyncSessionCount(store, agent);
+            if (agent.SessionCount != listed.Count(s => s.Kind != SessionKind.Orphan))
+                SyncSessionCount(store, agent);
             return;
         }
-        if (!HoldLock(store.Instance, agent.Id)) return;
+        if (!HoldLock(store.Instance, agent.Id))
+            return;
         string activity = $"Agent '{agent.Id}'";
         try
         {
@@ -262,7 +335,8 @@ public sealed class CleanupRun : IDisposable
                     _host.Warn($"Kept {result.Session.Describe()}: it became active after it was listed.");
                 if (result.Status == RemovalStatus.KeptProtected)
                     _host.Warn($"Kept {result.Session.Describe()}: it is protected ({result.Protection}).");
-                if (result.Status == RemovalStatus.Removed) _host.Removed(result);
+                if (result.Status == RemovalStatus.Removed)
+                    _host.Removed(result);
             }
             _host.Progress(2, activity, "Done", approved.Count, 0);
         }
@@ -274,7 +348,10 @@ public sealed class CleanupRun : IDisposable
         {
             _summary.AddWriteTransaction(store.LongestWriteTransaction);
             foreach (string wal in store.TakeBusyWals())
-                _host.Warn($"The app kept the WAL of '{wal}' busy, so it was not truncated: its older frames may hold removed text until the app's next checkpoint.");
+                _host.Warn(
+                    $"The app kept the WAL of '{wal}' busy, so it was not truncated: its older frames may hold "
+                        + $"removed text until the app's next checkpoint."
+                );
         }
     }
 
@@ -296,8 +373,10 @@ public sealed class CleanupRun : IDisposable
     /// </summary>
     private bool HoldLock(EvonicInstance instance, string agentId)
     {
-        if (_lockedOut.Contains(instance.Root) || !CodeIsTrusted()) return false;
-        if (_locks.ContainsKey(instance.Root)) return true;
+        if (_lockedOut.Contains(instance.Root) || !CodeIsTrusted())
+            return false;
+        if (_locks.ContainsKey(instance.Root))
+            return true;
         try
         {
             _locks[instance.Root] = CleanupLock.Acquire(instance);
@@ -319,11 +398,13 @@ public sealed class CleanupRun : IDisposable
     /// </summary>
     private bool CodeIsTrusted()
     {
-        if (_codeTrusted is { } known) return known;
+        if (_codeTrusted is { } known)
+            return known;
         try
         {
             string? executable;
-            using (Process process = Process.GetCurrentProcess()) executable = process.MainModule?.FileName;
+            using (Process process = Process.GetCurrentProcess())
+                executable = process.MainModule?.FileName;
             string moduleFolder = Path.GetDirectoryName(typeof(CleanupRun).Assembly.Location)!;
             CodeTrust.Check(executable ?? moduleFolder, moduleFolder);
             _codeTrusted = true;
@@ -340,34 +421,43 @@ public sealed class CleanupRun : IDisposable
 
     private void ReleaseLocks()
     {
-        foreach (CleanupLock held in _locks.Values) held.Dispose();
+        foreach (CleanupLock held in _locks.Values)
+            held.Dispose();
         _locks.Clear();
     }
 
     private void WarnUnknownTables(SessionStore store)
     {
-        foreach (string warning in store.TakeUnknownTableWarnings()) _host.Warn(warning);
+        foreach (string warning in store.TakeUnknownTableWarnings())
+            _host.Warn(warning);
     }
 
     private void AgentDone(string agentId)
     {
-        if (!_preview) WriteLine(_summary.AgentLine(agentId));
+        if (!_preview)
+            WriteLine(_summary.AgentLine(agentId));
     }
 
     /// <summary>A [SESSION_CLEANUP] line: to the host, and to the log file when there is one.</summary>
     private void WriteLine(string line, CleanupReport? report = null)
     {
-        if (_preview) return;
-        if (report != null) _host.Closing(line, report);
-        else _host.Line(line);
-        if (_logFile == null) return;
+        if (_preview)
+            return;
+        if (report != null)
+            _host.Closing(line, report);
+        else
+            _host.Line(line);
+        if (_logFile == null)
+            return;
         try
         {
             _logFile.Append(line, DateTime.UtcNow, _stores.Keys.FirstOrDefault());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _host.Warn($"The log file '{_logFile.Path}' cannot be written ({e.Message}); this run logs no more lines there.");
+            _host.Warn(
+                $"The log file '{_logFile.Path}' cannot be written ({e.Message}); this run logs no more lines there."
+            );
             _logFile = null;
         }
         catch (EvonicException e)

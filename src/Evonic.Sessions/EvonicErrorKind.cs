@@ -1,6 +1,7 @@
 namespace Evonic.Sessions;
 
-/// <summary>What went wrong, so that callers (the cmdlets) can map it to an ErrorId and category in one place.</summary>
+/// <summary>What went wrong, so that callers (the cmdlets) can map it to an ErrorId and category in one
+/// place.</summary>
 public enum EvonicErrorKind
 {
     InstanceNotFound,
@@ -17,24 +18,32 @@ public enum EvonicErrorKind
     UnsafePath,
     UnsafeSessionId,
     FileDeleteFailed,
+
     /// <summary>A file the module writes (a restored log) cannot be written: a full disk, no rights.</summary>
     FileWriteFailed,
     MainDatabaseFailed,
     CleanupAlreadyRunning,
-    /// <summary>The cleanup lock cannot be taken (no rights, a read-only instance): nothing is changed without it.</summary>
+
+    /// <summary>The cleanup lock cannot be taken (no rights, a read-only instance): nothing is changed without
+    /// it.</summary>
     CleanupLockFailed,
     SchedulerNotFound,
     SchedulerFailed,
     ScheduleNotFound,
     ArchiveUnreadable,
+
     /// <summary>A restore found the session id live in the agent's <c>chat.db</c>.</summary>
     SessionExists,
+
     /// <summary>A restore found a chat log of the session's name already on disk.</summary>
     ChatLogExists,
+
     /// <summary>No archive entry has the given id, or no archived copy of the given session exists.</summary>
     ArchiveEntryNotFound,
+
     /// <summary>The session has no finished restore's hold to end.</summary>
     HoldNotFound,
+
     /// <summary>Code the scheduled cleanup would run (pwsh, the module) can be written by another user.</summary>
     UntrustedCode,
 }

@@ -1,11 +1,12 @@
 using System;
-using System.Globalization;
 using System.Collections.Generic;
+using System.Globalization;
 using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions;
 
-/// <summary>One chat session of an Evonic agent (or what is left of one, see <see cref="SessionKind.Orphan"/>), as the cleanup sees it.</summary>
+/// <summary>One chat session of an Evonic agent (or what is left of one, see <see cref="SessionKind.Orphan"/>), as the
+/// cleanup sees it.</summary>
 public sealed class EvonicSession
 {
     /// <summary>The instance root the session was read from.</summary>
@@ -14,7 +15,8 @@ public sealed class EvonicSession
     /// <summary>The agent whose <c>chat.db</c> and folder hold the session.</summary>
     public string AgentId { get; internal set; } = "";
 
-    /// <summary>The <c>agent_id</c> column of the session row: differs from <see cref="AgentId"/> for sub-agents.</summary>
+    /// <summary>The <c>agent_id</c> column of the session row: differs from <see cref="AgentId"/> for
+    /// sub-agents.</summary>
     public string SessionAgentId { get; internal set; } = "";
 
     public string SessionId { get; internal set; } = "";
@@ -25,7 +27,8 @@ public sealed class EvonicSession
 
     public string? ChannelId { get; internal set; }
 
-    /// <summary>The latest of <c>updated_at</c>, the newest message, the last JSONL <c>ts</c> and the log's modification time (UTC); null when nothing can be dated.</summary>
+    /// <summary>The latest of <c>updated_at</c>, the newest message, the last JSONL <c>ts</c> and the log's
+    /// modification time (UTC); null when nothing can be dated.</summary>
     public DateTime? LastActivity { get; internal set; }
 
     /// <summary>Whole days between <see cref="LastActivity"/> and the time the session was read.</summary>
@@ -43,7 +46,8 @@ public sealed class EvonicSession
 
     public long JsonlSize { get; internal set; }
 
-    /// <summary>The log's modification time when listed: unchanged (with its size), it need not be read again before deletion.</summary>
+    /// <summary>The log's modification time when listed: unchanged (with its size), it need not be read again before
+    /// deletion.</summary>
     internal DateTime? JsonlLastWriteUtc { get; set; }
 
     public int AttachmentCount => AttachmentRows.Count;
@@ -63,25 +67,36 @@ public sealed class EvonicSession
     /// <summary>Older than the cutoff the session was listed with.</summary>
     public bool IsOld { get; internal set; }
 
-    /// <summary>Why the session is kept although old; <see cref="SessionProtection.None"/> when it may be removed.</summary>
+    /// <summary>Why the session is kept although old; <see cref="SessionProtection.None"/> when it may be
+    /// removed.</summary>
     public SessionProtection Protection { get; internal set; }
 
     public bool IsRemovable => IsOld && Protection == SessionProtection.None;
 
-    /// <summary>An orphan JSONL log that names no orphan session id of its own: removing it deletes that file only.</summary>
+    /// <summary>An orphan JSONL log that names no orphan session id of its own: removing it deletes that file
+    /// only.</summary>
     internal bool OrphanChatLogOnly { get; set; }
 
     /// <summary>
     /// A session named by its instance, agent and id only (a row of a saved listing, a session that went through
     /// serialization): a removal reads it again and judges it as it is then, as it does a listed session.
     /// </summary>
-    public static EvonicSession Named(string instanceRoot, string agentId, string sessionId, SessionKind kind)
-        => new() { InstanceRoot = instanceRoot, AgentId = agentId, SessionAgentId = agentId, SessionId = sessionId, Kind = kind };
+    public static EvonicSession Named(string instanceRoot, string agentId, string sessionId, SessionKind kind) =>
+        new()
+        {
+            InstanceRoot = instanceRoot,
+            AgentId = agentId,
+            SessionAgentId = agentId,
+            SessionId = sessionId,
+            Kind = kind,
+        };
 
     /// <summary>The text PowerShell's ShouldProcess shows: agent, session, last activity and message count.</summary>
     public string Describe()
     {
-        string activity = LastActivity is { } at ? at.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z" : "unknown";
+        string activity = LastActivity is { } at
+            ? at.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z"
+            : "unknown";
         return $"agent '{AgentId}', session '{SessionId}' ({Kind}, last activity {activity}, {MessageCount} messages)";
     }
 

@@ -17,7 +17,8 @@ public interface ICleanupRunHost
     /// <summary>A failure that stops one agent or one session (a non-terminating error).</summary>
     void Failed(EvonicException failure);
 
-    /// <summary>Something the user should know but that is not an error: a session kept, a log file that stopped.</summary>
+    /// <summary>Something the user should know but that is not an error: a session kept, a log file that
+    /// stopped.</summary>
     void Warn(string message);
 
     /// <summary>Detail for -Verbose.</summary>
@@ -26,7 +27,8 @@ public interface ICleanupRunHost
     /// <summary>A <c>[SESSION_CLEANUP]</c> line: an agent done, a failure, cleanup disabled.</summary>
     void Line(string line);
 
-    /// <summary>How the run ended: the closing line with its <see cref="CleanupReport"/>, or a preview's count (report null).</summary>
+    /// <summary>How the run ended: the closing line with its <see cref="CleanupReport"/>, or a preview's count (report
+    /// null).</summary>
     void Closing(string text, CleanupReport? report);
 
     /// <summary>Progress of the run (<paramref name="total"/> 0: the activity is done).</summary>

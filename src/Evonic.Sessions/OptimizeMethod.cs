@@ -1,6 +1,7 @@
 namespace Evonic.Sessions;
 
-/// <summary>How Optimize-EvonicSessionStore gave a database's free pages back (<see cref="SpaceReturned.Method"/>).</summary>
+/// <summary>How Optimize-EvonicSessionStore gave a database's free pages back (<see
+/// cref="SpaceReturned.Method"/>).</summary>
 public enum OptimizeMethod
 {
     /// <summary>Nothing was done; <see cref="SpaceReturned.Reason"/> says why.</summary>

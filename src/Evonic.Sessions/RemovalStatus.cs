@@ -5,10 +5,15 @@ public enum RemovalStatus
 {
     /// <summary>Its rows, log and attachments are gone.</summary>
     Removed,
-    /// <summary>It became active after it was listed (a newer message, update or log line), and was kept whole.</summary>
+
+    /// <summary>It became active after it was listed (a newer message, update or log line), and was kept
+    /// whole.</summary>
     KeptActive,
-    /// <summary>A protection applies to it (now, or at listing), and it was kept whole: <see cref="SessionRemovalResult.Protection"/> says which.</summary>
+
+    /// <summary>A protection applies to it (now, or at listing), and it was kept whole: <see
+    /// cref="SessionRemovalResult.Protection"/> says which.</summary>
     KeptProtected,
+
     /// <summary>Something could not be removed; <see cref="SessionRemovalResult.Error"/> says what.</summary>
     Failed,
 }

@@ -9,8 +9,17 @@ namespace Evonic.Sessions;
 /// </summary>
 public sealed class RestorePlan
 {
-    internal RestorePlan(long archiveId, string sessionId, string chatAgentId, string sessionAgentId, DateTime? archivedAt, int messageCount,
-        int jsonlLineCount, string? chatLogPath, bool resumes)
+    internal RestorePlan(
+        long archiveId,
+        string sessionId,
+        string chatAgentId,
+        string sessionAgentId,
+        DateTime? archivedAt,
+        int messageCount,
+        int jsonlLineCount,
+        string? chatLogPath,
+        bool resumes
+    )
     {
         ArchiveId = archiveId;
         SessionId = sessionId;
@@ -43,8 +52,13 @@ public sealed class RestorePlan
 
     /// <summary>The text PowerShell's ShouldProcess shows.</summary>
     public string Describe()
-        => $"{(Resumes ? "finish restoring " : "")}agent '{AgentId}', session '{SessionId}' from archive entry {ArchiveId}" +
-           $" (archived {(ArchivedAt is { } at ? at.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z" : "at an unknown time")}, {MessageCount} messages, {JsonlLineCount} log lines)";
+    {
+        string archived = ArchivedAt is { } at
+            ? at.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z"
+            : "at an unknown time";
+        return $"{(Resumes ? "finish restoring " : "")}agent '{AgentId}', session '{SessionId}' from archive entry "
+            + $"{ArchiveId} (archived {archived}, {MessageCount} messages, {JsonlLineCount} log lines)";
+    }
 
     public override string ToString() => $"{AgentId}/{SessionId}@{ArchiveId}";
 }

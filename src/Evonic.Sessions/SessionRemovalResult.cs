@@ -13,8 +13,9 @@ public sealed class SessionRemovalResult
     public RemovalStatus Status { get; internal set; }
 
     /// <summary>
-    /// Why the session was kept, when <see cref="Status"/> is <see cref="RemovalStatus.KeptProtected"/>: the protections
-    /// it was listed with, or those its removal's write transaction found. The listed session itself is not changed.
+    /// Why the session was kept, when <see cref="Status"/> is <see cref="RemovalStatus.KeptProtected"/>: the
+    /// protections it was listed with, or those its removal's write transaction found. The listed session itself is not
+    /// changed.
     /// </summary>
     public SessionProtection Protection { get; internal set; }
     public long MessagesRemoved { get; internal set; }
@@ -26,7 +27,8 @@ public sealed class SessionRemovalResult
 
     /// <summary>
     /// Attachment files whose rows went with the session but which stay on disk: another attachment row still points
-    /// at them, or they lie outside the session's own folder (<c>data/attachments/&lt;agent&gt;/&lt;session id&gt;/</c>).
+    /// at them, or they lie outside the session's own folder (<c>data/attachments/&lt;agent&gt;/&lt;session
+    /// id&gt;/</c>).
     /// </summary>
     public IReadOnlyList<string> KeptFiles => _keptFiles;
 
@@ -34,10 +36,12 @@ public sealed class SessionRemovalResult
 
     internal void Keep(string file)
     {
-        if (!_keptFiles.Contains(file)) _keptFiles.Add(file);
+        if (!_keptFiles.Contains(file))
+            _keptFiles.Add(file);
     }
 
-    /// <summary>The id of the session's entry in Evonic's archive (<c>archive_sessions.id</c>), when it was archived before removal.</summary>
+    /// <summary>The id of the session's entry in Evonic's archive (<c>archive_sessions.id</c>), when it was archived
+    /// before removal.</summary>
     public long? ArchiveId { get; internal set; }
 
     /// <summary>
@@ -50,6 +54,7 @@ public sealed class SessionRemovalResult
 
     internal void AddAttachmentNotArchived(string path, long size) => _attachmentsNotArchived[path] = size;
 
-    /// <summary>The failure, when <see cref="Status"/> is <see cref="RemovalStatus.Failed"/> or a file could not be removed.</summary>
+    /// <summary>The failure, when <see cref="Status"/> is <see cref="RemovalStatus.Failed"/> or a file could not be
+    /// removed.</summary>
     public EvonicException? Error { get; internal set; }
 }

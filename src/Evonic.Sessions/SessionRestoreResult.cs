@@ -29,7 +29,8 @@ public sealed class SessionRestoreResult
     /// <summary>When the restore ran (UTC). The session's own times are put back as they were.</summary>
     public DateTime RestoredAt { get; internal set; }
 
-    /// <summary>Until when the cleanup keeps the session (<c>RestoredHold</c>); null without a hold (-HoldDays 0).</summary>
+    /// <summary>Until when the cleanup keeps the session (<c>RestoredHold</c>); null without a hold (-HoldDays
+    /// 0).</summary>
     public DateTime? HeldUntil { get; internal set; }
 
     public override string ToString() => $"{AgentId}/{SessionId}";

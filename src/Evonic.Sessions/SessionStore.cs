@@ -19,15 +19,11 @@ public sealed class SessionStore
     /// <param name="policy">The age limit.</param>
     /// <param name="archive">Whether a removal archives each session first; off when null.</param>
     public SessionStore(EvonicInstance instance, CleanupPolicy policy, ArchivePolicy? archive = null)
-        : this(instance, policy, DateTime.UtcNow, archive)
-    {
-    }
+        : this(instance, policy, DateTime.UtcNow, archive) { }
 
     /// <summary>A store for what no age limit affects: the agents, the archive.</summary>
     public SessionStore(EvonicInstance instance)
-        : this(instance, CleanupPolicy.FromParameter(CleanupPolicy.DefaultMaxAgeDays))
-    {
-    }
+        : this(instance, CleanupPolicy.FromParameter(CleanupPolicy.DefaultMaxAgeDays)) { }
 
     /// <param name="instance">The instance.</param>
     /// <param name="policy">The age limit.</param>
@@ -46,7 +42,8 @@ public sealed class SessionStore
     public CleanupPolicy Policy { get; }
     public DateTime NowUtc { get; }
 
-    /// <summary>Whether <see cref="Remove"/> archives each session first (Evonic's <c>session_archive.db</c>); off when null.</summary>
+    /// <summary>Whether <see cref="Remove"/> archives each session first (Evonic's <c>session_archive.db</c>); off when
+    /// null.</summary>
     public ArchivePolicy? Archive { get; }
 
     /// <summary>Sessions whose last activity is before this instant are old.</summary>
@@ -73,8 +70,12 @@ public sealed class SessionStore
         lock (_unknownTablesSeen)
             foreach (string table in tables)
                 if (_unknownTablesSeen.Add(table))
-                    _unknownTablesNew.Add($"The table '{table}' (in '{database}') names sessions in a column Evonic.Sessions does not know: "
-                                          + "the sessions it names are kept (Protection UnknownTable), so that its rows never outlive them unseen.");
+                    _unknownTablesNew.Add(
+                        $"The table '{table}' (in '{database}') names sessions in a column Evonic.Sessions does not "
+                            + $"know: "
+                            + "the sessions it names are kept (Protection UnknownTable), so that its rows never "
+                            + "outlive them unseen."
+                    );
     }
 
     /// <summary>
@@ -91,7 +92,8 @@ public sealed class SessionStore
         }
     }
 
-    /// <summary>The longest any write transaction of <see cref="Remove"/> held a database's write lock: what the live app may have waited.</summary>
+    /// <summary>The longest any write transaction of <see cref="Remove"/> held a database's write lock: what the live
+    /// app may have waited.</summary>
     public TimeSpan LongestWriteTransaction { get; private set; }
 
     /// <summary>The agents of the main database's <c>agents</c> table (never a folder listing).</summary>
@@ -101,7 +103,8 @@ public sealed class SessionStore
         return main.ReadAgents();
     }
 
-    /// <summary>Every session of the agent, dated and with its protection decided. Throws <see cref="EvonicException"/> for an unreadable agent.</summary>
+    /// <summary>Every session of the agent, dated and with its protection decided. Throws <see cref="EvonicException"/>
+    /// for an unreadable agent.</summary>
     public IReadOnlyList<EvonicSession> GetSessions(AgentInfo agent) => StreamSessions(agent).ToList();
 
     /// <summary>
@@ -135,7 +138,8 @@ public sealed class SessionStore
         }
     }
 
-    /// <summary>The sessions of the agent's <c>chat.db</c> a restore holds now (<see cref="RestoreHolds"/>); none without an archive.</summary>
+    /// <summary>The sessions of the agent's <c>chat.db</c> a restore holds now (<see cref="RestoreHolds"/>); none
+    /// without an archive.</summary>
     private HashSet<string> ReadHolds(string agentId)
     {
         using ArchiveDatabase? archive = ArchiveDatabase.OpenForReading(Instance);
@@ -144,7 +148,8 @@ public sealed class SessionStore
 
     /// <summary>
     /// Each agent's sessions in turn, the next agent read on a worker thread while the caller works on the current
-    /// one (a removal is mostly waiting on the disk). A failure to read an agent comes as its <see cref="AgentSessions.Error"/>.
+    /// one (a removal is mostly waiting on the disk). A failure to read an agent comes as its <see
+    /// cref="AgentSessions.Error"/>.
     /// </summary>
     public IEnumerable<AgentSessions> GetSessionsOfEach(IReadOnlyList<AgentInfo> agents)
     {
@@ -165,23 +170,22 @@ public sealed class SessionStore
             {
                 next?.Wait();
             }
-            catch (AggregateException)
-            {
-            }
+            catch (AggregateException) { }
         }
     }
 
-    private Task<AgentSessions> ReadAhead(AgentInfo agent) => Task.Run(() =>
-    {
-        try
+    private Task<AgentSessions> ReadAhead(AgentInfo agent) =>
+        Task.Run(() =>
         {
-            return new AgentSessions(agent, GetSessions(agent), null);
-        }
-        catch (EvonicException e)
-        {
-            return new AgentSessions(agent, null, e);
-        }
-    });
+            try
+            {
+                return new AgentSessions(agent, GetSessions(agent), null);
+            }
+            catch (EvonicException e)
+            {
+                return new AgentSessions(agent, null, e);
+            }
+        });
 
     /// <summary>Sets the agent's cached <c>agents.session_count</c> to its real number of sessions.</summary>
     public void SyncSessionCount(AgentInfo agent)
@@ -195,49 +199,68 @@ public sealed class SessionStore
 
     /// <summary>
     /// Removes the given sessions of one agent, as read by <see cref="GetSessions"/> of this store. Sessions that
-    /// became active since are kept whole as <see cref="RemovalStatus.KeptActive"/>, those protected as <see cref="RemovalStatus.KeptProtected"/>.
-    /// Results stream as each batch commits.
+    /// became active since are kept whole as <see cref="RemovalStatus.KeptActive"/>, those protected as <see
+    /// cref="RemovalStatus.KeptProtected"/>. Results stream as each batch commits.
     /// </summary>
     public IEnumerable<SessionRemovalResult> Remove(AgentInfo agent, IEnumerable<EvonicSession> sessions)
     {
         CheckAgentId(agent);
-        return new SessionRemover(Instance, CutoffUtc, held => { if (held > LongestWriteTransaction) LongestWriteTransaction = held; }, Archive?.Enabled == true,
-                path => _busyWals.Add(path), ReadHolds)
-            .Remove(agent.Id, sessions);
+        return new SessionRemover(
+            Instance,
+            CutoffUtc,
+            held =>
+            {
+                if (held > LongestWriteTransaction)
+                    LongestWriteTransaction = held;
+            },
+            Archive?.Enabled == true,
+            path => _busyWals.Add(path),
+            ReadHolds
+        ).Remove(agent.Id, sessions);
     }
 
-    /// <summary>The sessions in Evonic's archive (<c>shared/db/session_archive.db</c>), streamed; none when there is no archive.</summary>
+    /// <summary>The sessions in Evonic's archive (<c>shared/db/session_archive.db</c>), streamed; none when there is no
+    /// archive.</summary>
     public IEnumerable<ArchivedSessionInfo> GetArchivedSessions()
     {
         using ArchiveDatabase? archive = ArchiveDatabase.OpenForReading(Instance);
-        if (archive == null) yield break;
-        foreach (ArchivedSessionInfo session in archive.ReadSessions(Instance.Root)) yield return session;
+        if (archive == null)
+            yield break;
+        foreach (ArchivedSessionInfo session in archive.ReadSessions(Instance.Root))
+            yield return session;
     }
 
-    /// <summary>Purges these entries (<c>archive_sessions.id</c>) from Evonic's archive, with their messages, summary, state and lines; returns how many existed.</summary>
+    /// <summary>Purges these entries (<c>archive_sessions.id</c>) from Evonic's archive, with their messages, summary,
+    /// state and lines; returns how many existed.</summary>
     public int RemoveArchivedSessions(IReadOnlyCollection<long> archiveIds)
     {
-        if (!System.IO.File.Exists(Instance.ArchiveDatabasePath)) return 0;
+        if (!System.IO.File.Exists(Instance.ArchiveDatabasePath))
+            return 0;
         using ArchiveDatabase archive = ArchiveDatabase.OpenForWriting(Instance);
         return archive.Forget(archiveIds);
     }
 
-    /// <summary>The space the agent's <c>chat.db</c> takes, with its logs and attachments; null when it has none. Read-only.</summary>
+    /// <summary>The space the agent's <c>chat.db</c> takes, with its logs and attachments; null when it has none.
+    /// Read-only.</summary>
     public DatabaseSpace? GetSpace(AgentInfo agent) => GetSpace(agent, withFiles: true);
 
-    /// <summary>The same, without the agent's logs and attachments when <paramref name="withFiles"/> is false (no folder walk).</summary>
+    /// <summary>The same, without the agent's logs and attachments when <paramref name="withFiles"/> is false (no
+    /// folder walk).</summary>
     internal DatabaseSpace? GetSpace(AgentInfo agent, bool withFiles)
     {
         CheckAgentId(agent);
         string path = Instance.ChatDatabasePath(agent.Id);
-        return System.IO.File.Exists(path) ? SpaceReader.Measure(Instance, DatabaseKind.Chat, agent.Id, path, withFiles) : null;
+        return System.IO.File.Exists(path)
+            ? SpaceReader.Measure(Instance, DatabaseKind.Chat, agent.Id, path, withFiles)
+            : null;
     }
 
     /// <summary>The space the main database and the archive (when there is one) take. Read-only.</summary>
     public IEnumerable<DatabaseSpace> GetSharedSpace()
     {
         yield return SpaceReader.Measure(Instance, DatabaseKind.Main, null, Instance.MainDatabasePath);
-        if (System.IO.File.Exists(Instance.ArchiveDatabasePath)) yield return SpaceReader.Measure(Instance, DatabaseKind.Archive, null, Instance.ArchiveDatabasePath);
+        if (System.IO.File.Exists(Instance.ArchiveDatabasePath))
+            yield return SpaceReader.Measure(Instance, DatabaseKind.Archive, null, Instance.ArchiveDatabasePath);
     }
 
     /// <summary>
@@ -246,22 +269,32 @@ public sealed class SessionStore
     /// page rebalancing left of removed rows), else one VACUUM when its estimate is under <paramref name="lockBudget"/>
     /// or <paramref name="force"/> is set.
     /// </summary>
-    public SpaceReturned Optimize(DatabaseSpace space, TimeSpan lockBudget, bool force, bool enableIncrementalVacuum, bool vacuum = false,
-        System.Threading.CancellationToken stop = default)
-        => SpaceOptimizer.Optimize(OfThisInstance(space), lockBudget, force, enableIncrementalVacuum, vacuum, stop);
+    public SpaceReturned Optimize(
+        DatabaseSpace space,
+        TimeSpan lockBudget,
+        bool force,
+        bool enableIncrementalVacuum,
+        bool vacuum = false,
+        System.Threading.CancellationToken stop = default
+    ) => SpaceOptimizer.Optimize(OfThisInstance(space), lockBudget, force, enableIncrementalVacuum, vacuum, stop);
 
     /// <summary>
     /// Only the incremental part of <see cref="Optimize"/>, as a cleanup's -Optimize runs it: a database in
     /// <c>auto_vacuum = INCREMENTAL</c> shrinks in ~50 ms steps; any other is skipped, never vacuumed.
     /// </summary>
-    public SpaceReturned OptimizeIncrementally(DatabaseSpace space, System.Threading.CancellationToken stop = default)
-        => SpaceOptimizer.OptimizeIncrementally(OfThisInstance(space), stop);
+    public SpaceReturned OptimizeIncrementally(
+        DatabaseSpace space,
+        System.Threading.CancellationToken stop = default
+    ) => SpaceOptimizer.OptimizeIncrementally(OfThisInstance(space), stop);
 
     /// <summary>A database measured in another instance is not this store's to rewrite.</summary>
-    private DatabaseSpace OfThisInstance(DatabaseSpace space)
-        => EvonicInstance.RootComparer.Equals(space.InstanceRoot, Instance.Root)
+    private DatabaseSpace OfThisInstance(DatabaseSpace space) =>
+        EvonicInstance.RootComparer.Equals(space.InstanceRoot, Instance.Root)
             ? space
-            : throw new ArgumentException($"'{space.Path}' was measured in the instance '{space.InstanceRoot}', not in '{Instance.Root}'.", nameof(space));
+            : throw new ArgumentException(
+                $"'{space.Path}' was measured in the instance '{space.InstanceRoot}', not in '{Instance.Root}'.",
+                nameof(space)
+            );
 
     /// <summary>
     /// Opens the instance for restoring archived sessions (<see cref="SessionRestorer"/>): takes its cleanup lock,
@@ -276,16 +309,22 @@ public sealed class SessionStore
     public bool RemoveHold(string agentId, string sessionId)
     {
         using CleanupLock cleanupLock = CleanupLock.Acquire(Instance);
-        if (!System.IO.File.Exists(Instance.ArchiveDatabasePath)) return false;
+        if (!System.IO.File.Exists(Instance.ArchiveDatabasePath))
+            return false;
         using ArchiveDatabase archive = ArchiveDatabase.OpenForWriting(Instance);
         return archive.Holds.Remove(agentId, sessionId);
     }
 
-    /// <summary>An agent id from the main database names folders: one that Evonic could not have made is refused (and its agent skipped).</summary>
+    /// <summary>An agent id from the main database names folders: one that Evonic could not have made is refused (and
+    /// its agent skipped).</summary>
     private static void CheckAgentId(AgentInfo agent)
     {
         if (!EvonicInstance.IsValidAgentId(agent.Id))
-            throw new EvonicException(EvonicErrorKind.InvalidAgentId,
-                $"The main database lists the agent id '{agent.Id.Replace("\0", "\\0")}', which is not a valid Evonic agent id (^[a-z0-9_]+$); it is skipped.", agent.Id);
+            throw new EvonicException(
+                EvonicErrorKind.InvalidAgentId,
+                $"The main database lists the agent id '{agent.Id.Replace("\0", "\\0")}', which is not a valid "
+                    + $"Evonic agent id (^[a-z0-9_]+$); it is skipped.",
+                agent.Id
+            );
     }
 }

@@ -1,6 +1,7 @@
 namespace Evonic.Sessions;
 
-/// <summary>What Optimize-EvonicSessionStore did to one database, and how many bytes went back to the file system.</summary>
+/// <summary>What Optimize-EvonicSessionStore did to one database, and how many bytes went back to the file
+/// system.</summary>
 public sealed class SpaceReturned
 {
     public string InstanceRoot { get; internal set; } = "";
@@ -18,7 +19,8 @@ public sealed class SpaceReturned
     /// <summary>The database's auto_vacuum mode after the run.</summary>
     public AutoVacuumMode AutoVacuum { get; internal set; }
 
-    /// <summary>The longest the database's write lock was held in one step (what Evonic's writers may have waited).</summary>
+    /// <summary>The longest the database's write lock was held in one step (what Evonic's writers may have
+    /// waited).</summary>
     public double LongestLockMilliseconds { get; internal set; }
 
     /// <summary>Why nothing was done, when <see cref="Method"/> is Skipped.</summary>

@@ -12,13 +12,18 @@ namespace Evonic.Sessions.PowerShell.Tests;
 public sealed class BadInputTests : SampleInstanceTest
 {
     private string MainDb => Path.Combine(Root, "shared", "db", "evonic.db");
+
     private string ChatDb(string agent) => Path.Combine(Root, "agents", agent, "chat.db");
 
     /// <summary>The bytes of every file under a folder: what a failed run must leave as it was.</summary>
-    private static Dictionary<string, string> Bytes(string folder)
-        => Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+    private static Dictionary<string, string> Bytes(string folder) =>
+        Directory
+            .EnumerateFiles(folder, "*", SearchOption.AllDirectories)
             .Where(f => !f.EndsWith("-wal", StringComparison.Ordinal) && !f.EndsWith("-shm", StringComparison.Ordinal))
-            .ToDictionary(f => Path.GetRelativePath(folder, f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
+            .ToDictionary(
+                f => Path.GetRelativePath(folder, f),
+                f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f)))
+            );
 
     private static void Truncate(string path, long length)
     {
@@ -37,7 +42,8 @@ public sealed class BadInputTests : SampleInstanceTest
     {
         switch (how)
         {
-            case "missing folder": return (Temp.Combine("nope"), Temp.Combine("nope"));
+            case "missing folder":
+                return (Temp.Combine("nope"), Temp.Combine("nope"));
             case "a file":
                 File.WriteAllText(Temp.Combine("file.txt"), "x");
                 return (Temp.Combine("file.txt"), Temp.Combine("file.txt"));
@@ -53,7 +59,8 @@ public sealed class BadInputTests : SampleInstanceTest
             case "main database of another app":
                 RunSql(MainDb, "ALTER TABLE agents RENAME TO bots");
                 return (Root, MainDb);
-            default: throw new ArgumentException(how);
+            default:
+                throw new ArgumentException(how);
         }
     }
 
@@ -64,7 +71,11 @@ public sealed class BadInputTests : SampleInstanceTest
     [InlineData("main database is text", "MainDatabaseFailed", ErrorCategory.ReadError)]
     [InlineData("main database truncated", "MainDatabaseFailed", ErrorCategory.ReadError)]
     [InlineData("main database of another app", "UnknownSchema", ErrorCategory.InvalidData)]
-    public void A_bad_instance_is_one_terminating_error_naming_it_and_nothing_changes(string how, string errorId, ErrorCategory category)
+    public void A_bad_instance_is_one_terminating_error_naming_it_and_nothing_changes(
+        string how,
+        string errorId,
+        ErrorCategory category
+    )
     {
         (string path, string target) = BreakInstance(how);
         Dictionary<string, string> before = Bytes(Temp.Path);
@@ -90,7 +101,10 @@ public sealed class BadInputTests : SampleInstanceTest
         switch (how)
         {
             case "chat.db is text":
-                File.WriteAllText(ChatDb("nova"), "not a database at all, only some text that is long enough to look like one");
+                File.WriteAllText(
+                    ChatDb("nova"),
+                    "not a database at all, only some text that is long enough to look like one"
+                );
                 return ("nova", ChatDb("nova"));
             case "chat.db truncated":
                 RunSql(ChatDb("nova"), "PRAGMA wal_checkpoint(TRUNCATE)");
@@ -114,7 +128,8 @@ public sealed class BadInputTests : SampleInstanceTest
             case "agent id with NUL":
                 RunSql(MainDb, "INSERT INTO agents (id, name) VALUES ('siwa' || char(0) || 'x', 'evil')");
                 return ("siwa\0x", "siwa\0x");
-            default: throw new ArgumentException(how);
+            default:
+                throw new ArgumentException(how);
         }
     }
 
@@ -127,23 +142,39 @@ public sealed class BadInputTests : SampleInstanceTest
     [InlineData("agent id with a slash", "InvalidAgentId", ErrorCategory.InvalidData)]
     [InlineData("agent id with a backslash", "InvalidAgentId", ErrorCategory.InvalidData)]
     [InlineData("agent id with NUL", "InvalidAgentId", ErrorCategory.InvalidData)]
-    public void A_bad_agent_is_a_non_terminating_error_naming_it_and_the_other_agents_are_cleaned(string how, string errorId, ErrorCategory category)
+    public void A_bad_agent_is_a_non_terminating_error_naming_it_and_the_other_agents_are_cleaned(
+        string how,
+        string errorId,
+        ErrorCategory category
+    )
     {
         (string agent, string target) = BreakAgent(how);
-        string agentFolder = Path.Combine(Root, "agents", agent.Contains('/') || agent.Contains('\\') || agent.Contains('\0') ? "siwa" : agent);
+        string agentFolder = Path.Combine(
+            Root,
+            "agents",
+            agent.Contains('/') || agent.Contains('\\') || agent.Contains('\0') ? "siwa" : agent
+        );
         Dictionary<string, string> before = Bytes(agentFolder);
         using var ps = new PowerShellSession();
 
-        ScriptResult result = ps.Run($"Remove-EvonicOldSession -Path '{Root}' -Force -PassThru -InformationAction Continue");
+        ScriptResult result = ps.Run(
+            $"Remove-EvonicOldSession -Path '{Root}' -Force -PassThru -InformationAction Continue"
+        );
 
         ErrorRecord error = Assert.Single(result.Errors);
         Assert.Equal(errorId, error.FullyQualifiedErrorId.Split(',')[0]);
         Assert.Equal(category, error.CategoryInfo.Category);
         Assert.Equal(target, error.TargetObject);
-        var removed = result.Output.Select(o => o.Properties["AgentId"].Value + "/" + o.Properties["SessionId"].Value).OrderBy(k => k, StringComparer.Ordinal);
+        var removed = result
+            .Output.Select(o => o.Properties["AgentId"].Value + "/" + o.Properties["SessionId"].Value)
+            .OrderBy(k => k, StringComparer.Ordinal);
         string brokenAgent = agent.Contains('/') || agent.Contains('\\') || agent.Contains('\0') ? "(none)" : agent;
-        Assert.Equal(Sample.ExpectedRemoved.Where(k => !k.StartsWith(brokenAgent + "/", StringComparison.Ordinal)), removed);
-        if (brokenAgent != "(none)") Assert.Equal(before, Bytes(agentFolder));
+        Assert.Equal(
+            Sample.ExpectedRemoved.Where(k => !k.StartsWith(brokenAgent + "/", StringComparison.Ordinal)),
+            removed
+        );
+        if (brokenAgent != "(none)")
+            Assert.Equal(before, Bytes(agentFolder));
         Assert.Contains(result.Information, line => line.Contains("1 error(s)"));
     }
 
@@ -178,10 +209,15 @@ public sealed class BadInputTests : SampleInstanceTest
     public void A_whole_MaxAgeDays_binds_whatever_its_type(string value, int expected)
     {
         using var ps = new PowerShellSession();
-        ScriptResult result = ps.Run($"$listed = @(Get-EvonicOldSession -Path '{Root}' -MaxAgeDays {value} -IncludeProtected -WarningAction SilentlyContinue); if ($listed.Count) {{ $listed[0].MaxAgeDays }}");
+        ScriptResult result = ps.Run(
+            $"$listed = @(Get-EvonicOldSession -Path '{Root}' -MaxAgeDays {value} -IncludeProtected -WarningAction "
+                + $"SilentlyContinue); if ($listed.Count) {{ $listed[0].MaxAgeDays }}"
+        );
         Assert.Empty(result.Errors);
-        if (expected == 0) Assert.Empty(result.Output);
-        else Assert.Equal(expected, (int)Assert.Single(result.Output).BaseObject);
+        if (expected == 0)
+            Assert.Empty(result.Output);
+        else
+            Assert.Equal(expected, (int)Assert.Single(result.Output).BaseObject);
     }
 
     [Theory]
@@ -196,9 +232,13 @@ public sealed class BadInputTests : SampleInstanceTest
         using var ps = new PowerShellSession();
         Dictionary<string, string> before = Bytes(Root);
 
-        ScriptResult fromEnvironment = ps.Run($"$env:EVONIC_SESSION_MAX_AGE_DAYS = '{value}'; Remove-EvonicOldSession -Path '{Root}' -Force");
+        ScriptResult fromEnvironment = ps.Run(
+            $"$env:EVONIC_SESSION_MAX_AGE_DAYS = '{value}'; Remove-EvonicOldSession -Path '{Root}' -Force"
+        );
         File.WriteAllText(Path.Combine(Root, ".env"), $"EVONIC_SESSION_MAX_AGE_DAYS={value}\n");
-        ScriptResult fromFile = ps.Run($"$env:EVONIC_SESSION_MAX_AGE_DAYS = $null; Get-EvonicOldSession -Path '{Root}'");
+        ScriptResult fromFile = ps.Run(
+            $"$env:EVONIC_SESSION_MAX_AGE_DAYS = $null; Get-EvonicOldSession -Path '{Root}'"
+        );
 
         foreach (ScriptResult result in new[] { fromEnvironment, fromFile })
         {

@@ -49,10 +49,16 @@ public sealed class BulkTemplate : IDisposable
     }
 
     /// <summary>Every file of an instance, relative, without SQLite's -wal and -shm.</summary>
-    public static SortedSet<string> Files(string root)
-        => new(Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-            .Where(f => !f.EndsWith("-wal", StringComparison.Ordinal) && !f.EndsWith("-shm", StringComparison.Ordinal))
-            .Select(f => Path.GetRelativePath(root, f)), StringComparer.Ordinal);
+    public static SortedSet<string> Files(string root) =>
+        new(
+            Directory
+                .EnumerateFiles(root, "*", SearchOption.AllDirectories)
+                .Where(f =>
+                    !f.EndsWith("-wal", StringComparison.Ordinal) && !f.EndsWith("-shm", StringComparison.Ordinal)
+                )
+                .Select(f => Path.GetRelativePath(root, f)),
+            StringComparer.Ordinal
+        );
 
     public void Dispose() => _temp.Dispose();
 }

@@ -3,32 +3,53 @@ using Evonic.Sessions.SampleData;
 
 namespace Evonic.Sessions.PowerShell.Tests;
 
-/// <summary>The cmdlets as an administrator uses them: real pipelines in the real engine, on a realistic instance.</summary>
+/// <summary>The cmdlets as an administrator uses them: real pipelines in the real engine, on a realistic
+/// instance.</summary>
 [Collection("engine")] // the tests set process-wide environment variables
 public sealed class CmdletTests : SampleInstanceTest
 {
-    private static List<string> WhatIfTargets(string hostText)
-        => hostText.Split('\n').Where(l => l.StartsWith("What if: Performing", StringComparison.Ordinal)).Select(l =>
-        {
-            string agent = l.Split("agent '")[1].Split('\'')[0];
-            string session = l.Split("session '")[1].Split('\'')[0];
-            return agent + "/" + session;
-        }).OrderBy(k => k, StringComparer.Ordinal).ToList();
+    private static List<string> WhatIfTargets(string hostText) =>
+        hostText
+            .Split('\n')
+            .Where(l => l.StartsWith("What if: Performing", StringComparison.Ordinal))
+            .Select(l =>
+            {
+                string agent = l.Split("agent '")[1].Split('\'')[0];
+                string session = l.Split("session '")[1].Split('\'')[0];
+                return agent + "/" + session;
+            })
+            .OrderBy(k => k, StringComparer.Ordinal)
+            .ToList();
 
     [Fact]
     public void The_module_exports_exactly_its_cmdlets_with_output_types()
     {
         using var ps = new PowerShellSession();
-        ScriptResult result = ps.Run("Get-Command -Module Evonic.Sessions | ForEach-Object { $_.Name + '=' + ($_.OutputType.Name -join ',') }");
-        Assert.Equal(new[]
+        ScriptResult result = ps.Run(
+            "Get-Command -Module Evonic.Sessions | ForEach-Object { $_.Name + '=' + ($_.OutputType.Name -join ',') }"
+        );
+        Assert.Equal(
+            new[]
             {
-                "Get-EvonicOldSession=Evonic.Sessions.EvonicSession", "Get-EvonicSessionArchive=Evonic.Sessions.ArchivedSessionInfo",
-                "Get-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup", "Get-EvonicSessionStore=Evonic.Sessions.DatabaseSpace", "Optimize-EvonicSessionStore=Evonic.Sessions.SpaceReturned",
-                "Register-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup", "Remove-EvonicOldSession=Evonic.Sessions.SessionRemovalResult", "Remove-EvonicSessionArchive=", "Remove-EvonicSessionHold=",
-                "Restore-EvonicSession=Evonic.Sessions.SessionRestoreResult", "Unregister-EvonicSessionCleanup=",
+                "Get-EvonicOldSession=Evonic.Sessions.EvonicSession",
+                "Get-EvonicSessionArchive=Evonic.Sessions.ArchivedSessionInfo",
+                "Get-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup",
+                "Get-EvonicSessionStore=Evonic.Sessions.DatabaseSpace",
+                "Optimize-EvonicSessionStore=Evonic.Sessions.SpaceReturned",
+                "Register-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup",
+                "Remove-EvonicOldSession=Evonic.Sessions.SessionRemovalResult",
+                "Remove-EvonicSessionArchive=",
+                "Remove-EvonicSessionHold=",
+                "Restore-EvonicSession=Evonic.Sessions.SessionRestoreResult",
+                "Unregister-EvonicSessionCleanup=",
             },
-            result.Output.Select(o => o.ToString()).OrderBy(s => s));
-        ScriptResult confirm = ps.Run("(Get-Command Remove-EvonicOldSession).Parameters.ContainsKey('WhatIf'); (Get-Command Remove-EvonicOldSession).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $true)[0].ConfirmImpact");
+            result.Output.Select(o => o.ToString()).OrderBy(s => s)
+        );
+        ScriptResult confirm = ps.Run(
+            "(Get-Command Remove-EvonicOldSession).Parameters.ContainsKey('WhatIf'); (Get-Command "
+                + "Remove-EvonicOldSession).ImplementingType.GetCustomAttributes([System.Management.Automation.Cmdlet"
+                + "Attribute], $true)[0].ConfirmImpact"
+        );
         Assert.Equal(new[] { "True", "High" }, confirm.Output.Select(o => o.ToString()));
     }
 
@@ -41,9 +62,16 @@ public sealed class CmdletTests : SampleInstanceTest
         Assert.Equal(Sample.ExpectedRemoved, Keys(listed.Output));
         Assert.All(listed.Output, o => Assert.Equal("Evonic.Sessions.EvonicSession", o.TypeNames[0]));
 
-        ScriptResult all = ps.Run($"Get-EvonicOldSession -Path '{Root}' -IncludeProtected | Where-Object {{ $_.Protection -ne 'None' }} | ForEach-Object {{ $_.SessionId + '=' + $_.Protection }}");
+        ScriptResult all = ps.Run(
+            $"Get-EvonicOldSession -Path '{Root}' -IncludeProtected | Where-Object {{ $_.Protection -ne 'None' }} | "
+                + $"ForEach-Object {{ $_.SessionId + '=' + $_.Protection }}"
+        );
         var reasons = all.Output.Select(o => o.ToString()).ToDictionary(s => s.Split('=')[0], s => s.Split('=')[1]);
-        foreach (var (key, expected) in Sample.Expectations.Where(e => e.Value != "remove" && !e.Value.StartsWith("recent", StringComparison.Ordinal)))
+        foreach (
+            var (key, expected) in Sample.Expectations.Where(e =>
+                e.Value != "remove" && !e.Value.StartsWith("recent", StringComparison.Ordinal)
+            )
+        )
             Assert.Contains(expected, reasons[key.Split('/')[1]]);
     }
 
@@ -53,7 +81,9 @@ public sealed class CmdletTests : SampleInstanceTest
         using var ps = new PowerShellSession();
         HashSet<string> before = InstanceSnapshot.Take(Root);
 
-        ScriptResult whatIf = ps.Run($"Get-EvonicOldSession -Path '{Root}' | Remove-EvonicOldSession -WhatIf -InformationAction Continue");
+        ScriptResult whatIf = ps.Run(
+            $"Get-EvonicOldSession -Path '{Root}' | Remove-EvonicOldSession -WhatIf -InformationAction Continue"
+        );
 
         Assert.Empty(whatIf.Errors);
         Assert.Equal(Sample.ExpectedRemoved, WhatIfTargets(whatIf.HostText));
@@ -74,12 +104,33 @@ public sealed class CmdletTests : SampleInstanceTest
         ScriptResult result = ps.Run($"Get-EvonicOldSession -Path '{Root}' | Remove-EvonicOldSession -Force");
         Assert.Empty(result.Errors);
         Assert.Empty(result.Output);
-        // One [SESSION_CLEANUP] line per agent of the piped sessions as it finishes (atlas had none), then the closing line.
-        Assert.Equal(new[] { "echo", "juno", "lyra", "nova", "siwa" }, result.Information.SkipLast(1).Select(l => l.Split(' ')[2].TrimEnd(':')));
-        Assert.Contains(result.Information, l => l.StartsWith("[SESSION_CLEANUP] agent siwa: removed 10 session(s), 35 message(s), 10 file(s), ", StringComparison.Ordinal));
-        Assert.Contains(result.Information, l => l.StartsWith("[SESSION_CLEANUP] agent nova: removed 2 session(s), 43 message(s), 2 file(s), ", StringComparison.Ordinal));
-        Assert.StartsWith($"[SESSION_CLEANUP] done: removed {Sample.ExpectedRemoved.Count()} session(s), 96 message(s), 14 file(s)", result.Information[^1]);
-        Assert.Matches(@"freed, 0 B \(0 bytes\) returned by databases, in \d+\.\d s; 0 kept; 0 error\(s\); longest write transaction \d+ ms; Evonic.Sessions \d+\.\d+\.\d+$", result.Information[^1]);
+        // One [SESSION_CLEANUP] line per agent of the piped sessions as it finishes (atlas had none), then the closing
+        // line.
+        Assert.Equal(
+            new[] { "echo", "juno", "lyra", "nova", "siwa" },
+            result.Information.SkipLast(1).Select(l => l.Split(' ')[2].TrimEnd(':'))
+        );
+        Assert.Contains(result.Information, l =>
+            l.StartsWith(
+                "[SESSION_CLEANUP] agent siwa: removed 10 session(s), 35 message(s), 10 file(s), ",
+                StringComparison.Ordinal
+            )
+        );
+        Assert.Contains(result.Information, l =>
+            l.StartsWith(
+                "[SESSION_CLEANUP] agent nova: removed 2 session(s), 43 message(s), 2 file(s), ",
+                StringComparison.Ordinal
+            )
+        );
+        Assert.StartsWith(
+            $"[SESSION_CLEANUP] done: removed {Sample.ExpectedRemoved.Count()} session(s), 96 message(s), 14 file(s)",
+            result.Information[^1]
+        );
+        Assert.Matches(
+            @"freed, 0 B \(0 bytes\) returned by databases, in \d+\.\d s; 0 kept; 0 error\(s\); "
+                + @"longest write transaction \d+ ms; Evonic.Sessions \d+\.\d+\.\d+$",
+            result.Information[^1]
+        );
         Assert.Empty(ps.Run($"Get-EvonicOldSession -Path '{Root}'").Output);
     }
 
@@ -92,7 +143,10 @@ public sealed class CmdletTests : SampleInstanceTest
         Assert.Empty(result.Errors);
         Assert.Equal(2, result.HostText.Split("Are you sure you want to perform this action?").Length - 1);
         Assert.Equal(new[] { "nova/nova-2" }, Keys(result.Output));
-        Assert.Equal(new[] { "nova/nova-4" }, Keys(ps.Run($"Get-EvonicOldSession -Path '{Root}' -AgentId nova").Output));
+        Assert.Equal(
+            new[] { "nova/nova-4" },
+            Keys(ps.Run($"Get-EvonicOldSession -Path '{Root}' -AgentId nova").Output)
+        );
     }
 
     [Fact]
@@ -118,7 +172,9 @@ public sealed class CmdletTests : SampleInstanceTest
         Assert.Equal(ErrorCategory.ObjectNotFound, missing.CategoryInfo.Category);
 
         Directory.CreateDirectory(Temp.Combine("empty"));
-        ErrorRecord notInstance = Assert.Single(ps.Run($"Remove-EvonicOldSession -Path '{Temp.Combine("empty")}' -Force").Errors);
+        ErrorRecord notInstance = Assert.Single(
+            ps.Run($"Remove-EvonicOldSession -Path '{Temp.Combine("empty")}' -Force").Errors
+        );
         Assert.StartsWith("NotAnInstance,", notInstance.FullyQualifiedErrorId);
         Assert.Contains(Path.Combine("shared", "db", "evonic.db"), notInstance.Exception.Message);
     }
@@ -130,10 +186,14 @@ public sealed class CmdletTests : SampleInstanceTest
         HashSet<string> before = InstanceSnapshot.Take(Root);
 
         ScriptResult byParameter = ps.Run($"Remove-EvonicOldSession -Path '{Root}' -MaxAgeDays 0 -Force");
-        ScriptResult byEnvironment = ps.Run($"$env:EVONIC_SESSION_MAX_AGE_DAYS = '0'; Get-EvonicOldSession -Path '{Root}'");
+        ScriptResult byEnvironment = ps.Run(
+            $"$env:EVONIC_SESSION_MAX_AGE_DAYS = '0'; Get-EvonicOldSession -Path '{Root}'"
+        );
 
         Assert.Contains(byParameter.Warnings, w => w.Contains("disabled"));
-        Assert.Contains(byEnvironment.Warnings, w => w.Contains("disabled") && w.Contains("EVONIC_SESSION_MAX_AGE_DAYS"));
+        Assert.Contains(byEnvironment.Warnings, w =>
+            w.Contains("disabled") && w.Contains("EVONIC_SESSION_MAX_AGE_DAYS")
+        );
         Assert.Empty(byEnvironment.Output);
         Assert.Equal(before, InstanceSnapshot.Take(Root));
     }
@@ -142,13 +202,17 @@ public sealed class CmdletTests : SampleInstanceTest
     public void The_environment_sets_the_age_and_the_instance_and_a_bad_value_is_named()
     {
         using var ps = new PowerShellSession();
-        ScriptResult older = ps.Run($"$env:EVONIC_HOME = '{Root}'; $env:EVONIC_SESSION_MAX_AGE_DAYS = '250'; Get-EvonicOldSession");
+        ScriptResult older = ps.Run(
+            $"$env:EVONIC_HOME = '{Root}'; $env:EVONIC_SESSION_MAX_AGE_DAYS = '250'; Get-EvonicOldSession"
+        );
         Assert.Empty(older.Errors);
         Assert.NotEmpty(older.Output);
         Assert.All(older.Output, o => Assert.True((int)o.Properties["AgeDays"].Value! > 250));
         Assert.All(Keys(older.Output), k => Assert.Contains(k, Sample.ExpectedRemoved));
 
-        ErrorRecord bad = Assert.Single(ps.Run("$env:EVONIC_SESSION_MAX_AGE_DAYS = 'ninety'; Get-EvonicOldSession").Errors);
+        ErrorRecord bad = Assert.Single(
+            ps.Run("$env:EVONIC_SESSION_MAX_AGE_DAYS = 'ninety'; Get-EvonicOldSession").Errors
+        );
         Assert.StartsWith("InvalidSetting,", bad.FullyQualifiedErrorId);
         Assert.Contains("EVONIC_SESSION_MAX_AGE_DAYS", bad.Exception.Message);
         Assert.Contains("'ninety'", bad.Exception.Message);
@@ -157,7 +221,10 @@ public sealed class CmdletTests : SampleInstanceTest
     [Fact]
     public void A_corrupt_agent_database_is_a_non_terminating_error_and_the_others_are_processed()
     {
-        File.WriteAllText(Path.Combine(Root, "agents", "echo", "chat.db"), "definitely not an SQLite database, just some text");
+        File.WriteAllText(
+            Path.Combine(Root, "agents", "echo", "chat.db"),
+            "definitely not an SQLite database, just some text"
+        );
         using var ps = new PowerShellSession();
 
         ScriptResult result = ps.Run($"Remove-EvonicOldSession -Path '{Root}' -Force -PassThru");
@@ -165,14 +232,19 @@ public sealed class CmdletTests : SampleInstanceTest
         ErrorRecord error = Assert.Single(result.Errors);
         Assert.StartsWith("AgentDatabaseUnreadable,", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.ReadError, error.CategoryInfo.Category);
-        Assert.Equal(Sample.ExpectedRemoved.Where(k => !k.StartsWith("echo/", StringComparison.Ordinal)), Keys(result.Output));
+        Assert.Equal(
+            Sample.ExpectedRemoved.Where(k => !k.StartsWith("echo/", StringComparison.Ordinal)),
+            Keys(result.Output)
+        );
     }
 
     [Fact]
     public void AgentId_takes_wildcards_and_names_a_missing_agent()
     {
         using var ps = new PowerShellSession();
-        Assert.All(Keys(ps.Run($"Get-EvonicOldSession -Path '{Root}' -AgentId 'si*'").Output), k => Assert.StartsWith("siwa/", k));
+        Assert.All(Keys(ps.Run($"Get-EvonicOldSession -Path '{Root}' -AgentId 'si*'").Output), k =>
+            Assert.StartsWith("siwa/", k)
+        );
         ScriptResult missing = ps.Run($"Get-EvonicOldSession -Path '{Root}' -AgentId nope, nova");
         Assert.StartsWith("AgentNotFound,", Assert.Single(missing.Errors).FullyQualifiedErrorId);
         Assert.Equal(new[] { "nova/nova-2", "nova/nova-4" }, Keys(missing.Output));
@@ -184,27 +256,48 @@ public sealed class CmdletTests : SampleInstanceTest
         using var ps = new PowerShellSession();
         ps.Run($"$listed = Get-EvonicOldSession -Path '{Root}' -AgentId siwa");
         using (var chat = InstanceBuilder.Connect(Path.Combine(Root, "agents", "siwa", "chat.db")))
-            InstanceBuilder.Exec(chat, "UPDATE chat_sessions SET updated_at = CURRENT_TIMESTAMP WHERE id = 'siwa-7b2c'");
+            InstanceBuilder.Exec(
+                chat,
+                "UPDATE chat_sessions SET updated_at = CURRENT_TIMESTAMP WHERE id = 'siwa-7b2c'"
+            );
 
         ScriptResult result = ps.Run("$listed | Remove-EvonicOldSession -Force -PassThru");
 
         Assert.Empty(result.Errors);
         Assert.Contains(result.Warnings, w => w.Contains("siwa-7b2c") && w.Contains("no longer old"));
         Assert.DoesNotContain("siwa/siwa-7b2c", Keys(result.Output));
-        Assert.Equal(Sample.ExpectedRemoved.Count(k => k.StartsWith("siwa/", StringComparison.Ordinal)) - 1, result.Output.Count);
+        Assert.Equal(
+            Sample.ExpectedRemoved.Count(k => k.StartsWith("siwa/", StringComparison.Ordinal)) - 1,
+            result.Output.Count
+        );
         using var check = InstanceBuilder.Connect(Path.Combine(Root, "agents", "siwa", "chat.db"));
-        Assert.Equal(12L, InstanceBuilder.Query(check, "SELECT COUNT(*) FROM chat_messages WHERE session_id = 'siwa-7b2c'")[0][0]);
+        Assert.Equal(
+            12L,
+            InstanceBuilder.Query(check, "SELECT COUNT(*) FROM chat_messages WHERE session_id = 'siwa-7b2c'")[0][0]
+        );
     }
 
     [Fact]
     public void The_console_host_loads_the_module_and_SQLite_in_a_fresh_process_with_no_environment_set_up()
     {
-        (int exit, string output) = PwshProcess.Run("-NonInteractive", "-Command", $"Import-Module Evonic.Sessions; Get-EvonicOldSession -Path '{Root}' | ForEach-Object SessionId");
+        (int exit, string output) = PwshProcess.Run(
+            "-NonInteractive",
+            "-Command",
+            $"Import-Module Evonic.Sessions; Get-EvonicOldSession -Path '{Root}' | ForEach-Object SessionId"
+        );
         Assert.True(exit == 0, output);
-        Assert.Equal(Sample.ExpectedRemoved.Select(k => k.Split('/')[1]).OrderBy(s => s, StringComparer.Ordinal),
-            output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).OrderBy(s => s, StringComparer.Ordinal));
+        Assert.Equal(
+            Sample.ExpectedRemoved.Select(k => k.Split('/')[1]).OrderBy(s => s, StringComparer.Ordinal),
+            output
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .OrderBy(s => s, StringComparer.Ordinal)
+        );
 
-        (int failed, string message) = PwshProcess.Run("-NonInteractive", "-Command", $"Import-Module Evonic.Sessions; Get-EvonicOldSession -Path '{Temp.Combine("nope")}'");
+        (int failed, string message) = PwshProcess.Run(
+            "-NonInteractive",
+            "-Command",
+            $"Import-Module Evonic.Sessions; Get-EvonicOldSession -Path '{Temp.Combine("nope")}'"
+        );
         Assert.Equal(1, failed);
         Assert.Contains("does not exist", message);
     }

@@ -27,28 +27,69 @@ public sealed class FuzzTests : IDisposable
 
     private static readonly string[] Timestamps =
     {
-        "OLD", "OLD", "OLD", "RECENT", "OLD_T", "OLD_OFFSET", "OLD_FRACTION", "garbage", "", "9999-12-31 23:59:59",
-        "0000-01-01 00:00:00", "-0001-01-01", "2026-02-30 10:00:00", "now", "2026-11-24T04:00:00+0200", "INT", "REAL", "NULL",
+        "OLD",
+        "OLD",
+        "OLD",
+        "RECENT",
+        "OLD_T",
+        "OLD_OFFSET",
+        "OLD_FRACTION",
+        "garbage",
+        "",
+        "9999-12-31 23:59:59",
+        "0000-01-01 00:00:00",
+        "-0001-01-01",
+        "2026-02-30 10:00:00",
+        "now",
+        "2026-11-24T04:00:00+0200",
+        "INT",
+        "REAL",
+        "NULL",
     };
 
     private static readonly string[] SessionIds =
     {
-        "NORMAL", "NORMAL", "NORMAL", "NORMAL", "../../outside", "a/b", "a\\b", "nul\0id", "..", ".", "", " ", "ünïcødé-✓",
-        "LONG", "-rf", "*", "con", "a:b",
+        "NORMAL",
+        "NORMAL",
+        "NORMAL",
+        "NORMAL",
+        "../../outside",
+        "a/b",
+        "a\\b",
+        "nul\0id",
+        "..",
+        ".",
+        "",
+        " ",
+        "ünïcødé-✓",
+        "LONG",
+        "-rf",
+        "*",
+        "con",
+        "a:b",
     };
 
     private static readonly object?[] BotFlags = { 1L, 1L, 0L, "0", "false", null, "yes", 2.5, "" };
 
     private static readonly string?[] States =
     {
-        null, null, "{\"tasks\": [{\"status\": \"done\"}]}", "{\"tasks\": [{\"status\": \"pending\"}]}", "not json", "",
-        "[]", "{\"tasks\": \"x\"}", "{\"tasks\": [1, null]}", "{\"tasks\": null}",
+        null,
+        null,
+        "{\"tasks\": [{\"status\": \"done\"}]}",
+        "{\"tasks\": [{\"status\": \"pending\"}]}",
+        "not json",
+        "",
+        "[]",
+        "{\"tasks\": \"x\"}",
+        "{\"tasks\": [1, null]}",
+        "{\"tasks\": null}",
     };
 
     private static string Timestamp(Random random, DateTime now, out object? value)
     {
         string kind = Timestamps[random.Next(Timestamps.Length)];
-        DateTime old = now.AddDays(-100 - random.Next(600)), recent = now.AddDays(-random.Next(80));
+        DateTime old = now.AddDays(-100 - random.Next(600)),
+            recent = now.AddDays(-random.Next(80));
         value = kind switch
         {
             "OLD" => InstanceBuilder.Timestamp(old),
@@ -75,7 +116,8 @@ public sealed class FuzzTests : IDisposable
         };
     }
 
-    /// <summary>A JSONL log no well-behaved app writes: junk bytes, torn and huge lines, odd ts values, turns left open.</summary>
+    /// <summary>A JSONL log no well-behaved app writes: junk bytes, torn and huge lines, odd ts values, turns left
+    /// open.</summary>
     private static byte[] Log(Random random, string sessionId, DateTime now)
     {
         var text = new MemoryStream();
@@ -85,18 +127,55 @@ public sealed class FuzzTests : IDisposable
             long ts = new DateTimeOffset(now.AddDays(-random.Next(700))).ToUnixTimeMilliseconds();
             switch (random.Next(12))
             {
-                case 0: text.Write(RandomNumberGenerator.GetBytes(random.Next(1, 400))); Write("\n"); break;
-                case 1: Write($"{{\"type\":\"user\",\"ts\":{ts}"); break; // torn, and the next line runs on
-                case 2: Write("\n\n\r\n"); break;
-                case 3: Write($"{{\"type\":\"turn_begin\",\"session_id\":{System.Text.Json.JsonSerializer.Serialize(sessionId)},\"ts\":{ts}}}\n"); break;
-                case 4: Write($"{{\"type\":\"final\",\"ts\":\"{now.AddDays(-random.Next(700)):O}\"}}\n"); break;
-                case 5: Write("{\"type\":\"user\",\"ts\":" + random.Next(-5, 5) * 1e300 + "}\n"); break;
-                case 6: Write("{\"type\":\"user\",\"ts\":\"yesterday\",\"content\":" + new string('[', 2000) + "}\n"); break;
-                case 7: Write("{\"type\":\"user\",\"ts\":" + ts + ",\"content\":\"" + new string('z', random.Next(200_000)) + "\"}\n"); break;
-                case 8: Write("\uFEFF{\"type\":\"turn_end\",\"ts\":" + ts + "}\r\n"); break;
-                case 9: Write("[1,2,3]\nnull\n\"string\"\n42\n"); break;
-                case 10: Write("{\"type\":\"user\",\"session_id\":\"someone-else\",\"ts\":" + ts + "}\n"); break;
-                default: Write($"{{\"type\":\"user\",\"session_id\":{System.Text.Json.JsonSerializer.Serialize(sessionId)},\"ts\":{ts}}}\n"); break;
+                case 0:
+                    text.Write(RandomNumberGenerator.GetBytes(random.Next(1, 400)));
+                    Write("\n");
+                    break;
+                case 1:
+                    Write($"{{\"type\":\"user\",\"ts\":{ts}");
+                    break; // torn, and the next line runs on
+                case 2:
+                    Write("\n\n\r\n");
+                    break;
+                case 3:
+                    Write(
+                        $"{{\"type\":\"turn_begin\",\"session_id\":"
+                            + $"{System.Text.Json.JsonSerializer.Serialize(sessionId)},\"ts\":{ts}}}\n"
+                    );
+                    break;
+                case 4:
+                    Write($"{{\"type\":\"final\",\"ts\":\"{now.AddDays(-random.Next(700)):O}\"}}\n");
+                    break;
+                case 5:
+                    Write("{\"type\":\"user\",\"ts\":" + random.Next(-5, 5) * 1e300 + "}\n");
+                    break;
+                case 6:
+                    Write("{\"type\":\"user\",\"ts\":\"yesterday\",\"content\":" + new string('[', 2000) + "}\n");
+                    break;
+                case 7:
+                    Write(
+                        "{\"type\":\"user\",\"ts\":"
+                            + ts
+                            + ",\"content\":\""
+                            + new string('z', random.Next(200_000))
+                            + "\"}\n"
+                    );
+                    break;
+                case 8:
+                    Write("\uFEFF{\"type\":\"turn_end\",\"ts\":" + ts + "}\r\n");
+                    break;
+                case 9:
+                    Write("[1,2,3]\nnull\n\"string\"\n42\n");
+                    break;
+                case 10:
+                    Write("{\"type\":\"user\",\"session_id\":\"someone-else\",\"ts\":" + ts + "}\n");
+                    break;
+                default:
+                    Write(
+                        $"{{\"type\":\"user\",\"session_id\":{System.Text.Json.JsonSerializer.Serialize(sessionId)},"
+                            + $"\"ts\":{ts}}}\n"
+                    );
+                    break;
             }
         }
         return text.ToArray();
@@ -123,20 +202,51 @@ public sealed class FuzzTests : IDisposable
         for (int i = 0; i < SessionsPerInstance; i++)
         {
             string id = SessionId(random, i);
-            if (!used.Add(id)) continue;
+            if (!used.Add(id))
+                continue;
             Timestamp(random, now, out object? updated);
-            InstanceBuilder.Exec(chat, "INSERT INTO chat_sessions (id, agent_id, channel_id, external_user_id, bot_enabled, updated_at) VALUES ($id, $a, $c, $u, $b, $t)",
-                ("$id", id), ("$a", random.Next(8) == 0 ? "fuzz_sub_" + random.Next(3) : "fuzz"), ("$c", random.Next(3) == 0 ? "telegram" : null),
-                ("$u", random.Next(4) switch { 0 => "__scheduler__x", 1 => "__system__", 2 => "__agent__y", _ => "user" + random.Next(5) }),
-                ("$b", BotFlags[random.Next(BotFlags.Length)]), ("$t", updated));
+            InstanceBuilder.Exec(
+                chat,
+                "INSERT INTO chat_sessions (id, agent_id, channel_id, external_user_id, bot_enabled, updated_at) "
+                    + "VALUES ($id, $a, $c, $u, $b, $t)",
+                ("$id", id),
+                ("$a", random.Next(8) == 0 ? "fuzz_sub_" + random.Next(3) : "fuzz"),
+                ("$c", random.Next(3) == 0 ? "telegram" : null),
+                (
+                    "$u",
+                    random.Next(4) switch
+                    {
+                        0 => "__scheduler__x",
+                        1 => "__system__",
+                        2 => "__agent__y",
+                        _ => "user" + random.Next(5),
+                    }
+                ),
+                ("$b", BotFlags[random.Next(BotFlags.Length)]),
+                ("$t", updated)
+            );
             for (int m = random.Next(4); m > 0; m--)
             {
                 Timestamp(random, now, out object? created);
-                InstanceBuilder.Exec(chat, "INSERT INTO chat_messages (session_id, role, content, created_at) VALUES ($s, 'user', 'x', $t)", ("$s", id), ("$t", created));
+                InstanceBuilder.Exec(
+                    chat,
+                    "INSERT INTO chat_messages (session_id, role, content, created_at) VALUES ($s, 'user', 'x', $t)",
+                    ("$s", id),
+                    ("$t", created)
+                );
             }
             if (States[random.Next(States.Length)] is { } state)
-                InstanceBuilder.Exec(chat, "INSERT OR REPLACE INTO session_state (session_id, content) VALUES ($s, $c)", ("$s", id), ("$c", state));
-            if (random.Next(2) == 0 && id.Length < 200 && IsPlainName(id.StartsWith("fuzz-", StringComparison.Ordinal) ? id[5..] : id))
+                InstanceBuilder.Exec(
+                    chat,
+                    "INSERT OR REPLACE INTO session_state (session_id, content) VALUES ($s, $c)",
+                    ("$s", id),
+                    ("$c", state)
+                );
+            if (
+                random.Next(2) == 0
+                && id.Length < 200
+                && IsPlainName(id.StartsWith("fuzz-", StringComparison.Ordinal) ? id[5..] : id)
+            )
             {
                 string log = agent.LogPath(id);
                 if (random.Next(8) == 0)
@@ -165,23 +275,37 @@ public sealed class FuzzTests : IDisposable
                     Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(builder.Root, path))!);
                     File.WriteAllText(Path.Combine(builder.Root, path), "attachment");
                 }
-                InstanceBuilder.Exec(main, "INSERT INTO attachments (agent_id, session_id, file_path, created_at) VALUES ('fuzz', $s, $p, $t)",
-                    ("$s", id), ("$p", path), ("$t", InstanceBuilder.Timestamp(now.AddDays(-random.Next(700)))));
+                InstanceBuilder.Exec(
+                    main,
+                    "INSERT INTO attachments (agent_id, session_id, file_path, created_at) VALUES ('fuzz', $s, $p, $t)",
+                    ("$s", id),
+                    ("$p", path),
+                    ("$t", InstanceBuilder.Timestamp(now.AddDays(-random.Next(700))))
+                );
             }
         }
         Directory.CreateDirectory(Path.Combine(builder.Root, "data", "attachments", "fuzz"));
         Directory.CreateSymbolicLink(Path.Combine(builder.Root, "data", "attachments", "fuzz", "link"), outsideFolder);
-        Directory.CreateSymbolicLink(Path.Combine(builder.Root, "data", "attachments", "fuzz", "fuzz-0003"), outsideFolder);
+        Directory.CreateSymbolicLink(
+            Path.Combine(builder.Root, "data", "attachments", "fuzz", "fuzz-0003"),
+            outsideFolder
+        );
         File.CreateSymbolicLink(Path.Combine(agent.SessionsFolder, "orphan-link.jsonl"), sentinel);
 
         foreach (string file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
             if (!file.StartsWith(builder.Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-                outside[file] = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file))) + "@" + File.GetLastWriteTimeUtc(file).Ticks;
+                outside[file] =
+                    Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file)))
+                    + "@"
+                    + File.GetLastWriteTimeUtc(file).Ticks;
         return (builder.Root, outside);
     }
 
-    private static bool IsPlainName(string name)
-        => name.Length > 0 && name is not ("." or "..") && name.IndexOfAny(Path.GetInvalidFileNameChars()) < 0 && !name.Contains('\\');
+    private static bool IsPlainName(string name) =>
+        name.Length > 0
+        && name is not ("." or "..")
+        && name.IndexOfAny(Path.GetInvalidFileNameChars()) < 0
+        && !name.Contains('\\');
 
     private static string Key(PSObject session) => (string)session.Properties["SessionId"].Value;
 
@@ -191,9 +315,18 @@ public sealed class FuzzTests : IDisposable
         DateTime now = DateTime.UtcNow;
         using var ps = new PowerShellSession();
         // The store's error kinds: the only ErrorIds a cmdlet may write for bad data.
-        var knownErrorIds = ps.Run("[enum]::GetNames((Get-Command Get-EvonicOldSession).OutputType[0].Type.Assembly.GetType('Evonic.Sessions.EvonicErrorKind'))").Output.Select(o => o.ToString()).ToHashSet();
+        var knownErrorIds = ps.Run(
+                "[enum]::GetNames((Get-Command "
+                    + "Get-EvonicOldSession).OutputType[0].Type.Assembly.GetType('Evonic.Sessions.EvonicErrorKind'))"
+            )
+            .Output.Select(o => o.ToString())
+            .ToHashSet();
         Assert.Contains("UnsafePath", knownErrorIds);
-        int sessionsTried = 0, removedTotal = 0, errorsTotal = 0, keptChecked = 0, outsideChecked = 0;
+        int sessionsTried = 0,
+            removedTotal = 0,
+            errorsTotal = 0,
+            keptChecked = 0,
+            outsideChecked = 0;
         for (int seed = 1; seed <= Instances; seed++)
         {
             (string root, Dictionary<string, string> outside) = Build(seed, now);
@@ -202,25 +335,51 @@ public sealed class FuzzTests : IDisposable
             ScriptResult removal = ps.Run($"Remove-EvonicOldSession -Path '{root}' -Force -PassThru");
 
             foreach (ErrorRecord error in listed.Errors.Concat(removal.Errors))
-                Assert.True(knownErrorIds.Contains(error.FullyQualifiedErrorId.Split(',')[0]),
-                    $"seed {seed}: an unexpected error escaped: {error.FullyQualifiedErrorId}: {error.Exception}");
-            var removable = listed.Output.Where(s => (bool)s.Properties["IsRemovable"].Value).Select(Key).ToHashSet(StringComparer.Ordinal);
-            var removed = removal.Output.Select(r => (string)r.Properties["SessionId"].Value).ToHashSet(StringComparer.Ordinal);
-            Assert.True(removed.IsSubsetOf(removable), $"seed {seed}: removed sessions that were not listed as removable: {string.Join(", ", removed.Except(removable))}");
+                Assert.True(
+                    knownErrorIds.Contains(error.FullyQualifiedErrorId.Split(',')[0]),
+                    $"seed {seed}: an unexpected error escaped: {error.FullyQualifiedErrorId}: {error.Exception}"
+                );
+            var removable = listed
+                .Output.Where(s => (bool)s.Properties["IsRemovable"].Value)
+                .Select(Key)
+                .ToHashSet(StringComparer.Ordinal);
+            var removed = removal
+                .Output.Select(r => (string)r.Properties["SessionId"].Value)
+                .ToHashSet(StringComparer.Ordinal);
+            Assert.True(
+                removed.IsSubsetOf(removable),
+                $"seed {seed}: removed sessions that were not listed as removable: "
+                    + $"{string.Join(", ", removed.Except(removable))}"
+            );
 
             using (var chat = InstanceBuilder.Connect(Path.Combine(root, "agents", "fuzz", "chat.db")))
             {
-                var left = InstanceBuilder.Query(chat, "SELECT id FROM chat_sessions").Select(r => (string)r[0]!).ToHashSet(StringComparer.Ordinal);
-                foreach (PSObject session in listed.Output.Where(s => !(bool)s.Properties["IsRemovable"].Value && s.Properties["Kind"].Value.ToString() != "Orphan"))
+                var left = InstanceBuilder
+                    .Query(chat, "SELECT id FROM chat_sessions")
+                    .Select(r => (string)r[0]!)
+                    .ToHashSet(StringComparer.Ordinal);
+                foreach (
+                    PSObject session in listed.Output.Where(s =>
+                        !(bool)s.Properties["IsRemovable"].Value && s.Properties["Kind"].Value.ToString() != "Orphan"
+                    )
+                )
                 {
-                    Assert.True(left.Contains(Key(session)), $"seed {seed}: protected or recent session '{Key(session)}' was removed");
+                    Assert.True(
+                        left.Contains(Key(session)),
+                        $"seed {seed}: protected or recent session '{Key(session)}' was removed"
+                    );
                     keptChecked++;
                 }
             }
             foreach (var (file, fingerprint) in outside)
             {
                 Assert.True(File.Exists(file), $"seed {seed}: '{file}' outside the root was deleted");
-                Assert.Equal(fingerprint, Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file))) + "@" + File.GetLastWriteTimeUtc(file).Ticks);
+                Assert.Equal(
+                    fingerprint,
+                    Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file)))
+                        + "@"
+                        + File.GetLastWriteTimeUtc(file).Ticks
+                );
                 outsideChecked++;
             }
             sessionsTried += listed.Output.Count;
@@ -231,9 +390,24 @@ public sealed class FuzzTests : IDisposable
         Assert.True(removedTotal > 0 && errorsTotal > 0, "the fuzzing must both remove sessions and hit refusals");
         ReliabilityFigures.Record(nameof(FuzzTests), "malformed instances tried", Instances, _output);
         ReliabilityFigures.Record(nameof(FuzzTests), "malformed sessions and logs listed", sessionsTried, _output);
-        ReliabilityFigures.Record(nameof(FuzzTests), "sessions removed (all listed as removable)", removedTotal, _output);
+        ReliabilityFigures.Record(
+            nameof(FuzzTests),
+            "sessions removed (all listed as removable)",
+            removedTotal,
+            _output
+        );
         ReliabilityFigures.Record(nameof(FuzzTests), "refusals written as ErrorRecords", errorsTotal, _output);
-        ReliabilityFigures.Record(nameof(FuzzTests), "protected or recent sessions checked still present", keptChecked, _output);
-        ReliabilityFigures.Record(nameof(FuzzTests), "files outside the root checked unchanged", outsideChecked, _output);
+        ReliabilityFigures.Record(
+            nameof(FuzzTests),
+            "protected or recent sessions checked still present",
+            keptChecked,
+            _output
+        );
+        ReliabilityFigures.Record(
+            nameof(FuzzTests),
+            "files outside the root checked unchanged",
+            outsideChecked,
+            _output
+        );
     }
 }

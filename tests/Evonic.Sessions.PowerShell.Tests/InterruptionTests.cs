@@ -20,8 +20,9 @@ public sealed class InterruptionTests : IClassFixture<BulkTemplate>
         _output = output;
     }
 
-    private static string Remove(string root, bool passThru = false, bool archive = false)
-        => $"Remove-EvonicOldSession -Path '{root}' -MaxAgeDays 90 -Force{(passThru ? " -PassThru" : "")}{(archive ? " -Archive" : "")}";
+    private static string Remove(string root, bool passThru = false, bool archive = false) =>
+        $"Remove-EvonicOldSession -Path '{root}' -MaxAgeDays 90 "
+        + $"-Force{(passThru ? " -PassThru" : "")}{(archive ? " -Archive" : "")}";
 
     /// <summary>What one uninterrupted run leaves: the census and the files.</summary>
     private (SessionCensus Census, SortedSet<string> Files) Uninterrupted(PowerShellSession ps)
@@ -30,13 +31,21 @@ public sealed class InterruptionTests : IClassFixture<BulkTemplate>
         ScriptResult result = ps.Run(Remove(root));
         Assert.Empty(result.Errors);
         var census = SessionCensus.Take(root, _template.AgentIds);
-        Assert.Equal(_template.Instance.Sessions.Keys.Except(_template.Instance.ExpectedRemoved).OrderBy(k => k, StringComparer.Ordinal),
-            census.Sessions.Keys.OrderBy(k => k, StringComparer.Ordinal));
+        Assert.Equal(
+            _template
+                .Instance.Sessions.Keys.Except(_template.Instance.ExpectedRemoved)
+                .OrderBy(k => k, StringComparer.Ordinal),
+            census.Sessions.Keys.OrderBy(k => k, StringComparer.Ordinal)
+        );
         return (census, BulkTemplate.Files(root));
     }
 
     /// <summary>After an interruption: whole or gone; then a rerun ends where one uninterrupted run ends.</summary>
-    private int CheckAndFinish(PowerShellSession ps, string root, (SessionCensus Census, SortedSet<string> Files) expected)
+    private int CheckAndFinish(
+        PowerShellSession ps,
+        string root,
+        (SessionCensus Census, SortedSet<string> Files) expected
+    )
     {
         SessionCensus interrupted = SessionCensus.Take(root, _template.AgentIds);
         interrupted.AssertWholeOrGone(_template.Before, _template.Instance.ExpectedRemoved);
@@ -59,8 +68,12 @@ public sealed class InterruptionTests : IClassFixture<BulkTemplate>
         foreach (string agent in _template.AgentIds)
         {
             using var chat = SampleData.InstanceBuilder.Connect(Path.Combine(root, "agents", agent, "chat.db"));
-            Assert.Equal(SampleData.InstanceBuilder.Query(chat, "SELECT COUNT(*) FROM chat_sessions")[0][0],
-                SampleData.InstanceBuilder.Query(main, "SELECT session_count FROM agents WHERE id = $a", ("$a", agent))[0][0]);
+            Assert.Equal(
+                SampleData.InstanceBuilder.Query(chat, "SELECT COUNT(*) FROM chat_sessions")[0][0],
+                SampleData.InstanceBuilder.Query(main, "SELECT session_count FROM agents WHERE id = $a", ("$a", agent))[
+                    0
+                ][0]
+            );
         }
     }
 
@@ -82,12 +95,25 @@ public sealed class InterruptionTests : IClassFixture<BulkTemplate>
             removedAtKill.Add(CheckAndFinish(ps, root, expected));
         }
 
-        _output.WriteLine($"full run {fullRun.TotalMilliseconds:0} ms; sessions removed when killed: {string.Join(", ", removedAtKill)}");
-        Assert.Contains(removedAtKill, n => n > 0 && n < _template.Instance.ExpectedRemoved.Count()); // some kills landed mid-run
+        _output.WriteLine(
+            $"full run {fullRun.TotalMilliseconds:0} ms; sessions removed when killed: "
+                + $"{string.Join(", ", removedAtKill)}"
+        );
+        // some kills landed mid-run
+        Assert.Contains(removedAtKill, n => n > 0 && n < _template.Instance.ExpectedRemoved.Count());
         ReliabilityFigures.Record(nameof(InterruptionTests), "kill points survived", KillPoints, _output);
-        ReliabilityFigures.Record(nameof(InterruptionTests), "kill points that landed mid-removal",
-            removedAtKill.Count(n => n > 0 && n < _template.Instance.ExpectedRemoved.Count()), _output);
-        ReliabilityFigures.Record(nameof(InterruptionTests), "sessions removable per run", _template.Instance.ExpectedRemoved.Count(), _output);
+        ReliabilityFigures.Record(
+            nameof(InterruptionTests),
+            "kill points that landed mid-removal",
+            removedAtKill.Count(n => n > 0 && n < _template.Instance.ExpectedRemoved.Count()),
+            _output
+        );
+        ReliabilityFigures.Record(
+            nameof(InterruptionTests),
+            "sessions removable per run",
+            _template.Instance.ExpectedRemoved.Count(),
+            _output
+        );
     }
 
     /// <summary>"agent/session" -> how many copies the module wrote into the instance's archive.</summary>
@@ -95,15 +121,31 @@ public sealed class InterruptionTests : IClassFixture<BulkTemplate>
     {
         var copies = new Dictionary<string, int>(StringComparer.Ordinal);
         string path = Path.Combine(root, "shared", "db", "session_archive.db");
-        if (!File.Exists(path)) return copies;
+        if (!File.Exists(path))
+            return copies;
         using var archive = SampleData.InstanceBuilder.Connect(path);
         // Killed while the archive was being created: the file may not have its tables yet.
-        if (SampleData.InstanceBuilder.Query(archive, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'evonic_sessions_archive'")[0][0] is 0L) return copies;
-        foreach (object?[] row in SampleData.InstanceBuilder.Query(archive,
-                     "SELECT k.chat_agent_id || '/' || s.session_id, COUNT(*) FROM archive_sessions s JOIN evonic_sessions_archive k ON k.archive_id = s.id GROUP BY 1"))
+        if (
+            SampleData.InstanceBuilder.Query(
+                archive,
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'evonic_sessions_archive'"
+            )[0][0]
+            is 0L
+        )
+            return copies;
+        foreach (
+            object?[] row in SampleData.InstanceBuilder.Query(
+                archive,
+                "SELECT k.chat_agent_id || '/' || s.session_id, COUNT(*) FROM archive_sessions s JOIN "
+                    + "evonic_sessions_archive k ON k.archive_id = s.id GROUP BY 1"
+            )
+        )
             copies[(string)row[0]!] = (int)(long)row[1]!;
         // Every archive row is the module's own here: none without its key row.
-        Assert.Equal(copies.Values.Sum(), (int)(long)SampleData.InstanceBuilder.Query(archive, "SELECT COUNT(*) FROM archive_sessions")[0][0]!);
+        Assert.Equal(
+            copies.Values.Sum(),
+            (int)(long)SampleData.InstanceBuilder.Query(archive, "SELECT COUNT(*) FROM archive_sessions")[0][0]!
+        );
         return copies;
     }
 
@@ -128,9 +170,12 @@ public sealed class InterruptionTests : IClassFixture<BulkTemplate>
             foreach (string session in _template.Before.Sessions.Keys)
             {
                 int n = copies.TryGetValue(session, out int c) ? c : 0;
-                if (!interrupted.Sessions.ContainsKey(session)) Assert.True(n == 1, $"{session} is gone with {n} archived copies");
-                else Assert.True(n <= 1, $"{session} is whole with {n} archived copies");
-                if (interrupted.Sessions.ContainsKey(session) && n == 1) wholeWithCopy++; // killed between the archive's commit and the delete
+                if (!interrupted.Sessions.ContainsKey(session))
+                    Assert.True(n == 1, $"{session} is gone with {n} archived copies");
+                else
+                    Assert.True(n <= 1, $"{session} is whole with {n} archived copies");
+                if (interrupted.Sessions.ContainsKey(session) && n == 1)
+                    wholeWithCopy++; // killed between the archive's commit and the delete
             }
             removedAtKill.Add(_template.Before.Sessions.Count - interrupted.Sessions.Count);
 
@@ -140,13 +185,30 @@ public sealed class InterruptionTests : IClassFixture<BulkTemplate>
             Assert.Equal(expected.Census.Sessions, finished.Sessions);
             copies = ArchivedCopies(root);
             foreach (string session in _template.Before.Sessions.Keys)
-                Assert.Equal(finished.Sessions.ContainsKey(session) ? 0 : 1, copies.TryGetValue(session, out int n) ? n : 0);
+                Assert.Equal(
+                    finished.Sessions.ContainsKey(session) ? 0 : 1,
+                    copies.TryGetValue(session, out int n) ? n : 0
+                );
         }
 
-        _output.WriteLine($"full -Archive run {fullRun.TotalMilliseconds:0} ms; sessions removed when killed: {string.Join(", ", removedAtKill)}; whole sessions with a pending copy at the kills: {wholeWithCopy}");
+        _output.WriteLine(
+            $"full -Archive run {fullRun.TotalMilliseconds:0} ms; sessions removed when killed: "
+                + $"{string.Join(", ", removedAtKill)}; whole sessions with a pending copy at the kills: "
+                + $"{wholeWithCopy}"
+        );
         Assert.Contains(removedAtKill, n => n > 0 && n < _template.Instance.ExpectedRemoved.Count());
-        ReliabilityFigures.Record(nameof(InterruptionTests), "-Archive kill points survived (whole or archived once and gone)", points, _output);
-        ReliabilityFigures.Record(nameof(InterruptionTests), "whole sessions found with a pending copy after -Archive kills (the next run drops it and archives once)", wholeWithCopy, _output);
+        ReliabilityFigures.Record(
+            nameof(InterruptionTests),
+            "-Archive kill points survived (whole or archived once and gone)",
+            points,
+            _output
+        );
+        ReliabilityFigures.Record(
+            nameof(InterruptionTests),
+            "whole sessions found with a pending copy after -Archive kills (the next run drops it and archives once)",
+            wholeWithCopy,
+            _output
+        );
     }
 
     [Theory]
@@ -171,15 +233,24 @@ public sealed class InterruptionTests : IClassFixture<BulkTemplate>
         Assert.InRange(removed, stopAfterResults, total);
         // Batches grow from 100 sessions (sized by time), so an early stop always lands mid-run; a late one may
         // come after the last commit, which is fine too.
-        if (stopAfterResults <= 1500) Assert.True(removed < total, $"the stop after {stopAfterResults} results did not stop the run");
-        ReliabilityFigures.Record(nameof(InterruptionTests), $"Ctrl+C after {stopAfterResults} results: sessions removed before the rerun", removed, _output);
+        if (stopAfterResults <= 1500)
+            Assert.True(removed < total, $"the stop after {stopAfterResults} results did not stop the run");
+        ReliabilityFigures.Record(
+            nameof(InterruptionTests),
+            $"Ctrl+C after {stopAfterResults} results: sessions removed before the rerun",
+            removed,
+            _output
+        );
     }
 
-    private static string Script(string root, bool archive) => $"Import-Module Evonic.Sessions; 'READY'; {Remove(root, archive: archive)}";
+    private static string Script(string root, bool archive) =>
+        $"Import-Module Evonic.Sessions; 'READY'; {Remove(root, archive: archive)}";
 
     private static TimeSpan TimeTheHost(string root, bool archive = false)
     {
-        using Process host = Process.Start(PwshProcess.StartInfo("-NonInteractive", "-Command", Script(root, archive)))!;
+        using Process host = Process.Start(
+            PwshProcess.StartInfo("-NonInteractive", "-Command", Script(root, archive))
+        )!;
         host.ErrorDataReceived += (_, _) => { };
         host.BeginErrorReadLine();
         Assert.Equal("READY", host.StandardOutput.ReadLine());
@@ -192,7 +263,9 @@ public sealed class InterruptionTests : IClassFixture<BulkTemplate>
 
     private static void KillTheHostAfter(string root, TimeSpan delay, bool archive = false)
     {
-        using Process host = Process.Start(PwshProcess.StartInfo("-NonInteractive", "-Command", Script(root, archive)))!;
+        using Process host = Process.Start(
+            PwshProcess.StartInfo("-NonInteractive", "-Command", Script(root, archive))
+        )!;
         host.ErrorDataReceived += (_, _) => { };
         host.BeginErrorReadLine();
         Assert.Equal("READY", host.StandardOutput.ReadLine());

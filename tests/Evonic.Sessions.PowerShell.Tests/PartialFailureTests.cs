@@ -22,7 +22,8 @@ public sealed class PartialFailureTests : SampleInstanceTest
     {
         HashSet<string> before = InstanceSnapshot.Take(Root);
         using var ps = new PowerShellSession();
-        ScriptResult listed, removal;
+        ScriptResult listed,
+            removal;
         using (var protection = new WriteProtection())
         {
             protection.ProtectTree(Root);
@@ -32,7 +33,8 @@ public sealed class PartialFailureTests : SampleInstanceTest
 
         Assert.Empty(listed.Errors);
         Assert.Equal(Sample.ExpectedRemoved, Keys(listed.Output));
-        // No lock, no run: the lock file cannot be created, so nothing is attempted (before, each agent failed on its own).
+        // No lock, no run: the lock file cannot be created, so nothing is attempted (before, each agent failed on its
+        // own).
         ErrorRecord error = Assert.Single(removal.Errors);
         Assert.Equal("CleanupLockFailed", error.FullyQualifiedErrorId.Split(',')[0]);
         Assert.Equal(ErrorCategory.PermissionDenied, error.CategoryInfo.Category);
@@ -89,10 +91,21 @@ public sealed class PartialFailureTests : SampleInstanceTest
         Assert.Equal("DatabaseLocked", error.FullyQualifiedErrorId.Split(',')[0]);
         Assert.Equal(ErrorCategory.ResourceBusy, error.CategoryInfo.Category);
         Assert.Equal(novaDb, error.TargetObject);
-        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(10), "the cleanup must wait the full busy timeout before giving up");
-        Assert.Equal(Sample.ExpectedRemoved.Where(k => !k.StartsWith("nova/", StringComparison.Ordinal)), Keys(removal.Output));
-        Assert.Contains("[SESSION_CLEANUP] agent nova: removed 0 session(s), 0 message(s), 0 file(s), 0 B freed; 0 kept; 1 error(s)", removal.Information);
-        Assert.Contains($"[SESSION_CLEANUP] failed: agent nova: DatabaseLocked '{novaDb}'", removal.Information); // the log says what failed
+        Assert.True(
+            clock.Elapsed >= TimeSpan.FromSeconds(10),
+            "the cleanup must wait the full busy timeout before giving up"
+        );
+        Assert.Equal(
+            Sample.ExpectedRemoved.Where(k => !k.StartsWith("nova/", StringComparison.Ordinal)),
+            Keys(removal.Output)
+        );
+        Assert.Contains(
+            "[SESSION_CLEANUP] agent nova: removed 0 session(s), 0 message(s), 0 file(s), 0 B freed; 0 kept; 1 "
+                + "error(s)",
+            removal.Information
+        );
+        // the log says what failed
+        Assert.Contains($"[SESSION_CLEANUP] failed: agent nova: DatabaseLocked '{novaDb}'", removal.Information);
         Assert.Equal(novaBefore, InstanceSnapshot.Take(Path.Combine(Root, "agents", "nova")));
     }
 
@@ -100,38 +113,69 @@ public sealed class PartialFailureTests : SampleInstanceTest
     public void A_scheduled_run_exits_0_on_success_and_1_on_partial_failure()
     {
         string script = $"Remove-EvonicOldSession -Path '{Root}' -Force -InformationAction Continue";
-        File.WriteAllText(Path.Combine(Root, "agents", "echo", "chat.db"), "this chat.db is damaged beyond repair, it is only text now");
+        File.WriteAllText(
+            Path.Combine(Root, "agents", "echo", "chat.db"),
+            "this chat.db is damaged beyond repair, it is only text now"
+        );
 
         (int partial, string partialOutput) = PwshProcess.Run("-NonInteractive", "-Command", script);
-        (int clean, string cleanOutput) = PwshProcess.Run("-NonInteractive", "-Command", script.Replace("-Force", "-Force -AgentId siwa,nova"));
+        (int clean, string cleanOutput) = PwshProcess.Run(
+            "-NonInteractive",
+            "-Command",
+            script.Replace("-Force", "-Force -AgentId siwa,nova")
+        );
 
         Assert.True(partial == 1, partialOutput);
         Assert.Contains("1 error(s)", partialOutput);
         Assert.Contains("echo", partialOutput);
         Assert.True(clean == 0, cleanOutput);
-        Assert.Contains("[SESSION_CLEANUP] done: removed 0 session(s)", cleanOutput); // the first run already removed siwa's and nova's
+        // the first run already removed siwa's and nova's
+        Assert.Contains("[SESSION_CLEANUP] done: removed 0 session(s)", cleanOutput);
     }
 
     [Fact]
     public void A_disk_that_fills_up_mid_run_fails_the_agent_whose_write_it_stops_and_loses_nothing()
     {
-        if (!OperatingSystem.IsLinux()) return; // the file-size limit below is how Linux makes a write fail like a full disk
-        var bulk = BulkInstance.Create(Temp.Combine("bulk"), DateTime.UtcNow, agents: 2, sessionsPerAgent: 600, seed: 7);
+        if (!OperatingSystem.IsLinux())
+            return; // the file-size limit below is how Linux makes a write fail like a full disk
+        var bulk = BulkInstance.Create(
+            Temp.Combine("bulk"),
+            DateTime.UtcNow,
+            agents: 2,
+            sessionsPerAgent: 600,
+            seed: 7
+        );
         string[] agents = { "agent00", "agent01" };
         SessionCensus before = SessionCensus.Take(bulk.Root, agents);
 
         // A file-size limit (RLIMIT_FSIZE) set once the host is up: SQLite's -shm (32 KB) still fits, a WAL of
         // more than 7 pages does not, so a write fails as on a full disk (EFBIG where a full disk gives ENOSPC).
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (string argument in new[] { "-c", "trap '' XFSZ; exec \"$0\" \"$@\"" }) start.ArgumentList.Add(argument);
-        ProcessStartInfo host = PwshProcess.StartInfo("-NonInteractive", "-Command",
-            $"Import-Module Evonic.Sessions; 'READY'; [void][Console]::In.ReadLine(); Remove-EvonicOldSession -Path '{bulk.Root}' -MaxAgeDays 90 -Force -InformationAction Continue");
+        var start = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        foreach (string argument in new[] { "-c", "trap '' XFSZ; exec \"$0\" \"$@\"" })
+            start.ArgumentList.Add(argument);
+        ProcessStartInfo host = PwshProcess.StartInfo(
+            "-NonInteractive",
+            "-Command",
+            $"Import-Module Evonic.Sessions; 'READY'; [void][Console]::In.ReadLine(); Remove-EvonicOldSession -Path "
+                + $"'{bulk.Root}' -MaxAgeDays 90 -Force -InformationAction Continue"
+        );
         start.ArgumentList.Add(host.FileName);
-        foreach (string argument in host.ArgumentList) start.ArgumentList.Add(argument);
-        foreach ((string name, string? value) in host.Environment) start.Environment[name] = value;
+        foreach (string argument in host.ArgumentList)
+            start.ArgumentList.Add(argument);
+        foreach ((string name, string? value) in host.Environment)
+            start.Environment[name] = value;
         using Process process = Process.Start(start)!;
         var stderr = new System.Text.StringBuilder();
-        process.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (stderr)
+                stderr.AppendLine(e.Data);
+        };
         process.BeginErrorReadLine();
         Assert.Equal("READY", process.StandardOutput.ReadLine());
         using (Process limit = Process.Start("prlimit", $"--pid {process.Id} --fsize=32768:32768")!)
@@ -143,7 +187,8 @@ public sealed class PartialFailureTests : SampleInstanceTest
         string output = process.StandardOutput.ReadToEnd();
         Assert.True(process.WaitForExit(60_000));
         process.WaitForExit(); // flushes the stderr events
-        lock (stderr) output += stderr.ToString();
+        lock (stderr)
+            output += stderr.ToString();
         _output.WriteLine(output);
 
         Assert.Equal(1, process.ExitCode);
@@ -151,12 +196,17 @@ public sealed class PartialFailureTests : SampleInstanceTest
         Assert.Contains("disk I/O error", output);
         SessionCensus after = SessionCensus.Take(bulk.Root, agents);
         after.AssertWholeOrGone(before, bulk.ExpectedRemoved);
-        Assert.True(after.Sessions.Count > before.Sessions.Count - bulk.ExpectedRemoved.Count(), "the full disk stopped nothing");
+        Assert.True(
+            after.Sessions.Count > before.Sessions.Count - bulk.ExpectedRemoved.Count(),
+            "the full disk stopped nothing"
+        );
 
         using var ps = new PowerShellSession();
         Assert.Empty(ps.Run($"Remove-EvonicOldSession -Path '{bulk.Root}' -MaxAgeDays 90 -Force").Errors);
         SessionCensus finished = SessionCensus.Take(bulk.Root, agents);
-        Assert.Equal(bulk.Sessions.Keys.Except(bulk.ExpectedRemoved).OrderBy(k => k, StringComparer.Ordinal),
-            finished.Sessions.Keys.OrderBy(k => k, StringComparer.Ordinal));
+        Assert.Equal(
+            bulk.Sessions.Keys.Except(bulk.ExpectedRemoved).OrderBy(k => k, StringComparer.Ordinal),
+            finished.Sessions.Keys.OrderBy(k => k, StringComparer.Ordinal)
+        );
     }
 }

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Xunit.Abstractions;
 
@@ -25,22 +25,37 @@ public sealed class PesterSuiteTests
         string? pwsh = PwshProcess.Find();
         if (pwsh == null)
         {
-            Assert.False(Environment.GetEnvironmentVariable("EVONIC_REQUIRE_PWSH") == "1",
-                "EVONIC_REQUIRE_PWSH=1, but there is no pwsh in EVONIC_PWSH, at artifacts/tools/pwsh or on PATH.");
-            throw new SkipException("No pwsh (EVONIC_PWSH, artifacts/tools/pwsh, PATH): the Pester suite in tests/Pester did not run.");
+            Assert.False(
+                Environment.GetEnvironmentVariable("EVONIC_REQUIRE_PWSH") == "1",
+                "EVONIC_REQUIRE_PWSH=1, but there is no pwsh in EVONIC_PWSH, at artifacts/tools/pwsh or on PATH."
+            );
+            throw new SkipException(
+                "No pwsh (EVONIC_PWSH, artifacts/tools/pwsh, PATH): the Pester suite in tests/Pester did not run."
+            );
         }
 
         var start = new ProcessStartInfo(pwsh)
         {
             WorkingDirectory = Repository.Root,
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
         };
-        foreach (string argument in new[] { "-NoProfile", "-NonInteractive", "-File", Path.Combine("tests", "Pester", "Invoke-Suite.ps1") })
+        foreach (
+            string argument in new[]
+            {
+                "-NoProfile",
+                "-NonInteractive",
+                "-File",
+                Path.Combine("tests", "Pester", "Invoke-Suite.ps1"),
+            }
+        )
             start.ArgumentList.Add(argument);
         // The in-process engine of the other tests rewrites PSModulePath; the child pwsh finds its own modules.
         start.Environment.Remove("PSModulePath");
         start.Environment["EVONIC_PWSH"] = pwsh;
-        if (PwshProcess.Metadata("PesterManifest") is { } pester && File.Exists(pester)) start.Environment["EVONIC_PESTER"] = pester;
+        if (PwshProcess.Metadata("PesterManifest") is { } pester && File.Exists(pester))
+            start.Environment["EVONIC_PESTER"] = pester;
         start.Environment["NO_COLOR"] = "1";
 
         using Process process = Process.Start(start)!;
@@ -56,7 +71,10 @@ public sealed class PesterSuiteTests
 
         Assert.True(finished, "the Pester suite did not finish in 20 minutes");
         Assert.True(summary.Success, "Pester printed no summary:\n" + log);
-        Assert.True(process.ExitCode == 0 && summary.Groups[2].Value == "0", "Pester failed (artifacts/pester.log):\n" + log);
+        Assert.True(
+            process.ExitCode == 0 && summary.Groups[2].Value == "0",
+            "Pester failed (artifacts/pester.log):\n" + log
+        );
         Assert.True(int.Parse(summary.Groups[1].Value, CultureInfo.InvariantCulture) > 0, "Pester ran no tests");
     }
 }

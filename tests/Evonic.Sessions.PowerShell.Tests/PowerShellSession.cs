@@ -10,7 +10,8 @@ public sealed record ScriptResult(
     IReadOnlyList<ErrorRecord> Errors,
     IReadOnlyList<string> Warnings,
     IReadOnlyList<string> Information,
-    string HostText);
+    string HostText
+);
 
 /// <summary>
 /// A runspace of the real engine with the staged Evonic.Sessions module imported, and a host whose answers to
@@ -50,10 +51,13 @@ public sealed class PowerShellSession : IDisposable
             errors.Add(e.ErrorRecord);
         }
         errors.InsertRange(0, shell.Streams.Error);
-        return new ScriptResult(output, errors,
+        return new ScriptResult(
+            output,
+            errors,
             shell.Streams.Warning.Select(w => w.Message).ToList(),
             shell.Streams.Information.Select(i => i.MessageData?.ToString() ?? "").ToList(),
-            _hostOutput.ToString()[hostStart..]);
+            _hostOutput.ToString()[hostStart..]
+        );
     }
 
     /// <summary>
@@ -70,12 +74,14 @@ public sealed class PowerShellSession : IDisposable
         output.DataAdded += (_, _) =>
         {
             // DataAdded runs on the pipeline thread: stop asynchronously, as the console's Ctrl+C handler does.
-            if (Interlocked.Increment(ref count) == stopAfterOutputs) shell.BeginStop(null, null);
+            if (Interlocked.Increment(ref count) == stopAfterOutputs)
+                shell.BeginStop(null, null);
         };
         IAsyncResult running = shell.BeginInvoke<PSObject, PSObject>(null, output);
         Assert.True(running.AsyncWaitHandle.WaitOne(TimeSpan.FromMinutes(2)), "the script did not end");
         bool stopped = shell.InvocationStateInfo.State == PSInvocationState.Stopped;
-        if (!stopped) shell.EndInvoke(running);
+        if (!stopped)
+            shell.EndInvoke(running);
         return (count, stopped);
     }
 
@@ -98,7 +104,10 @@ public static class Repository
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Evonic.Sessions.sln"))) return dir.FullName;
-        throw new InvalidOperationException("The repository root (Evonic.Sessions.sln) was not found above " + AppContext.BaseDirectory);
+            if (File.Exists(Path.Combine(dir.FullName, "Evonic.Sessions.sln")))
+                return dir.FullName;
+        throw new InvalidOperationException(
+            "The repository root (Evonic.Sessions.sln) was not found above " + AppContext.BaseDirectory
+        );
     }
 }

@@ -13,27 +13,48 @@ public static class PwshProcess
 {
     public static string? Find()
     {
-        if (Environment.GetEnvironmentVariable("EVONIC_PWSH") is { Length: > 0 } chosen) return chosen;
-        if (Metadata("PinnedPwsh") is { } pinned && File.Exists(pinned)) return pinned;
-        foreach (string folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        if (Environment.GetEnvironmentVariable("EVONIC_PWSH") is { Length: > 0 } chosen)
+            return chosen;
+        if (Metadata("PinnedPwsh") is { } pinned && File.Exists(pinned))
+            return pinned;
+        foreach (
+            string folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(
+                Path.PathSeparator,
+                StringSplitOptions.RemoveEmptyEntries
+            )
+        )
         {
             string candidate = Path.Combine(folder, OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh");
-            if (File.Exists(candidate)) return candidate;
+            if (File.Exists(candidate))
+                return candidate;
         }
         return null;
     }
 
     /// <summary>The pwsh to run; a test that needs one fails (never skips) without it.</summary>
-    public static string Executable => Find() ?? throw new InvalidOperationException(
-        "No pwsh: the build writes the pinned one to artifacts/tools/pwsh (dotnet tool restore); or set EVONIC_PWSH.");
+    public static string Executable =>
+        Find()
+        ?? throw new InvalidOperationException(
+            "No pwsh: the build writes the pinned one to artifacts/tools/pwsh (dotnet tool restore); or set "
+                + "EVONIC_PWSH."
+        );
 
-    public static string? Metadata(string key)
-        => typeof(PwshProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == key)?.Value;
+    public static string? Metadata(string key) =>
+        typeof(PwshProcess)
+            .Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == key)
+            ?.Value;
 
     public static ProcessStartInfo StartInfo(params string[] arguments)
     {
-        var start = new ProcessStartInfo(Executable) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (string argument in arguments) start.ArgumentList.Add(argument);
+        var start = new ProcessStartInfo(Executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        foreach (string argument in arguments)
+            start.ArgumentList.Add(argument);
         // The in-process engine of the other tests rewrites PSModulePath; the child gets the staged module's folder
         // and adds its own folders to it, as pwsh does at startup.
         start.Environment["PSModulePath"] = Path.GetDirectoryName(Repository.StagedModule)!;

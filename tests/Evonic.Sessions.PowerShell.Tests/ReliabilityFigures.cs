@@ -15,7 +15,10 @@ public static class ReliabilityFigures
 
     public static void Record(string test, string figure, IFormattable value, ITestOutputHelper? output = null)
     {
-        string line = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} {test}: {figure} = {value}");
+        string line = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} {test}: {figure} = {value}"
+        );
         output?.WriteLine(line);
         lock (Gate)
         {

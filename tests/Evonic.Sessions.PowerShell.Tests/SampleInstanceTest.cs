@@ -20,8 +20,11 @@ public abstract class SampleInstanceTest : IDisposable
     protected string Root => Sample.Root;
 
     /// <summary>"agent/session" of each session or result object, sorted.</summary>
-    protected static List<string> Keys(IEnumerable<PSObject> objects)
-        => objects.Select(o => o.Properties["AgentId"].Value + "/" + o.Properties["SessionId"].Value).OrderBy(k => k, StringComparer.Ordinal).ToList();
+    protected static List<string> Keys(IEnumerable<PSObject> objects) =>
+        objects
+            .Select(o => o.Properties["AgentId"].Value + "/" + o.Properties["SessionId"].Value)
+            .OrderBy(k => k, StringComparer.Ordinal)
+            .ToList();
 
     private static void ClearSettings()
     {
@@ -30,9 +33,7 @@ public abstract class SampleInstanceTest : IDisposable
     }
 
     /// <summary>For tests that change more of the process (PATH, HOME): put it back here.</summary>
-    protected virtual void Restore()
-    {
-    }
+    protected virtual void Restore() { }
 
     public void Dispose()
     {

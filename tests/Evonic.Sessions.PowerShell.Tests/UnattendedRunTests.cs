@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Diagnostics;
+using System.Globalization;
 using System.Management.Automation;
 using Evonic.Sessions.SampleData;
 
@@ -26,7 +26,10 @@ public sealed class UnattendedRunTests : SampleInstanceTest
         string[] lines = File.ReadAllLines(log);
         Assert.All(lines, l => Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \[SESSION_CLEANUP\] ", l));
         Assert.Equal(18, lines.Length); // 8 agents and a closing line, twice
-        Assert.Contains($"[SESSION_CLEANUP] done: removed {Sample.ExpectedRemoved.Count()} session(s), 96 message(s), 14 file(s)", lines[8]);
+        Assert.Contains(
+            $"[SESSION_CLEANUP] done: removed {Sample.ExpectedRemoved.Count()} session(s), 96 message(s), 14 file(s)",
+            lines[8]
+        );
         Assert.Contains("[SESSION_CLEANUP] done: removed 0 session(s)", lines[17]);
         Assert.Contains("[SESSION_CLEANUP] agent nova: removed 2 session(s), 43 message(s)", lines[5]);
     }
@@ -48,11 +51,21 @@ public sealed class UnattendedRunTests : SampleInstanceTest
         string log = Temp.Combine("cleanup.log");
         HashSet<string> before = InstanceSnapshot.Take(Root);
 
-        (int exit, string output) = PwshProcess.Run("-NoProfile", "-NonInteractive", "-Command",
-            $"Import-Module Evonic.Sessions; Remove-EvonicOldSession -Path '{Root}' -Force -LogPath '{log}'; exit [int](-not $?)");
+        (int exit, string output) = PwshProcess.Run(
+            "-NoProfile",
+            "-NonInteractive",
+            "-Command",
+            $"Import-Module Evonic.Sessions; Remove-EvonicOldSession -Path '{Root}' -Force -LogPath '{log}'; exit "
+                + $"[int](-not $?)"
+        );
 
         Assert.True(exit == 0, output);
-        Assert.Contains("[SESSION_CLEANUP] cleanup disabled: MaxAgeDays is 0 (from EVONIC_SESSION_MAX_AGE_DAYS in '" + Path.Combine(Root, ".env") + "')", File.ReadAllText(log));
+        Assert.Contains(
+            "[SESSION_CLEANUP] cleanup disabled: MaxAgeDays is 0 (from EVONIC_SESSION_MAX_AGE_DAYS in '"
+                + Path.Combine(Root, ".env")
+                + "')",
+            File.ReadAllText(log)
+        );
         Assert.Equal(before, InstanceSnapshot.Take(Root));
     }
 
@@ -60,7 +73,12 @@ public sealed class UnattendedRunTests : SampleInstanceTest
     public void Without_Force_a_non_interactive_run_fails_at_once_and_says_to_add_Force()
     {
         var clock = Stopwatch.StartNew();
-        (int exit, string output) = PwshProcess.Run("-NoProfile", "-NonInteractive", "-Command", $"Remove-EvonicOldSession -Path '{Root}'");
+        (int exit, string output) = PwshProcess.Run(
+            "-NoProfile",
+            "-NonInteractive",
+            "-Command",
+            $"Remove-EvonicOldSession -Path '{Root}'"
+        );
 
         Assert.Equal(1, exit);
         Assert.Contains("needs confirmation", output);
@@ -96,10 +114,21 @@ public sealed class UnattendedRunTests : SampleInstanceTest
     [Fact]
     public void The_lock_of_a_run_that_crashed_is_released_by_the_system()
     {
-        var bulk = BulkInstance.Create(Temp.Combine("bulk"), DateTime.UtcNow, agents: 3, sessionsPerAgent: 2000, seed: 3);
+        var bulk = BulkInstance.Create(
+            Temp.Combine("bulk"),
+            DateTime.UtcNow,
+            agents: 3,
+            sessionsPerAgent: 2000,
+            seed: 3
+        );
         string lockFile = Path.Combine(bulk.Root, ".evonic-session-cleanup.lock");
-        using Process first = Process.Start(PwshProcess.StartInfo("-NonInteractive", "-Command",
-            $"Remove-EvonicOldSession -Path '{bulk.Root}' -MaxAgeDays 90 -Force"))!;
+        using Process first = Process.Start(
+            PwshProcess.StartInfo(
+                "-NonInteractive",
+                "-Command",
+                $"Remove-EvonicOldSession -Path '{bulk.Root}' -MaxAgeDays 90 -Force"
+            )
+        )!;
         first.OutputDataReceived += (_, _) => { };
         first.ErrorDataReceived += (_, _) => { };
         first.BeginOutputReadLine();
@@ -130,17 +159,22 @@ public sealed class UnattendedRunTests : SampleInstanceTest
     /// <summary>Stops the process where it is (SIGSTOP), as a hung run would be; it holds whatever it held.</summary>
     private static void Freeze(Process process)
     {
-        using Process stop = Process.Start("kill", new[] { "-STOP", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })!;
+        using Process stop = Process.Start(
+            "kill",
+            new[] { "-STOP", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }
+        )!;
         stop.WaitForExit();
         Assert.Equal(0, stop.ExitCode);
     }
 
     private static bool IsLocked(string path)
     {
-        if (!File.Exists(path)) return false;
+        if (!File.Exists(path))
+            return false;
         try
         {
-            using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) return false;
+            using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                return false;
         }
         catch (IOException)
         {

@@ -14,7 +14,8 @@ public sealed class WriteProtection : IDisposable
 
     private static bool IsRoot => !OperatingSystem.IsWindows() && Environment.UserName == "root";
 
-    /// <summary>Protects <paramref name="path"/>; for a file without root, its folder (the only way to stop a delete).</summary>
+    /// <summary>Protects <paramref name="path"/>; for a file without root, its folder (the only way to stop a
+    /// delete).</summary>
     public void Protect(string path)
     {
         if (OperatingSystem.IsWindows())
@@ -32,16 +33,21 @@ public sealed class WriteProtection : IDisposable
         string target = File.Exists(path) ? Path.GetDirectoryName(path)! : path;
         UnixFileMode mode = File.GetUnixFileMode(target);
         _modes.Add((target, mode));
-        File.SetUnixFileMode(target, mode & ~(UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite));
+        File.SetUnixFileMode(
+            target,
+            mode & ~(UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)
+        );
     }
 
     /// <summary>Protects a whole tree: every folder and every file in it.</summary>
     public void ProtectTree(string root)
     {
         foreach (string file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
-            if (!IsLink(file)) Protect(file);
+            if (!IsLink(file))
+                Protect(file);
         foreach (string folder in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories).Reverse())
-            if (!IsLink(folder)) Protect(folder);
+            if (!IsLink(folder))
+                Protect(folder);
         Protect(root);
     }
 
@@ -55,16 +61,20 @@ public sealed class WriteProtection : IDisposable
         using Process process = Process.Start(start)!;
         string error = process.StandardError.ReadToEnd();
         process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"chattr {flag} '{path}' failed: {error}");
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"chattr {flag} '{path}' failed: {error}");
     }
 
     public void Dispose()
     {
-        foreach (string path in Enumerable.Reverse(_immutable)) Chattr("-i", path);
+        foreach (string path in Enumerable.Reverse(_immutable))
+            Chattr("-i", path);
         foreach (var (path, mode) in Enumerable.Reverse(_modes))
         {
-            if (OperatingSystem.IsWindows()) File.SetAttributes(path, File.GetAttributes(path) & ~FileAttributes.ReadOnly);
-            else File.SetUnixFileMode(path, mode);
+            if (OperatingSystem.IsWindows())
+                File.SetAttributes(path, File.GetAttributes(path) & ~FileAttributes.ReadOnly);
+            else
+                File.SetUnixFileMode(path, mode);
         }
         _immutable.Clear();
         _modes.Clear();

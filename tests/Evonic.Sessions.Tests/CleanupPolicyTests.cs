@@ -14,7 +14,8 @@ public sealed class CleanupPolicyTests : TempFolderTest
         _instance = EvonicInstance.Open(Temp.Path);
     }
 
-    private static Func<string, string?> Env(string? maxAge) => name => name == CleanupPolicy.MaxAgeVariable ? maxAge : null;
+    private static Func<string, string?> Env(string? maxAge) =>
+        name => name == CleanupPolicy.MaxAgeVariable ? maxAge : null;
 
     [Fact]
     public void Defaults_to_ninety_days()
@@ -98,9 +99,14 @@ public sealed class CleanupPolicyTests : TempFolderTest
     [Fact]
     public void An_age_past_the_calendar_is_refused_and_the_cutoff_never_overflows()
     {
-        Assert.Equal(new DateTime(2026, 11, 24).AddDays(-CleanupPolicy.LongestMaxAgeDays),
-            CleanupPolicy.FromParameter(CleanupPolicy.LongestMaxAgeDays).CutoffUtc(new DateTime(2026, 11, 24)));
-        Assert.Equal(DateTime.MinValue, CleanupPolicy.FromParameter(CleanupPolicy.LongestMaxAgeDays).CutoffUtc(new DateTime(10, 1, 1)));
+        Assert.Equal(
+            new DateTime(2026, 11, 24).AddDays(-CleanupPolicy.LongestMaxAgeDays),
+            CleanupPolicy.FromParameter(CleanupPolicy.LongestMaxAgeDays).CutoffUtc(new DateTime(2026, 11, 24))
+        );
+        Assert.Equal(
+            DateTime.MinValue,
+            CleanupPolicy.FromParameter(CleanupPolicy.LongestMaxAgeDays).CutoffUtc(new DateTime(10, 1, 1))
+        );
         Assert.Throws<EvonicException>(() => CleanupPolicy.FromParameter(-1));
         Assert.Throws<EvonicException>(() => CleanupPolicy.FromParameter(int.MaxValue));
     }

@@ -22,9 +22,25 @@ public sealed class CodeTrustTests : TempFolderTest
         _pwsh = Temp.Combine("powershell", "pwsh");
         Directory.CreateDirectory(Path.GetDirectoryName(_pwsh)!);
         File.WriteAllText(_pwsh, "#!/bin/sh\n");
-        foreach (string path in new[] { Temp.Path, Temp.Combine("modules"), _module, Path.Combine(_module, "runtimes"), Path.GetDirectoryName(_pwsh)! })
+        foreach (
+            string path in new[]
+            {
+                Temp.Path,
+                Temp.Combine("modules"),
+                _module,
+                Path.Combine(_module, "runtimes"),
+                Path.GetDirectoryName(_pwsh)!,
+            }
+        )
             File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32("755", 8));
-        foreach (string path in new[] { _pwsh, Path.Combine(_module, "Evonic.Sessions.psd1"), Path.Combine(_module, "runtimes", "e_sqlite3.so") })
+        foreach (
+            string path in new[]
+            {
+                _pwsh,
+                Path.Combine(_module, "Evonic.Sessions.psd1"),
+                Path.Combine(_module, "runtimes", "e_sqlite3.so"),
+            }
+        )
             File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32("755", 8));
     }
 
@@ -40,7 +56,11 @@ public sealed class CodeTrustTests : TempFolderTest
     [InlineData("pwsh", "777", "every user")]
     [InlineData("folder above", "777", "every user")]
     [InlineData("module folder", "775", "group")]
-    public void A_file_or_folder_another_user_can_write_is_refused_with_the_path_and_who(string which, string mode, string who)
+    public void A_file_or_folder_another_user_can_write_is_refused_with_the_path_and_who(
+        string which,
+        string mode,
+        string who
+    )
     {
         string path = which switch
         {
@@ -49,9 +69,11 @@ public sealed class CodeTrustTests : TempFolderTest
             "pwsh" => _pwsh,
             _ => Temp.Combine("modules"),
         };
-        if (who == "group" && !IsRoot()) return; // a group of another user needs root; CI runs as root
+        if (who == "group" && !IsRoot())
+            return; // a group of another user needs root; CI runs as root
         File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32(mode, 8));
-        if (who == "group") SetGroup(path, 100);
+        if (who == "group")
+            SetGroup(path, 100);
 
         EvonicException error = Assert.Throws<EvonicException>(() => CodeTrust.Check(_pwsh, _module));
 
@@ -62,7 +84,8 @@ public sealed class CodeTrustTests : TempFolderTest
     [Fact]
     public void A_module_folder_another_user_owns_is_refused_and_a_link_is_followed_to_the_real_file()
     {
-        if (!IsRoot()) return; // changing an owner needs root; CI runs as root
+        if (!IsRoot())
+            return; // changing an owner needs root; CI runs as root
         string link = Temp.Combine("current-module");
         Directory.CreateSymbolicLink(link, _module);
         Chown(_module, 1234);
@@ -74,13 +97,17 @@ public sealed class CodeTrustTests : TempFolderTest
 
     private static bool IsRoot() => Environment.UserName == "root";
 
-    private static void Chown(string path, int uid) => Run("chown", uid.ToString(System.Globalization.CultureInfo.InvariantCulture), path);
+    private static void Chown(string path, int uid) =>
+        Run("chown", uid.ToString(System.Globalization.CultureInfo.InvariantCulture), path);
 
-    private static void SetGroup(string path, int gid) => Run("chgrp", gid.ToString(System.Globalization.CultureInfo.InvariantCulture), path);
+    private static void SetGroup(string path, int gid) =>
+        Run("chgrp", gid.ToString(System.Globalization.CultureInfo.InvariantCulture), path);
 
     private static void Run(string tool, params string[] arguments)
     {
-        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(tool) { ArgumentList = { arguments[0], arguments[1] } })!;
+        using var process = System.Diagnostics.Process.Start(
+            new System.Diagnostics.ProcessStartInfo(tool) { ArgumentList = { arguments[0], arguments[1] } }
+        )!;
         process.WaitForExit();
         Assert.Equal(0, process.ExitCode);
     }

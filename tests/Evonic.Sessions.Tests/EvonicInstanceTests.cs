@@ -9,9 +9,15 @@ public sealed class EvonicInstanceTests : TempFolderTest
     [Fact]
     public void A_missing_folder_a_file_or_a_folder_without_the_main_database_is_not_an_instance()
     {
-        Assert.Equal(EvonicErrorKind.InstanceNotFound, Assert.Throws<EvonicException>(() => EvonicInstance.Open(Temp.Combine("nope"))).Kind);
+        Assert.Equal(
+            EvonicErrorKind.InstanceNotFound,
+            Assert.Throws<EvonicException>(() => EvonicInstance.Open(Temp.Combine("nope"))).Kind
+        );
         File.WriteAllText(Temp.Combine("file"), "x");
-        Assert.Equal(EvonicErrorKind.NotAnInstance, Assert.Throws<EvonicException>(() => EvonicInstance.Open(Temp.Combine("file"))).Kind);
+        Assert.Equal(
+            EvonicErrorKind.NotAnInstance,
+            Assert.Throws<EvonicException>(() => EvonicInstance.Open(Temp.Combine("file"))).Kind
+        );
         var error = Assert.Throws<EvonicException>(() => EvonicInstance.Open(Temp.Path));
         Assert.Equal(EvonicErrorKind.NotAnInstance, error.Kind);
         Assert.Contains(Path.Combine("shared", "db", "evonic.db"), error.Message);
@@ -40,7 +46,10 @@ public sealed class EvonicInstanceTests : TempFolderTest
     public void Maps_a_session_to_its_chat_log_the_way_Evonic_names_it(string agent, string session, string file)
     {
         var builder = new InstanceBuilder(Temp.Combine("i"));
-        Assert.Equal(Path.Combine(builder.Root, "agents", agent, "sessions", file), EvonicInstance.Open(builder.Root).ChatLogPath(agent, session));
+        Assert.Equal(
+            Path.Combine(builder.Root, "agents", agent, "sessions", file),
+            EvonicInstance.Open(builder.Root).ChatLogPath(agent, session)
+        );
     }
 
     [Fact]

@@ -26,8 +26,17 @@ public sealed class HostileDataTests : TempFolderTest
     private void SetUpdatedAt(string sessionId, object value)
     {
         using var chat = InstanceBuilder.Connect(_agent.ChatDatabasePath);
-        InstanceBuilder.Exec(chat, "UPDATE chat_sessions SET updated_at = $v WHERE id = $s", ("$v", value), ("$s", sessionId));
-        InstanceBuilder.Exec(chat, "UPDATE chat_messages SET created_at = NULL WHERE session_id = $s", ("$s", sessionId));
+        InstanceBuilder.Exec(
+            chat,
+            "UPDATE chat_sessions SET updated_at = $v WHERE id = $s",
+            ("$v", value),
+            ("$s", sessionId)
+        );
+        InstanceBuilder.Exec(
+            chat,
+            "UPDATE chat_messages SET created_at = NULL WHERE session_id = $s",
+            ("$s", sessionId)
+        );
     }
 
     [Theory]
@@ -44,7 +53,10 @@ public sealed class HostileDataTests : TempFolderTest
 
         EvonicSession session = Sessions()["zora-1"];
 
-        Assert.Equal(DateTime.Parse(expectedUtc, null, System.Globalization.DateTimeStyles.AdjustToUniversal), session.LastActivity);
+        Assert.Equal(
+            DateTime.Parse(expectedUtc, null, System.Globalization.DateTimeStyles.AdjustToUniversal),
+            session.LastActivity
+        );
         Assert.Equal(session.LastActivity < Now.AddDays(-90), session.IsRemovable);
     }
 
@@ -70,7 +82,11 @@ public sealed class HostileDataTests : TempFolderTest
     {
         _agent.Session("zora-1", "__system__", Now.AddDays(-400));
         using (var chat = InstanceBuilder.Connect(_agent.ChatDatabasePath))
-            InstanceBuilder.Exec(chat, "INSERT INTO chat_messages (session_id, role, content, created_at) VALUES ('zora-1', 'user', 'x', 'yesterday-ish')");
+            InstanceBuilder.Exec(
+                chat,
+                "INSERT INTO chat_messages (session_id, role, content, created_at) VALUES ('zora-1', 'user', 'x', "
+                    + "'yesterday-ish')"
+            );
 
         Assert.Equal(SessionProtection.UnreadableTimestamp, Sessions()["zora-1"].Protection);
     }
@@ -85,7 +101,8 @@ public sealed class HostileDataTests : TempFolderTest
         {
             byte[] first = System.Text.Encoding.UTF8.GetBytes("{\"type\":\"user\",\"ts\":1600000000000}\n");
             stream.Write(first);
-            stream.SetLength(first.Length + (1L << 30)); // a sparse gigabyte of NUL bytes: one binary line, no disk used
+            // a sparse gigabyte of NUL bytes: one binary line, no disk used
+            stream.SetLength(first.Length + (1L << 30));
             stream.Seek(0, SeekOrigin.End);
             stream.Write(System.Text.Encoding.UTF8.GetBytes($"\n\n{{\"type\":\"user\",\"ts\":{recentTs}}}\n"));
         }
@@ -109,10 +126,14 @@ public sealed class HostileDataTests : TempFolderTest
         _agent.Session("zora-1", "__system__", Now.AddDays(-300));
         _agent.Session("zora-2", "__system__", Now.AddDays(-300));
         _agent.Session("zora-3", "__system__", Now.AddDays(-300));
-        File.WriteAllBytes(_agent.LogPath("zora-1"), Enumerable.Range(0, 70_000).Select(i => (byte)(i * 7 + 3)).ToArray());
+        File.WriteAllBytes(
+            _agent.LogPath("zora-1"),
+            Enumerable.Range(0, 70_000).Select(i => (byte)(i * 7 + 3)).ToArray()
+        );
         File.WriteAllText(_agent.LogPath("zora-2"), "");
         File.WriteAllText(_agent.LogPath("zora-3"), "{\"type\":\"user\",\"ts\":17\n{\"ty\n\n\n");
-        foreach (string id in new[] { "zora-1", "zora-2", "zora-3" }) File.SetLastWriteTimeUtc(_agent.LogPath(id), Now.AddDays(-200));
+        foreach (string id in new[] { "zora-1", "zora-2", "zora-3" })
+            File.SetLastWriteTimeUtc(_agent.LogPath(id), Now.AddDays(-200));
 
         var sessions = Sessions();
 

@@ -16,13 +16,21 @@ public static class InstanceSnapshot
         foreach (string file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
         {
             string relative = Path.GetRelativePath(root, file).Replace('\\', '/');
-            if (relative.EndsWith("-wal", StringComparison.Ordinal) || relative.EndsWith("-shm", StringComparison.Ordinal)) continue;
+            if (
+                relative.EndsWith("-wal", StringComparison.Ordinal)
+                || relative.EndsWith("-shm", StringComparison.Ordinal)
+            )
+                continue;
             if (relative.EndsWith(".db", StringComparison.Ordinal))
             {
                 using var db = InstanceBuilder.Connect(file);
-                foreach (string table in InstanceBuilder.Query(db, "SELECT name FROM sqlite_master WHERE type = 'table'").Select(r => (string)r[0]!))
-                    foreach (object?[] row in InstanceBuilder.Query(db, $"SELECT * FROM \"{table}\""))
-                        lines.Add($"{relative} | {table} | {string.Join(" , ", row.Select(Render))}");
+                foreach (
+                    string table in InstanceBuilder
+                        .Query(db, "SELECT name FROM sqlite_master WHERE type = 'table'")
+                        .Select(r => (string)r[0]!)
+                )
+                foreach (object?[] row in InstanceBuilder.Query(db, $"SELECT * FROM \"{table}\""))
+                    lines.Add($"{relative} | {table} | {string.Join(" , ", row.Select(Render))}");
             }
             else
             {
@@ -32,10 +40,11 @@ public static class InstanceSnapshot
         return lines;
     }
 
-    private static string Render(object? value) => value switch
-    {
-        null => "NULL",
-        byte[] bytes => Convert.ToHexString(bytes),
-        _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!,
-    };
+    private static string Render(object? value) =>
+        value switch
+        {
+            null => "NULL",
+            byte[] bytes => Convert.ToHexString(bytes),
+            _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!,
+        };
 }

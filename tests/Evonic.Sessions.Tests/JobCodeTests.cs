@@ -22,7 +22,11 @@ public sealed class JobCodeTests : TempFolderTest
     public void An_installed_module_in_a_folder_pwsh_searches_by_itself_is_imported_by_name()
     {
         string user = Temp.Combine("home", ".local", "share", "powershell", "Modules");
-        string imported = JobCode.ModuleImport(Path.Combine(user, "Evonic.Sessions", "0.1.0"), new[] { user, "/usr/local/share/powershell/Modules" }, new[] { user });
+        string imported = JobCode.ModuleImport(
+            Path.Combine(user, "Evonic.Sessions", "0.1.0"),
+            new[] { user, "/usr/local/share/powershell/Modules" },
+            new[] { user }
+        );
         Assert.Equal("Evonic.Sessions", imported);
         Assert.StartsWith("Import-Module Evonic.Sessions; ", Schedule(imported).Command);
     }
@@ -31,18 +35,30 @@ public sealed class JobCodeTests : TempFolderTest
     public void An_installed_module_in_another_folder_of_PSModulePath_is_imported_from_its_unversioned_folder()
     {
         string custom = Temp.Combine("opt", "modules");
-        string imported = JobCode.ModuleImport(Path.Combine(custom, "Evonic.Sessions", "0.1.0") + "/", new[] { custom + "/" }, new[] { Temp.Combine("home") });
-        Assert.Equal(Path.Combine(custom, "Evonic.Sessions"), imported); // Import-Module of this folder loads its newest version
+        string imported = JobCode.ModuleImport(
+            Path.Combine(custom, "Evonic.Sessions", "0.1.0") + "/",
+            new[] { custom + "/" },
+            new[] { Temp.Combine("home") }
+        );
+        // Import-Module of this folder loads its newest version
+        Assert.Equal(Path.Combine(custom, "Evonic.Sessions"), imported);
         Assert.StartsWith($"Import-Module '{Path.Combine(custom, "Evonic.Sessions")}'; ", Schedule(imported).Command);
     }
 
     [Theory]
-    [InlineData("build")]        // a build folder, not on PSModulePath
-    [InlineData("other-name")]   // a folder of another name on PSModulePath: not how Install-PSResource lays it out
+    [InlineData("build")] // a build folder, not on PSModulePath
+    [InlineData("other-name")] // a folder of another name on PSModulePath: not how Install-PSResource lays it out
     public void A_module_that_is_not_installed_is_pinned_by_its_manifest(string layout)
     {
-        string folder = layout == "build" ? Temp.Combine("repo", "artifacts", "module", "Evonic.Sessions") : Temp.Combine("modules", "copy");
-        string imported = JobCode.ModuleImport(folder, new[] { Temp.Combine("modules"), Temp.Combine("home") }, new[] { Temp.Combine("home") });
+        string folder =
+            layout == "build"
+                ? Temp.Combine("repo", "artifacts", "module", "Evonic.Sessions")
+                : Temp.Combine("modules", "copy");
+        string imported = JobCode.ModuleImport(
+            folder,
+            new[] { Temp.Combine("modules"), Temp.Combine("home") },
+            new[] { Temp.Combine("home") }
+        );
         Assert.Equal(Path.Combine(folder, "Evonic.Sessions.psd1"), imported);
     }
 
@@ -51,7 +67,8 @@ public sealed class JobCodeTests : TempFolderTest
     {
         string psHome = Temp.Combine("tools", ".store", "powershell", "7.6.10", "unix");
         string launcher = Temp.Combine("dotnet-tools");
-        foreach (string folder in new[] { psHome, launcher }) Executable(Path.Combine(folder, "pwsh"));
+        foreach (string folder in new[] { psHome, launcher })
+            Executable(Path.Combine(folder, "pwsh"));
         Environment.SetEnvironmentVariable("PATH", string.Join(Path.PathSeparator, psHome + "/", launcher, "/usr/bin"));
 
         Assert.Equal(Path.Combine(launcher, "pwsh"), JobCode.FindPwsh(psHome));
@@ -69,8 +86,16 @@ public sealed class JobCodeTests : TempFolderTest
         Assert.Null(JobCode.FindPwsh(Temp.Combine("nowhere")));
     }
 
-    private static CleanupSchedule Schedule(string module)
-        => new(CleanupSchedule.DefaultName, "/srv/evonic", TimeSpan.FromHours(4), module, "/usr/bin/pwsh", "/srv/evonic/logs/session-cleanup.log", null);
+    private static CleanupSchedule Schedule(string module) =>
+        new(
+            CleanupSchedule.DefaultName,
+            "/srv/evonic",
+            TimeSpan.FromHours(4),
+            module,
+            "/usr/bin/pwsh",
+            "/srv/evonic/logs/session-cleanup.log",
+            null
+        );
 
     private static void Executable(string path)
     {

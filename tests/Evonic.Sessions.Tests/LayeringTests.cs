@@ -13,11 +13,22 @@ namespace Evonic.Sessions.Tests;
 public sealed class LayeringTests
 {
     /// <summary>Bottom to top. The root namespace is the objects users see, except the entry points.</summary>
-    private static readonly string[] Layers = { "Objects", "Storage", "Rules", "Archive", "Cleanup", "Scheduling", "Entry" };
+    private static readonly string[] Layers =
+    {
+        "Objects",
+        "Storage",
+        "Rules",
+        "Archive",
+        "Cleanup",
+        "Scheduling",
+        "Entry",
+    };
 
     private static readonly HashSet<string> EntryPoints = new(StringComparer.Ordinal)
     {
-        "Evonic.Sessions.SessionStore", "Evonic.Sessions.CleanupRun", "Evonic.Sessions.ICleanupRunHost",
+        "Evonic.Sessions.SessionStore",
+        "Evonic.Sessions.CleanupRun",
+        "Evonic.Sessions.ICleanupRunHost",
     };
 
     private static readonly Assembly Store = typeof(SessionStore).Assembly;
@@ -35,8 +46,11 @@ public sealed class LayeringTests
         {
             Type owner = Outermost(type);
             int layer = LayerOf(owner);
-            foreach (Type used in Uses(type).Select(Outermost).Where(u => IsOurs(u) && u.Assembly == Store && u != owner))
-                if (LayerOf(used) > layer) upward.Add($"{Layers[layer]}: {owner.Name} uses {Layers[LayerOf(used)]}: {used.Name}");
+            foreach (
+                Type used in Uses(type).Select(Outermost).Where(u => IsOurs(u) && u.Assembly == Store && u != owner)
+            )
+                if (LayerOf(used) > layer)
+                    upward.Add($"{Layers[layer]}: {owner.Name} uses {Layers[LayerOf(used)]}: {used.Name}");
         }
         Assert.True(upward.Count == 0, "Types that use a higher layer:\n" + string.Join("\n", upward));
     }
@@ -52,30 +66,37 @@ public sealed class LayeringTests
     private static int LayerOf(Type type)
     {
         string ns = type.Namespace ?? "";
-        if (ns == "Evonic.Sessions") return EntryPoints.Contains(type.FullName!) ? Layers.Length - 1 : 0;
-        string folder = ns.StartsWith("Evonic.Sessions.", StringComparison.Ordinal) ? ns["Evonic.Sessions.".Length..] : ns;
+        if (ns == "Evonic.Sessions")
+            return EntryPoints.Contains(type.FullName!) ? Layers.Length - 1 : 0;
+        string folder = ns.StartsWith("Evonic.Sessions.", StringComparison.Ordinal)
+            ? ns["Evonic.Sessions.".Length..]
+            : ns;
         int index = Array.IndexOf(Layers, folder);
         Assert.True(index > 0, $"{type.FullName}: namespace '{ns}' is not a layer");
         return index;
     }
 
     /// <summary>The store's own types (not the attributes and helpers the compiler embeds in every assembly).</summary>
-    private static bool IsOurs(Type type)
-        => Outermost(type).Namespace is { } ns && (ns == "Evonic.Sessions" || ns.StartsWith("Evonic.Sessions.", StringComparison.Ordinal));
+    private static bool IsOurs(Type type) =>
+        Outermost(type).Namespace is { } ns
+        && (ns == "Evonic.Sessions" || ns.StartsWith("Evonic.Sessions.", StringComparison.Ordinal));
 
     private static Type Outermost(Type type)
     {
-        while (type.IsNested) type = type.DeclaringType!;
+        while (type.IsNested)
+            type = type.DeclaringType!;
         return type;
     }
 
-    /// <summary>Every type <paramref name="type"/>'s own code names (not its nested types': they are visited on their own).</summary>
+    /// <summary>Every type <paramref name="type"/>'s own code names (not its nested types': they are visited on their
+    /// own).</summary>
     private static HashSet<Type> Uses(Type type)
     {
         var found = new HashSet<Type>();
         void Add(Type? t)
         {
-            if (t == null || t.IsGenericParameter) return;
+            if (t == null || t.IsGenericParameter)
+                return;
             if (t.HasElementType)
             {
                 Add(t.GetElementType());
@@ -83,25 +104,38 @@ public sealed class LayeringTests
             }
             if (t.IsGenericType && !t.IsGenericTypeDefinition)
             {
-                foreach (Type argument in t.GetGenericArguments()) Add(argument);
+                foreach (Type argument in t.GetGenericArguments())
+                    Add(argument);
                 Add(t.GetGenericTypeDefinition());
                 return;
             }
             found.Add(t);
         }
 
-        const BindingFlags All = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        const BindingFlags All =
+            BindingFlags.Public
+            | BindingFlags.NonPublic
+            | BindingFlags.Instance
+            | BindingFlags.Static
+            | BindingFlags.DeclaredOnly;
         Add(type.BaseType);
-        foreach (Type i in type.GetInterfaces()) Add(i);
-        foreach (FieldInfo field in type.GetFields(All)) Add(field.FieldType);
-        foreach (PropertyInfo property in type.GetProperties(All)) Add(property.PropertyType);
+        foreach (Type i in type.GetInterfaces())
+            Add(i);
+        foreach (FieldInfo field in type.GetFields(All))
+            Add(field.FieldType);
+        foreach (PropertyInfo property in type.GetProperties(All))
+            Add(property.PropertyType);
         foreach (MethodBase method in type.GetMethods(All).Cast<MethodBase>().Concat(type.GetConstructors(All)))
         {
-            if (method is MethodInfo info) Add(info.ReturnType);
-            foreach (ParameterInfo parameter in method.GetParameters()) Add(parameter.ParameterType);
+            if (method is MethodInfo info)
+                Add(info.ReturnType);
+            foreach (ParameterInfo parameter in method.GetParameters())
+                Add(parameter.ParameterType);
             MethodBody? body = method.GetMethodBody();
-            if (body == null) continue;
-            foreach (LocalVariableInfo local in body.LocalVariables) Add(local.LocalType);
+            if (body == null)
+                continue;
+            foreach (LocalVariableInfo local in body.LocalVariables)
+                Add(local.LocalType);
             foreach (MemberInfo member in Tokens(method, body.GetILAsByteArray()!))
             {
                 switch (member)
@@ -115,7 +149,9 @@ public sealed class LayeringTests
                         break;
                     case MethodBase m:
                         Add(m.DeclaringType);
-                        if (m.IsGenericMethod) foreach (Type argument in m.GetGenericArguments()) Add(argument);
+                        if (m.IsGenericMethod)
+                            foreach (Type argument in m.GetGenericArguments())
+                                Add(argument);
                         break;
                 }
             }
@@ -123,10 +159,13 @@ public sealed class LayeringTests
         return found;
     }
 
-    /// <summary>The members the IL names (calls, field accesses, types in casts, <c>newobj</c>, <c>ldtoken</c>...).</summary>
+    /// <summary>The members the IL names (calls, field accesses, types in casts, <c>newobj</c>,
+    /// <c>ldtoken</c>...).</summary>
     private static IEnumerable<MemberInfo> Tokens(MethodBase method, byte[] il)
     {
-        Type[]? typeArguments = method.DeclaringType is { IsGenericType: true } declaring ? declaring.GetGenericArguments() : null;
+        Type[]? typeArguments = method.DeclaringType is { IsGenericType: true } declaring
+            ? declaring.GetGenericArguments()
+            : null;
         Type[]? methodArguments = method.IsGenericMethod ? method.GetGenericArguments() : null;
         int at = 0;
         while (at < il.Length)
@@ -136,17 +175,25 @@ public sealed class LayeringTests
             OpCode code = OpCodesByValue[value];
             switch (code.OperandType)
             {
-                case OperandType.InlineField or OperandType.InlineMethod or OperandType.InlineType or OperandType.InlineTok:
+                case OperandType.InlineField
+                or OperandType.InlineMethod
+                or OperandType.InlineType
+                or OperandType.InlineTok:
                     MemberInfo? member = null;
                     try
                     {
-                        member = method.Module.ResolveMember(BitConverter.ToInt32(il, at), typeArguments, methodArguments);
+                        member = method.Module.ResolveMember(
+                            BitConverter.ToInt32(il, at),
+                            typeArguments,
+                            methodArguments
+                        );
                     }
                     catch (ArgumentException)
                     {
                         // A token of another module's generic context: not a type of the store.
                     }
-                    if (member != null) yield return member;
+                    if (member != null)
+                        yield return member;
                     at += 4;
                     break;
                 case OperandType.InlineNone:

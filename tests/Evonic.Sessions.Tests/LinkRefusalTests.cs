@@ -27,13 +27,20 @@ public sealed class LinkRefusalTests : SampleInstanceTest
     }
 
     /// <summary>"outside": a file outside the instance; "session": the JSONL log of a session that is kept.</summary>
-    private string Target(string which)
-        => which == "outside" ? _outside : Path.Combine(Sample.Builder.DataRoot, "agents", "siwa", "sessions", "3f1a.jsonl");
+    private string Target(string which) =>
+        which == "outside"
+            ? _outside
+            : Path.Combine(Sample.Builder.DataRoot, "agents", "siwa", "sessions", "3f1a.jsonl");
 
     private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
 
-    private SessionStore Store(bool archive = false)
-        => new(EvonicInstance.Open(Sample.Root), CleanupPolicy.FromParameter(90), Now, ArchivePolicy.FromParameter(archive));
+    private SessionStore Store(bool archive = false) =>
+        new(
+            EvonicInstance.Open(Sample.Root),
+            CleanupPolicy.FromParameter(90),
+            Now,
+            ArchivePolicy.FromParameter(archive)
+        );
 
     private (RecordingHost Host, CleanupReport? Report) RunCleanup(string? logPath = null, bool archive = false)
     {
@@ -49,7 +56,8 @@ public sealed class LinkRefusalTests : SampleInstanceTest
     [InlineData("session")]
     public void A_link_at_the_lock_path_stops_the_run_with_an_error_naming_it_and_its_target_is_unchanged(string which)
     {
-        string target = Target(which), hash = Hash(target);
+        string target = Target(which),
+            hash = Hash(target);
         string lockPath = Path.Combine(Sample.Root, CleanupLock.FileName);
         File.CreateSymbolicLink(lockPath, target);
 
@@ -61,7 +69,10 @@ public sealed class LinkRefusalTests : SampleInstanceTest
         Assert.Contains(lockPath, error.Message);
         Assert.Equal(1, report!.Errors);
         Assert.Equal(hash, Hash(target));
-        Assert.Equal(EvonicErrorKind.UnsafePath, Assert.Throws<EvonicException>(() => Store(archive: true).OpenRestorer()).Kind);
+        Assert.Equal(
+            EvonicErrorKind.UnsafePath,
+            Assert.Throws<EvonicException>(() => Store(archive: true).OpenRestorer()).Kind
+        );
         Assert.Equal(hash, Hash(target));
     }
 
@@ -84,7 +95,8 @@ public sealed class LinkRefusalTests : SampleInstanceTest
     [InlineData("session")]
     public void A_link_at_the_log_path_is_an_error_naming_it_and_no_line_goes_through_it(string which)
     {
-        string target = Target(which), hash = Hash(target);
+        string target = Target(which),
+            hash = Hash(target);
         string logPath = Temp.Combine("cleanup.log");
         File.CreateSymbolicLink(logPath, target);
 
@@ -133,7 +145,8 @@ public sealed class LinkRefusalTests : SampleInstanceTest
     {
         // A database outside the instance, which the listing may read but nothing may write.
         string target = Temp.Combine("outside.db");
-        using (var outside = InstanceBuilder.Connect(target)) InstanceBuilder.Exec(outside, "CREATE TABLE precious (x TEXT)");
+        using (var outside = InstanceBuilder.Connect(target))
+            InstanceBuilder.Exec(outside, "CREATE TABLE precious (x TEXT)");
         string hash = Hash(target);
         string archive = Path.Combine(Sample.Root, "shared", "db", "session_archive.db");
         File.CreateSymbolicLink(archive, target);
@@ -187,12 +200,20 @@ public sealed class LinkRefusalTests : SampleInstanceTest
     public void A_link_left_at_a_restore_temporary_file_is_removed_and_never_written_through(string which)
     {
         SessionStore store = Store(archive: true);
-        SessionRemovalResult gone = store.GetAgents().SelectMany(a => store.Remove(a, store.GetSessions(a).Where(s => s.IsRemovable)).ToList())
-            .First(r => r.Status == RemovalStatus.Removed && r.Session.Kind != SessionKind.Orphan && r.Session.JsonlPath != null);
+        SessionRemovalResult gone = store
+            .GetAgents()
+            .SelectMany(a => store.Remove(a, store.GetSessions(a).Where(s => s.IsRemovable)).ToList())
+            .First(r =>
+                r.Status == RemovalStatus.Removed && r.Session.Kind != SessionKind.Orphan && r.Session.JsonlPath != null
+            );
         string log = gone.Session.JsonlPath!;
-        string target = Target(which), hash = Hash(target);
+        string target = Target(which),
+            hash = Hash(target);
         File.CreateSymbolicLink(log + ".restoring", target);
-        File.WriteAllText(Path.Combine(Path.GetDirectoryName(log)!, "stale.jsonl.restoring"), "left by a killed restore");
+        File.WriteAllText(
+            Path.Combine(Path.GetDirectoryName(log)!, "stale.jsonl.restoring"),
+            "left by a killed restore"
+        );
 
         using (SessionRestorer restorer = store.OpenRestorer())
             restorer.Restore(restorer.PlanNewest(gone.AgentId, gone.SessionId));
@@ -224,12 +245,15 @@ public sealed class LinkRefusalTests : SampleInstanceTest
     [InlineData("session")]
     public void A_scheduler_file_that_is_a_link_is_refused_and_its_target_is_unchanged(string which)
     {
-        string target = Target(which), hash = Hash(target);
+        string target = Target(which),
+            hash = Hash(target);
         string unit = Temp.Combine("units", "evonic-session-cleanup.service");
         Directory.CreateDirectory(Path.GetDirectoryName(unit)!);
         File.CreateSymbolicLink(unit, target);
 
-        EvonicException error = Assert.Throws<EvonicException>(() => SchedulerStep.WriteFile(unit, "[Service]\n").Execute());
+        EvonicException error = Assert.Throws<EvonicException>(() =>
+            SchedulerStep.WriteFile(unit, "[Service]\n").Execute()
+        );
 
         Assert.Equal(EvonicErrorKind.UnsafePath, error.Kind);
         Assert.Contains(unit, error.Message);
@@ -251,12 +275,19 @@ public sealed class LinkRefusalTests : SampleInstanceTest
         public List<EvonicException> Errors { get; } = new();
 
         public bool Approve(EvonicSession session) => true;
+
         void ICleanupRunHost.Removed(SessionRemovalResult result) => Removed.Add(result);
+
         public void Failed(EvonicException error) => Errors.Add(error);
+
         public void Warn(string message) { }
+
         public void Detail(string message) { }
+
         public void Line(string line) { }
+
         public void Closing(string text, CleanupReport? report) { }
+
         public void Progress(int activityId, string activity, string status, int done, int total) { }
     }
 }

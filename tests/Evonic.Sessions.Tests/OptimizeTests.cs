@@ -22,7 +22,8 @@ public sealed class OptimizeTests : TempFolderTest
 
     private AgentInfo Agent => _store.GetAgents().Single();
 
-    private void RemoveOld() => Assert.NotEmpty(_store.Remove(Agent, _store.GetSessions(Agent).Where(s => s.IsRemovable)).ToList());
+    private void RemoveOld() =>
+        Assert.NotEmpty(_store.Remove(Agent, _store.GetSessions(Agent).Where(s => s.IsRemovable)).ToList());
 
     [Fact]
     public void A_VACUUM_over_the_lock_budget_is_refused_naming_Force_and_the_estimate()
@@ -31,7 +32,12 @@ public sealed class OptimizeTests : TempFolderTest
         DatabaseSpace space = _store.GetSpace(Agent)!;
         Assert.True(space.FreeBytes > 0, "the removal left no free pages");
 
-        SpaceReturned refused = _store.Optimize(space, TimeSpan.FromTicks(1), force: false, enableIncrementalVacuum: false);
+        SpaceReturned refused = _store.Optimize(
+            space,
+            TimeSpan.FromTicks(1),
+            force: false,
+            enableIncrementalVacuum: false
+        );
 
         Assert.Equal(OptimizeMethod.Skipped, refused.Method);
         Assert.Contains("-Force", refused.Reason);
@@ -44,22 +50,44 @@ public sealed class OptimizeTests : TempFolderTest
     {
         RemoveOld();
         DatabaseSpace space = _store.GetSpace(Agent)!;
-        SpaceReturned vacuum = _store.Optimize(space, TimeSpan.FromSeconds(2), force: true, enableIncrementalVacuum: true);
+        SpaceReturned vacuum = _store.Optimize(
+            space,
+            TimeSpan.FromSeconds(2),
+            force: true,
+            enableIncrementalVacuum: true
+        );
         Assert.Equal(OptimizeMethod.Vacuum, vacuum.Method);
         Assert.Equal(AutoVacuumMode.Incremental, vacuum.AutoVacuum);
-        Assert.True(vacuum.BytesReturned >= space.FreeBytes * 0.95, $"{vacuum.BytesReturned} returned of {space.FreeBytes} free");
+        Assert.True(
+            vacuum.BytesReturned >= space.FreeBytes * 0.95,
+            $"{vacuum.BytesReturned} returned of {space.FreeBytes} free"
+        );
         Assert.Equal(0, _store.GetSpace(Agent)!.FreeBytes);
 
         // Free pages again (every session's messages go), then the incremental steps give them back.
-        using (SqliteConnection chat = InstanceBuilder.Connect(space.Path)) InstanceBuilder.Exec(chat, "DELETE FROM chat_messages");
+        using (SqliteConnection chat = InstanceBuilder.Connect(space.Path))
+            InstanceBuilder.Exec(chat, "DELETE FROM chat_messages");
         DatabaseSpace freed = _store.GetSpace(Agent)!;
         Assert.True(freed.FreeBytes > 0);
         // Stopped (Ctrl+C) before its first step: nothing returned, and it says so.
-        SpaceReturned stopped = _store.Optimize(freed, TimeSpan.FromSeconds(2), force: false, enableIncrementalVacuum: false,
-            stop: new CancellationToken(canceled: true));
-        Assert.Equal((OptimizeMethod.IncrementalVacuum, 0L, "stopped before every free page was returned"), (stopped.Method, stopped.BytesReturned, stopped.Reason));
+        SpaceReturned stopped = _store.Optimize(
+            freed,
+            TimeSpan.FromSeconds(2),
+            force: false,
+            enableIncrementalVacuum: false,
+            stop: new CancellationToken(canceled: true)
+        );
+        Assert.Equal(
+            (OptimizeMethod.IncrementalVacuum, 0L, "stopped before every free page was returned"),
+            (stopped.Method, stopped.BytesReturned, stopped.Reason)
+        );
         Assert.Equal(freed.FreeBytes, _store.GetSpace(Agent)!.FreeBytes);
-        SpaceReturned steps = _store.Optimize(freed, TimeSpan.FromSeconds(2), force: false, enableIncrementalVacuum: false);
+        SpaceReturned steps = _store.Optimize(
+            freed,
+            TimeSpan.FromSeconds(2),
+            force: false,
+            enableIncrementalVacuum: false
+        );
         Assert.Equal(OptimizeMethod.IncrementalVacuum, steps.Method);
         Assert.Equal(freed.FreeBytes, steps.BytesReturned);
         Assert.Equal(0, _store.GetSpace(Agent)!.FreeBytes);
@@ -78,9 +106,17 @@ public sealed class OptimizeTests : TempFolderTest
         scan.CommandText = "SELECT id FROM chat_sessions";
         using SqliteDataReader reading = scan.ExecuteReader();
         Assert.True(reading.Read());
-        InstanceBuilder.Exec(writer, "INSERT INTO chat_messages (session_id, role, content) VALUES ('someone', 'user', 'hello')");
+        InstanceBuilder.Exec(
+            writer,
+            "INSERT INTO chat_messages (session_id, role, content) VALUES ('someone', 'user', 'hello')"
+        );
 
-        SpaceReturned skipped = _store.Optimize(space, TimeSpan.FromSeconds(2), force: true, enableIncrementalVacuum: false);
+        SpaceReturned skipped = _store.Optimize(
+            space,
+            TimeSpan.FromSeconds(2),
+            force: true,
+            enableIncrementalVacuum: false
+        );
 
         Assert.Equal(OptimizeMethod.Skipped, skipped.Method);
         Assert.Contains("long read", skipped.Reason);

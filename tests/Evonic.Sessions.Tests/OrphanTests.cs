@@ -23,7 +23,8 @@ public sealed class OrphanTests : SampleInstanceTest
     private string BobFolder => Path.Combine(Sample.Root, "data", "attachments", "siwa", "siwa-7b2c");
     private string BobLog => Path.Combine(Sample.Root, "agents", "siwa", "sessions", "7b2c.jsonl");
 
-    /// <summary>What a cleanup killed right after committing bob's chat rows leaves: everything outside chat.db.</summary>
+    /// <summary>What a cleanup killed right after committing bob's chat rows leaves: everything outside
+    /// chat.db.</summary>
     private void CommitChatRowsOnly(string sessionId)
     {
         using var chat = InstanceBuilder.Connect(ChatDb);
@@ -107,7 +108,10 @@ public sealed class OrphanTests : SampleInstanceTest
         CommitChatRowsOnly("siwa-7b2c");
         EvonicSession orphan = _store.GetSessions(_siwa).Single(s => s.SessionId == "siwa-7b2c");
         using (var chat = InstanceBuilder.Connect(ChatDb))
-            InstanceBuilder.Exec(chat, "INSERT INTO chat_sessions (id, agent_id, external_user_id) VALUES ('siwa-7b2c', 'siwa', 'bob')");
+            InstanceBuilder.Exec(
+                chat,
+                "INSERT INTO chat_sessions (id, agent_id, external_user_id) VALUES ('siwa-7b2c', 'siwa', 'bob')"
+            );
         HashSet<string> before = InstanceSnapshot.Take(Sample.Root);
 
         SessionRemovalResult result = _store.Remove(_siwa, new[] { orphan }).Single();
@@ -128,13 +132,34 @@ public sealed class OrphanTests : SampleInstanceTest
     public void Index_rows_of_the_parent_or_a_sub_agent_are_the_parents_and_a_real_agents_are_its_own()
     {
         using (var main = InstanceBuilder.Connect(Sample.Builder.MainDatabasePath))
-            foreach (var (id, agent) in new[] { ("gone-parent", "siwa"), ("gone-sub", "siwa_sub_3"), ("gone-explorer", "siwa_explorer_1"), ("gone-team", "siwa_sub_team") })
-                InstanceBuilder.Exec(main, "INSERT INTO session_index (session_id, agent_id, external_user_id, updated_at) VALUES ($s, $a, 'x', '2025-01-01 00:00:00')",
-                    ("$s", id), ("$a", agent));
+            foreach (
+                var (id, agent) in new[]
+                {
+                    ("gone-parent", "siwa"),
+                    ("gone-sub", "siwa_sub_3"),
+                    ("gone-explorer", "siwa_explorer_1"),
+                    ("gone-team", "siwa_sub_team"),
+                }
+            )
+                InstanceBuilder.Exec(
+                    main,
+                    "INSERT INTO session_index (session_id, agent_id, external_user_id, updated_at) VALUES ($s, $a, "
+                        + "'x', '2025-01-01 00:00:00')",
+                    ("$s", id),
+                    ("$a", agent)
+                );
 
-        var siwaOrphans = _store.GetSessions(_siwa).Where(s => s.Kind == SessionKind.Orphan).Select(s => s.SessionId).ToHashSet();
+        var siwaOrphans = _store
+            .GetSessions(_siwa)
+            .Where(s => s.Kind == SessionKind.Orphan)
+            .Select(s => s.SessionId)
+            .ToHashSet();
         AgentInfo team = _store.GetAgents().Single(a => a.Id == "siwa_sub_team");
-        var teamOrphans = _store.GetSessions(team).Where(s => s.Kind == SessionKind.Orphan).Select(s => s.SessionId).ToList();
+        var teamOrphans = _store
+            .GetSessions(team)
+            .Where(s => s.Kind == SessionKind.Orphan)
+            .Select(s => s.SessionId)
+            .ToList();
 
         Assert.Superset(new HashSet<string> { "gone-parent", "gone-sub", "gone-explorer" }, siwaOrphans);
         Assert.DoesNotContain("gone-team", siwaOrphans);

@@ -4,7 +4,8 @@ using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.Tests;
 
-/// <summary>Nothing outside the instance root is ever deleted: not through "..", an absolute path or a symlink.</summary>
+/// <summary>Nothing outside the instance root is ever deleted: not through "..", an absolute path or a
+/// symlink.</summary>
 public sealed class PathSafetyTests : SampleInstanceTest
 {
     private readonly string _outside;
@@ -25,13 +26,17 @@ public sealed class PathSafetyTests : SampleInstanceTest
     private void AddAttachmentRow(string filePath)
     {
         using var main = InstanceBuilder.Connect(Sample.Builder.MainDatabasePath);
-        InstanceBuilder.Exec(main, "INSERT INTO attachments (agent_id, session_id, file_path) VALUES ('siwa', 'siwa-7b2c', $p)", ("$p", filePath));
+        InstanceBuilder.Exec(
+            main,
+            "INSERT INTO attachments (agent_id, session_id, file_path) VALUES ('siwa', 'siwa-7b2c', $p)",
+            ("$p", filePath)
+        );
     }
 
     /// <summary>
-    /// A row's file is the session's only inside <c>data/attachments/&lt;agent&gt;/&lt;session&gt;/</c>: a row that points
-    /// anywhere else loses its row with the session, never the file, and the result names the file kept. (The code
-    /// before refused the whole session with UnsafePath, so a single stray row kept a session forever.)
+    /// A row's file is the session's only inside <c>data/attachments/&lt;agent&gt;/&lt;session&gt;/</c>: a row that
+    /// points anywhere else loses its row with the session, never the file, and the result names the file kept. (The
+    /// code before refused the whole session with UnsafePath, so a single stray row kept a session forever.)
     /// </summary>
     [Theory]
     [InlineData("../outside.txt")]
@@ -53,7 +58,10 @@ public sealed class PathSafetyTests : SampleInstanceTest
         Assert.Equal(content, File.ReadAllBytes(target));
         Assert.Contains(stored, result.KeptFiles);
         using var main = InstanceBuilder.Connect(Sample.Builder.MainDatabasePath);
-        Assert.Equal(0L, InstanceBuilder.Query(main, "SELECT COUNT(*) FROM attachments WHERE session_id = 'siwa-7b2c'")[0][0]);
+        Assert.Equal(
+            0L,
+            InstanceBuilder.Query(main, "SELECT COUNT(*) FROM attachments WHERE session_id = 'siwa-7b2c'")[0][0]
+        );
     }
 
     [Fact]
@@ -61,7 +69,11 @@ public sealed class PathSafetyTests : SampleInstanceTest
     {
         string photo = Path.Combine(Sample.Root, "data", "attachments", "siwa", "siwa-7b2c", "photo.jpg");
         using (var main = InstanceBuilder.Connect(Sample.Builder.MainDatabasePath))
-            InstanceBuilder.Exec(main, "INSERT INTO attachments (agent_id, session_id, file_path) VALUES ('nova', 'nova-1', $p)", ("$p", photo));
+            InstanceBuilder.Exec(
+                main,
+                "INSERT INTO attachments (agent_id, session_id, file_path) VALUES ('nova', 'nova-1', $p)",
+                ("$p", photo)
+            );
 
         SessionRemovalResult result = RemoveBob();
 
@@ -132,11 +144,18 @@ public sealed class PathSafetyTests : SampleInstanceTest
     public void A_session_id_that_cannot_name_a_file_is_refused(string sessionId)
     {
         using (var chat = InstanceBuilder.Connect(Path.Combine(Sample.Root, "agents", "siwa", "chat.db")))
-            InstanceBuilder.Exec(chat, "INSERT INTO chat_sessions (id, agent_id, channel_id, external_user_id, updated_at) VALUES ($id, 'siwa', 'telegram', 'zed', '2020-01-01 00:00:00')", ("$id", sessionId));
+            InstanceBuilder.Exec(
+                chat,
+                "INSERT INTO chat_sessions (id, agent_id, channel_id, external_user_id, updated_at) VALUES ($id, "
+                    + "'siwa', 'telegram', 'zed', '2020-01-01 00:00:00')",
+                ("$id", sessionId)
+            );
         var store = new SessionStore(EvonicInstance.Open(Sample.Root), CleanupPolicy.FromParameter(90), Now);
         AgentInfo siwa = store.GetAgents().Single(a => a.Id == "siwa");
 
-        SessionRemovalResult result = store.Remove(siwa, store.GetSessions(siwa).Where(s => s.SessionId == sessionId)).Single();
+        SessionRemovalResult result = store
+            .Remove(siwa, store.GetSessions(siwa).Where(s => s.SessionId == sessionId))
+            .Single();
 
         Assert.Equal(RemovalStatus.Failed, result.Status);
         Assert.Equal(EvonicErrorKind.UnsafeSessionId, result.Error!.Kind);

@@ -23,7 +23,12 @@ public sealed class RecheckTests : SampleInstanceTest
     [InlineData("schedule", "siwa", "siwa-7b2c", SessionProtection.ScheduledWork)]
     [InlineData("transfer", "siwa", "siwa-7b2c", SessionProtection.TransferInProgress)]
     [InlineData("takeover", "siwa", "siwa-7b2c", SessionProtection.HumanTakeover)]
-    public void A_protection_that_appears_after_listing_keeps_the_session_whole(string change, string agentId, string sessionId, SessionProtection expected)
+    public void A_protection_that_appears_after_listing_keeps_the_session_whole(
+        string change,
+        string agentId,
+        string sessionId,
+        SessionProtection expected
+    )
     {
         var store = new SessionStore(EvonicInstance.Open(Sample.Root), CleanupPolicy.FromParameter(90), Now);
         AgentInfo agent = store.GetAgents().Single(a => a.Id == agentId);
@@ -36,18 +41,35 @@ public sealed class RecheckTests : SampleInstanceTest
             switch (change)
             {
                 case "focus":
-                    InstanceBuilder.Exec(chat, "UPDATE agent_state SET content = '{\"focus\": true}' WHERE session_id = '__agent__'");
+                    InstanceBuilder.Exec(
+                        chat,
+                        "UPDATE agent_state SET content = '{\"focus\": true}' WHERE session_id = '__agent__'"
+                    );
                     break;
                 case "promoted focus":
                     // lyra has no '__agent__' row: a newer per-session state is what Evonic promotes next.
-                    InstanceBuilder.Exec(chat, "INSERT INTO agent_state (session_id, content, updated_at) VALUES ('lyra-2', '{\"focus\": true}', $t)",
-                        ("$t", InstanceBuilder.Timestamp(Now.AddDays(-1))));
+                    InstanceBuilder.Exec(
+                        chat,
+                        "INSERT INTO agent_state (session_id, content, updated_at) VALUES ('lyra-2', '{\"focus\": "
+                            + "true}', $t)",
+                        ("$t", InstanceBuilder.Timestamp(Now.AddDays(-1)))
+                    );
                     break;
                 case "open task":
-                    InstanceBuilder.Exec(chat, "INSERT INTO session_state (session_id, content) VALUES ($s, '{\"tasks\": [{\"status\": \"in_progress\"}]}')", ("$s", sessionId));
+                    InstanceBuilder.Exec(
+                        chat,
+                        "INSERT INTO session_state (session_id, content) VALUES ($s, '{\"tasks\": [{\"status\": "
+                            + "\"in_progress\"}]}')",
+                        ("$s", sessionId)
+                    );
                     break;
                 case "plan file":
-                    InstanceBuilder.Exec(chat, "INSERT INTO session_state (session_id, content) VALUES ($s, '{\"tasks\": [], \"plan_file\": \"plan.md\"}')", ("$s", sessionId));
+                    InstanceBuilder.Exec(
+                        chat,
+                        "INSERT INTO session_state (session_id, content) VALUES ($s, '{\"tasks\": [], \"plan_file\": "
+                            + "\"plan.md\"}')",
+                        ("$s", sessionId)
+                    );
                     break;
                 case "lookup":
                     // The newer telegram sessions go (Evonic's /clear, say): juno-5 is now what the lookups return.
@@ -57,13 +79,22 @@ public sealed class RecheckTests : SampleInstanceTest
                     InstanceBuilder.Exec(chat, "UPDATE chat_sessions SET archived = 1 WHERE id = 'echo-2'");
                     break;
                 case "schedule":
-                    Sample.Builder.Schedule("late", "poll_background_job", $"{{\"session_id\": \"{sessionId}\"}}", null);
+                    Sample.Builder.Schedule(
+                        "late",
+                        "poll_background_job",
+                        $"{{\"session_id\": \"{sessionId}\"}}",
+                        null
+                    );
                     break;
                 case "transfer":
                     Sample.Builder.TransferJob("late", agentId, sessionId, "pending");
                     break;
                 case "takeover":
-                    InstanceBuilder.Exec(chat, "UPDATE chat_sessions SET bot_enabled = 0 WHERE id = $s", ("$s", sessionId));
+                    InstanceBuilder.Exec(
+                        chat,
+                        "UPDATE chat_sessions SET bot_enabled = 0 WHERE id = $s",
+                        ("$s", sessionId)
+                    );
                     break;
             }
         }
@@ -75,7 +106,10 @@ public sealed class RecheckTests : SampleInstanceTest
         Assert.Equal(expected, result.Protection & expected);
         // The result says what was decided; the session the caller listed is left as it was listed.
         Assert.Equal(SessionProtection.None, listed.Protection);
-        Assert.Equal(before.Where(l => !l.Contains("| agents |")), InstanceSnapshot.Take(Sample.Root).Where(l => !l.Contains("| agents |")));
+        Assert.Equal(
+            before.Where(l => !l.Contains("| agents |")),
+            InstanceSnapshot.Take(Sample.Root).Where(l => !l.Contains("| agents |"))
+        );
     }
 
     /// <summary>
@@ -92,10 +126,17 @@ public sealed class RecheckTests : SampleInstanceTest
         int compared = 0;
         foreach (AgentInfo agent in store.GetAgents())
         {
-            List<EvonicSession> kept = store.GetSessions(agent)
-                .Where(s => s.IsOld && s.Kind != SessionKind.Orphan && (s.Protection & ~ListingOnly) != SessionProtection.None && (s.Protection & ListingOnly) == 0)
+            List<EvonicSession> kept = store
+                .GetSessions(agent)
+                .Where(s =>
+                    s.IsOld
+                    && s.Kind != SessionKind.Orphan
+                    && (s.Protection & ~ListingOnly) != SessionProtection.None
+                    && (s.Protection & ListingOnly) == 0
+                )
                 .ToList();
-            if (kept.Count == 0) continue;
+            if (kept.Count == 0)
+                continue;
             HashSet<string> held;
             using (ArchiveDatabase? archive = ArchiveDatabase.OpenForReading(instance))
                 held = archive?.Holds.ReadHeld(agent.Id, Now) ?? new HashSet<string>();
@@ -104,9 +145,27 @@ public sealed class RecheckTests : SampleInstanceTest
             using MainDatabase main = MainDatabase.Open(instance, writable: false);
             using ChatDatabase chat = ChatDatabase.Open(instance, agent.Id, writable: true);
 
-            Dictionary<string, long> removed = chat.RemoveSessions(ids, store.CutoffUtc, facts => decision.Decide(ids, facts,
-                () => new ProtectionRules(facts.Lookups, facts.SessionStates, main.ReadPendingWork(), facts.UnknownReferences, held, facts.AgentStates),
-                _ => false, null), withFingerprints: false);
+            Dictionary<string, long> removed = chat.RemoveSessions(
+                ids,
+                store.CutoffUtc,
+                facts =>
+                    decision.Decide(
+                        ids,
+                        facts,
+                        () =>
+                            new ProtectionRules(
+                                facts.Lookups,
+                                facts.SessionStates,
+                                main.ReadPendingWork(),
+                                facts.UnknownReferences,
+                                held,
+                                facts.AgentStates
+                            ),
+                        _ => false,
+                        null
+                    ),
+                withFingerprints: false
+            );
 
             Assert.Empty(removed);
             foreach (EvonicSession session in kept)
@@ -153,12 +212,21 @@ public sealed class RecheckTests : SampleInstanceTest
         var store = new SessionStore(EvonicInstance.Open(Sample.Root), CleanupPolicy.FromParameter(90), Now);
         AgentInfo lyra = store.GetAgents().Single(a => a.Id == "lyra");
 
-        List<SessionRemovalResult> results = store.Remove(lyra, store.GetSessions(lyra).Where(s => s.IsRemovable)).ToList();
+        List<SessionRemovalResult> results = store
+            .Remove(lyra, store.GetSessions(lyra).Where(s => s.IsRemovable))
+            .ToList();
 
-        Assert.Equal(new[] { "lyra-3", "lyra-4" }, results.Where(r => r.Status == RemovalStatus.Removed).Select(r => r.SessionId).OrderBy(s => s));
+        Assert.Equal(
+            new[] { "lyra-3", "lyra-4" },
+            results.Where(r => r.Status == RemovalStatus.Removed).Select(r => r.SessionId).OrderBy(s => s)
+        );
         using var chat = InstanceBuilder.Connect(ChatDb("lyra"));
         // What Evonic's get_agent_state reads next: no '__agent__' row, so the newest per-session row, lyra-3's.
-        List<object?[]> promoted = InstanceBuilder.Query(chat, "SELECT session_id, content FROM agent_state WHERE session_id != '__agent__' ORDER BY updated_at DESC LIMIT 1");
+        List<object?[]> promoted = InstanceBuilder.Query(
+            chat,
+            "SELECT session_id, content FROM agent_state WHERE session_id != '__agent__' ORDER BY updated_at DESC "
+                + "LIMIT 1"
+        );
         Assert.Equal("lyra-3", promoted.Single()[0]);
         Assert.Equal("{\"focus\": false}", promoted.Single()[1]);
         Assert.Empty(InstanceBuilder.Query(chat, "SELECT 1 FROM agent_state WHERE session_id = 'lyra-4'"));

@@ -38,7 +38,10 @@ public sealed class SchedulerToolTests : TempFolderTest
         string tools = Temp.Combine("bin");
         string real = Script(tools, "evonic-tool", "echo real");
         Environment.CurrentDirectory = planted;
-        Environment.SetEnvironmentVariable("PATH", string.Join(Path.PathSeparator, "", ".", "writable-relative", tools, _path));
+        Environment.SetEnvironmentVariable(
+            "PATH",
+            string.Join(Path.PathSeparator, "", ".", "writable-relative", tools, _path)
+        );
 
         Assert.Equal(real, SchedulerTool.FindOnPath("evonic-tool"));
         Assert.Equal("real", SchedulerTool.Run("evonic-tool", null).Trim());
@@ -49,7 +52,10 @@ public sealed class SchedulerToolTests : TempFolderTest
     {
         Script(Temp.Combine("first"), "evonic-tool", "echo data", mode: "644");
         string second = Script(Temp.Combine("second"), "evonic-tool", "echo second");
-        Environment.SetEnvironmentVariable("PATH", string.Join(Path.PathSeparator, Temp.Combine("first"), Temp.Combine("second")));
+        Environment.SetEnvironmentVariable(
+            "PATH",
+            string.Join(Path.PathSeparator, Temp.Combine("first"), Temp.Combine("second"))
+        );
 
         Assert.Equal(second, SchedulerTool.FindOnPath("evonic-tool"));
     }

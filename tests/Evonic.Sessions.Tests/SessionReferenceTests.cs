@@ -19,8 +19,8 @@ public sealed class SessionReferenceTests : SampleInstanceTest
 
     private SessionStore Store() => new(EvonicInstance.Open(Sample.Root), CleanupPolicy.FromParameter(90), Now);
 
-    private static EvonicSession Listed(SessionStore store, string agent, string id)
-        => store.GetSessions(store.GetAgents().Single(a => a.Id == agent)).Single(s => s.SessionId == id);
+    private static EvonicSession Listed(SessionStore store, string agent, string id) =>
+        store.GetSessions(store.GetAgents().Single(a => a.Id == agent)).Single(s => s.SessionId == id);
 
     private static SessionRemovalResult Remove(SessionStore store, string agent, string id)
     {
@@ -33,11 +33,20 @@ public sealed class SessionReferenceTests : SampleInstanceTest
     {
         using (SqliteConnection chat = InstanceBuilder.Connect(ChatDb("siwa")))
         {
-            InstanceBuilder.Exec(chat, "CREATE TABLE message_feedback (id INTEGER PRIMARY KEY, session_id TEXT, message_id INTEGER, note TEXT)");
-            InstanceBuilder.Exec(chat, "INSERT INTO message_feedback (session_id, message_id, note) VALUES ('siwa-7b2c', 1, 'helpful')");
+            InstanceBuilder.Exec(
+                chat,
+                "CREATE TABLE message_feedback (id INTEGER PRIMARY KEY, session_id TEXT, message_id INTEGER, note TEXT)"
+            );
+            InstanceBuilder.Exec(
+                chat,
+                "INSERT INTO message_feedback (session_id, message_id, note) VALUES ('siwa-7b2c', 1, 'helpful')"
+            );
         }
         using (SqliteConnection chat = InstanceBuilder.Connect(ChatDb("nova")))
-            InstanceBuilder.Exec(chat, "CREATE TABLE message_feedback (id INTEGER PRIMARY KEY, session_id TEXT, message_id INTEGER, note TEXT)");
+            InstanceBuilder.Exec(
+                chat,
+                "CREATE TABLE message_feedback (id INTEGER PRIMARY KEY, session_id TEXT, message_id INTEGER, note TEXT)"
+            );
         SessionStore store = Store();
 
         var sessions = store.GetAgents().SelectMany(store.GetSessions).ToList();
@@ -49,27 +58,41 @@ public sealed class SessionReferenceTests : SampleInstanceTest
         Assert.Contains("'message_feedback'", warning);
         Assert.Empty(store.TakeUnknownTableWarnings());
         // Every other session is judged as before.
-        Assert.Equal(Sample.ExpectedRemoved.Where(k => k != "siwa/siwa-7b2c"),
-            sessions.Where(s => s.IsRemovable).Select(s => $"{s.AgentId}/{s.SessionId}").OrderBy(k => k, StringComparer.Ordinal));
+        Assert.Equal(
+            Sample.ExpectedRemoved.Where(k => k != "siwa/siwa-7b2c"),
+            sessions
+                .Where(s => s.IsRemovable)
+                .Select(s => $"{s.AgentId}/{s.SessionId}")
+                .OrderBy(k => k, StringComparer.Ordinal)
+        );
     }
 
     [Fact]
     public void A_row_an_unknown_table_gains_after_listing_keeps_the_session_inside_the_deleting_transaction()
     {
         using (SqliteConnection chat = InstanceBuilder.Connect(ChatDb("siwa")))
-            InstanceBuilder.Exec(chat, "CREATE TABLE message_feedback (id INTEGER PRIMARY KEY, session_id TEXT, note TEXT)");
+            InstanceBuilder.Exec(
+                chat,
+                "CREATE TABLE message_feedback (id INTEGER PRIMARY KEY, session_id TEXT, note TEXT)"
+            );
         SessionStore store = Store();
         AgentInfo siwa = store.GetAgents().Single(a => a.Id == "siwa");
         List<EvonicSession> listed = store.GetSessions(siwa).Where(s => s.SessionId == "siwa-7b2c").ToList();
         Assert.True(Assert.Single(listed).IsRemovable);
         using (SqliteConnection chat = InstanceBuilder.Connect(ChatDb("siwa")))
-            InstanceBuilder.Exec(chat, "INSERT INTO message_feedback (session_id, note) VALUES ('siwa-7b2c', 'written meanwhile')");
+            InstanceBuilder.Exec(
+                chat,
+                "INSERT INTO message_feedback (session_id, note) VALUES ('siwa-7b2c', 'written meanwhile')"
+            );
 
         SessionRemovalResult result = store.Remove(siwa, listed).Single();
 
         Assert.Equal(RemovalStatus.KeptProtected, result.Status);
         using SqliteConnection after = InstanceBuilder.Connect(ChatDb("siwa"));
-        Assert.Equal(1L, InstanceBuilder.Query(after, "SELECT COUNT(*) FROM chat_sessions WHERE id = 'siwa-7b2c'")[0][0]);
+        Assert.Equal(
+            1L,
+            InstanceBuilder.Query(after, "SELECT COUNT(*) FROM chat_sessions WHERE id = 'siwa-7b2c'")[0][0]
+        );
     }
 
     [Theory]
@@ -95,31 +118,64 @@ public sealed class SessionReferenceTests : SampleInstanceTest
         using (SqliteConnection chat = InstanceBuilder.Connect(ChatDb("siwa")))
         {
             if (InstanceBuilder.Query(chat, "SELECT name FROM sqlite_master WHERE name = 'memories'").Count == 0)
-                InstanceBuilder.Exec(chat, "CREATE TABLE memories (id INTEGER PRIMARY KEY AUTOINCREMENT, content TEXT NOT NULL, source_session_id TEXT)");
-            InstanceBuilder.Exec(chat, "INSERT INTO memories (content, source_session_id) VALUES ('likes tea', 'siwa-7b2c')");
+                InstanceBuilder.Exec(
+                    chat,
+                    "CREATE TABLE memories (id INTEGER PRIMARY KEY AUTOINCREMENT, content TEXT NOT NULL, "
+                        + "source_session_id TEXT)"
+                );
+            InstanceBuilder.Exec(
+                chat,
+                "INSERT INTO memories (content, source_session_id) VALUES ('likes tea', 'siwa-7b2c')"
+            );
         }
         SessionStore store = Store();
 
         Assert.Equal(RemovalStatus.Removed, Remove(store, "siwa", "siwa-7b2c").Status);
         Assert.Empty(store.TakeUnknownTableWarnings());
         using SqliteConnection after = InstanceBuilder.Connect(ChatDb("siwa"));
-        Assert.Equal(1L, InstanceBuilder.Query(after, "SELECT COUNT(*) FROM memories WHERE content = 'likes tea' AND source_session_id = 'siwa-7b2c'")[0][0]);
+        Assert.Equal(
+            1L,
+            InstanceBuilder.Query(
+                after,
+                "SELECT COUNT(*) FROM memories WHERE content = 'likes tea' AND source_session_id = 'siwa-7b2c'"
+            )[0][0]
+        );
     }
 
     /// <summary>timothybrush/evonic <c>models/schema.py</c>: the table as that fork creates it.</summary>
-    private void AddEscalation(string status, double expiresInSeconds, string requesting, string originating, string delivery)
+    private void AddEscalation(
+        string status,
+        double expiresInSeconds,
+        string requesting,
+        string originating,
+        string delivery
+    )
     {
         using SqliteConnection main = InstanceBuilder.Connect(Sample.Builder.MainDatabasePath);
-        InstanceBuilder.Exec(main, @"CREATE TABLE IF NOT EXISTS user_escalations (
+        InstanceBuilder.Exec(
+            main,
+            @"CREATE TABLE IF NOT EXISTS user_escalations (
                     id TEXT PRIMARY KEY, requesting_agent_id TEXT NOT NULL, requesting_session_id TEXT NOT NULL,
-                    originating_agent_id TEXT NOT NULL, originating_session_id TEXT NOT NULL, delivery_session_id TEXT NOT NULL,
-                    external_user_id TEXT NOT NULL, channel_id TEXT, status TEXT NOT NULL DEFAULT 'pending', metadata TEXT DEFAULT '{}',
-                    created_at REAL NOT NULL, updated_at REAL NOT NULL, expires_at REAL NOT NULL, answered_at REAL)");
+                    originating_agent_id TEXT NOT NULL, originating_session_id TEXT NOT NULL, delivery_session_id TEXT
+                    NOT NULL,
+                    external_user_id TEXT NOT NULL, channel_id TEXT, status TEXT NOT NULL DEFAULT 'pending', metadata
+                    TEXT DEFAULT '{}',
+                    created_at REAL NOT NULL, updated_at REAL NOT NULL, expires_at REAL NOT NULL, answered_at REAL)"
+        );
         double now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
-        InstanceBuilder.Exec(main, @"INSERT INTO user_escalations (id, requesting_agent_id, requesting_session_id, originating_agent_id,
-                originating_session_id, delivery_session_id, external_user_id, status, created_at, updated_at, expires_at)
+        InstanceBuilder.Exec(
+            main,
+            @"INSERT INTO user_escalations (id, requesting_agent_id, requesting_session_id, originating_agent_id,
+                originating_session_id, delivery_session_id, external_user_id, status, created_at, updated_at,
+                expires_at)
             VALUES (lower(hex(randomblob(8))), 'siwa', $r, 'nova', $o, $d, 'kim', $s, $now, $now, $e)",
-            ("$r", requesting), ("$o", originating), ("$d", delivery), ("$s", status), ("$now", now), ("$e", now + expiresInSeconds));
+            ("$r", requesting),
+            ("$o", originating),
+            ("$d", delivery),
+            ("$s", status),
+            ("$now", now),
+            ("$e", now + expiresInSeconds)
+        );
     }
 
     [Theory]
@@ -168,10 +224,20 @@ public sealed class SessionReferenceTests : SampleInstanceTest
         using (SqliteConnection main = InstanceBuilder.Connect(Sample.Builder.MainDatabasePath))
         {
             // timothybrush/evonic models/schema.py
-            InstanceBuilder.Exec(main, @"CREATE TABLE pending_tool_approvals (id TEXT PRIMARY KEY, session_id TEXT NOT NULL, agent_id TEXT NOT NULL,
-                tool_name TEXT NOT NULL, tool_args TEXT NOT NULL DEFAULT '{}', approval_info TEXT NOT NULL DEFAULT '{}', reasons TEXT NOT NULL DEFAULT '[]',
-                score INTEGER, source_agent_id TEXT, source_agent_name TEXT, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)");
-            InstanceBuilder.Exec(main, "INSERT INTO pending_tool_approvals (id, session_id, agent_id, tool_name) VALUES ('a1', 'nova-2', 'nova', 'bash')");
+            InstanceBuilder.Exec(
+                main,
+                @"CREATE TABLE pending_tool_approvals (id TEXT PRIMARY KEY, session_id TEXT NOT NULL, agent_id TEXT
+                NOT NULL,
+                tool_name TEXT NOT NULL, tool_args TEXT NOT NULL DEFAULT '{}', approval_info TEXT NOT NULL DEFAULT
+                '{}', reasons TEXT NOT NULL DEFAULT '[]',
+                score INTEGER, source_agent_id TEXT, source_agent_name TEXT, created_at TIMESTAMP DEFAULT
+                CURRENT_TIMESTAMP)"
+            );
+            InstanceBuilder.Exec(
+                main,
+                "INSERT INTO pending_tool_approvals (id, session_id, agent_id, tool_name) VALUES ('a1', 'nova-2', "
+                    + "'nova', 'bash')"
+            );
         }
         SessionStore store = Store();
 

@@ -8,11 +8,11 @@ namespace Evonic.Sessions.Tests;
 
 public sealed class SessionStoreTests : TempFolderTest
 {
-    private static SessionStore Store(string root, int maxAgeDays = SampleInstance.MaxAgeDays)
-        => new(EvonicInstance.Open(root), CleanupPolicy.FromParameter(maxAgeDays), Now);
+    private static SessionStore Store(string root, int maxAgeDays = SampleInstance.MaxAgeDays) =>
+        new(EvonicInstance.Open(root), CleanupPolicy.FromParameter(maxAgeDays), Now);
 
-    private static List<EvonicSession> AllSessions(SessionStore store)
-        => store.GetAgents().SelectMany(store.GetSessions).ToList();
+    private static List<EvonicSession> AllSessions(SessionStore store) =>
+        store.GetAgents().SelectMany(store.GetSessions).ToList();
 
     /// <summary>A fresh sample instance, a store over it, and its richest agent.</summary>
     private (SampleInstance Sample, SessionStore Store, AgentInfo Siwa) SampleWithSiwa()
@@ -32,14 +32,21 @@ public sealed class SessionStoreTests : TempFolderTest
         SampleInstance sample = SampleInstance.Create(Temp.Combine("evonic"), Now, releaseLayout);
         List<EvonicSession> sessions = AllSessions(Store(sample.Root));
 
-        Assert.Equal(sample.ExpectedRemoved, sessions.Where(s => s.IsRemovable).Select(Key).OrderBy(k => k, StringComparer.Ordinal));
+        Assert.Equal(
+            sample.ExpectedRemoved,
+            sessions.Where(s => s.IsRemovable).Select(Key).OrderBy(k => k, StringComparer.Ordinal)
+        );
         Assert.Equal(sample.Expectations.Keys.OrderBy(k => k), sessions.Select(Key).OrderBy(k => k));
         foreach (EvonicSession session in sessions)
         {
             string expected = sample.Expectations[Key(session)];
-            if (expected.StartsWith("recent", StringComparison.Ordinal)) Assert.False(session.IsOld, Key(session));
+            if (expected.StartsWith("recent", StringComparison.Ordinal))
+                Assert.False(session.IsOld, Key(session));
             else if (expected != "remove")
-                Assert.True(session.Protection.HasFlag(Enum.Parse<SessionProtection>(expected)), $"{Key(session)}: {session.Protection}, expected {expected}");
+                Assert.True(
+                    session.Protection.HasFlag(Enum.Parse<SessionProtection>(expected)),
+                    $"{Key(session)}: {session.Protection}, expected {expected}"
+                );
         }
     }
 
@@ -63,7 +70,10 @@ public sealed class SessionStoreTests : TempFolderTest
         Assert.Equal(200, bob.AgeDays);
         Assert.EndsWith(Path.Combine("agents", "siwa", "sessions", "7b2c.jsonl"), bob.JsonlPath);
         Assert.True(bob.JsonlSize > 0);
-        Assert.EndsWith(Path.Combine("sessions", "siwa_sub_1-3d89d735.jsonl"), byKey["siwa/siwa_sub_1-3d89d735"].JsonlPath);
+        Assert.EndsWith(
+            Path.Combine("sessions", "siwa_sub_1-3d89d735.jsonl"),
+            byKey["siwa/siwa_sub_1-3d89d735"].JsonlPath
+        );
         Assert.Equal(1, byKey["siwa/siwa_sub_1-3d89d735"].AttachmentCount);
     }
 
@@ -76,10 +86,15 @@ public sealed class SessionStoreTests : TempFolderTest
         SessionStore store = Store(sample.Root);
         HashSet<string> before = InstanceSnapshot.Take(sample.Root);
 
-        List<SessionRemovalResult> results = store.GetAgents()
-            .SelectMany(agent => store.Remove(agent, store.GetSessions(agent).Where(s => s.IsRemovable))).ToList();
+        List<SessionRemovalResult> results = store
+            .GetAgents()
+            .SelectMany(agent => store.Remove(agent, store.GetSessions(agent).Where(s => s.IsRemovable)))
+            .ToList();
 
-        Assert.Equal(sample.ExpectedRemoved, results.Select(r => Key(r.Session)).OrderBy(k => k, StringComparer.Ordinal));
+        Assert.Equal(
+            sample.ExpectedRemoved,
+            results.Select(r => Key(r.Session)).OrderBy(k => k, StringComparer.Ordinal)
+        );
         Assert.All(results, r => Assert.Equal(RemovalStatus.Removed, r.Status));
         Assert.All(results, r => Assert.Null(r.Error));
         Assert.Equal(12, results.Single(r => r.SessionId == "siwa-7b2c").MessagesRemoved);
@@ -94,34 +109,76 @@ public sealed class SessionStoreTests : TempFolderTest
         // Everything that went belonged to a removed session (or was a stale session count).
         foreach (string line in before.Except(after))
         {
-            bool ok = line.StartsWith("shared/db/evonic.db | agents | ", StringComparison.Ordinal)
+            bool ok =
+                line.StartsWith("shared/db/evonic.db | agents | ", StringComparison.Ordinal)
                 || removedIds.Any(id => line.Split(" | ").Last().Split(" , ").Contains(id))
-                || removedIds.Any(id => line.StartsWith($"{dataPrefix}data/attachments/", StringComparison.Ordinal) && line.Contains($"/{id}/"))
-                || ((line.Contains("/sessions/") || line.Contains("/llm_traces/")) && line.Contains(".jsonl") && removedIds.Any(id => LogBelongsTo(line, id)));
+                || removedIds.Any(id =>
+                    line.StartsWith($"{dataPrefix}data/attachments/", StringComparison.Ordinal)
+                    && line.Contains($"/{id}/")
+                )
+                || (
+                    (line.Contains("/sessions/") || line.Contains("/llm_traces/"))
+                    && line.Contains(".jsonl")
+                    && removedIds.Any(id => LogBelongsTo(line, id))
+                );
             Assert.True(ok, "removed but not part of a removed session: " + line);
         }
         // Nothing of a removed session is left, except long-term memories and Evonic's own history of finished
         // work (a disabled schedule, a completed transfer), which are not the session's, and the per-session agent
         // state Evonic will promote to the agent's own (asserted below).
-        foreach (string line in after.Where(l => !l.Contains("| memories") && !l.Contains("| schedules |") && !l.Contains("| transfer_jobs |")
-            && !l.Contains("agents/lyra/chat.db | agent_state | lyra-3")))
+        foreach (
+            string line in after.Where(l =>
+                !l.Contains("| memories")
+                && !l.Contains("| schedules |")
+                && !l.Contains("| transfer_jobs |")
+                && !l.Contains("agents/lyra/chat.db | agent_state | lyra-3")
+            )
+        )
             Assert.DoesNotContain(removedIds, id => line.Split(" | ").Last().Split(" , ").Contains(id));
-        Assert.Contains(after, l => l.Contains("| memories |") && l.Contains("Bob prefers short answers") && l.Contains("siwa-7b2c"));
+        Assert.Contains(after, l =>
+            l.Contains("| memories |") && l.Contains("Bob prefers short answers") && l.Contains("siwa-7b2c")
+        );
         Assert.Contains(after, l => l.Contains("agents/siwa/chat.db | agent_state | __agent__"));
-        Assert.False(Directory.Exists(Path.Combine(sample.Builder.DataRoot, "data", "attachments", "siwa", "siwa-7b2c")));
-        Assert.False(Directory.Exists(Path.Combine(sample.Builder.DataRoot, "data", "attachments", "siwa_sub_1", "siwa_sub_1-3d89d735")));
-        Assert.False(File.Exists(Path.Combine(sample.Builder.DataRoot, "agents", "siwa", "sessions", "0rphan01.jsonl")));
+        Assert.False(
+            Directory.Exists(Path.Combine(sample.Builder.DataRoot, "data", "attachments", "siwa", "siwa-7b2c"))
+        );
+        Assert.False(
+            Directory.Exists(
+                Path.Combine(sample.Builder.DataRoot, "data", "attachments", "siwa_sub_1", "siwa_sub_1-3d89d735")
+            )
+        );
+        Assert.False(
+            File.Exists(Path.Combine(sample.Builder.DataRoot, "agents", "siwa", "sessions", "0rphan01.jsonl"))
+        );
         // The trace goes with its session; the recent session's trace, and a stray log named after it, stay.
         Assert.False(File.Exists(Path.Combine(sample.Builder.DataRoot, "agents", "siwa", "llm_traces", "9d4f.jsonl")));
         Assert.True(File.Exists(Path.Combine(sample.Builder.DataRoot, "agents", "siwa", "llm_traces", "3f1a.jsonl")));
-        Assert.True(File.Exists(Path.Combine(sample.Builder.DataRoot, "agents", "siwa", "sessions", "siwa-3f1a.jsonl")));
+        Assert.True(
+            File.Exists(Path.Combine(sample.Builder.DataRoot, "agents", "siwa", "sessions", "siwa-3f1a.jsonl"))
+        );
         // Rows of siwa-9d4f that point at another session's file, or outside the attachments, go; the files stay.
         SessionRemovalResult dave = results.Single(r => r.SessionId == "siwa-9d4f");
-        Assert.True(File.Exists(Path.Combine(sample.Builder.DataRoot, "data", "attachments", "siwa", "siwa-3f1a", "avatar.png")));
+        Assert.True(
+            File.Exists(Path.Combine(sample.Builder.DataRoot, "data", "attachments", "siwa", "siwa-3f1a", "avatar.png"))
+        );
         Assert.True(File.Exists(Path.Combine(sample.Builder.DataRoot, "data", "shared-assets", "logo.png")));
-        Assert.Equal(new[] { "data/attachments/siwa/siwa-3f1a/avatar.png", "data/shared-assets/logo.png" }, dave.KeptFiles.OrderBy(f => f, StringComparer.Ordinal));
+        Assert.Equal(
+            new[] { "data/attachments/siwa/siwa-3f1a/avatar.png", "data/shared-assets/logo.png" },
+            dave.KeptFiles.OrderBy(f => f, StringComparer.Ordinal)
+        );
         // The real agent siwa_sub_team keeps its attachment: it is not a orphan of siwa.
-        Assert.True(File.Exists(Path.Combine(sample.Builder.DataRoot, "data", "attachments", "siwa_sub_team", "siwa_sub_team-1", "roster.xlsx")));
+        Assert.True(
+            File.Exists(
+                Path.Combine(
+                    sample.Builder.DataRoot,
+                    "data",
+                    "attachments",
+                    "siwa_sub_team",
+                    "siwa_sub_team-1",
+                    "roster.xlsx"
+                )
+            )
+        );
         // lyra's per-session state that Evonic promotes stays with the session gone; the older one goes.
         Assert.Contains(after, l => l.Contains("agents/lyra/chat.db | agent_state | lyra-3"));
         Assert.DoesNotContain(after, l => l.Contains("agents/lyra/chat.db | agent_state | lyra-4"));
@@ -129,7 +186,9 @@ public sealed class SessionStoreTests : TempFolderTest
         using var main = InstanceBuilder.Connect(Path.Combine(sample.Root, "shared", "db", "evonic.db"));
         foreach (object?[] agent in InstanceBuilder.Query(main, "SELECT id, session_count FROM agents"))
         {
-            using var chat = InstanceBuilder.Connect(Path.Combine(sample.Builder.DataRoot, "agents", (string)agent[0]!, "chat.db"));
+            using var chat = InstanceBuilder.Connect(
+                Path.Combine(sample.Builder.DataRoot, "agents", (string)agent[0]!, "chat.db")
+            );
             Assert.Equal(InstanceBuilder.Query(chat, "SELECT COUNT(*) FROM chat_sessions")[0][0], agent[1]);
         }
     }
@@ -167,9 +226,15 @@ public sealed class SessionStoreTests : TempFolderTest
         using (var chat = InstanceBuilder.Connect(Path.Combine(sample.Root, "agents", "siwa", "chat.db")))
         {
             if (newMessage)
-                InstanceBuilder.Exec(chat, "INSERT INTO chat_messages (session_id, role, content) VALUES ('siwa-7b2c', 'user', 'back again')");
+                InstanceBuilder.Exec(
+                    chat,
+                    "INSERT INTO chat_messages (session_id, role, content) VALUES ('siwa-7b2c', 'user', 'back again')"
+                );
             if (bumpUpdatedAt)
-                InstanceBuilder.Exec(chat, "UPDATE chat_sessions SET updated_at = CURRENT_TIMESTAMP, archived = 0 WHERE id = 'siwa-7b2c'");
+                InstanceBuilder.Exec(
+                    chat,
+                    "UPDATE chat_sessions SET updated_at = CURRENT_TIMESTAMP, archived = 0 WHERE id = 'siwa-7b2c'"
+                );
         }
         HashSet<string> before = InstanceSnapshot.Take(sample.Root);
 
@@ -184,7 +249,11 @@ public sealed class SessionStoreTests : TempFolderTest
     {
         var (sample, store, siwa) = SampleWithSiwa();
         EvonicSession dave = store.GetSessions(siwa).Single(s => s.SessionId == "siwa-9d4f");
-        File.AppendAllText(dave.JsonlPath!, $"{{\"type\":\"user\",\"session_id\":\"siwa-9d4f\",\"ts\":{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}}\n");
+        File.AppendAllText(
+            dave.JsonlPath!,
+            $"{{\"type\":\"user\",\"session_id\":\"siwa-9d4f\",\"ts\":"
+                + $"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}}\n"
+        );
         HashSet<string> before = InstanceSnapshot.Take(sample.Root);
 
         Assert.Equal(RemovalStatus.KeptActive, store.Remove(siwa, new[] { dave }).Single().Status);
@@ -198,8 +267,13 @@ public sealed class SessionStoreTests : TempFolderTest
         List<EvonicSession> kept = store.GetSessions(siwa).Where(s => !s.IsRemovable).ToList();
         HashSet<string> before = InstanceSnapshot.Take(sample.Root);
 
-        Assert.All(store.Remove(siwa, kept).ToList(), r => Assert.Equal(r.Session.IsOld ? RemovalStatus.KeptProtected : RemovalStatus.KeptActive, r.Status));
-        Assert.Equal(before.Where(l => !l.Contains("| agents |")), InstanceSnapshot.Take(sample.Root).Where(l => !l.Contains("| agents |")));
+        Assert.All(store.Remove(siwa, kept).ToList(), r =>
+            Assert.Equal(r.Session.IsOld ? RemovalStatus.KeptProtected : RemovalStatus.KeptActive, r.Status)
+        );
+        Assert.Equal(
+            before.Where(l => !l.Contains("| agents |")),
+            InstanceSnapshot.Take(sample.Root).Where(l => !l.Contains("| agents |"))
+        );
     }
 
     [Fact]
@@ -212,11 +286,17 @@ public sealed class SessionStoreTests : TempFolderTest
             withForeignKeys.Open();
             using var delete = withForeignKeys.CreateCommand();
             delete.CommandText = "DELETE FROM chat_sessions WHERE id = 'siwa-7b2c'";
-            Assert.Contains("no such table: main.users", Assert.Throws<SqliteException>(() => delete.ExecuteNonQuery()).Message);
+            Assert.Contains(
+                "no such table: main.users",
+                Assert.Throws<SqliteException>(() => delete.ExecuteNonQuery()).Message
+            );
         }
         SessionStore store = Store(sample.Root);
         AgentInfo siwa = store.GetAgents().Single(a => a.Id == "siwa");
-        Assert.Equal(RemovalStatus.Removed, store.Remove(siwa, store.GetSessions(siwa).Where(s => s.SessionId == "siwa-7b2c")).Single().Status);
+        Assert.Equal(
+            RemovalStatus.Removed,
+            store.Remove(siwa, store.GetSessions(siwa).Where(s => s.SessionId == "siwa-7b2c")).Single().Status
+        );
     }
 
     [Fact]
@@ -232,30 +312,48 @@ public sealed class SessionStoreTests : TempFolderTest
     {
         SampleInstance sample = SampleInstance.Create(Temp.Combine("evonic"), Now);
         File.Delete(Path.Combine(sample.Root, "agents", "nova", "chat.db"));
-        File.WriteAllText(Path.Combine(sample.Root, "agents", "echo", "chat.db"), "this is not a database, it is a text file that is long enough");
+        File.WriteAllText(
+            Path.Combine(sample.Root, "agents", "echo", "chat.db"),
+            "this is not a database, it is a text file that is long enough"
+        );
         SessionStore store = Store(sample.Root);
         var agents = store.GetAgents().ToDictionary(a => a.Id);
 
-        Assert.Equal(EvonicErrorKind.AgentDatabaseMissing, Assert.Throws<EvonicException>(() => store.GetSessions(agents["nova"])).Kind);
-        Assert.Equal(EvonicErrorKind.AgentDatabaseUnreadable, Assert.Throws<EvonicException>(() => store.GetSessions(agents["echo"])).Kind);
+        Assert.Equal(
+            EvonicErrorKind.AgentDatabaseMissing,
+            Assert.Throws<EvonicException>(() => store.GetSessions(agents["nova"])).Kind
+        );
+        Assert.Equal(
+            EvonicErrorKind.AgentDatabaseUnreadable,
+            Assert.Throws<EvonicException>(() => store.GetSessions(agents["echo"])).Kind
+        );
         Assert.Contains(store.GetSessions(agents["siwa"]), s => s.IsRemovable);
-        Assert.False(File.Exists(Path.Combine(sample.Root, "agents", "nova", "chat.db")), "reading must never create a missing database");
+        Assert.False(
+            File.Exists(Path.Combine(sample.Root, "agents", "nova", "chat.db")),
+            "reading must never create a missing database"
+        );
     }
 
     [Theory]
-    [InlineData(100, 400, 12)]    // too slow for the live app: shrink to about 50 ms
+    [InlineData(100, 400, 12)] // too slow for the live app: shrink to about 50 ms
     [InlineData(100, 100, 50)]
     [InlineData(100, 50, 100)]
-    [InlineData(100, 10, 200)]    // fast: grow, but at most double
-    [InlineData(2000, 1, 2000)]   // never past the largest batch
-    [InlineData(20, 60000, 10)]   // never below ten sessions
-    public void Each_write_transaction_is_sized_from_the_last_ones_time(int sessions, int tookMs, int next)
-        => Assert.Equal(next, SessionRemover.NextBatch(sessions, TimeSpan.FromMilliseconds(tookMs)));
+    [InlineData(100, 10, 200)] // fast: grow, but at most double
+    [InlineData(2000, 1, 2000)] // never past the largest batch
+    [InlineData(20, 60000, 10)] // never below ten sessions
+    public void Each_write_transaction_is_sized_from_the_last_ones_time(int sessions, int tookMs, int next) =>
+        Assert.Equal(next, SessionRemover.NextBatch(sessions, TimeSpan.FromMilliseconds(tookMs)));
 
     [Fact]
     public void A_batch_that_cannot_be_written_still_reports_every_session_removed_before_it()
     {
-        var bulk = BulkInstance.Create(Temp.Combine("bulk"), DateTime.UtcNow, agents: 1, sessionsPerAgent: 1500, seed: 5);
+        var bulk = BulkInstance.Create(
+            Temp.Combine("bulk"),
+            DateTime.UtcNow,
+            agents: 1,
+            sessionsPerAgent: 1500,
+            seed: 5
+        );
         var store = new SessionStore(EvonicInstance.Open(bulk.Root), CleanupPolicy.FromParameter(90));
         AgentInfo agent = store.GetAgents().Single();
         string chatDb = Path.Combine(bulk.Root, "agents", agent.Id, "chat.db");
@@ -272,10 +370,16 @@ public sealed class SessionStoreTests : TempFolderTest
         {
             error = Assert.Throws<EvonicException>(() =>
             {
-                foreach (SessionRemovalResult result in store.Remove(agent, store.GetSessions(agent).Where(s => s.IsRemovable)))
+                foreach (
+                    SessionRemovalResult result in store.Remove(
+                        agent,
+                        store.GetSessions(agent).Where(s => s.IsRemovable)
+                    )
+                )
                 {
                     reported.Add(result);
-                    if (holder != null) continue;
+                    if (holder != null)
+                        continue;
                     // From the first result on, another writer holds the lock: a later batch cannot be written.
                     holder = InstanceBuilder.Connect(chatDb);
                     InstanceBuilder.Exec(holder, "BEGIN IMMEDIATE");
@@ -289,9 +393,12 @@ public sealed class SessionStoreTests : TempFolderTest
 
         Assert.Equal(EvonicErrorKind.DatabaseLocked, error.Kind);
         long gone = before - CountSessions();
-        // Results come a batch late (once the batch's files are gone): the first arrived after a second batch committed.
+        // Results come a batch late (once the batch's files are gone): the first arrived after a second batch
+        // committed.
         Assert.True(gone > SessionRemover.FirstBatch, $"{gone} removed");
         Assert.Equal(gone, reported.Count(r => r.Status == RemovalStatus.Removed));
-        Assert.All(reported, r => Assert.False(r.Session.JsonlPath != null && File.Exists(r.Session.JsonlPath), r.Session.SessionId));
+        Assert.All(reported, r =>
+            Assert.False(r.Session.JsonlPath != null && File.Exists(r.Session.JsonlPath), r.Session.SessionId)
+        );
     }
 }

@@ -1,6 +1,7 @@
 namespace Evonic.Sessions.Tests;
 
-/// <summary>A test class that works in a folder of its own (<see cref="Temp"/>, removed afterwards), at a fixed <see cref="Now"/>.</summary>
+/// <summary>A test class that works in a folder of its own (<see cref="Temp"/>, removed afterwards), at a fixed <see
+/// cref="Now"/>.</summary>
 public abstract class TempFolderTest : IDisposable
 {
     protected static readonly DateTime Now = new(2026, 11, 24, 4, 0, 0, DateTimeKind.Utc);
@@ -16,6 +17,7 @@ public abstract class TempFolderTest : IDisposable
     /// <summary>Puts back what a test class changed (environment, current folder), then removes the folder.</summary>
     protected virtual void Dispose(bool disposing)
     {
-        if (disposing) Temp.Dispose();
+        if (disposing)
+            Temp.Dispose();
     }
 }

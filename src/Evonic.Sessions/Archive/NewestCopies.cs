@@ -25,7 +25,8 @@ public sealed class NewestCopies
             _newest[key] = copy;
             return null;
         }
-        if (IsNewer(other, copy)) return (copy, other);
+        if (IsNewer(other, copy))
+            return (copy, other);
         _newest[key] = copy;
         return (other, copy);
     }
@@ -33,6 +34,7 @@ public sealed class NewestCopies
     /// <summary>The newest copy of each session, in archive id order.</summary>
     public IEnumerable<ArchivedSessionInfo> Copies => _newest.Values.OrderBy(a => a.ArchiveId);
 
-    private static bool IsNewer(ArchivedSessionInfo a, ArchivedSessionInfo b)
-        => (a.ArchivedAt ?? DateTime.MinValue, a.ArchiveId).CompareTo((b.ArchivedAt ?? DateTime.MinValue, b.ArchiveId)) > 0;
+    private static bool IsNewer(ArchivedSessionInfo a, ArchivedSessionInfo b) =>
+        (a.ArchivedAt ?? DateTime.MinValue, a.ArchiveId).CompareTo((b.ArchivedAt ?? DateTime.MinValue, b.ArchiveId))
+        > 0;
 }

@@ -26,7 +26,8 @@ internal sealed class SessionArchiver : IDisposable
         _writer = writer;
     }
 
-    /// <summary>Opens the archive to copy the sessions of <paramref name="chatAgentId"/>'s <c>chat.db</c>, settling what a killed run left.</summary>
+    /// <summary>Opens the archive to copy the sessions of <paramref name="chatAgentId"/>'s <c>chat.db</c>, settling
+    /// what a killed run left.</summary>
     public static SessionArchiver Open(EvonicInstance instance, string chatAgentId)
     {
         ArchiveDatabase archive = ArchiveDatabase.OpenForWriting(instance);
@@ -44,7 +45,9 @@ internal sealed class SessionArchiver : IDisposable
         }
     }
 
-    public void Archive(IReadOnlyList<(EvonicSession Session, SessionFilePlan Plan, SessionRemovalResult Result)> sessions)
+    public void Archive(
+        IReadOnlyList<(EvonicSession Session, SessionFilePlan Plan, SessionRemovalResult Result)> sessions
+    )
     {
         _writtenNow.Clear();
         var entries = new List<ArchivedSession>();
@@ -52,43 +55,59 @@ internal sealed class SessionArchiver : IDisposable
         {
             // An orphan has no rows left; its log (if any) is still the conversation, and is archived alone.
             bool orphan = session.Kind == SessionKind.Orphan;
-            if (orphan && plan.ChatLogPath == null) continue;
-            var entry = new ArchivedSession { SessionId = session.SessionId, AgentId = session.SessionAgentId, LogOnly = orphan };
+            if (orphan && plan.ChatLogPath == null)
+                continue;
+            var entry = new ArchivedSession
+            {
+                SessionId = session.SessionId,
+                AgentId = session.SessionAgentId,
+                LogOnly = orphan,
+            };
             if (plan.ChatLogPath != null && File.Exists(plan.ChatLogPath))
             {
                 entry.LogFileName = Path.GetFileName(plan.ChatLogPath);
                 entry.JsonlLines.AddRange(ChatLog.ReadLines(plan.ChatLogPath, out bool unterminated));
                 entry.JsonlUnterminated = unterminated;
             }
-            else if (orphan) continue;
+            else if (orphan)
+                continue;
             entries.Add(entry);
         }
-        Dictionary<string, (long Id, bool Written)> ids = _writer.Write(entries, out Dictionary<string, string> fingerprints);
+        Dictionary<string, (long Id, bool Written)> ids = _writer.Write(
+            entries,
+            out Dictionary<string, string> fingerprints
+        );
         Fingerprints = fingerprints;
         foreach (var (session, plan, result) in sessions)
         {
             if (ids.TryGetValue(session.SessionId, out var id))
             {
                 result.ArchiveId = id.Id;
-                if (id.Written) _writtenNow[session.SessionId] = id.Id;
+                if (id.Written)
+                    _writtenNow[session.SessionId] = id.Id;
             }
             foreach (string file in plan.AttachmentFiles)
-                if (new FileInfo(file) is { Exists: true } info) result.AddAttachmentNotArchived(file, info.Length);
+                if (new FileInfo(file) is { Exists: true } info)
+                    result.AddAttachmentNotArchived(file, info.Length);
         }
     }
 
-    /// <summary>What the last batch's copies hold of each session's rows: the delete keeps a session whose rows differ now.</summary>
+    /// <summary>What the last batch's copies hold of each session's rows: the delete keeps a session whose rows differ
+    /// now.</summary>
     public IReadOnlyDictionary<string, string> Fingerprints { get; private set; } = new Dictionary<string, string>();
 
-    /// <summary>After the batch's delete: the copies of removed sessions become final; those of kept sessions go.</summary>
+    /// <summary>After the batch's delete: the copies of removed sessions become final; those of kept sessions
+    /// go.</summary>
     public void Settle(IEnumerable<SessionRemovalResult> batch, Func<SessionRemovalResult, bool> removed)
     {
         var done = new List<long>();
         var forget = new List<long>();
         foreach (SessionRemovalResult result in batch)
         {
-            if (!_writtenNow.TryGetValue(result.SessionId, out long id)) continue;
-            if (removed(result)) done.Add(id);
+            if (!_writtenNow.TryGetValue(result.SessionId, out long id))
+                continue;
+            if (removed(result))
+                done.Add(id);
             else
             {
                 forget.Add(id);

@@ -22,10 +22,16 @@ public sealed class SessionRestorer : IDisposable
     private readonly HashSet<string> _agents;
     private readonly Dictionary<string, ChatDatabase> _chats = new(StringComparer.Ordinal);
 
-    /// <summary>The copy each plan of this restorer was checked from (the plan users see carries no archive internals).</summary>
+    /// <summary>The copy each plan of this restorer was checked from (the plan users see carries no archive
+    /// internals).</summary>
     private readonly Dictionary<RestorePlan, ArchivedSession> _planned = new();
 
-    private SessionRestorer(EvonicInstance instance, CleanupLock cleanupLock, ArchiveDatabase? archive, MainDatabase main)
+    private SessionRestorer(
+        EvonicInstance instance,
+        CleanupLock cleanupLock,
+        ArchiveDatabase? archive,
+        MainDatabase main
+    )
     {
         _instance = instance;
         _lock = cleanupLock;
@@ -34,7 +40,8 @@ public sealed class SessionRestorer : IDisposable
         _agents = new HashSet<string>(main.ReadAgents().Select(a => a.Id), StringComparer.Ordinal);
     }
 
-    /// <summary>Takes the instance's cleanup lock (CleanupAlreadyRunning while a cleanup runs) and opens its databases.</summary>
+    /// <summary>Takes the instance's cleanup lock (CleanupAlreadyRunning while a cleanup runs) and opens its
+    /// databases.</summary>
     public static SessionRestorer Open(EvonicInstance instance)
     {
         CleanupLock cleanupLock = CleanupLock.Acquire(instance);
@@ -42,7 +49,9 @@ public sealed class SessionRestorer : IDisposable
         try
         {
             // Writable: the restore records its hold in the module's own table of the archive.
-            archive = System.IO.File.Exists(instance.ArchiveDatabasePath) ? ArchiveDatabase.OpenForWriting(instance) : null;
+            archive = System.IO.File.Exists(instance.ArchiveDatabasePath)
+                ? ArchiveDatabase.OpenForWriting(instance)
+                : null;
             return new SessionRestorer(instance, cleanupLock, archive, MainDatabase.Open(instance, writable: true));
         }
         catch
@@ -54,44 +63,70 @@ public sealed class SessionRestorer : IDisposable
     }
 
     /// <summary>The archive entry <paramref name="archiveId"/>, checked for a restore.</summary>
-    public RestorePlan Plan(long archiveId)
-        => Check(_archive?.ReadEntry(archiveId)
-                 ?? throw NotFound($"The session archive of '{_instance.Root}' has no entry {archiveId}."));
+    public RestorePlan Plan(long archiveId) =>
+        Check(
+            _archive?.ReadEntry(archiveId)
+                ?? throw NotFound($"The session archive of '{_instance.Root}' has no entry {archiveId}.")
+        );
 
     /// <summary>The newest archived copy of the session, checked for a restore.</summary>
     public RestorePlan PlanNewest(string agentId, string sessionId)
     {
         long id = _archive?.FindNewest(agentId, sessionId)
-                  ?? throw NotFound($"The session archive of '{_instance.Root}' holds no copy of session '{sessionId}' of agent '{agentId}'.");
+            ?? throw NotFound(
+                $"The session archive of '{_instance.Root}' holds no copy of session '{sessionId}' of agent "
+                    + $"'{agentId}'."
+            );
         return Plan(id);
     }
 
-    private EvonicException NotFound(string message) => new(EvonicErrorKind.ArchiveEntryNotFound, message, _instance.ArchiveDatabasePath);
+    private EvonicException NotFound(string message) =>
+        new(EvonicErrorKind.ArchiveEntryNotFound, message, _instance.ArchiveDatabasePath);
 
     private RestorePlan Check(ArchivedSession entry)
     {
         string chatAgent = ChatAgentOf(entry);
         ChatDatabase chat = Chat(chatAgent);
         bool resumes = _archive?.Holds.FindUnfinished(chatAgent, entry.SessionId) == entry.ArchiveId;
-        if (!resumes && chat.SessionExists(entry.SessionId)) throw chat.SessionIsLive(entry.SessionId);
+        if (!resumes && chat.SessionExists(entry.SessionId))
+            throw chat.SessionIsLive(entry.SessionId);
         // A recorded log name is used only as a name inside the agent's sessions folder, never as a path.
-        string? logPath = entry.LogFileName is { } name && EvonicInstance.IsSafeFileName(name)
-            ? Path.Combine(_instance.SessionsFolder(chatAgent), name)
-            : _instance.ChatLogPath(chatAgent, entry.SessionId);
+        string? logPath =
+            entry.LogFileName is { } name && EvonicInstance.IsSafeFileName(name)
+                ? Path.Combine(_instance.SessionsFolder(chatAgent), name)
+                : _instance.ChatLogPath(chatAgent, entry.SessionId);
         if (logPath == null && entry.JsonlLines.Count > 0)
-            throw new EvonicException(EvonicErrorKind.UnsafeSessionId,
-                $"Session id '{entry.SessionId}' cannot name a log file safely; its {entry.JsonlLines.Count} archived log lines cannot be written back. Nothing was changed.", entry.SessionId);
-        if (!resumes && logPath != null && File.Exists(logPath)) throw LogExists(entry.SessionId, logPath);
+            throw new EvonicException(
+                EvonicErrorKind.UnsafeSessionId,
+                $"Session id '{entry.SessionId}' cannot name a log file safely; its {entry.JsonlLines.Count} "
+                    + $"archived log lines cannot be written back. Nothing was changed.",
+                entry.SessionId
+            );
+        if (!resumes && logPath != null && File.Exists(logPath))
+            throw LogExists(entry.SessionId, logPath);
         // A log that existed, even empty, comes back; Evonic's own copies say only what lines there were.
-        var plan = new RestorePlan(entry.ArchiveId, entry.SessionId, chatAgent, entry.AgentId, entry.ArchivedAtUtc, entry.Messages.Count,
-            entry.JsonlLines.Count, entry.JsonlLines.Count > 0 || entry.LogFileName != null ? logPath : null, resumes);
+        var plan = new RestorePlan(
+            entry.ArchiveId,
+            entry.SessionId,
+            chatAgent,
+            entry.AgentId,
+            entry.ArchivedAtUtc,
+            entry.Messages.Count,
+            entry.JsonlLines.Count,
+            entry.JsonlLines.Count > 0 || entry.LogFileName != null ? logPath : null,
+            resumes
+        );
         _planned[plan] = entry;
         return plan;
     }
 
-    private static EvonicException LogExists(string sessionId, string path)
-        => new(EvonicErrorKind.ChatLogExists,
-            $"A chat log of session '{sessionId}' already exists ('{path}'): restoring would overwrite or mix two conversations. Nothing was changed.", path);
+    private static EvonicException LogExists(string sessionId, string path) =>
+        new(
+            EvonicErrorKind.ChatLogExists,
+            $"A chat log of session '{sessionId}' already exists ('{path}'): restoring would overwrite or mix two "
+                + $"conversations. Nothing was changed.",
+            path
+        );
 
     /// <summary>
     /// The agent whose <c>chat.db</c> held the session: recorded in the module's copies; for Evonic's own, the agent
@@ -99,17 +134,25 @@ public sealed class SessionRestorer : IDisposable
     /// </summary>
     private string ChatAgentOf(ArchivedSession entry)
     {
-        if (entry.ChatAgentId is { } recorded && _agents.Contains(recorded)) return recorded;
-        if (_agents.Contains(entry.AgentId)) return entry.AgentId;
+        if (entry.ChatAgentId is { } recorded && _agents.Contains(recorded))
+            return recorded;
+        if (_agents.Contains(entry.AgentId))
+            return entry.AgentId;
         foreach (string agent in _agents)
-            if (new AgentFamily(agent, _agents).IsSubAgent(entry.AgentId)) return agent;
-        throw new EvonicException(EvonicErrorKind.AgentNotFound,
-            $"Agent '{entry.ChatAgentId ?? entry.AgentId}' of archived session '{entry.SessionId}' is not an agent of '{_instance.Root}'; nothing was restored.", entry.AgentId);
+            if (new AgentFamily(agent, _agents).IsSubAgent(entry.AgentId))
+                return agent;
+        throw new EvonicException(
+            EvonicErrorKind.AgentNotFound,
+            $"Agent '{entry.ChatAgentId ?? entry.AgentId}' of archived session '{entry.SessionId}' is not an agent "
+                + $"of '{_instance.Root}'; nothing was restored.",
+            entry.AgentId
+        );
     }
 
     private ChatDatabase Chat(string agentId)
     {
-        if (_chats.TryGetValue(agentId, out ChatDatabase? chat)) return chat;
+        if (_chats.TryGetValue(agentId, out ChatDatabase? chat))
+            return chat;
         _chats[agentId] = chat = ChatDatabase.Open(_instance, agentId, writable: true);
         RemoveStaleTemporaryLogs(agentId);
         return chat;
@@ -124,7 +167,8 @@ public sealed class SessionRestorer : IDisposable
     private void RemoveStaleTemporaryLogs(string agentId)
     {
         string folder = _instance.SessionsFolder(agentId);
-        if (!Directory.Exists(folder)) return;
+        if (!Directory.Exists(folder))
+            return;
         SafePath.Resolve(_instance.Root, folder);
         foreach (string stale in Directory.EnumerateFiles(folder, "*" + TemporarySuffix))
         {
@@ -134,8 +178,12 @@ public sealed class SessionRestorer : IDisposable
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new EvonicException(EvonicErrorKind.FileDeleteFailed,
-                    $"The temporary log '{stale}' of an interrupted restore cannot be deleted: {e.Message}", stale, e);
+                throw new EvonicException(
+                    EvonicErrorKind.FileDeleteFailed,
+                    $"The temporary log '{stale}' of an interrupted restore cannot be deleted: {e.Message}",
+                    stale,
+                    e
+                );
             }
         }
     }
@@ -155,7 +203,8 @@ public sealed class SessionRestorer : IDisposable
         ChatDatabase chat = Chat(plan.AgentId);
         DateTime restoredAt = DateTime.UtcNow;
         DateTime? heldUntil = holdDays > 0 ? restoredAt.AddDays(holdDays) : null;
-        if (_archive == null) throw NotFound($"The instance '{_instance.Root}' has no session archive.");
+        if (_archive == null)
+            throw NotFound($"The instance '{_instance.Root}' has no session archive.");
         _archive.Holds.Begin(plan.AgentId, entry.SessionId, entry.ArchiveId, heldUntil ?? restoredAt);
         bool rowsThere = plan.Resumes && chat.SessionExists(entry.SessionId);
         bool logThere = plan.ChatLogPath != null && plan.Resumes && File.Exists(plan.ChatLogPath);
@@ -163,30 +212,37 @@ public sealed class SessionRestorer : IDisposable
         int messages;
         try
         {
-            if (plan.ChatLogPath != null && !logThere) temporary = WriteLog(plan.ChatLogPath, entry, _instance.Root);
+            if (plan.ChatLogPath != null && !logThere)
+                temporary = WriteLog(plan.ChatLogPath, entry, _instance.Root);
             // An orphan log archived alone had no rows: only its log comes back.
             messages = entry.LogOnly || rowsThere ? entry.Messages.Count : chat.InsertRestored(entry);
         }
         catch
         {
-            if (temporary != null) TryDelete(temporary);
+            if (temporary != null)
+                TryDelete(temporary);
             // Nothing of the session was written: no unfinished restore to hold or resume.
-            if (!rowsThere) _archive.Holds.Finish(plan.AgentId, entry.SessionId, hold: false);
+            if (!rowsThere)
+                _archive.Holds.Finish(plan.AgentId, entry.SessionId, hold: false);
             throw;
         }
         if (temporary != null)
         {
             // The log's modification time dates a session too: it is set to the session's last activity, not the
             // moment of the restore (the hold, not a new time, keeps it from the next cleanup).
-            DateTime? lastActivity = entry.LogOnly ? entry.ArchivedAtUtc : chat.LastActivityOfRows(entry.SessionId) ?? entry.ArchivedAtUtc;
-            if (lastActivity is { } time) File.SetLastWriteTimeUtc(temporary, time);
+            DateTime? lastActivity = entry.LogOnly
+                ? entry.ArchivedAtUtc
+                : chat.LastActivityOfRows(entry.SessionId) ?? entry.ArchivedAtUtc;
+            if (lastActivity is { } time)
+                File.SetLastWriteTimeUtc(temporary, time);
             MoveIntoPlace(temporary, plan.ChatLogPath!, entry.SessionId);
         }
         if (!entry.LogOnly)
         {
             // The session_index row it had, as it was; none when it had none (copies that did not record it: as Evonic
             // would write it from the row).
-            if ((entry.IndexRecorded ? entry.IndexRow : chat.ReadIndexRow(entry.SessionId)) is { } index) _main.WriteIndexRow(index);
+            if ((entry.IndexRecorded ? entry.IndexRow : chat.ReadIndexRow(entry.SessionId)) is { } index)
+                _main.WriteIndexRow(index);
             _main.UpdateSessionCount(plan.AgentId, chat.CountSessions());
             chat.Checkpoint();
         }
@@ -207,7 +263,8 @@ public sealed class SessionRestorer : IDisposable
         };
     }
 
-    /// <summary>How long a restored session is held by default: a month to look at it before the cleanup may take it again.</summary>
+    /// <summary>How long a restored session is held by default: a month to look at it before the cleanup may take it
+    /// again.</summary>
     public const int DefaultHoldDays = 30;
 
     private static void MoveIntoPlace(string temporary, string path, string sessionId)
@@ -219,14 +276,24 @@ public sealed class SessionRestorer : IDisposable
         catch (IOException e) when (File.Exists(path))
         {
             File.Delete(temporary);
-            throw new EvonicException(EvonicErrorKind.ChatLogExists,
-                $"A log of session '{sessionId}' appeared at '{path}' while it was restored; it was left as it is. Its rows are back: run the restore again after moving that log away to finish it.", path, e);
+            throw new EvonicException(
+                EvonicErrorKind.ChatLogExists,
+                $"A log of session '{sessionId}' appeared at '{path}' while it was restored; it was left as it is. "
+                    + $"Its rows are back: run the restore again after moving that log away to finish it.",
+                path,
+                e
+            );
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             TryDelete(temporary);
-            throw new EvonicException(EvonicErrorKind.FileWriteFailed,
-                $"The log of session '{sessionId}' cannot be written to '{path}': {e.Message}. Its rows are back: run the restore again to finish it.", path, e);
+            throw new EvonicException(
+                EvonicErrorKind.FileWriteFailed,
+                $"The log of session '{sessionId}' cannot be written to '{path}': {e.Message}. Its rows are back: "
+                    + $"run the restore again to finish it.",
+                path,
+                e
+            );
         }
     }
 
@@ -242,7 +309,8 @@ public sealed class SessionRestorer : IDisposable
         }
     }
 
-    /// <summary>The archived lines, byte for byte, each with its line break but a torn last one, in a new file beside the log's place.</summary>
+    /// <summary>The archived lines, byte for byte, each with its line break but a torn last one, in a new file beside
+    /// the log's place.</summary>
     private static string WriteLog(string path, ArchivedSession entry, string root)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -251,7 +319,8 @@ public sealed class SessionRestorer : IDisposable
         for (int i = 0; i < entry.JsonlLines.Count; i++)
         {
             content.Write(entry.JsonlLines[i], 0, entry.JsonlLines[i].Length);
-            if (i < entry.JsonlLines.Count - 1 || !entry.JsonlUnterminated) content.WriteByte((byte)'\n');
+            if (i < entry.JsonlLines.Count - 1 || !entry.JsonlUnterminated)
+                content.WriteByte((byte)'\n');
         }
         byte[] bytes = content.ToArray();
         try
@@ -263,15 +332,21 @@ public sealed class SessionRestorer : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             TryDelete(temporary);
-            throw new EvonicException(EvonicErrorKind.FileWriteFailed,
-                $"The log of session '{entry.SessionId}' cannot be written to '{temporary}': {e.Message}. Nothing of the session was restored.", temporary, e);
+            throw new EvonicException(
+                EvonicErrorKind.FileWriteFailed,
+                $"The log of session '{entry.SessionId}' cannot be written to '{temporary}': {e.Message}. Nothing of "
+                    + $"the session was restored.",
+                temporary,
+                e
+            );
         }
         return temporary;
     }
 
     public void Dispose()
     {
-        foreach (ChatDatabase chat in _chats.Values) chat.Dispose();
+        foreach (ChatDatabase chat in _chats.Values)
+            chat.Dispose();
         _main.Dispose();
         _archive?.Dispose();
         _lock.Dispose();

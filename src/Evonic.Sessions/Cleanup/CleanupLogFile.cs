@@ -29,8 +29,11 @@ public sealed class CleanupLogFile
     public void Append(string line, DateTime utcNow, string? instanceRoot)
     {
         string? folder = System.IO.Path.GetDirectoryName(Path);
-        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
-        byte[] bytes = Utf8.GetBytes(utcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) + " " + line + "\n");
+        if (!string.IsNullOrEmpty(folder))
+            Directory.CreateDirectory(folder);
+        byte[] bytes = Utf8.GetBytes(
+            utcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) + " " + line + "\n"
+        );
         using FileStream stream = NoFollowFile.OpenOrCreate(Path, instanceRoot, append: true, exclusive: false);
         stream.Write(bytes, 0, bytes.Length);
         stream.Flush();

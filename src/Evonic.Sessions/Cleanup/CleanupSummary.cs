@@ -12,7 +12,8 @@ namespace Evonic.Sessions.Cleanup;
 /// </summary>
 public sealed class CleanupSummary
 {
-    /// <summary>Every log line starts with this tag, as in Evonic's own cleanup proposal, so logs can be grepped.</summary>
+    /// <summary>Every log line starts with this tag, as in Evonic's own cleanup proposal, so logs can be
+    /// grepped.</summary>
     public const string Tag = "[SESSION_CLEANUP]";
 
     private readonly SortedDictionary<string, AgentTotals> _agents = new(StringComparer.Ordinal);
@@ -50,7 +51,8 @@ public sealed class CleanupSummary
         }
         totals.Files += result.FilesRemoved;
         totals.Bytes += result.BytesFreed;
-        if (result.Error != null) totals.Errors++;
+        if (result.Error != null)
+            totals.Errors++;
     }
 
     public void AddError(string agentId) => For(agentId).Errors++;
@@ -58,7 +60,8 @@ public sealed class CleanupSummary
     /// <summary>An error of the run itself, not of one agent (its log file refused).</summary>
     public void AddRunError() => _runErrors++;
 
-    /// <summary>Bytes the databases gave back to the file system after the removal (-Optimize), beside the deleted files' <see cref="Bytes"/>.</summary>
+    /// <summary>Bytes the databases gave back to the file system after the removal (-Optimize), beside the deleted
+    /// files' <see cref="Bytes"/>.</summary>
     public long DatabaseBytesReturned { get; private set; }
 
     public void AddReturned(long bytes) => DatabaseBytesReturned += bytes;
@@ -68,12 +71,14 @@ public sealed class CleanupSummary
 
     public void AddWriteTransaction(TimeSpan held)
     {
-        if (held > LongestWriteTransaction) LongestWriteTransaction = held;
+        if (held > LongestWriteTransaction)
+            LongestWriteTransaction = held;
     }
 
     private AgentTotals For(string agentId)
     {
-        if (!_agents.TryGetValue(agentId, out AgentTotals? totals)) _agents[agentId] = totals = new AgentTotals();
+        if (!_agents.TryGetValue(agentId, out AgentTotals? totals))
+            _agents[agentId] = totals = new AgentTotals();
         return totals;
     }
 
@@ -81,39 +86,85 @@ public sealed class CleanupSummary
     public string AgentLine(string agentId)
     {
         AgentTotals a = For(agentId);
-        return Format("agent {0}: removed {1} session(s), {2} message(s), {3} file(s), {4} freed; {5} kept; {6} error(s)",
-            agentId, a.Sessions, a.Messages, a.Files, FormatBytes(a.Bytes), a.Kept, a.Errors);
+        return Format(
+            "agent {0}: removed {1} session(s), {2} message(s), {3} file(s), {4} freed; {5} kept; {6} error(s)",
+            agentId,
+            a.Sessions,
+            a.Messages,
+            a.Files,
+            FormatBytes(a.Bytes),
+            a.Kept,
+            a.Errors
+        );
     }
 
     /// <summary>The line for one failure: what failed, as its ErrorId and the path or value it is about.</summary>
-    public static string FailureLine(string agentId, EvonicException error)
-        => Format("failed: agent {0}: {1} '{2}'", agentId.Replace("\0", "\\0"), error.Kind,
-            Convert.ToString(error.Target, CultureInfo.InvariantCulture)?.Replace("\0", "\\0"));
+    public static string FailureLine(string agentId, EvonicException error) =>
+        Format(
+            "failed: agent {0}: {1} '{2}'",
+            agentId.Replace("\0", "\\0"),
+            error.Kind,
+            Convert.ToString(error.Target, CultureInfo.InvariantCulture)?.Replace("\0", "\\0")
+        );
 
     /// <summary>The line for a failure of the run itself (its code, its log file), not of one agent.</summary>
-    public static string RunFailureLine(EvonicException error)
-        => Format("failed: {0} '{1}'", error.Kind, Convert.ToString(error.Target, CultureInfo.InvariantCulture)?.Replace("\0", "\\0"));
+    public static string RunFailureLine(EvonicException error) =>
+        Format(
+            "failed: {0} '{1}'",
+            error.Kind,
+            Convert.ToString(error.Target, CultureInfo.InvariantCulture)?.Replace("\0", "\\0")
+        );
 
     /// <summary>The line for a database that kept its free pages after -Optimize, and why.</summary>
-    public static string NotOptimizedLine(string path, string kept, string reason) => Format("not optimized: '{0}' kept {1}: {2}", path, kept, reason);
+    public static string NotOptimizedLine(string path, string kept, string reason) =>
+        Format("not optimized: '{0}' kept {1}: {2}", path, kept, reason);
 
     /// <summary>How the run ended, as the object the cmdlet writes: these totals and the closing line.</summary>
-    public CleanupReport Report(string computerName, string[] instanceRoots, TimeSpan duration, string? moduleVersion)
-        => new(computerName, instanceRoots, Sessions, Messages, Files, Bytes, DatabaseBytesReturned, Kept, Errors, duration,
-            LongestWriteTransaction, FinalLine(duration, moduleVersion), moduleVersion);
+    public CleanupReport Report(
+        string computerName,
+        string[] instanceRoots,
+        TimeSpan duration,
+        string? moduleVersion
+    ) =>
+        new(
+            computerName,
+            instanceRoots,
+            Sessions,
+            Messages,
+            Files,
+            Bytes,
+            DatabaseBytesReturned,
+            Kept,
+            Errors,
+            duration,
+            LongestWriteTransaction,
+            FinalLine(duration, moduleVersion),
+            moduleVersion
+        );
 
     /// <summary>The closing line of a run; it ends with the module version that ran, when known.</summary>
-    public string FinalLine(TimeSpan duration, string? moduleVersion)
-        => Format("done: removed {0} session(s), {1} message(s), {2} file(s), {3} ({4} bytes) freed, {5} ({6} bytes) returned by databases, in {7:0.0} s; {8} kept; {9} error(s); longest write transaction {10:0} ms",
-            Sessions, Messages, Files, FormatBytes(Bytes), Bytes, FormatBytes(DatabaseBytesReturned), DatabaseBytesReturned,
-            duration.TotalSeconds, Kept, Errors, LongestWriteTransaction.TotalMilliseconds)
-           + (string.IsNullOrEmpty(moduleVersion) ? "" : "; Evonic.Sessions " + moduleVersion);
+    public string FinalLine(TimeSpan duration, string? moduleVersion) =>
+        Format(
+            "done: removed {0} session(s), {1} message(s), {2} file(s), {3} ({4} bytes) freed, {5} ({6} bytes) "
+                + "returned by databases, in {7:0.0} s; {8} kept; {9} error(s); longest write transaction {10:0} ms",
+            Sessions,
+            Messages,
+            Files,
+            FormatBytes(Bytes),
+            Bytes,
+            FormatBytes(DatabaseBytesReturned),
+            DatabaseBytesReturned,
+            duration.TotalSeconds,
+            Kept,
+            Errors,
+            LongestWriteTransaction.TotalMilliseconds
+        ) + (string.IsNullOrEmpty(moduleVersion) ? "" : "; Evonic.Sessions " + moduleVersion);
 
-    public static string DisabledLine(CleanupPolicy policy)
-        => Format("cleanup disabled: MaxAgeDays is 0 (from {0}); nothing removed", policy.Source);
+    public static string DisabledLine(CleanupPolicy policy) =>
+        Format("cleanup disabled: MaxAgeDays is 0 (from {0}); nothing removed", policy.Source);
 
-    private static string Format(string format, params object?[] values)
-        => Tag + " " + string.Format(CultureInfo.InvariantCulture, format, values);
+    private static string Format(string format, params object?[] values) =>
+        Tag + " " + string.Format(CultureInfo.InvariantCulture, format, values);
 
     public static string FormatBytes(long bytes)
     {

@@ -40,15 +40,22 @@ internal sealed class SessionRemover
 
     /// <summary>The remover of <paramref name="instance"/>'s sessions older than <paramref name="cutoffUtc"/>;
     /// <paramref name="wroteFor"/> is told how long each write transaction held a database's write lock; with
-    /// <paramref name="archive"/>, each session goes to Evonic's archive first (<see cref="SessionArchiver"/>).</summary>
+    /// <paramref name="archive"/>, each session goes to Evonic's archive first (<see
+    /// cref="SessionArchiver"/>).</summary>
     /// <param name="instance">The instance.</param>
     /// <param name="cutoffUtc">Sessions last active before it are old.</param>
     /// <param name="wroteFor">Told how long each write transaction held a database's write lock.</param>
     /// <param name="archive">Each session goes to Evonic's archive first.</param>
     /// <param name="walBusy">Told of each WAL the app kept too busy to truncate.</param>
     /// <param name="readHolds">The sessions of an agent's <c>chat.db</c> a restore holds.</param>
-    public SessionRemover(EvonicInstance instance, DateTime cutoffUtc, Action<TimeSpan> wroteFor, bool archive = false, Action<string>? walBusy = null,
-        Func<string, HashSet<string>>? readHolds = null)
+    public SessionRemover(
+        EvonicInstance instance,
+        DateTime cutoffUtc,
+        Action<TimeSpan> wroteFor,
+        bool archive = false,
+        Action<string>? walBusy = null,
+        Func<string, HashSet<string>>? readHolds = null
+    )
     {
         _readHolds = readHolds ?? (_ => new HashSet<string>());
         _instance = instance;
@@ -96,27 +103,47 @@ internal sealed class SessionRemover
                 ready.Add(new PlannedRemoval(session, plan!, result));
                 if (ready.Count >= _batch)
                 {
-                    List<SessionRemovalResult> before = RemoveBatchReportingTheOneBefore(chat, main, ready, deleter, out Exception? failed);
-                    foreach (SessionRemovalResult done in before) yield return done;
-                    if (failed != null) ExceptionDispatchInfo.Capture(failed).Throw();
+                    List<SessionRemovalResult> before = RemoveBatchReportingTheOneBefore(
+                        chat,
+                        main,
+                        ready,
+                        deleter,
+                        out Exception? failed
+                    );
+                    foreach (SessionRemovalResult done in before)
+                        yield return done;
+                    if (failed != null)
+                        ExceptionDispatchInfo.Capture(failed).Throw();
                     ready = new List<PlannedRemoval>();
                 }
             }
-            List<SessionRemovalResult> beforeLast = RemoveBatchReportingTheOneBefore(chat, main, ready, deleter, out Exception? lastFailed);
-            foreach (SessionRemovalResult done in beforeLast) yield return done;
-            if (lastFailed != null) ExceptionDispatchInfo.Capture(lastFailed).Throw();
-            foreach (SessionRemovalResult done in deleter.Finish()) yield return done;
+            List<SessionRemovalResult> beforeLast = RemoveBatchReportingTheOneBefore(
+                chat,
+                main,
+                ready,
+                deleter,
+                out Exception? lastFailed
+            );
+            foreach (SessionRemovalResult done in beforeLast)
+                yield return done;
+            if (lastFailed != null)
+                ExceptionDispatchInfo.Capture(lastFailed).Throw();
+            foreach (SessionRemovalResult done in deleter.Finish())
+                yield return done;
             completed = true;
             // Old WAL frames may still hold what was removed (the app's own earlier writes of it): truncate the WAL,
             // or say that the app kept it busy.
-            if (!chat.TryTruncateWal()) _walBusy(chat.Path);
-            if (!main.TryTruncateWal()) _walBusy(_instance.MainDatabasePath);
+            if (!chat.TryTruncateWal())
+                _walBusy(chat.Path);
+            if (!main.TryTruncateWal())
+                _walBusy(_instance.MainDatabasePath);
         }
         finally
         {
             // Runs also when the caller stops early (Ctrl+C): the files of a committed batch are still deleted,
             // and the cached count must match what is left.
-            if (!completed) deleter.FinishQuietly();
+            if (!completed)
+                deleter.FinishQuietly();
             try
             {
                 main.UpdateSessionCount(agentId, chat.CountSessions());
@@ -128,7 +155,12 @@ internal sealed class SessionRemover
         }
     }
 
-    private bool TryPlan(EvonicSession session, SessionRemovalResult result, AgentFamily family, out SessionFilePlan? plan)
+    private bool TryPlan(
+        EvonicSession session,
+        SessionRemovalResult result,
+        AgentFamily family,
+        out SessionFilePlan? plan
+    )
     {
         plan = null;
         if (!session.IsRemovable)
@@ -139,8 +171,16 @@ internal sealed class SessionRemover
         }
         try
         {
-            plan = _files.Plan(session, session.OrphanChatLogOnly ? Array.Empty<string>()
-                : session.AttachmentRows.Select(r => r.FilePath).Where(p => !string.IsNullOrEmpty(p)).Select(p => p!), family);
+            plan = _files.Plan(
+                session,
+                session.OrphanChatLogOnly
+                    ? Array.Empty<string>()
+                    : session
+                        .AttachmentRows.Select(r => r.FilePath)
+                        .Where(p => !string.IsNullOrEmpty(p))
+                        .Select(p => p!),
+                family
+            );
         }
         catch (EvonicException e)
         {
@@ -162,25 +202,41 @@ internal sealed class SessionRemover
     /// Removes a batch's rows in one write transaction, then hands its files to the deleter, which deletes them while
     /// the next batch is planned and written. Returns the results of the batch before, whose files are now gone.
     /// </summary>
-    private List<SessionRemovalResult> RemoveBatch(ChatDatabase chat, MainDatabase main, List<PlannedRemoval> batch, FileDeleter deleter)
+    private List<SessionRemovalResult> RemoveBatch(
+        ChatDatabase chat,
+        MainDatabase main,
+        List<PlannedRemoval> batch,
+        FileDeleter deleter
+    )
     {
         _files.ForgetCheckedFolders();
-        if (batch.Count == 0) return new List<SessionRemovalResult>();
+        if (batch.Count == 0)
+            return new List<SessionRemovalResult>();
         var byId = new Dictionary<string, PlannedRemoval>(StringComparer.Ordinal);
-        foreach (PlannedRemoval removal in batch) byId[removal.Session.SessionId] = removal;
+        foreach (PlannedRemoval removal in batch)
+            byId[removal.Session.SessionId] = removal;
         // Archived first, outside the write lock and durably: a run killed before the delete leaves the session
         // whole, and the next run finds its copy instead of writing another.
         _archiver?.Archive(batch.Select(b => (b.Session, b.Plan, b.Result)).ToList());
         var clock = Stopwatch.StartNew();
         var decision = new BatchDecision();
-        foreach (KeyValuePair<string, long> removed in chat.RemoveSessions(byId.Keys, _cutoffUtc,
-                     facts => Decide(main, facts, byId, decision), withFingerprints: _archiver != null))
+        foreach (
+            KeyValuePair<string, long> removed in chat.RemoveSessions(
+                byId.Keys,
+                _cutoffUtc,
+                facts => Decide(main, facts, byId, decision),
+                withFingerprints: _archiver != null
+            )
+        )
             decision.Removed[removed.Key] = removed.Value;
         _wroteFor(clock.Elapsed);
         _batch = NextBatch(batch.Count, clock.Elapsed);
         chat.Checkpoint();
         clock.Restart();
-        List<EvonicSession> removedSessions = batch.Where(b => decision.Removed.ContainsKey(b.Session.SessionId)).Select(b => b.Session).ToList();
+        List<EvonicSession> removedSessions = batch
+            .Where(b => decision.Removed.ContainsKey(b.Session.SessionId))
+            .Select(b => b.Session)
+            .ToList();
         main.DeleteSessionRows(removedSessions);
         _wroteFor(clock.Elapsed);
         deleter.References.Release(removedSessions.SelectMany(s => s.AttachmentRows));
@@ -191,9 +247,15 @@ internal sealed class SessionRemover
         {
             if (!decision.Removed.TryGetValue(removal.Session.SessionId, out long messages))
             {
-                SessionProtection reason = decision.Kept.TryGetValue(removal.Session.SessionId, out SessionProtection kept) ? kept : SessionProtection.None;
+                SessionProtection reason = decision.Kept.TryGetValue(
+                    removal.Session.SessionId,
+                    out SessionProtection kept
+                )
+                    ? kept
+                    : SessionProtection.None;
                 removal.Result.Protection = reason;
-                removal.Result.Status = reason != SessionProtection.None ? RemovalStatus.KeptProtected : RemovalStatus.KeptActive;
+                removal.Result.Status =
+                    reason != SessionProtection.None ? RemovalStatus.KeptProtected : RemovalStatus.KeptActive;
                 continue;
             }
             removal.Result.Status = RemovalStatus.Removed;
@@ -206,25 +268,47 @@ internal sealed class SessionRemover
     }
 
     /// <summary>A log modified at or after the cutoff: the conversation is live again.</summary>
-    private bool IsWrittenSinceCutoff(string? logPath)
-        => logPath != null && new FileInfo(logPath) is { Exists: true } log && log.LastWriteTimeUtc >= _cutoffUtc;
+    private bool IsWrittenSinceCutoff(string? logPath) =>
+        logPath != null && new FileInfo(logPath) is { Exists: true } log && log.LastWriteTimeUtc >= _cutoffUtc;
 
     /// <summary>
-    /// Asked from inside the batch's write transaction, with what it read: the same <see cref="ProtectionRules"/> as the
-    /// listing, built from those facts, the work the main database names now and the restore holds; and a log written
-    /// to since listing (a turn begun, the session live again) keeps its session.
+    /// Asked from inside the batch's write transaction, with what it read: the same <see cref="ProtectionRules"/> as
+    /// the listing, built from those facts, the work the main database names now and the restore holds; and a log
+    /// written to since listing (a turn begun, the session live again) keeps its session.
     /// </summary>
-    private List<string> Decide(MainDatabase main, BatchFacts facts, Dictionary<string, PlannedRemoval> byId, BatchDecision decision)
-        => decision.Decide(byId.Keys, facts,
-            () => new ProtectionRules(facts.Lookups, facts.SessionStates, main.ReadPendingWork(), facts.UnknownReferences, _held, facts.AgentStates),
-            id => IsWrittenSinceCutoff(byId[id].Plan.ChatLogPath), _archiver?.Fingerprints);
+    private List<string> Decide(
+        MainDatabase main,
+        BatchFacts facts,
+        Dictionary<string, PlannedRemoval> byId,
+        BatchDecision decision
+    ) =>
+        decision.Decide(
+            byId.Keys,
+            facts,
+            () =>
+                new ProtectionRules(
+                    facts.Lookups,
+                    facts.SessionStates,
+                    main.ReadPendingWork(),
+                    facts.UnknownReferences,
+                    _held,
+                    facts.AgentStates
+                ),
+            id => IsWrittenSinceCutoff(byId[id].Plan.ChatLogPath),
+            _archiver?.Fingerprints
+        );
 
     /// <summary>
     /// <see cref="RemoveBatch"/>; when this batch's write fails, the batch before it is already whole (committed,
     /// its files deleted): its results still come, with the failure, so nothing removed goes unreported.
     /// </summary>
-    private List<SessionRemovalResult> RemoveBatchReportingTheOneBefore(ChatDatabase chat, MainDatabase main, List<PlannedRemoval> batch,
-        FileDeleter deleter, out Exception? failed)
+    private List<SessionRemovalResult> RemoveBatchReportingTheOneBefore(
+        ChatDatabase chat,
+        MainDatabase main,
+        List<PlannedRemoval> batch,
+        FileDeleter deleter,
+        out Exception? failed
+    )
     {
         failed = null;
         try
@@ -238,7 +322,8 @@ internal sealed class SessionRemover
         }
     }
 
-    /// <summary>The next batch size: scaled to take about <see cref="TargetTransaction"/>, at most doubling at a time.</summary>
+    /// <summary>The next batch size: scaled to take about <see cref="TargetTransaction"/>, at most doubling at a
+    /// time.</summary>
     internal static int NextBatch(int sessions, TimeSpan took)
     {
         double scaled = sessions * TargetTransaction.TotalMilliseconds / Math.Max(1, took.TotalMilliseconds);
@@ -249,7 +334,13 @@ internal sealed class SessionRemover
     /// Removes what is left of a session whose chat rows are gone: its main-database rows, attachments and log.
     /// A session with the same id that appeared since keeps everything.
     /// </summary>
-    private void RemoveOrphan(ChatDatabase chat, MainDatabase main, SessionFilePlan plan, SessionRemovalResult result, AttachmentReferences references)
+    private void RemoveOrphan(
+        ChatDatabase chat,
+        MainDatabase main,
+        SessionFilePlan plan,
+        SessionRemovalResult result,
+        AttachmentReferences references
+    )
     {
         EvonicSession session = result.Session;
         if (!session.OrphanChatLogOnly && chat.SessionExists(session.SessionId))
@@ -265,7 +356,10 @@ internal sealed class SessionRemover
             SessionFiles.DeleteAttachments(plan, result, references);
         }
         SessionFiles.DeleteLogIfStillOld(plan, _cutoffUtc, result);
-        result.Status = result.ChatLogKept ? RemovalStatus.KeptActive : result.Error != null ? RemovalStatus.Failed : RemovalStatus.Removed;
+        result.Status =
+            result.ChatLogKept ? RemovalStatus.KeptActive
+            : result.Error != null ? RemovalStatus.Failed
+            : RemovalStatus.Removed;
         // Its log is what the copy holds: kept, the copy goes again.
         _archiver?.Settle(new[] { result }, r => !r.ChatLogKept);
     }
@@ -329,7 +423,8 @@ internal sealed class SessionRemover
             });
         }
 
-        /// <summary>Waits for the batch in hand, and returns its results; rethrows what the worker failed with.</summary>
+        /// <summary>Waits for the batch in hand, and returns its results; rethrows what the worker failed
+        /// with.</summary>
         public List<SessionRemovalResult> Finish()
         {
             Task? running = _running;
@@ -340,7 +435,8 @@ internal sealed class SessionRemover
             return results;
         }
 
-        /// <summary>For a run stopped early: lets the batch in hand finish, without hiding why the run stopped.</summary>
+        /// <summary>For a run stopped early: lets the batch in hand finish, without hiding why the run
+        /// stopped.</summary>
         public void FinishQuietly()
         {
             try

@@ -27,25 +27,43 @@ internal sealed class SessionScanner
     /// orphans of sessions whose chat rows are gone. What Evonic's lookups return (<see cref="EvonicLookups"/>)
     /// depends on <c>updated_at</c> alone, so it is known before the first session.
     /// </summary>
-    public IEnumerable<EvonicSession> Scan(AgentFamily family, ChatDatabase chat, MainDatabase main, HashSet<string> held)
+    public IEnumerable<EvonicSession> Scan(
+        AgentFamily family,
+        ChatDatabase chat,
+        MainDatabase main,
+        HashSet<string> held
+    )
     {
         string agentId = family.ParentId;
         Dictionary<string, SessionMainRows> mainRows = main.ReadAttachmentRows(family);
         PendingWork work = main.ReadPendingWork();
         HashSet<string> logFiles = ListLogFiles(agentId);
         chat.BeginSnapshot();
-        var rules = new ProtectionRules(chat.ReadLookups(), chat.ReadSessionStates(), work, chat.ReadUnknownReferences(), held, chat.ReadAgentStates());
+        var rules = new ProtectionRules(
+            chat.ReadLookups(),
+            chat.ReadSessionStates(),
+            work,
+            chat.ReadUnknownReferences(),
+            held,
+            chat.ReadAgentStates()
+        );
         foreach (SessionRow row in chat.ReadSessions())
             yield return ScanSession(family, row, mainRows, logFiles, rules);
 
         // Orphans are ids that chat.db (the same snapshot) no longer has: looked up one by one, so that memory
         // holds the orphans only, not every session id of the agent.
         main.AddIndexRows(mainRows, family, id => !chat.SessionExists(id));
-        foreach (EvonicSession orphan in ScanOrphans(family, chat, mainRows, logFiles, rules)) yield return orphan;
+        foreach (EvonicSession orphan in ScanOrphans(family, chat, mainRows, logFiles, rules))
+            yield return orphan;
     }
 
-    private EvonicSession ScanSession(AgentFamily family, SessionRow row, Dictionary<string, SessionMainRows> mainRows,
-        HashSet<string> logFiles, ProtectionRules rules)
+    private EvonicSession ScanSession(
+        AgentFamily family,
+        SessionRow row,
+        Dictionary<string, SessionMainRows> mainRows,
+        HashSet<string> logFiles,
+        ProtectionRules rules
+    )
     {
         string agentId = family.ParentId;
         var session = new EvonicSession
@@ -60,7 +78,9 @@ internal sealed class SessionScanner
             MessageCount = row.MessageCount,
             Archived = row.Archived,
             BotEnabled = row.BotEnabled,
-            AttachmentRows = mainRows.TryGetValue(row.Id, out SessionMainRows? main) ? main.Attachments : new List<AttachmentRow>(),
+            AttachmentRows = mainRows.TryGetValue(row.Id, out SessionMainRows? main)
+                ? main.Attachments
+                : new List<AttachmentRow>(),
         };
 
         bool unreadable = row.HasUnreadableMessageTime || row.UpdatedAtJulian == null;
@@ -74,15 +94,18 @@ internal sealed class SessionScanner
             // (UnsafePath) with the link named, which is what the admin needs to see, and nothing goes.
             // The log's content can only make the session newer; read it only when it could still be old.
             log = _dating.ReadLog(logPath, couldBeOld: _dating.CouldBeOld(lastActivity));
-            if (log != null) lastActivity = SessionDating.Latest(lastActivity, log.LastActivity);
-            else if (!SafePath.IsLink(logPath)) unreadable = true;
+            if (log != null)
+                lastActivity = SessionDating.Latest(lastActivity, log.LastActivity);
+            else if (!SafePath.IsLink(logPath))
+                unreadable = true;
             session.JsonlPath = logPath;
             session.JsonlSize = log?.Size ?? 0;
             session.JsonlLastWriteUtc = log?.LastWriteUtc;
         }
 
         _dating.Date(session, lastActivity, unreadable);
-        if (session.IsOld || unreadable) session.Protection |= rules.OfSession(row.Id, row.BotEnabled, log, unreadable);
+        if (session.IsOld || unreadable)
+            session.Protection |= rules.OfSession(row.Id, row.BotEnabled, log, unreadable);
         return session;
     }
 
@@ -91,40 +114,69 @@ internal sealed class SessionScanner
     /// rows, attachment folders, and the JSONL log at the id's path. Logs that match no such id are entries of
     /// their own, and only ever remove the log itself.
     /// </summary>
-    private IEnumerable<EvonicSession> ScanOrphans(AgentFamily family, ChatDatabase chat,
-        IReadOnlyDictionary<string, SessionMainRows> mainRows, HashSet<string> logFiles, ProtectionRules rules)
+    private IEnumerable<EvonicSession> ScanOrphans(
+        AgentFamily family,
+        ChatDatabase chat,
+        IReadOnlyDictionary<string, SessionMainRows> mainRows,
+        HashSet<string> logFiles,
+        ProtectionRules rules
+    )
     {
         string agentId = family.ParentId;
         Dictionary<string, List<string>> folders = ListAttachmentFolders(family);
-        var ids = new SortedSet<string>(mainRows.Keys.Concat(folders.Keys).Where(id => !chat.SessionExists(id)), StringComparer.Ordinal);
+        var ids = new SortedSet<string>(
+            mainRows.Keys.Concat(folders.Keys).Where(id => !chat.SessionExists(id)),
+            StringComparer.Ordinal
+        );
         foreach (string id in ids)
         {
             string? logPath = _instance.ChatLogPath(agentId, id);
-            if (logPath != null && !logFiles.Remove(logPath)) logPath = null;
-            yield return ScanOrphan(agentId, id, mainRows.TryGetValue(id, out SessionMainRows? rows) ? rows : null,
-                folders.TryGetValue(id, out List<string>? paths) ? paths : new List<string>(), logPath, rules, logOnly: false);
+            if (logPath != null && !logFiles.Remove(logPath))
+                logPath = null;
+            yield return ScanOrphan(
+                agentId,
+                id,
+                mainRows.TryGetValue(id, out SessionMainRows? rows) ? rows : null,
+                folders.TryGetValue(id, out List<string>? paths) ? paths : new List<string>(),
+                logPath,
+                rules,
+                logOnly: false
+            );
         }
         foreach (string path in logFiles.OrderBy(p => p, StringComparer.Ordinal))
         {
             // Orphans are rare; read each whole so its id comes from its content when that id names this very file.
             string? contentId = _dating.ReadLog(path, couldBeOld: true, force: true)?.SessionId;
-            bool ownsId = contentId != null && !chat.SessionExists(contentId) && _instance.ChatLogPath(agentId, contentId) == path;
+            bool ownsId =
+                contentId != null
+                && !chat.SessionExists(contentId)
+                && _instance.ChatLogPath(agentId, contentId) == path;
             string id = ownsId ? contentId! : Path.GetFileNameWithoutExtension(path);
             // A stray log named after a live session, or after a orphan listed above, is not a orphan of its
             // own: it cannot be told apart from that session's files, so it stays.
-            if (!ownsId && (ids.Contains(id) || chat.SessionExists(id))) continue;
+            if (!ownsId && (ids.Contains(id) || chat.SessionExists(id)))
+                continue;
             yield return ScanOrphan(agentId, id, null, new List<string>(), path, rules, logOnly: true);
         }
     }
 
-    private EvonicSession ScanOrphan(string agentId, string sessionId, SessionMainRows? rows, List<string> folders, string? logPath,
-        ProtectionRules rules, bool logOnly)
+    private EvonicSession ScanOrphan(
+        string agentId,
+        string sessionId,
+        SessionMainRows? rows,
+        List<string> folders,
+        string? logPath,
+        ProtectionRules rules,
+        bool logOnly
+    )
     {
         var session = new EvonicSession
         {
             InstanceRoot = _instance.Root,
             AgentId = agentId,
-            SessionAgentId = rows?.AttachmentAgentId ?? rows?.IndexAgentId ?? (folders.Count > 0 ? Path.GetFileName(Path.GetDirectoryName(folders[0])!) : agentId),
+            SessionAgentId = rows?.AttachmentAgentId
+                ?? rows?.IndexAgentId
+                ?? (folders.Count > 0 ? Path.GetFileName(Path.GetDirectoryName(folders[0])!) : agentId),
             SessionId = sessionId,
             Kind = SessionKind.Orphan,
             AttachmentRows = rows?.Attachments ?? new List<AttachmentRow>(),
@@ -132,8 +184,10 @@ internal sealed class SessionScanner
         };
         bool unreadable = rows?.HasUnreadableTime ?? false;
         DateTime? lastActivity = null;
-        if (rows?.LastAttachmentJulian is { } attached) lastActivity = SessionDating.Latest(lastActivity, SqliteDatabase.FromJulianDay(attached));
-        if (rows?.IndexUpdatedJulian is { } indexed) lastActivity = SessionDating.Latest(lastActivity, SqliteDatabase.FromJulianDay(indexed));
+        if (rows?.LastAttachmentJulian is { } attached)
+            lastActivity = SessionDating.Latest(lastActivity, SqliteDatabase.FromJulianDay(attached));
+        if (rows?.IndexUpdatedJulian is { } indexed)
+            lastActivity = SessionDating.Latest(lastActivity, SqliteDatabase.FromJulianDay(indexed));
         bool anyFile = false;
         foreach (string folder in folders)
         {
@@ -154,8 +208,10 @@ internal sealed class SessionScanner
         if (logPath != null)
         {
             log = _dating.ReadLog(logPath, couldBeOld: true, force: true);
-            if (log == null) unreadable = true;
-            else lastActivity = SessionDating.Latest(lastActivity, log.LastActivity);
+            if (log == null)
+                unreadable = true;
+            else
+                lastActivity = SessionDating.Latest(lastActivity, log.LastActivity);
             session.JsonlPath = logPath;
             session.JsonlSize = log?.Size ?? 0;
             session.JsonlLastWriteUtc = log?.LastWriteUtc;
@@ -163,9 +219,12 @@ internal sealed class SessionScanner
 
         _dating.Date(session, lastActivity, unreadable);
         // Only empty folders are left (a cleanup stopped while deleting files): nothing in them can be lost.
-        if (!unreadable && rows == null && logPath == null && !anyFile) session.IsOld = true;
-        if (unreadable || (lastActivity == null && !session.IsOld)) session.Protection |= SessionProtection.UnreadableTimestamp;
-        if (session.IsOld) session.Protection |= rules.OfOrphan(sessionId, log);
+        if (!unreadable && rows == null && logPath == null && !anyFile)
+            session.IsOld = true;
+        if (unreadable || (lastActivity == null && !session.IsOld))
+            session.Protection |= SessionProtection.UnreadableTimestamp;
+        if (session.IsOld)
+            session.Protection |= rules.OfOrphan(sessionId, log);
         return session;
     }
 
@@ -173,17 +232,20 @@ internal sealed class SessionScanner
     private Dictionary<string, List<string>> ListAttachmentFolders(AgentFamily family)
     {
         var folders = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        if (!Directory.Exists(_instance.AttachmentsFolder)) return folders;
+        if (!Directory.Exists(_instance.AttachmentsFolder))
+            return folders;
         try
         {
             foreach (string agentFolder in Directory.EnumerateDirectories(_instance.AttachmentsFolder))
             {
                 string name = Path.GetFileName(agentFolder);
-                if (!family.Owns(name)) continue;
+                if (!family.Owns(name))
+                    continue;
                 foreach (string sessionFolder in Directory.EnumerateDirectories(agentFolder))
                 {
                     string id = Path.GetFileName(sessionFolder);
-                    if (!folders.TryGetValue(id, out List<string>? list)) folders[id] = list = new List<string>();
+                    if (!folders.TryGetValue(id, out List<string>? list))
+                        folders[id] = list = new List<string>();
                     list.Add(sessionFolder);
                 }
             }
@@ -205,11 +267,15 @@ internal sealed class SessionScanner
 
     internal static SessionKind Classify(AgentFamily family, SessionRow row)
     {
-        if (row.AgentId != family.ParentId && family.IsSubAgent(row.AgentId)) return SessionKind.SubAgent;
+        if (row.AgentId != family.ParentId && family.IsSubAgent(row.AgentId))
+            return SessionKind.SubAgent;
         string user = row.ExternalUserId ?? "";
-        if (user.StartsWith("__agent__", StringComparison.Ordinal)) return SessionKind.Agent;
-        if (user.StartsWith("__scheduler__", StringComparison.Ordinal)) return SessionKind.Scheduler;
-        if (user.StartsWith("__system__", StringComparison.Ordinal)) return SessionKind.System;
+        if (user.StartsWith("__agent__", StringComparison.Ordinal))
+            return SessionKind.Agent;
+        if (user.StartsWith("__scheduler__", StringComparison.Ordinal))
+            return SessionKind.Scheduler;
+        if (user.StartsWith("__system__", StringComparison.Ordinal))
+            return SessionKind.System;
         return string.IsNullOrEmpty(row.ChannelId) ? SessionKind.Web : SessionKind.Human;
     }
 }

@@ -35,6 +35,5 @@ public sealed class ArchivePolicy
     }
 
     /// <summary>Evonic: <c>raw.lower() in ("1", "true", "yes", "on")</c>.</summary>
-    public static bool IsTrue(string value)
-        => value.ToLowerInvariant() is "1" or "true" or "yes" or "on";
+    public static bool IsTrue(string value) => value.ToLowerInvariant() is "1" or "true" or "yes" or "on";
 }

@@ -13,7 +13,8 @@ public sealed class CleanupPolicy
     public const string MaxAgeVariable = "EVONIC_SESSION_MAX_AGE_DAYS";
     public const int DefaultMaxAgeDays = 90;
 
-    /// <summary>About 2000 years: a longer age reaches past the start of the calendar, which is surely a typo.</summary>
+    /// <summary>About 2000 years: a longer age reaches past the start of the calendar, which is surely a
+    /// typo.</summary>
     public const int LongestMaxAgeDays = 730_000;
 
     private CleanupPolicy(int maxAgeDays, string source)
@@ -30,32 +31,46 @@ public sealed class CleanupPolicy
     public bool IsDisabled => MaxAgeDays == 0;
 
     /// <summary>Sessions whose last activity is before this instant are old. Clamped to the calendar's range.</summary>
-    public DateTime CutoffUtc(DateTime nowUtc)
-        => MaxAgeDays >= (nowUtc - DateTime.MinValue).TotalDays
+    public DateTime CutoffUtc(DateTime nowUtc) =>
+        MaxAgeDays >= (nowUtc - DateTime.MinValue).TotalDays
             ? DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc)
             : nowUtc.AddDays(-MaxAgeDays);
 
     public static CleanupPolicy FromParameter(int maxAgeDays)
     {
         if (maxAgeDays < 0 || maxAgeDays > LongestMaxAgeDays)
-            throw new EvonicException(EvonicErrorKind.InvalidSetting,
-                $"MaxAgeDays must be 0 (disabled) or a whole number of days up to {LongestMaxAgeDays}, not {maxAgeDays}.", maxAgeDays);
+            throw new EvonicException(
+                EvonicErrorKind.InvalidSetting,
+                $"MaxAgeDays must be 0 (disabled) or a whole number of days up to {LongestMaxAgeDays}, not "
+                    + $"{maxAgeDays}.",
+                maxAgeDays
+            );
         return new CleanupPolicy(maxAgeDays, "the MaxAgeDays parameter");
     }
 
     /// <summary>Resolves the setting from the environment, then the instance's .env file, then the default.</summary>
     public static CleanupPolicy Resolve(EvonicInstance instance, Func<string, string?> getEnvironmentVariable)
     {
-        return instance.FindSetting(MaxAgeVariable, getEnvironmentVariable) is { } setting && !string.IsNullOrWhiteSpace(setting.Value)
+        return
+            instance.FindSetting(MaxAgeVariable, getEnvironmentVariable) is { } setting
+            && !string.IsNullOrWhiteSpace(setting.Value)
             ? Parse(setting.Value, setting.Source)
             : new CleanupPolicy(DefaultMaxAgeDays, "the default");
     }
 
     private static CleanupPolicy Parse(string value, string source)
     {
-        if (!int.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int days) || days < 0 || days > LongestMaxAgeDays)
-            throw new EvonicException(EvonicErrorKind.InvalidSetting,
-                $"{MaxAgeVariable} must be 0 (disabled) or a whole number of days up to {LongestMaxAgeDays}, but {source} is '{value}'.", value);
+        if (
+            !int.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int days)
+            || days < 0
+            || days > LongestMaxAgeDays
+        )
+            throw new EvonicException(
+                EvonicErrorKind.InvalidSetting,
+                $"{MaxAgeVariable} must be 0 (disabled) or a whole number of days up to {LongestMaxAgeDays}, but "
+                    + $"{source} is '{value}'.",
+                value
+            );
         return new CleanupPolicy(days, source);
     }
 }

@@ -7,11 +7,11 @@ namespace Evonic.Sessions.Rules;
 internal sealed class ProtectionsById : Dictionary<string, SessionProtection>
 {
     public ProtectionsById()
-        : base(StringComparer.Ordinal)
-    {
-    }
+        : base(StringComparer.Ordinal) { }
 
-    /// <summary>Adds <paramref name="reason"/> to the session's reasons (<see cref="SessionProtection.None"/> still records the session).</summary>
-    public void Keep(string sessionId, SessionProtection reason)
-        => this[sessionId] = (TryGetValue(sessionId, out SessionProtection known) ? known : SessionProtection.None) | reason;
+    /// <summary>Adds <paramref name="reason"/> to the session's reasons (<see cref="SessionProtection.None"/> still
+    /// records the session).</summary>
+    public void Keep(string sessionId, SessionProtection reason) =>
+        this[sessionId] =
+            (TryGetValue(sessionId, out SessionProtection known) ? known : SessionProtection.None) | reason;
 }

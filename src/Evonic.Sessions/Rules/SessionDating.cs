@@ -22,14 +22,21 @@ internal sealed class SessionDating
         _maxAgeDays = policy.MaxAgeDays;
     }
 
-    public static DateTime? Latest(DateTime? a, DateTime? b) => a is null ? b : b is null ? a : a > b ? a : b;
+    public static DateTime? Latest(DateTime? a, DateTime? b) =>
+        a is null ? b
+        : b is null ? a
+        : a > b ? a
+        : b;
 
     /// <summary>The latest of a row's <c>updated_at</c> and newest message.</summary>
-    public static DateTime? OfRow(SessionRow row) => Latest(
-        row.UpdatedAtJulian is { } updated ? SqliteDatabase.FromJulianDay(updated) : null,
-        row.LastMessageJulian is { } message ? SqliteDatabase.FromJulianDay(message) : null);
+    public static DateTime? OfRow(SessionRow row) =>
+        Latest(
+            row.UpdatedAtJulian is { } updated ? SqliteDatabase.FromJulianDay(updated) : null,
+            row.LastMessageJulian is { } message ? SqliteDatabase.FromJulianDay(message) : null
+        );
 
-    /// <summary>Whether a session last active at <paramref name="lastActivity"/> (unknown: null) may still be old.</summary>
+    /// <summary>Whether a session last active at <paramref name="lastActivity"/> (unknown: null) may still be
+    /// old.</summary>
     public bool CouldBeOld(DateTime? lastActivity) => lastActivity == null || lastActivity < _cutoffUtc;
 
     /// <summary>Sets the session's last activity, age and whether it is old.</summary>
@@ -48,8 +55,10 @@ internal sealed class SessionDating
     /// </summary>
     public ChatLog? ReadLog(string path, bool couldBeOld, bool force = false)
     {
-        // A log that is a link may point anywhere (another instance, a device that never ends): not read, so not datable.
-        if (SafePath.IsLink(path)) return null;
+        // A log that is a link may point anywhere (another instance, a device that never ends): not read, so not
+        // datable.
+        if (SafePath.IsLink(path))
+            return null;
         try
         {
             ChatLog log = ChatLog.Stat(path);

@@ -14,10 +14,13 @@ internal static class StateRules
         try
         {
             using JsonDocument document = JsonDocument.Parse(stateJson);
-            if (document.RootElement.ValueKind != JsonValueKind.Object) return SessionProtection.OpenTasks;
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+                return SessionProtection.OpenTasks;
             SessionProtection protection = SessionProtection.None;
-            if (HasOpenTasks(document.RootElement)) protection |= SessionProtection.OpenTasks;
-            if (document.RootElement.TryGetProperty("plan_file", out JsonElement plan) && IsSet(plan)) protection |= SessionProtection.PlanFile;
+            if (HasOpenTasks(document.RootElement))
+                protection |= SessionProtection.OpenTasks;
+            if (document.RootElement.TryGetProperty("plan_file", out JsonElement plan) && IsSet(plan))
+                protection |= SessionProtection.PlanFile;
             return protection;
         }
         catch (JsonException)
@@ -29,36 +32,45 @@ internal static class StateRules
     /// <summary>A pending or in-progress task, or a task list that is not one, keeps the session.</summary>
     private static bool HasOpenTasks(JsonElement state)
     {
-        if (!state.TryGetProperty("tasks", out JsonElement tasks) || tasks.ValueKind == JsonValueKind.Null) return false;
-        if (tasks.ValueKind != JsonValueKind.Array) return true;
+        if (!state.TryGetProperty("tasks", out JsonElement tasks) || tasks.ValueKind == JsonValueKind.Null)
+            return false;
+        if (tasks.ValueKind != JsonValueKind.Array)
+            return true;
         foreach (JsonElement task in tasks.EnumerateArray())
         {
-            if (task.ValueKind != JsonValueKind.Object) return true;
-            if (task.TryGetProperty("status", out JsonElement status)
-                && status.ValueKind == JsonValueKind.String && status.GetString() is "pending" or "in_progress")
+            if (task.ValueKind != JsonValueKind.Object)
+                return true;
+            if (
+                task.TryGetProperty("status", out JsonElement status)
+                && status.ValueKind == JsonValueKind.String
+                && status.GetString() is "pending" or "in_progress"
+            )
                 return true;
         }
         return false;
     }
 
     /// <summary>Python's truthiness, as Evonic tests <c>data.get(...)</c>: null, false, 0 and "" are unset.</summary>
-    private static bool IsSet(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.Null or JsonValueKind.False or JsonValueKind.Undefined => false,
-        JsonValueKind.String => value.GetString()!.Length > 0,
-        JsonValueKind.Number => value.GetDouble() != 0,
-        JsonValueKind.Array => value.GetArrayLength() > 0,
-        JsonValueKind.Object => value.EnumerateObject().MoveNext(),
-        _ => true,
-    };
+    private static bool IsSet(JsonElement value) =>
+        value.ValueKind switch
+        {
+            JsonValueKind.Null or JsonValueKind.False or JsonValueKind.Undefined => false,
+            JsonValueKind.String => value.GetString()!.Length > 0,
+            JsonValueKind.Number => value.GetDouble() != 0,
+            JsonValueKind.Array => value.GetArrayLength() > 0,
+            JsonValueKind.Object => value.EnumerateObject().MoveNext(),
+            _ => true,
+        };
 
-    /// <summary>The agent is in focus when its state says <c>focus: true</c>; an unreadable state counts as in focus.</summary>
+    /// <summary>The agent is in focus when its state says <c>focus: true</c>; an unreadable state counts as in
+    /// focus.</summary>
     public static bool IsInFocus(string agentStateJson)
     {
         try
         {
             using JsonDocument document = JsonDocument.Parse(agentStateJson);
-            if (document.RootElement.ValueKind != JsonValueKind.Object) return true;
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+                return true;
             return document.RootElement.TryGetProperty("focus", out JsonElement focus)
                 && focus.ValueKind is JsonValueKind.True or JsonValueKind.String or JsonValueKind.Number
                 && !(focus.ValueKind == JsonValueKind.String && focus.GetString() is "" or "false" or "0")

@@ -40,27 +40,36 @@ internal sealed class WorkInProgress
         {
             foreach (JsonProperty property in element.EnumerateObject())
             {
-                if (property.Name == "session_id" && property.Value.ValueKind == JsonValueKind.String) _scheduled.Add(property.Value.GetString()!);
-                else Collect(property.Value);
+                if (property.Name == "session_id" && property.Value.ValueKind == JsonValueKind.String)
+                    _scheduled.Add(property.Value.GetString()!);
+                else
+                    Collect(property.Value);
             }
         }
         else if (element.ValueKind == JsonValueKind.Array)
         {
-            foreach (JsonElement item in element.EnumerateArray()) Collect(item);
+            foreach (JsonElement item in element.EnumerateArray())
+                Collect(item);
         }
     }
 
     public SessionProtection ProtectionOf(string sessionId)
     {
         SessionProtection protection = SessionProtection.None;
-        if (_scheduled.Contains(sessionId)) protection |= SessionProtection.ScheduledWork;
+        if (_scheduled.Contains(sessionId))
+            protection |= SessionProtection.ScheduledWork;
         else
             foreach (string text in _unreadableSchedules)
-                if (text.IndexOf(sessionId, StringComparison.Ordinal) >= 0) protection |= SessionProtection.ScheduledWork;
-        if (_work.Transfers.Contains(sessionId)) protection |= SessionProtection.TransferInProgress;
-        if (_work.Escalations.Contains(sessionId)) protection |= SessionProtection.PendingEscalation;
-        if (_work.PendingApprovals.Contains(sessionId)) protection |= SessionProtection.TurnInProgress;
-        if (_work.UnknownReferences.Contains(sessionId)) protection |= SessionProtection.UnknownTable;
+                if (text.IndexOf(sessionId, StringComparison.Ordinal) >= 0)
+                    protection |= SessionProtection.ScheduledWork;
+        if (_work.Transfers.Contains(sessionId))
+            protection |= SessionProtection.TransferInProgress;
+        if (_work.Escalations.Contains(sessionId))
+            protection |= SessionProtection.PendingEscalation;
+        if (_work.PendingApprovals.Contains(sessionId))
+            protection |= SessionProtection.TurnInProgress;
+        if (_work.UnknownReferences.Contains(sessionId))
+            protection |= SessionProtection.UnknownTable;
         return protection;
     }
 }

@@ -13,14 +13,30 @@ public sealed class CleanupSchedule
 {
     public const string DefaultName = "evonic-session-cleanup";
 
-    public CleanupSchedule(string name, string instanceRoot, TimeSpan at, string module, string pwshPath, string logPath, int? maxAgeDays,
-        bool archive = false, bool optimize = false)
+    public CleanupSchedule(
+        string name,
+        string instanceRoot,
+        TimeSpan at,
+        string module,
+        string pwshPath,
+        string logPath,
+        int? maxAgeDays,
+        bool archive = false,
+        bool optimize = false
+    )
     {
         if (at < TimeSpan.Zero || at >= TimeSpan.FromDays(1) || at.Seconds != 0 || at.Milliseconds != 0)
-            throw new EvonicException(EvonicErrorKind.InvalidSetting, $"The time of day must be a whole minute between 00:00 and 23:59, not {at}.", at);
+            throw new EvonicException(
+                EvonicErrorKind.InvalidSetting,
+                $"The time of day must be a whole minute between 00:00 and 23:59, not {at}.",
+                at
+            );
         if (!IsValidName(name))
-            throw new EvonicException(EvonicErrorKind.InvalidSetting,
-                $"'{name}' cannot name a scheduled task: use letters, digits, '-', '_' and '.' only.", name);
+            throw new EvonicException(
+                EvonicErrorKind.InvalidSetting,
+                $"'{name}' cannot name a scheduled task: use letters, digits, '-', '_' and '.' only.",
+                name
+            );
         Name = name;
         InstanceRoot = instanceRoot;
         At = at;
@@ -35,38 +51,47 @@ public sealed class CleanupSchedule
     public string Name { get; }
     public string InstanceRoot { get; }
     public TimeSpan At { get; }
-    /// <summary>What the job imports: the module's name (found on the module path, newest version first) or a path (<see cref="JobCode.ModuleImport"/>).</summary>
+
+    /// <summary>What the job imports: the module's name (found on the module path, newest version first) or a path
+    /// (<see cref="JobCode.ModuleImport"/>).</summary>
     public string Module { get; }
     public string PwshPath { get; }
     public string LogPath { get; }
 
-    /// <summary>Null: each run reads EVONIC_SESSION_MAX_AGE_DAYS (environment, then the instance's .env), so it can be changed or set to 0 later.</summary>
+    /// <summary>Null: each run reads EVONIC_SESSION_MAX_AGE_DAYS (environment, then the instance's .env), so it can be
+    /// changed or set to 0 later.</summary>
     public int? MaxAgeDays { get; }
 
-    /// <summary>True: every run archives (-Archive). False: each run follows EVONIC_SESSION_ARCHIVE, as /clear does.</summary>
+    /// <summary>True: every run archives (-Archive). False: each run follows EVONIC_SESSION_ARCHIVE, as /clear
+    /// does.</summary>
     public bool Archive { get; }
 
-    /// <summary>True: every run gives the free pages of incremental databases back after the removal (-Optimize).</summary>
+    /// <summary>True: every run gives the free pages of incremental databases back after the removal
+    /// (-Optimize).</summary>
     public bool Optimize { get; }
 
     /// <summary>The PowerShell the scheduler runs.</summary>
-    public string Command
-        => $"Import-Module {(Module == JobCode.ModuleName ? Module : Quote(Module))}; Remove-EvonicOldSession -Path {Quote(InstanceRoot)} -Force -LogPath {Quote(LogPath)}"
-           + (MaxAgeDays is { } days ? " -MaxAgeDays " + days.ToString(CultureInfo.InvariantCulture) : "")
-           + (Archive ? " -Archive" : "")
-           + (Optimize ? " -Optimize" : "")
-           + "; exit [int](-not $?)";
+    public string Command =>
+        $"Import-Module {(Module == JobCode.ModuleName ? Module : Quote(Module))}; Remove-EvonicOldSession -Path "
+        + $"{Quote(InstanceRoot)} -Force -LogPath {Quote(LogPath)}"
+        + (MaxAgeDays is { } days ? " -MaxAgeDays " + days.ToString(CultureInfo.InvariantCulture) : "")
+        + (Archive ? " -Archive" : "")
+        + (Optimize ? " -Optimize" : "")
+        + "; exit [int](-not $?)";
 
-    /// <summary>The arguments after <see cref="PwshPath"/>, one string each, before any quoting for a scheduler.</summary>
+    /// <summary>The arguments after <see cref="PwshPath"/>, one string each, before any quoting for a
+    /// scheduler.</summary>
     public IReadOnlyList<string> Arguments => new[] { "-NoProfile", "-NonInteractive", "-Command", Command };
 
     public string Description => $"Evonic session cleanup of {InstanceRoot}";
 
     public static bool IsValidName(string name)
     {
-        if (string.IsNullOrEmpty(name) || name.Length > 100) return false;
+        if (string.IsNullOrEmpty(name) || name.Length > 100)
+            return false;
         foreach (char c in name)
-            if (!(c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '-' or '_' or '.')) return false;
+            if (!(c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '-' or '_' or '.'))
+                return false;
         return true;
     }
 

@@ -25,7 +25,8 @@ public static class CodeTrust
     /// </summary>
     public static void Check(string executable, string moduleFolder)
     {
-        if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows)) return;
+        if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            return;
         uint me = Unix.EffectiveUserId();
         var paths = new List<string>();
         string realExecutable = NoFollowFile.RealPathOf(executable) ?? executable;
@@ -35,40 +36,61 @@ public static class CodeTrust
         if (Directory.Exists(realModule))
         {
             paths.Add(realModule);
-            paths.AddRange(Directory.EnumerateFileSystemEntries(realModule, "*", SearchOption.AllDirectories).OrderBy(p => p, StringComparer.Ordinal));
+            paths.AddRange(
+                Directory
+                    .EnumerateFileSystemEntries(realModule, "*", SearchOption.AllDirectories)
+                    .OrderBy(p => p, StringComparer.Ordinal)
+            );
         }
         paths.AddRange(Ancestors(realModule));
         // A missing file cannot be written by anyone; its folders still are checked.
-        List<string> all = paths.Distinct(StringComparer.Ordinal).Where(p => File.Exists(p) || Directory.Exists(p)).ToList();
+        List<string> all = paths
+            .Distinct(StringComparer.Ordinal)
+            .Where(p => File.Exists(p) || Directory.Exists(p))
+            .ToList();
         List<(uint Owner, uint Group, int Mode)> stats = Stat(all);
         for (int i = 0; i < all.Count; i++)
             if (WhoElseCanWrite(stats[i], Directory.Exists(all[i]), me) is { } who)
             {
                 string path = all[i];
-                throw new EvonicException(EvonicErrorKind.UntrustedCode,
-                    $"'{path}' can be written by {who}: the scheduled cleanup runs its code as user {me}{(me == 0 ? " (root)" : "")}, so that user could run code as this one. "
-                    + "Install the module and PowerShell where only root and this user can write (e.g. Install-PSResource -Scope AllUsers), or fix the owner and mode.", path);
+                throw new EvonicException(
+                    EvonicErrorKind.UntrustedCode,
+                    $"'{path}' can be written by {who}: the scheduled cleanup runs its code as user "
+                        + $"{me}{(me == 0 ? " (root)" : "")}, so that user could run code as this one. "
+                        + "Install the module and PowerShell where only root and this user can write (e.g. "
+                        + "Install-PSResource -Scope AllUsers), or fix the owner and mode.",
+                    path
+                );
             }
     }
 
     /// <summary>Every folder above <paramref name="path"/>, nearest first, up to the file system root.</summary>
     private static IEnumerable<string> Ancestors(string path)
     {
-        for (string? folder = Path.GetDirectoryName(path); !string.IsNullOrEmpty(folder); folder = Path.GetDirectoryName(folder))
+        for (
+            string? folder = Path.GetDirectoryName(path);
+            !string.IsNullOrEmpty(folder);
+            folder = Path.GetDirectoryName(folder)
+        )
             yield return folder!;
     }
 
-    /// <summary>Who besides root and <paramref name="me"/> can write an entry of this owner, group and mode; null when nobody.</summary>
+    /// <summary>Who besides root and <paramref name="me"/> can write an entry of this owner, group and mode; null when
+    /// nobody.</summary>
     internal static string? WhoElseCanWrite((uint Owner, uint Group, int Mode) stat, bool folder, uint me)
     {
         (uint owner, uint group, int mode) = stat;
-        if (owner != 0 && owner != me) return $"user {owner}, its owner";
-        if ((mode & 0x10) != 0 && group != 0) return $"group {group} (mode {Convert.ToString(mode, 8)})";
-        if ((mode & 0x2) != 0 && !(folder && (mode & 0x200) != 0)) return $"every user (mode {Convert.ToString(mode, 8)})";
+        if (owner != 0 && owner != me)
+            return $"user {owner}, its owner";
+        if ((mode & 0x10) != 0 && group != 0)
+            return $"group {group} (mode {Convert.ToString(mode, 8)})";
+        if ((mode & 0x2) != 0 && !(folder && (mode & 0x200) != 0))
+            return $"every user (mode {Convert.ToString(mode, 8)})";
         return null;
     }
 
-    /// <summary>Owner, group and mode bits (with set-id and sticky) of each path, from one run of the system's <c>stat</c>.</summary>
+    /// <summary>Owner, group and mode bits (with set-id and sticky) of each path, from one run of the system's
+    /// <c>stat</c>.</summary>
     private static readonly string[] MacStatFormat = { "-f", "%u %g %Mp%Lp" };
     private static readonly string[] GnuStatFormat = { "-c", "%u %g %a", "--" };
     private static readonly char[] NewLine = { '\n' };
@@ -79,7 +101,8 @@ public static class CodeTrust
         string tool = File.Exists("/usr/bin/stat") ? "/usr/bin/stat" : "stat";
         string[] arguments = (mac ? MacStatFormat : GnuStatFormat).Concat(paths).ToArray();
         int exit;
-        string output, error;
+        string output,
+            error;
         try
         {
             (exit, output, error) = SchedulerTool.TryRun(tool, null, arguments);
@@ -87,19 +110,31 @@ public static class CodeTrust
         catch (EvonicException e)
         {
             // Fail closed: code nobody can vouch for is not run.
-            throw new EvonicException(EvonicErrorKind.UntrustedCode,
-                $"Who can write '{paths[0]}' cannot be told: the system's 'stat' cannot be run ({e.Message}). The scheduled cleanup does not run code it cannot vouch for.", paths[0], e);
+            throw new EvonicException(
+                EvonicErrorKind.UntrustedCode,
+                $"Who can write '{paths[0]}' cannot be told: the system's 'stat' cannot be run ({e.Message}). The "
+                    + $"scheduled cleanup does not run code it cannot vouch for.",
+                paths[0],
+                e
+            );
         }
         string[] lines = output.Split(NewLine, StringSplitOptions.RemoveEmptyEntries);
         var stats = new List<(uint, uint, int)>(paths.Count);
         for (int i = 0; i < paths.Count; i++)
         {
             string[] fields = i < lines.Length ? lines[i].Trim().Split(' ') : Array.Empty<string>();
-            if (exit != 0 || fields.Length != 3
+            if (
+                exit != 0
+                || fields.Length != 3
                 || !uint.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out uint owner)
-                || !uint.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out uint group))
-                throw new EvonicException(EvonicErrorKind.UntrustedCode,
-                    $"Who can write '{paths[i]}' cannot be told ({error.Trim()}): the scheduled cleanup does not run code it cannot vouch for.", paths[i]);
+                || !uint.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out uint group)
+            )
+                throw new EvonicException(
+                    EvonicErrorKind.UntrustedCode,
+                    $"Who can write '{paths[i]}' cannot be told ({error.Trim()}): the scheduled cleanup does not run "
+                        + $"code it cannot vouch for.",
+                    paths[i]
+                );
             stats.Add((owner, group, Convert.ToInt32(fields[2], 8)));
         }
         return stats;

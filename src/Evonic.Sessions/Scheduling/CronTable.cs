@@ -12,20 +12,26 @@ namespace Evonic.Sessions.Scheduling;
 /// </summary>
 public static class CronTable
 {
-    public static string Marker(string name) => "# " + name + ": Evonic session cleanup, managed by Register-EvonicSessionCleanup";
+    public static string Marker(string name) =>
+        "# " + name + ": Evonic session cleanup, managed by Register-EvonicSessionCleanup";
 
-    /// <summary>The entry: minute, hour, every day; the command for /bin/sh, with '%' escaped as cron requires.</summary>
+    /// <summary>The entry: minute, hour, every day; the command for /bin/sh, with '%' escaped as cron
+    /// requires.</summary>
     public static string Line(CleanupSchedule schedule)
     {
         var line = new StringBuilder();
-        line.Append(schedule.At.Minutes.ToString(CultureInfo.InvariantCulture)).Append(' ')
-            .Append(schedule.At.Hours.ToString(CultureInfo.InvariantCulture)).Append(" * * * ");
+        line.Append(schedule.At.Minutes.ToString(CultureInfo.InvariantCulture))
+            .Append(' ')
+            .Append(schedule.At.Hours.ToString(CultureInfo.InvariantCulture))
+            .Append(" * * * ");
         line.Append(ShellWord(schedule.PwshPath));
-        foreach (string argument in schedule.Arguments) line.Append(' ').Append(ShellWord(argument));
+        foreach (string argument in schedule.Arguments)
+            line.Append(' ').Append(ShellWord(argument));
         return line.ToString();
     }
 
-    /// <summary>The crontab with this schedule's marker and line added, replacing an earlier one of the same name.</summary>
+    /// <summary>The crontab with this schedule's marker and line added, replacing an earlier one of the same
+    /// name.</summary>
     public static string WithEntry(string crontab, CleanupSchedule schedule)
     {
         List<string> lines = Without(crontab, schedule.Name);
@@ -62,20 +68,46 @@ public static class CronTable
             }
             kept.Add(lines[i]);
         }
-        while (kept.Count > 0 && kept[kept.Count - 1].Length == 0) kept.RemoveAt(kept.Count - 1);
+        while (kept.Count > 0 && kept[kept.Count - 1].Length == 0)
+            kept.RemoveAt(kept.Count - 1);
         return kept;
     }
 
-    private static string[] Split(string crontab) => crontab.Replace("\r\n", "\n").TrimEnd('\n').Split('\n').Where((l, i) => l.Length > 0 || i > 0).ToArray();
+    private static string[] Split(string crontab) =>
+        crontab.Replace("\r\n", "\n").TrimEnd('\n').Split('\n').Where((l, i) => l.Length > 0 || i > 0).ToArray();
 
     /// <summary>Characters /bin/sh gives a meaning to: a word with any of them is quoted.</summary>
-    private static readonly char[] ShellSpecial = { ' ', '\t', '"', '\'', '\\', ';', '$', '`', '(', ')', '[', ']', '*', '?', '&', '|', '<', '>', '#', '~' };
+    private static readonly char[] ShellSpecial =
+    {
+        ' ',
+        '\t',
+        '"',
+        '\'',
+        '\\',
+        ';',
+        '$',
+        '`',
+        '(',
+        ')',
+        '[',
+        ']',
+        '*',
+        '?',
+        '&',
+        '|',
+        '<',
+        '>',
+        '#',
+        '~',
+    };
 
-    /// <summary>A word for /bin/sh, in double quotes when needed ('\', '"', '$', '`' escaped), then cron's '%' escaped.</summary>
+    /// <summary>A word for /bin/sh, in double quotes when needed ('\', '"', '$', '`' escaped), then cron's '%'
+    /// escaped.</summary>
     private static string ShellWord(string value)
     {
         bool plain = value.Length > 0 && value.IndexOfAny(ShellSpecial) < 0;
-        string word = plain ? value
+        string word = plain
+            ? value
             : "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("$", "\\$").Replace("`", "\\`") + "\"";
         return word.Replace("%", "\\%");
     }

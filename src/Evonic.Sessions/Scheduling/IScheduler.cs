@@ -11,7 +11,8 @@ public interface IScheduler
 {
     SchedulerKind Kind { get; }
 
-    /// <summary>The steps that register <paramref name="schedule"/>; an earlier one of the same name is replaced.</summary>
+    /// <summary>The steps that register <paramref name="schedule"/>; an earlier one of the same name is
+    /// replaced.</summary>
     IReadOnlyList<SchedulerStep> PlanRegister(CleanupSchedule schedule, SchedulerScope scope);
 
     /// <summary>The steps that remove the named schedule; none when it is not registered.</summary>
@@ -20,6 +21,7 @@ public interface IScheduler
     /// <summary>The named schedule as the scheduler holds it, or null.</summary>
     ScheduledCleanup? Find(string name, SchedulerScope scope);
 
-    /// <summary>Where this scheduler keeps a schedule of that name, for messages ("in ~/.config/systemd/user").</summary>
+    /// <summary>Where this scheduler keeps a schedule of that name, for messages ("in
+    /// ~/.config/systemd/user").</summary>
     string Location(string name, SchedulerScope scope);
 }

@@ -15,17 +15,18 @@ public static class JobCode
     public const string ModuleName = "Evonic.Sessions";
 
     /// <summary>
-    /// The pwsh the user's own shell would start: the first on PATH outside <paramref name="psHome"/> (pwsh puts its own
-    /// folder first on the PATH of its process; for a dotnet tool or a side-by-side install that folder is versioned,
-    /// while the user's PATH holds the stable launcher, /usr/bin/pwsh or ~/.dotnet/tools/pwsh), else the running one's.
-    /// Links are kept as they are: /usr/bin/pwsh follows the package's updates.
+    /// The pwsh the user's own shell would start: the first on PATH outside <paramref name="psHome"/> (pwsh puts its
+    /// own folder first on the PATH of its process; for a dotnet tool or a side-by-side install that folder is
+    /// versioned, while the user's PATH holds the stable launcher, /usr/bin/pwsh or ~/.dotnet/tools/pwsh), else the
+    /// running one's. Links are kept as they are: /usr/bin/pwsh follows the package's updates.
     /// </summary>
     public static string? FindPwsh(string? psHome)
     {
         string name = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "pwsh.exe" : "pwsh";
         string? own = string.IsNullOrEmpty(psHome) ? null : Path.Combine(psHome, name);
         string? found = SchedulerTool.FindOnPath(name, skipFolder: psHome);
-        if (found != null) return found;
+        if (found != null)
+            return found;
         return own != null && File.Exists(own) ? own : null;
     }
 
@@ -38,21 +39,32 @@ public static class JobCode
     /// </summary>
     /// <param name="moduleBase">The folder the running module was loaded from.</param>
     /// <param name="modulePath">The folders of $env:PSModulePath.</param>
-    /// <param name="searchedByDefault">The module folders pwsh searches without any PSModulePath of the user's (<see cref="DefaultModuleFolders"/>).</param>
-    public static string ModuleImport(string moduleBase, IEnumerable<string> modulePath, IEnumerable<string> searchedByDefault)
+    /// <param name="searchedByDefault">The module folders pwsh searches without any PSModulePath of the user's (<see
+    /// cref="DefaultModuleFolders"/>).</param>
+    public static string ModuleImport(
+        string moduleBase,
+        IEnumerable<string> modulePath,
+        IEnumerable<string> searchedByDefault
+    )
     {
         string folder = Trim(moduleBase);
         string? installRoot = null;
         string leaf = Path.GetFileName(folder);
         string? parent = Path.GetDirectoryName(folder);
-        if (parent != null && Version.TryParse(leaf, out _) && string.Equals(Path.GetFileName(parent), ModuleName, StringComparison.OrdinalIgnoreCase))
-            installRoot = Path.GetDirectoryName(parent); // <root>/Evonic.Sessions/<version>: how Install-PSResource lays it out
+        if (
+            parent != null
+            && Version.TryParse(leaf, out _)
+            && string.Equals(Path.GetFileName(parent), ModuleName, StringComparison.OrdinalIgnoreCase)
+        )
+            // <root>/Evonic.Sessions/<version>: how Install-PSResource lays it out
+            installRoot = Path.GetDirectoryName(parent);
         else if (string.Equals(leaf, ModuleName, StringComparison.OrdinalIgnoreCase))
-            installRoot = parent;                        // <root>/Evonic.Sessions: a copied folder
+            installRoot = parent; // <root>/Evonic.Sessions: a copied folder
 
         if (installRoot != null && modulePath.Any(p => SameFolder(p, installRoot)))
         {
-            if (searchedByDefault.Any(p => SameFolder(p, installRoot))) return ModuleName;
+            if (searchedByDefault.Any(p => SameFolder(p, installRoot)))
+                return ModuleName;
             return Path.Combine(installRoot, ModuleName);
         }
         return Path.Combine(folder, ModuleName + ".psd1");
@@ -68,22 +80,44 @@ public static class JobCode
         if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
         {
             if (scope == SchedulerScope.CurrentUser)
-                folders.Add(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.MyDocuments), "PowerShell", "Modules"));
-            folders.Add(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ProgramFiles), "PowerShell", "Modules"));
+                folders.Add(
+                    Path.Combine(
+                        Environment.GetFolderPath(Environment.SpecialFolder.MyDocuments),
+                        "PowerShell",
+                        "Modules"
+                    )
+                );
+            folders.Add(
+                Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ProgramFiles), "PowerShell", "Modules")
+            );
         }
         else
         {
             // Not $XDG_DATA_HOME: cron and systemd start the job without it.
             if (scope == SchedulerScope.CurrentUser)
-                folders.Add(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "powershell", "Modules"));
+                folders.Add(
+                    Path.Combine(
+                        Environment.GetFolderPath(Environment.SpecialFolder.UserProfile),
+                        ".local",
+                        "share",
+                        "powershell",
+                        "Modules"
+                    )
+                );
             folders.Add("/usr/local/share/powershell/Modules");
         }
         return folders;
     }
 
-    private static bool SameFolder(string a, string b)
-        => a.Length > 0 && string.Equals(Trim(a), Trim(b),
-            RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase);
+    private static bool SameFolder(string a, string b) =>
+        a.Length > 0
+        && string.Equals(
+            Trim(a),
+            Trim(b),
+            RuntimeInformation.IsOSPlatform(OSPlatform.Linux)
+                ? StringComparison.Ordinal
+                : StringComparison.OrdinalIgnoreCase
+        );
 
     private static string Trim(string folder)
     {

@@ -15,23 +15,34 @@ public static class LaunchdAgent
     {
         var text = new StringBuilder();
         text.Append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        text.Append("<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n");
+        text.Append(
+            "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" "
+                + "\"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
+        );
         text.Append("<plist version=\"1.0\">\n");
         text.Append("<dict>\n");
         text.Append("  <key>Label</key>\n  <string>").Append(Xml(Label(schedule.Name))).Append("</string>\n");
         text.Append("  <key>ProgramArguments</key>\n  <array>\n");
         text.Append("    <string>").Append(Xml(schedule.PwshPath)).Append("</string>\n");
-        foreach (string argument in schedule.Arguments) text.Append("    <string>").Append(Xml(argument)).Append("</string>\n");
+        foreach (string argument in schedule.Arguments)
+            text.Append("    <string>").Append(Xml(argument)).Append("</string>\n");
         text.Append("  </array>\n");
         text.Append("  <key>StartCalendarInterval</key>\n  <dict>\n");
-        text.Append("    <key>Hour</key>\n    <integer>").Append(schedule.At.Hours.ToString(CultureInfo.InvariantCulture)).Append("</integer>\n");
-        text.Append("    <key>Minute</key>\n    <integer>").Append(schedule.At.Minutes.ToString(CultureInfo.InvariantCulture)).Append("</integer>\n");
+        text.Append("    <key>Hour</key>\n    <integer>")
+            .Append(schedule.At.Hours.ToString(CultureInfo.InvariantCulture))
+            .Append("</integer>\n");
+        text.Append("    <key>Minute</key>\n    <integer>")
+            .Append(schedule.At.Minutes.ToString(CultureInfo.InvariantCulture))
+            .Append("</integer>\n");
         text.Append("  </dict>\n");
-        text.Append("  <key>StandardErrorPath</key>\n  <string>").Append(Xml(schedule.LogPath + ".stderr")).Append("</string>\n");
+        text.Append("  <key>StandardErrorPath</key>\n  <string>")
+            .Append(Xml(schedule.LogPath + ".stderr"))
+            .Append("</string>\n");
         text.Append("</dict>\n");
         text.Append("</plist>\n");
         return text.ToString();
     }
 
-    private static string Xml(string value) => value.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;"); // element text: quotes stay readable
+    // element text: quotes stay readable
+    private static string Xml(string value) => value.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 }

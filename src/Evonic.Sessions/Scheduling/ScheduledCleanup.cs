@@ -36,14 +36,33 @@ public sealed class ScheduledCleanup
     public string? LastResult { get; internal set; }
 
     /// <summary>"HH:mm" (or longer, e.g. "04:00:00") as a time of day; null when it is not one.</summary>
-    internal static TimeSpan? TimeOfDay(string text)
-        => TimeSpan.TryParseExact(text.Length > 5 ? text.Substring(0, 5) : text, @"hh\:mm", CultureInfo.InvariantCulture, out TimeSpan at) ? at : null;
+    internal static TimeSpan? TimeOfDay(string text) =>
+        TimeSpan.TryParseExact(
+            text.Length > 5 ? text.Substring(0, 5) : text,
+            @"hh\:mm",
+            CultureInfo.InvariantCulture,
+            out TimeSpan at
+        )
+            ? at
+            : null;
 
-    internal static ScheduledCleanup From(string name, SchedulerKind scheduler, SchedulerScope scope, TimeSpan? at, string command, params string[] definition)
+    internal static ScheduledCleanup From(
+        string name,
+        SchedulerKind scheduler,
+        SchedulerScope scope,
+        TimeSpan? at,
+        string command,
+        params string[] definition
+    )
     {
         var found = new ScheduledCleanup
         {
-            Name = name, Scheduler = scheduler, Scope = scope, At = at, Command = command, Definition = definition,
+            Name = name,
+            Scheduler = scheduler,
+            Scope = scope,
+            At = at,
+            Command = command,
+            Definition = definition,
             InstanceRoot = Argument(PathArgument, command),
             LogPath = Argument(LogPathArgument, command),
         };
@@ -59,13 +78,22 @@ public sealed class ScheduledCleanup
 
     private void ReadLastRun()
     {
-        if (LogPath == null || !File.Exists(LogPath)) return;
+        if (LogPath == null || !File.Exists(LogPath))
+            return;
         try
         {
             string? last = File.ReadLines(LogPath).LastOrDefault(l => l.Contains(CleanupSummary.Tag + " done:"));
-            if (last == null || last.Length < 21) return;
-            if (DateTime.TryParseExact(last.Substring(0, 20), "yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture,
-                    DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out DateTime at))
+            if (last == null || last.Length < 21)
+                return;
+            if (
+                DateTime.TryParseExact(
+                    last.Substring(0, 20),
+                    "yyyy-MM-ddTHH:mm:ssZ",
+                    CultureInfo.InvariantCulture,
+                    DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal,
+                    out DateTime at
+                )
+            )
                 LastRun = at;
             LastResult = last.Substring(21);
         }

@@ -12,27 +12,37 @@ public sealed class SchedulerFactory
 
     public SchedulerFactory(Func<string, string?> getEnvironmentVariable) => _environment = getEnvironmentVariable;
 
-    public IScheduler Create(SchedulerKind kind) => kind switch
-    {
-        SchedulerKind.Systemd => new SystemdScheduler(_environment),
-        SchedulerKind.Cron => new CronScheduler(),
-        SchedulerKind.Launchd => new LaunchdScheduler(_environment),
-        _ => new WindowsTaskScheduler(_environment),
-    };
+    public IScheduler Create(SchedulerKind kind) =>
+        kind switch
+        {
+            SchedulerKind.Systemd => new SystemdScheduler(_environment),
+            SchedulerKind.Cron => new CronScheduler(),
+            SchedulerKind.Launchd => new LaunchdScheduler(_environment),
+            _ => new WindowsTaskScheduler(_environment),
+        };
 
     /// <summary>Windows: Task Scheduler; macOS: launchd; Linux: systemd when it runs the machine, else cron.</summary>
     public static SchedulerKind Detect()
     {
-        if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows)) return SchedulerKind.TaskScheduler;
-        if (RuntimeInformation.IsOSPlatform(OSPlatform.OSX)) return SchedulerKind.Launchd;
+        if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            return SchedulerKind.TaskScheduler;
+        if (RuntimeInformation.IsOSPlatform(OSPlatform.OSX))
+            return SchedulerKind.Launchd;
         // sd_booted(): systemd is the init system when this folder exists.
-        if (Directory.Exists("/run/systemd/system") && SchedulerTool.IsOnPath("systemctl")) return SchedulerKind.Systemd;
-        if (SchedulerTool.IsOnPath("crontab")) return SchedulerKind.Cron;
-        throw new EvonicException(EvonicErrorKind.SchedulerNotFound,
-            "This machine has neither systemd (running) nor cron (crontab): there is no scheduler to register the cleanup with.", null);
+        if (Directory.Exists("/run/systemd/system") && SchedulerTool.IsOnPath("systemctl"))
+            return SchedulerKind.Systemd;
+        if (SchedulerTool.IsOnPath("crontab"))
+            return SchedulerKind.Cron;
+        throw new EvonicException(
+            EvonicErrorKind.SchedulerNotFound,
+            "This machine has neither systemd (running) nor cron (crontab): there is no scheduler to register the "
+                + "cleanup with.",
+            null
+        );
     }
 
-    /// <summary>Every scheduler and scope a schedule could be registered with on this machine (Linux: systemd user and system, and cron).</summary>
+    /// <summary>Every scheduler and scope a schedule could be registered with on this machine (Linux: systemd user and
+    /// system, and cron).</summary>
     public static IReadOnlyList<(SchedulerKind Kind, SchedulerScope Scope)> Candidates()
     {
         SchedulerKind detected;
@@ -45,7 +55,12 @@ public sealed class SchedulerFactory
             detected = SchedulerKind.Cron;
         }
         return detected is SchedulerKind.Systemd or SchedulerKind.Cron
-            ? new[] { (SchedulerKind.Systemd, SchedulerScope.CurrentUser), (SchedulerKind.Systemd, SchedulerScope.AllUsers), (SchedulerKind.Cron, SchedulerScope.CurrentUser) }
+            ? new[]
+            {
+                (SchedulerKind.Systemd, SchedulerScope.CurrentUser),
+                (SchedulerKind.Systemd, SchedulerScope.AllUsers),
+                (SchedulerKind.Cron, SchedulerScope.CurrentUser),
+            }
             : new[] { (detected, SchedulerScope.CurrentUser) };
     }
 
@@ -53,10 +68,15 @@ public sealed class SchedulerFactory
     internal static void CheckScope(SchedulerKind kind, SchedulerScope scope)
     {
         if (scope == SchedulerScope.AllUsers && kind != SchedulerKind.Systemd)
-            throw new EvonicException(EvonicErrorKind.InvalidSetting,
-                $"-Scope AllUsers is for systemd system units; {kind} schedules run as the user who registers them.", scope);
+            throw new EvonicException(
+                EvonicErrorKind.InvalidSetting,
+                $"-Scope AllUsers is for systemd system units; {kind} schedules run as the user who registers them.",
+                scope
+            );
     }
 
-    internal static string Home(Func<string, string?> environment)
-        => environment("HOME") is { Length: > 0 } home ? home : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+    internal static string Home(Func<string, string?> environment) =>
+        environment("HOME") is { Length: > 0 } home
+            ? home
+            : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 }

@@ -5,10 +5,13 @@ public enum SchedulerKind
 {
     /// <summary>A systemd timer and service (Linux with systemd).</summary>
     Systemd,
+
     /// <summary>A crontab line (Linux without systemd).</summary>
     Cron,
+
     /// <summary>A launchd agent (macOS).</summary>
     Launchd,
+
     /// <summary>A Task Scheduler task (Windows).</summary>
     TaskScheduler,
 }

@@ -12,7 +12,13 @@ namespace Evonic.Sessions.Scheduling;
 /// </summary>
 public sealed class SchedulerStep
 {
-    private SchedulerStep(SchedulerStepKind kind, string target, string? content, string[] arguments, Encoding? encoding = null)
+    private SchedulerStep(
+        SchedulerStepKind kind,
+        string target,
+        string? content,
+        string[] arguments,
+        Encoding? encoding = null
+    )
     {
         _encoding = encoding ?? new UTF8Encoding(false);
         Kind = kind;
@@ -33,20 +39,29 @@ public sealed class SchedulerStep
 
     public string[] Arguments { get; }
 
-    /// <summary>Writes <paramref name="content"/> (UTF-8 without a BOM unless <paramref name="encoding"/> says otherwise).</summary>
-    public static SchedulerStep WriteFile(string path, string content, Encoding? encoding = null) => new(SchedulerStepKind.WriteFile, path, content, Array.Empty<string>(), encoding);
-    public static SchedulerStep DeleteFile(string path) => new(SchedulerStepKind.DeleteFile, path, null, Array.Empty<string>());
-    public static SchedulerStep RunTool(string tool, string? standardInput, params string[] arguments) => new(SchedulerStepKind.RunTool, tool, standardInput, arguments);
+    /// <summary>Writes <paramref name="content"/> (UTF-8 without a BOM unless <paramref name="encoding"/> says
+    /// otherwise).</summary>
+    public static SchedulerStep WriteFile(string path, string content, Encoding? encoding = null) =>
+        new(SchedulerStepKind.WriteFile, path, content, Array.Empty<string>(), encoding);
+
+    public static SchedulerStep DeleteFile(string path) =>
+        new(SchedulerStepKind.DeleteFile, path, null, Array.Empty<string>());
+
+    public static SchedulerStep RunTool(string tool, string? standardInput, params string[] arguments) =>
+        new(SchedulerStepKind.RunTool, tool, standardInput, arguments);
 
     /// <summary>What the step does, with the full content: the text -WhatIf and -Confirm show.</summary>
-    public string Describe() => Kind switch
-    {
-        SchedulerStepKind.WriteFile => $"Write '{Target}':\n{Content}",
-        SchedulerStepKind.DeleteFile => $"Delete '{Target}'",
-        _ => $"Run: {Target} {string.Join(" ", Arguments)}" + (Content != null ? $" with this input:\n{Content}" : ""),
-    };
+    public string Describe() =>
+        Kind switch
+        {
+            SchedulerStepKind.WriteFile => $"Write '{Target}':\n{Content}",
+            SchedulerStepKind.DeleteFile => $"Delete '{Target}'",
+            _ => $"Run: {Target} {string.Join(" ", Arguments)}"
+                + (Content != null ? $" with this input:\n{Content}" : ""),
+        };
 
-    /// <summary>Does the step. Throws <see cref="EvonicErrorKind.SchedulerFailed"/> (or SchedulerNotFound for a tool not installed).</summary>
+    /// <summary>Does the step. Throws <see cref="EvonicErrorKind.SchedulerFailed"/> (or SchedulerNotFound for a tool
+    /// not installed).</summary>
     public void Execute()
     {
         switch (Kind)
@@ -57,7 +72,12 @@ public sealed class SchedulerStep
                     Directory.CreateDirectory(Path.GetDirectoryName(Target)!);
                     // Root writes unit files: a link at the target is refused, never written through.
                     byte[] bytes = _encoding.GetPreamble().Concat(_encoding.GetBytes(Content!)).ToArray();
-                    using FileStream stream = NoFollowFile.OpenOrCreate(Target, root: null, append: false, exclusive: false);
+                    using FileStream stream = NoFollowFile.OpenOrCreate(
+                        Target,
+                        root: null,
+                        append: false,
+                        exclusive: false
+                    );
                     stream.SetLength(0);
                     stream.Write(bytes, 0, bytes.Length);
                     stream.Flush(flushToDisk: true);
@@ -80,7 +100,12 @@ public sealed class SchedulerStep
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new EvonicException(EvonicErrorKind.SchedulerFailed, $"{Describe().Split('\n')[0]} failed: {e.Message}", Target, e);
+            throw new EvonicException(
+                EvonicErrorKind.SchedulerFailed,
+                $"{Describe().Split('\n')[0]} failed: {e.Message}",
+                Target,
+                e
+            );
         }
     }
 }

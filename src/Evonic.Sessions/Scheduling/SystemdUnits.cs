@@ -22,27 +22,36 @@ public static class SystemdUnits
         return text.ToString();
     }
 
-    public static string Timer(CleanupSchedule schedule)
-        => "[Unit]\n"
-           + "Description=Daily " + Escape(schedule.Description) + "\n"
-           + "\n"
-           + "[Timer]\n"
-           + "OnCalendar=*-*-* " + schedule.At.ToString(@"hh\:mm", CultureInfo.InvariantCulture) + ":00\n"
-           + "Persistent=true\n"
-           + "Unit=" + schedule.Name + ".service\n"
-           + "\n"
-           + "[Install]\n"
-           + "WantedBy=timers.target\n";
+    public static string Timer(CleanupSchedule schedule) =>
+        "[Unit]\n"
+        + "Description=Daily "
+        + Escape(schedule.Description)
+        + "\n"
+        + "\n"
+        + "[Timer]\n"
+        + "OnCalendar=*-*-* "
+        + schedule.At.ToString(@"hh\:mm", CultureInfo.InvariantCulture)
+        + ":00\n"
+        + "Persistent=true\n"
+        + "Unit="
+        + schedule.Name
+        + ".service\n"
+        + "\n"
+        + "[Install]\n"
+        + "WantedBy=timers.target\n";
 
-    /// <summary>The command line: each argument in double quotes where needed, '$' and '%' doubled as systemd requires.</summary>
+    /// <summary>The command line: each argument in double quotes where needed, '$' and '%' doubled as systemd
+    /// requires.</summary>
     public static string ExecStart(CleanupSchedule schedule)
     {
         var line = new StringBuilder(Argument(schedule.PwshPath));
-        foreach (string argument in schedule.Arguments) line.Append(' ').Append(Argument(argument));
+        foreach (string argument in schedule.Arguments)
+            line.Append(' ').Append(Argument(argument));
         return line.ToString();
     }
 
-    /// <summary>Characters systemd splits or unquotes a command line at: an argument with any of them is quoted.</summary>
+    /// <summary>Characters systemd splits or unquotes a command line at: an argument with any of them is
+    /// quoted.</summary>
     private static readonly char[] Special = { ' ', '\t', '"', '\'', '\\', ';' };
 
     private static string Argument(string value)

@@ -20,7 +20,9 @@ public static class TaskSchedulerTask
         text.Append("    <URI>\\").Append(Escape(schedule.Name)).Append("</URI>\r\n");
         text.Append("  </RegistrationInfo>\r\n");
         text.Append("  <Triggers>\r\n    <CalendarTrigger>\r\n");
-        text.Append("      <StartBoundary>2026-01-01T").Append(schedule.At.ToString(@"hh\:mm", CultureInfo.InvariantCulture)).Append(":00</StartBoundary>\r\n");
+        text.Append("      <StartBoundary>2026-01-01T")
+            .Append(schedule.At.ToString(@"hh\:mm", CultureInfo.InvariantCulture))
+            .Append(":00</StartBoundary>\r\n");
         text.Append("      <ScheduleByDay>\r\n        <DaysInterval>1</DaysInterval>\r\n      </ScheduleByDay>\r\n");
         text.Append("    </CalendarTrigger>\r\n  </Triggers>\r\n");
         text.Append("  <Principals>\r\n    <Principal id=\"Author\">\r\n");
@@ -42,17 +44,24 @@ public static class TaskSchedulerTask
         return text.ToString();
     }
 
-    /// <summary>The arguments as one Windows command line; the -Command text goes in double quotes (it holds none).</summary>
+    /// <summary>The arguments as one Windows command line; the -Command text goes in double quotes (it holds
+    /// none).</summary>
     public static string CommandLine(CleanupSchedule schedule)
     {
         var line = new StringBuilder();
         foreach (string argument in schedule.Arguments)
         {
-            if (line.Length > 0) line.Append(' ');
-            line.Append(argument.IndexOfAny(SchedulerTool.NeedsQuotes) < 0 ? argument : "\"" + argument.Replace("\"", "\\\"") + "\"");
+            if (line.Length > 0)
+                line.Append(' ');
+            line.Append(
+                argument.IndexOfAny(SchedulerTool.NeedsQuotes) < 0
+                    ? argument
+                    : "\"" + argument.Replace("\"", "\\\"") + "\""
+            );
         }
         return line.ToString();
     }
 
-    private static string Escape(string value) => value.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;"); // element text: quotes stay readable
+    // element text: quotes stay readable
+    private static string Escape(string value) => value.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 }

@@ -19,9 +19,14 @@ public sealed class WindowsTaskScheduler : IScheduler
 
     public SchedulerKind Kind => SchedulerKind.TaskScheduler;
 
-    public string DefinitionPath(string name)
-        => Path.Combine(_environment("LOCALAPPDATA") is { Length: > 0 } local ? local : Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData),
-            "Evonic.Sessions", name + ".xml");
+    public string DefinitionPath(string name) =>
+        Path.Combine(
+            _environment("LOCALAPPDATA") is { Length: > 0 } local
+                ? local
+                : Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData),
+            "Evonic.Sessions",
+            name + ".xml"
+        );
 
     public string Location(string name, SchedulerScope scope) => "in Task Scheduler's root folder";
 
@@ -32,7 +37,11 @@ public sealed class WindowsTaskScheduler : IScheduler
         return new[]
         {
             // schtasks reads the task XML as the UTF-16 its declaration names.
-            SchedulerStep.WriteFile(xml, TaskSchedulerTask.Xml(schedule, Environment.UserDomainName + "\\" + Environment.UserName), Encoding.Unicode),
+            SchedulerStep.WriteFile(
+                xml,
+                TaskSchedulerTask.Xml(schedule, Environment.UserDomainName + "\\" + Environment.UserName),
+                Encoding.Unicode
+            ),
             SchedulerStep.RunTool("schtasks", null, "/Create", "/TN", schedule.Name, "/XML", xml, "/F"),
         };
     }
@@ -40,15 +49,18 @@ public sealed class WindowsTaskScheduler : IScheduler
     public IReadOnlyList<SchedulerStep> PlanUnregister(string name, SchedulerScope scope)
     {
         SchedulerFactory.CheckScope(Kind, scope);
-        if (Find(name, scope) == null) return Array.Empty<SchedulerStep>();
+        if (Find(name, scope) == null)
+            return Array.Empty<SchedulerStep>();
         var steps = new List<SchedulerStep> { SchedulerStep.RunTool("schtasks", null, "/Delete", "/TN", name, "/F") };
-        if (File.Exists(DefinitionPath(name))) steps.Add(SchedulerStep.DeleteFile(DefinitionPath(name)));
+        if (File.Exists(DefinitionPath(name)))
+            steps.Add(SchedulerStep.DeleteFile(DefinitionPath(name)));
         return steps;
     }
 
     public ScheduledCleanup? Find(string name, SchedulerScope scope)
     {
-        if (scope != SchedulerScope.CurrentUser || !SchedulerTool.IsOnPath("schtasks.exe")) return null;
+        if (scope != SchedulerScope.CurrentUser || !SchedulerTool.IsOnPath("schtasks.exe"))
+            return null;
         (int exit, string xml, _) = SchedulerTool.TryRun("schtasks", null, "/Query", "/TN", name, "/XML");
         return exit == 0 ? FromTaskXml(name, xml) : null;
     }
@@ -58,8 +70,13 @@ public sealed class WindowsTaskScheduler : IScheduler
     {
         Match boundary = Regex.Match(xml, @"<StartBoundary>[^<]*T(\d\d:\d\d)");
         Match arguments = Regex.Match(xml, @"<Arguments>(.*?)</Arguments>", RegexOptions.Singleline);
-        return ScheduledCleanup.From(name, SchedulerKind.TaskScheduler, SchedulerScope.CurrentUser,
+        return ScheduledCleanup.From(
+            name,
+            SchedulerKind.TaskScheduler,
+            SchedulerScope.CurrentUser,
             boundary.Success ? ScheduledCleanup.TimeOfDay(boundary.Groups[1].Value) : null,
-            System.Net.WebUtility.HtmlDecode(arguments.Success ? arguments.Groups[1].Value : ""), "\\" + name);
+            System.Net.WebUtility.HtmlDecode(arguments.Success ? arguments.Groups[1].Value : ""),
+            "\\" + name
+        );
     }
 }

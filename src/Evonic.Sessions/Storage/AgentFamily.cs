@@ -27,9 +27,10 @@ internal sealed class AgentFamily
     /// <summary>The parent itself, or one of its sub-agents.</summary>
     public bool Owns(string? agentId) => agentId == ParentId || IsSubAgent(agentId);
 
-    public bool IsSubAgent(string? agentId)
-        => agentId != null && agentId.Length > ParentId.Length
-           && agentId.StartsWith(ParentId, StringComparison.Ordinal)
-           && SubAgentSuffix.IsMatch(agentId.Substring(ParentId.Length))
-           && !_agents.Contains(agentId);
+    public bool IsSubAgent(string? agentId) =>
+        agentId != null
+        && agentId.Length > ParentId.Length
+        && agentId.StartsWith(ParentId, StringComparison.Ordinal)
+        && SubAgentSuffix.IsMatch(agentId.Substring(ParentId.Length))
+        && !_agents.Contains(agentId);
 }

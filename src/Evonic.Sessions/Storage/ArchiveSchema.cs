@@ -10,7 +10,8 @@ namespace Evonic.Sessions.Storage;
 internal static class ArchiveSchema
 {
     /// <summary>Evonic's DDL, verbatim.</summary>
-    internal const string EvonicDdl = @"
+    internal const string EvonicDdl =
+        @"
 CREATE TABLE IF NOT EXISTS archive_sessions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     session_id TEXT NOT NULL,
@@ -65,7 +66,8 @@ CREATE TABLE IF NOT EXISTS archive_jsonl (
     /// The module's own record of what it archived, and indexes that let an entry be found, restored or purged
     /// without scanning every archived message (Evonic's DDL has none).
     /// </summary>
-    internal const string ModuleDdl = @"
+    internal const string ModuleDdl =
+        @"
 CREATE TABLE IF NOT EXISTS evonic_sessions_archive (
     archive_id INTEGER PRIMARY KEY,
     agent_id TEXT NOT NULL,

@@ -23,10 +23,12 @@ internal sealed class AttachmentReferences
 
     public void Add(long rowId, string filePath)
     {
-        if (FullPath(filePath) is not { } path) return;
+        if (FullPath(filePath) is not { } path)
+            return;
         lock (_gate)
         {
-            if (!_rowsByFile.TryGetValue(path, out HashSet<long>? rows)) _rowsByFile[path] = rows = new HashSet<long>();
+            if (!_rowsByFile.TryGetValue(path, out HashSet<long>? rows))
+                _rowsByFile[path] = rows = new HashSet<long>();
             rows.Add(rowId);
         }
     }
@@ -37,10 +39,15 @@ internal sealed class AttachmentReferences
         lock (_gate)
         {
             foreach (AttachmentRow row in rows)
-                if (row.FilePath != null && FullPath(row.FilePath) is { } path && _rowsByFile.TryGetValue(path, out HashSet<long>? ids))
+                if (
+                    row.FilePath != null
+                    && FullPath(row.FilePath) is { } path
+                    && _rowsByFile.TryGetValue(path, out HashSet<long>? ids)
+                )
                 {
                     ids.Remove(row.Id);
-                    if (ids.Count == 0) _rowsByFile.Remove(path);
+                    if (ids.Count == 0)
+                        _rowsByFile.Remove(path);
                 }
         }
     }
@@ -48,6 +55,7 @@ internal sealed class AttachmentReferences
     /// <summary>True while a row not yet released points at <paramref name="fullPath"/>.</summary>
     public bool IsReferenced(string fullPath)
     {
-        lock (_gate) return _rowsByFile.ContainsKey(fullPath);
+        lock (_gate)
+            return _rowsByFile.ContainsKey(fullPath);
     }
 }

@@ -23,7 +23,8 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
 
     /// <summary>
     /// The session columns of Evonic's own <c>chat.db</c> tables: each removed with its session, except
-    /// <c>memories.source_session_id</c> (<c>models/chat.py</c>: long-term memories outlive the conversation they came from).
+    /// <c>memories.source_session_id</c> (<c>models/chat.py</c>: long-term memories outlive the conversation they came
+    /// from).
     /// </summary>
     private static readonly Dictionary<string, string[]> HandledColumns = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -40,14 +41,20 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
         AgentId = agentId;
         _tables = SqliteDatabase.Tables(connection);
         if (!_tables.Contains("chat_sessions") || !_tables.Contains("chat_messages"))
-            throw new EvonicException(EvonicErrorKind.UnknownSchema,
-                $"'{path}' is not an Evonic chat database: it lacks the chat_sessions or chat_messages table.", path);
+            throw new EvonicException(
+                EvonicErrorKind.UnknownSchema,
+                $"'{path}' is not an Evonic chat database: it lacks the chat_sessions or chat_messages table.",
+                path
+            );
         _sessionColumns = SqliteDatabase.Columns(connection, "chat_sessions");
         _messageColumns = SqliteDatabase.Columns(connection, "chat_messages");
         foreach (string required in new[] { "id", "agent_id", "updated_at" })
             if (!_sessionColumns.Contains(required))
-                throw new EvonicException(EvonicErrorKind.UnknownSchema,
-                    $"'{path}' has an unknown schema: chat_sessions lacks the column '{required}'.", path);
+                throw new EvonicException(
+                    EvonicErrorKind.UnknownSchema,
+                    $"'{path}' has an unknown schema: chat_sessions lacks the column '{required}'.",
+                    path
+                );
         _references = SessionReferences.Find(connection, _tables, HandledColumns);
     }
 
@@ -66,8 +73,11 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
     {
         string path = instance.ChatDatabasePath(agentId);
         if (!System.IO.File.Exists(path))
-            throw new EvonicException(EvonicErrorKind.AgentDatabaseMissing,
-                $"Agent '{agentId}' is listed in the main database, but its chat database '{path}' does not exist.", path);
+            throw new EvonicException(
+                EvonicErrorKind.AgentDatabaseMissing,
+                $"Agent '{agentId}' is listed in the main database, but its chat database '{path}' does not exist.",
+                path
+            );
         SqliteConnection? connection = null;
         try
         {
@@ -86,10 +96,13 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
         }
     }
 
-    /// <summary>A failure of SQLite on this file as the store reports it: busy as DatabaseLocked, else unreadable.</summary>
-    private static EvonicException Translate(SqliteException e, string path) => SqliteErrors.ReadFailure(e, EvonicErrorKind.AgentDatabaseUnreadable, path);
+    /// <summary>A failure of SQLite on this file as the store reports it: busy as DatabaseLocked, else
+    /// unreadable.</summary>
+    private static EvonicException Translate(SqliteException e, string path) =>
+        SqliteErrors.ReadFailure(e, EvonicErrorKind.AgentDatabaseUnreadable, path);
 
-    /// <summary>A read of this file: SQLite's failures come out as the store's (<see cref="EvonicException"/>, through <see cref="SqliteErrors"/>).</summary>
+    /// <summary>A read of this file: SQLite's failures come out as the store's (<see cref="EvonicException"/>, through
+    /// <see cref="SqliteErrors"/>).</summary>
     private T Reading<T>(Func<T> read)
     {
         try
@@ -109,21 +122,25 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
     /// reads <c>bool(bot_enabled)</c>: NULL, 0, 0.0 and '' are false; '0' and 'false' (any case or spacing), which
     /// Python would call true, count as false here too, since a doubtful takeover keeps the session.
     /// </summary>
-    private string BotDisabled(string table)
-        => _sessionColumns.Contains("bot_enabled") ? SqliteDatabase.IsFalsy(table + "bot_enabled") : "0";
+    private string BotDisabled(string table) =>
+        _sessionColumns.Contains("bot_enabled") ? SqliteDatabase.IsFalsy(table + "bot_enabled") : "0";
 
-    /// <summary>Archived, as the listing shows it: set and not false (Evonic's lookups skip <c>archived = 1</c>).</summary>
-    private string ArchivedFlag => _sessionColumns.Contains("archived") ? $"NOT {SqliteDatabase.IsFalsy("s.archived")}" : "0";
+    /// <summary>Archived, as the listing shows it: set and not false (Evonic's lookups skip <c>archived =
+    /// 1</c>).</summary>
+    private string ArchivedFlag =>
+        _sessionColumns.Contains("archived") ? $"NOT {SqliteDatabase.IsFalsy("s.archived")}" : "0";
 
-    /// <summary>Every session with its message statistics, in one pass (messages reached through idx_messages_session).</summary>
-    internal string ReadSessionsSql => $@"SELECT s.id, s.agent_id, {Column("channel_id")}, {Column("external_user_id")},
+    /// <summary>Every session with its message statistics, in one pass (messages reached through
+    /// idx_messages_session).</summary>
+    internal string ReadSessionsSql =>
+        $@"SELECT s.id, s.agent_id, {Column("channel_id")}, {Column("external_user_id")},
                 {BotDisabled("s.")}, {ArchivedFlag}, {SqliteDatabase.JulianDayOf("s.updated_at")},
                 COUNT(m.id), MAX({SqliteDatabase.JulianDayOf("m.created_at")}),
-                SUM(CASE WHEN m.created_at IS NOT NULL AND {SqliteDatabase.JulianDayOf("m.created_at")} IS NULL THEN 1 ELSE 0 END)
+                SUM(CASE WHEN m.created_at IS NOT NULL AND {SqliteDatabase.JulianDayOf("m.created_at")} IS NULL THEN 1
+                ELSE 0 END)
             FROM chat_sessions s LEFT JOIN chat_messages m ON m.session_id = s.id
             WHERE s.id IS NOT NULL
             GROUP BY s.id";
-
 
     /// <summary>
     /// Starts one read transaction for the rest of this connection's reads, so that an agent's listing sees one
@@ -160,7 +177,8 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
 
     internal string ReadLookupsSql => EvonicLookups.Sql(BareColumn);
 
-    /// <summary>The sessions Evonic's own lookups return (<see cref="EvonicLookups"/>), with the lookups that return each.</summary>
+    /// <summary>The sessions Evonic's own lookups return (<see cref="EvonicLookups"/>), with the lookups that return
+    /// each.</summary>
     public Dictionary<string, EvonicLookup> ReadLookups() => Reading(() => ReadLookups(null));
 
     private Dictionary<string, EvonicLookup> ReadLookups(SqliteTransaction? transaction)
@@ -172,7 +190,9 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
         while (reader.Read())
         {
             string id = Text(reader, 0)!;
-            found[id] = (found.TryGetValue(id, out EvonicLookup known) ? known : EvonicLookup.None) | (EvonicLookup)reader.GetInt32(1);
+            found[id] =
+                (found.TryGetValue(id, out EvonicLookup known) ? known : EvonicLookup.None)
+                | (EvonicLookup)reader.GetInt32(1);
         }
         return found;
     }
@@ -182,7 +202,8 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
     /// <summary>Every session's <c>session_state</c> content, streamed (there may be one per session).</summary>
     public IEnumerable<KeyValuePair<string, string>> ReadSessionStates()
     {
-        if (!HasSessionState) yield break;
+        if (!HasSessionState)
+            yield break;
         using SqliteCommand command = Command(ReadStatesSql, null);
         using SqliteDataReader reader = Reading(command.ExecuteReader);
         while (Reading(reader.Read))
@@ -194,7 +215,8 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
     /// per-session row by <c>updated_at</c>, which Evonic promotes to the global state on its next read (every row
     /// tied at the top, since any of them may be the one promoted).
     /// </summary>
-    internal const string ReadAgentStatesSql = $@"SELECT content FROM agent_state WHERE session_id = '{AgentStateKey}'
+    internal const string ReadAgentStatesSql =
+        $@"SELECT content FROM agent_state WHERE session_id = '{AgentStateKey}'
         UNION ALL
         SELECT content FROM agent_state WHERE {IsPromotedAgentState}";
 
@@ -202,24 +224,30 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
     /// An <c>agent_state</c> row that Evonic promotes to the agent's state on its next read: there is no
     /// <c>'__agent__'</c> row, and it is (one of) the newest per-session rows.
     /// </summary>
-    private const string IsPromotedAgentState = $@"NOT EXISTS (SELECT 1 FROM agent_state WHERE session_id = '{AgentStateKey}')
+    private const string IsPromotedAgentState =
+        $@"NOT EXISTS (SELECT 1 FROM agent_state WHERE session_id = '{AgentStateKey}')
             AND session_id != '{AgentStateKey}'
-            AND updated_at IS (SELECT updated_at FROM agent_state WHERE session_id != '{AgentStateKey}' ORDER BY updated_at DESC LIMIT 1)";
+            AND updated_at IS (SELECT updated_at FROM agent_state WHERE session_id != '{AgentStateKey}' ORDER BY
+            updated_at DESC LIMIT 1)";
 
-    /// <summary>The contents of the agent state Evonic reads (whether it says "in focus" is the rules' to decide).</summary>
+    /// <summary>The contents of the agent state Evonic reads (whether it says "in focus" is the rules' to
+    /// decide).</summary>
     public List<string> ReadAgentStates() => Reading(() => ReadAgentStates(null));
 
     private List<string> ReadAgentStates(SqliteTransaction? transaction)
     {
         var states = new List<string>();
-        if (!_tables.Contains("agent_state")) return states;
+        if (!_tables.Contains("agent_state"))
+            return states;
         using SqliteCommand command = Command(ReadAgentStatesSql, transaction);
         using SqliteDataReader reader = command.ExecuteReader();
-        while (reader.Read()) states.Add(Text(reader, 0) ?? "");
+        while (reader.Read())
+            states.Add(Text(reader, 0) ?? "");
         return states;
     }
 
-    /// <summary>Changes when another connection commits to the file: what this one read inside a transaction is still current while it stays the same.</summary>
+    /// <summary>Changes when another connection commits to the file: what this one read inside a transaction is still
+    /// current while it stays the same.</summary>
     private long DataVersion(SqliteTransaction? transaction)
     {
         using SqliteCommand command = Command("PRAGMA data_version", transaction);
@@ -260,51 +288,81 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
     /// computes it in the snapshot it copies from (schema <paramref name="schema"/>), the delete again inside its
     /// write transaction: a session the app wrote to in between keeps its rows, and loses the copy.
     /// </summary>
-    internal static string FingerprintSql(string schema, bool summaries, bool states) => $@"SELECT s.id,
+    internal static string FingerprintSql(string schema, bool summaries, bool states)
+    {
+        string summary = summaries
+            ? $@"IFNULL((SELECT IFNULL(su.summary, '') || '/' || IFNULL(su.last_message_id, '') || '/'
+                || IFNULL(su.message_count, '') FROM {schema}chat_summaries su WHERE su.session_id = s.id), '-')"
+            : "'-'";
+        string state = states
+            ? $"IFNULL((SELECT IFNULL(st.content, '') FROM {schema}session_state st WHERE st.session_id = s.id), '-')"
+            : "'-'";
+        return $@"SELECT s.id,
             IFNULL(CAST(s.updated_at AS TEXT), '') || '|' ||
-            (SELECT COUNT(*) || '/' || IFNULL(MAX(m.id), 0) || '/' || IFNULL(SUM(length(m.content)), 0) || '/' || IFNULL(MAX(CAST(m.created_at AS TEXT)), '')
+            (SELECT COUNT(*) || '/' || IFNULL(MAX(m.id), 0) || '/' || IFNULL(SUM(length(m.content)), 0) || '/' ||
+            IFNULL(MAX(CAST(m.created_at AS TEXT)), '')
                 FROM {schema}chat_messages m WHERE m.session_id = s.id) || '|' ||
-            {(summaries ? $"IFNULL((SELECT IFNULL(su.summary, '') || '/' || IFNULL(su.last_message_id, '') || '/' || IFNULL(su.message_count, '') FROM {schema}chat_summaries su WHERE su.session_id = s.id), '-')" : "'-'")} || '|' ||
-            {(states ? $"IFNULL((SELECT IFNULL(st.content, '') FROM {schema}session_state st WHERE st.session_id = s.id), '-')" : "'-'")}
+            {summary} || '|' ||
+            {state}
         FROM {schema}chat_sessions s WHERE s.id IN (SELECT value FROM json_each($ids))";
+    }
 
     private Dictionary<string, string> ReadFingerprints(IEnumerable<string> ids, SqliteTransaction transaction)
     {
         var found = new Dictionary<string, string>(StringComparer.Ordinal);
-        using SqliteCommand command = Command(FingerprintSql("", _tables.Contains("chat_summaries"), HasSessionState), transaction);
+        using SqliteCommand command = Command(
+            FingerprintSql("", _tables.Contains("chat_summaries"), HasSessionState),
+            transaction
+        );
         command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(ids));
         using SqliteDataReader reader = command.ExecuteReader();
-        while (reader.Read()) found[reader.GetString(0)] = reader.IsDBNull(1) ? "" : reader.GetString(1);
+        while (reader.Read())
+            found[reader.GetString(0)] = reader.IsDBNull(1) ? "" : reader.GetString(1);
         return found;
     }
 
-    /// <summary>The latest of the session's <c>updated_at</c> and its messages' times, as SQLite reads them; null when none can be read.</summary>
-    public DateTime? LastActivityOfRows(string sessionId) => Reading(() =>
-    {
-        using SqliteCommand command = Command($@"SELECT MAX(IFNULL({SqliteDatabase.JulianDayOf("s.updated_at")}, 0),
-                IFNULL((SELECT MAX({SqliteDatabase.JulianDayOf("m.created_at")}) FROM chat_messages m WHERE m.session_id = s.id), 0))
-            FROM chat_sessions s WHERE s.id = $id", null);
-        command.Parameters.AddWithValue("$id", sessionId);
-        return command.ExecuteScalar() is double julian && julian > 0 ? SqliteDatabase.FromJulianDay(julian) : (DateTime?)null;
-    });
+    /// <summary>The latest of the session's <c>updated_at</c> and its messages' times, as SQLite reads them; null when
+    /// none can be read.</summary>
+    public DateTime? LastActivityOfRows(string sessionId) =>
+        Reading(() =>
+        {
+            using SqliteCommand command = Command(
+                $@"SELECT MAX(IFNULL({SqliteDatabase.JulianDayOf("s.updated_at")}, 0),
+                IFNULL((SELECT MAX({SqliteDatabase.JulianDayOf("m.created_at")}) FROM chat_messages m WHERE
+                m.session_id = s.id), 0))
+            FROM chat_sessions s WHERE s.id = $id",
+                null
+            );
+            command.Parameters.AddWithValue("$id", sessionId);
+            return command.ExecuteScalar() is double julian && julian > 0
+                ? SqliteDatabase.FromJulianDay(julian)
+                : (DateTime?)null;
+        });
 
-    public long CountSessions() => Reading(() =>
-    {
-        using var command = Connection.CreateCommand();
-        command.CommandText = CountSessionsSql;
-        return (long)command.ExecuteScalar()!;
-    });
+    public long CountSessions() =>
+        Reading(() =>
+        {
+            using var command = Connection.CreateCommand();
+            command.CommandText = CountSessionsSql;
+            return (long)command.ExecuteScalar()!;
+        });
 
-    /// <summary>The session ids of a batch, passed as one JSON array: set-based statements, no temp table in Evonic's files.</summary>
+    /// <summary>The session ids of a batch, passed as one JSON array: set-based statements, no temp table in Evonic's
+    /// files.</summary>
     private const string BatchIds = "(SELECT value FROM json_each($ids))";
 
     /// <summary>
     /// Which of the batch's sessions are still old at <c>$cutoff</c>, with their message counts, whether a human
-    /// took them over and their <c>session_state</c> (by primary key): <c>updated_at</c> and every message before the cutoff (a time that cannot be read counts as new).
+    /// took them over and their <c>session_state</c> (by primary key): <c>updated_at</c> and every message before the
+    /// cutoff (a time that cannot be read counts as new).
     /// </summary>
-    internal string StillOldSql => $@"SELECT s.id, (SELECT COUNT(*) FROM chat_messages m WHERE m.session_id = s.id),
+    private const string StateOfSession =
+        "(SELECT IFNULL(st.content, '') FROM session_state st WHERE st.session_id = s.id)";
+
+    internal string StillOldSql =>
+        $@"SELECT s.id, (SELECT COUNT(*) FROM chat_messages m WHERE m.session_id = s.id),
             {BotDisabled("s.")},
-            {(HasSessionState ? "(SELECT IFNULL(st.content, '') FROM session_state st WHERE st.session_id = s.id)" : "NULL")}
+            {(HasSessionState ? StateOfSession : "NULL")}
         FROM chat_sessions s
         WHERE s.id IN {BatchIds}
             AND {SqliteDatabase.JulianDayOf("s.updated_at")} < $cutoff
@@ -320,10 +378,15 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
         get
         {
             var statements = new List<string> { $"DELETE FROM chat_messages WHERE session_id IN {BatchIds}" };
-            if (_tables.Contains("chat_summaries")) statements.Add($"DELETE FROM chat_summaries WHERE session_id IN {BatchIds}");
-            if (HasSessionState) statements.Add($"DELETE FROM session_state WHERE session_id IN {BatchIds}");
+            if (_tables.Contains("chat_summaries"))
+                statements.Add($"DELETE FROM chat_summaries WHERE session_id IN {BatchIds}");
+            if (HasSessionState)
+                statements.Add($"DELETE FROM session_state WHERE session_id IN {BatchIds}");
             if (_tables.Contains("agent_state"))
-                statements.Add($"DELETE FROM agent_state WHERE session_id IN {BatchIds} AND session_id <> '{AgentStateKey}' AND NOT ({IsPromotedAgentState})");
+                statements.Add(
+                    $"DELETE FROM agent_state WHERE session_id IN {BatchIds} AND session_id <> '{AgentStateKey}' AND "
+                        + $"NOT ({IsPromotedAgentState})"
+                );
             statements.Add($"DELETE FROM chat_sessions WHERE id IN {BatchIds}");
             return statements;
         }
@@ -337,11 +400,12 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
     /// re-read them only when another connection has written since (<c>PRAGMA data_version</c>, read first, so a
     /// commit that lands in between makes the first transaction read them again).
     /// </summary>
-    public void ReadLookupsAhead() => Reading(() =>
-    {
-        _lookupsVersion = DataVersion(null);
-        return _lookups = ReadLookups(null);
-    });
+    public void ReadLookupsAhead() =>
+        Reading(() =>
+        {
+            _lookupsVersion = DataVersion(null);
+            return _lookups = ReadLookups(null);
+        });
 
     /// <summary>
     /// Removes the rows of sessions in one <c>BEGIN IMMEDIATE</c> transaction. Inside it, before any delete, it reads
@@ -354,8 +418,12 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
     /// <param name="cutoffUtc">Sessions last active before it are old.</param>
     /// <param name="chooseRemovable">The rules: which of the facts' still-old sessions may go.</param>
     /// <param name="withFingerprints">Read <see cref="BatchFacts.Fingerprints"/> (a cleanup that archives).</param>
-    public Dictionary<string, long> RemoveSessions(IReadOnlyCollection<string> sessionIds, DateTime cutoffUtc,
-        Func<BatchFacts, IReadOnlyCollection<string>> chooseRemovable, bool withFingerprints)
+    public Dictionary<string, long> RemoveSessions(
+        IReadOnlyCollection<string> sessionIds,
+        DateTime cutoffUtc,
+        Func<BatchFacts, IReadOnlyCollection<string>> chooseRemovable,
+        bool withFingerprints
+    )
     {
         var removed = new Dictionary<string, long>(StringComparer.Ordinal);
         try
@@ -365,7 +433,8 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
             using SqliteTransaction transaction = Connection.BeginTransaction(deferred: false);
             BatchFacts facts = ReadBatchFacts(sessionIds, cutoffUtc, withFingerprints, transaction);
             foreach (string id in chooseRemovable(facts))
-                if (facts.StillOld.TryGetValue(id, out BatchFacts.Row? row)) removed[id] = row.Messages;
+                if (facts.StillOld.TryGetValue(id, out BatchFacts.Row? row))
+                    removed[id] = row.Messages;
             if (removed.Count > 0)
             {
                 string ids = JsonSerializer.Serialize(removed.Keys);
@@ -385,7 +454,12 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
         return removed;
     }
 
-    private BatchFacts ReadBatchFacts(IReadOnlyCollection<string> sessionIds, DateTime cutoffUtc, bool withFingerprints, SqliteTransaction transaction)
+    private BatchFacts ReadBatchFacts(
+        IReadOnlyCollection<string> sessionIds,
+        DateTime cutoffUtc,
+        bool withFingerprints,
+        SqliteTransaction transaction
+    )
     {
         var stillOld = new Dictionary<string, BatchFacts.Row>(StringComparer.Ordinal);
         using (SqliteCommand check = Command(StillOldSql, transaction))
@@ -394,9 +468,14 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
             check.Parameters.AddWithValue("$cutoff", SqliteDatabase.JulianDay(cutoffUtc));
             using SqliteDataReader reader = check.ExecuteReader();
             while (reader.Read())
-                stillOld[reader.GetString(0)] = new BatchFacts.Row(reader.GetInt64(1), botEnabled: reader.GetInt64(2) == 0, Text(reader, 3));
+                stillOld[reader.GetString(0)] = new BatchFacts.Row(
+                    reader.GetInt64(1),
+                    botEnabled: reader.GetInt64(2) == 0,
+                    Text(reader, 3)
+                );
         }
-        if (stillOld.Count == 0) return new BatchFacts();
+        if (stillOld.Count == 0)
+            return new BatchFacts();
         // Evonic's lookups scan the whole table, so their answer is kept while no other connection has written
         // (PRAGMA data_version): this cleanup's own deletes never remove a row a lookup returns.
         long version = DataVersion(transaction);
@@ -405,39 +484,53 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
             _lookups = ReadLookups(transaction);
             _lookupsVersion = version;
         }
-        HashSet<string> unknown = _references.Unknown.Count > 0
-            ? _references.Read(Connection, transaction, JsonSerializer.Serialize(stillOld.Keys))
-            : new HashSet<string>();
-        return new BatchFacts(stillOld, _lookups, ReadAgentStates(transaction), unknown,
-            withFingerprints ? ReadFingerprints(stillOld.Keys, transaction) : null);
+        HashSet<string> unknown =
+            _references.Unknown.Count > 0
+                ? _references.Read(Connection, transaction, JsonSerializer.Serialize(stillOld.Keys))
+                : new HashSet<string>();
+        return new BatchFacts(
+            stillOld,
+            _lookups,
+            ReadAgentStates(transaction),
+            unknown,
+            withFingerprints ? ReadFingerprints(stillOld.Keys, transaction) : null
+        );
     }
 
     private static string? Text(SqliteDataReader reader, int ordinal) => SqliteDatabase.Text(reader, ordinal);
 
     /// <summary>
     /// Puts an archived session back in one <c>BEGIN IMMEDIATE</c> transaction: its <c>chat_sessions</c> row with every
-    /// column as it was (<c>updated_at</c>, <c>created_at</c>, <c>archived</c>, ...: Evonic's lookups choose by them, so a
-    /// restore must not make the session anyone's newest), its messages under new ids, its summary with the watermark
-    /// moved to those ids, its <c>session_state</c> and per-session <c>agent_state</c>. Only columns this file has are
-    /// written. Evonic's own copies lack <c>updated_at</c>: they get <c>archived_at</c>, the last moment the session
-    /// was in use. Refuses, changing nothing, when the id is live. Returns the number of messages written.
+    /// column as it was (<c>updated_at</c>, <c>created_at</c>, <c>archived</c>, ...: Evonic's lookups choose by them,
+    /// so a restore must not make the session anyone's newest), its messages under new ids, its summary with the
+    /// watermark moved to those ids, its <c>session_state</c> and per-session <c>agent_state</c>. Only columns this
+    /// file has are written. Evonic's own copies lack <c>updated_at</c>: they get <c>archived_at</c>, the last moment
+    /// the session was in use. Refuses, changing nothing, when the id is live. Returns the number of messages written.
     /// </summary>
     public int InsertRestored(ArchivedSession entry)
     {
         try
         {
             using SqliteTransaction transaction = Connection.BeginTransaction(deferred: false);
-            if (SessionExistsIn(entry.SessionId, transaction)) throw SessionIsLive(entry.SessionId);
+            if (SessionExistsIn(entry.SessionId, transaction))
+                throw SessionIsLive(entry.SessionId);
 
             var session = RowFrom(entry.SessionColumns);
-            if (entry.SessionColumns == null) session["created_at"] = entry.Messages.Count > 0 && entry.Messages[0][5] != null ? entry.Messages[0][5] : entry.ArchivedAtUtc?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+            if (entry.SessionColumns == null)
+                session["created_at"] =
+                    entry.Messages.Count > 0 && entry.Messages[0][5] != null
+                        ? entry.Messages[0][5]
+                        : entry.ArchivedAtUtc?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
             session["id"] = entry.SessionId;
             session["agent_id"] = entry.AgentId;
             session["channel_id"] = entry.ChannelId;
             session["external_user_id"] = entry.ExternalUserId;
             session["bot_enabled"] = entry.BotEnabled;
             if (!session.ContainsKey("updated_at"))
-                session["updated_at"] = entry.ArchivedAtUtc?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+                session["updated_at"] = entry.ArchivedAtUtc?.ToString(
+                    "yyyy-MM-dd HH:mm:ss",
+                    CultureInfo.InvariantCulture
+                );
             Insert("chat_sessions", _sessionColumns, session, transaction);
 
             var newIds = new List<long>(entry.Messages.Count);
@@ -449,7 +542,8 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
                 oldIds.Add(message.TryGetValue("id", out object? oldId) && oldId is long old ? old : null);
                 message.Remove("id");
                 message["session_id"] = entry.SessionId;
-                for (int c = 0; c < 6; c++) message[ArchivedSession.ArchivedMessageColumns[c + 1]] = archived[c];
+                for (int c = 0; c < 6; c++)
+                    message[ArchivedSession.ArchivedMessageColumns[c + 1]] = archived[c];
                 newIds.Add(Insert("chat_messages", _messageColumns, message, transaction));
             }
 
@@ -485,22 +579,28 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
         }
     }
 
-    /// <summary>A row to write: the recorded columns (the module's copies), to which the archived ones are then set.</summary>
-    private static Dictionary<string, object?> RowFrom(Dictionary<string, object?>? recorded)
-        => recorded == null ? new(StringComparer.OrdinalIgnoreCase) : new(recorded, StringComparer.OrdinalIgnoreCase);
+    /// <summary>A row to write: the recorded columns (the module's copies), to which the archived ones are then
+    /// set.</summary>
+    private static Dictionary<string, object?> RowFrom(Dictionary<string, object?>? recorded) =>
+        recorded == null ? new(StringComparer.OrdinalIgnoreCase) : new(recorded, StringComparer.OrdinalIgnoreCase);
 
     private readonly Dictionary<string, HashSet<string>> _otherColumns = new(StringComparer.Ordinal);
 
     /// <summary>A table's columns, read once per connection (a restore of many sessions asks for each).</summary>
     private HashSet<string> ColumnsOf(string table)
     {
-        if (!_otherColumns.TryGetValue(table, out HashSet<string>? columns)) _otherColumns[table] = columns = SqliteDatabase.Columns(Connection, table);
+        if (!_otherColumns.TryGetValue(table, out HashSet<string>? columns))
+            _otherColumns[table] = columns = SqliteDatabase.Columns(Connection, table);
         return columns;
     }
 
-    public EvonicException SessionIsLive(string sessionId)
-        => new(EvonicErrorKind.SessionExists,
-            $"Session '{sessionId}' is live in '{Path}': restoring it would overwrite a conversation. Nothing was changed.", Path);
+    public EvonicException SessionIsLive(string sessionId) =>
+        new(
+            EvonicErrorKind.SessionExists,
+            $"Session '{sessionId}' is live in '{Path}': restoring it would overwrite a conversation. Nothing was "
+                + $"changed.",
+            Path
+        );
 
     private bool SessionExistsIn(string sessionId, SqliteTransaction transaction)
     {
@@ -509,59 +609,81 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) != 0;
     }
 
-    /// <summary>Inserts the values of <paramref name="row"/> whose column <paramref name="table"/> has; returns the new rowid.</summary>
-    private long Insert(string table, HashSet<string> columns, Dictionary<string, object?> row, SqliteTransaction transaction, bool orIgnore = false)
+    /// <summary>Inserts the values of <paramref name="row"/> whose column <paramref name="table"/> has; returns the new
+    /// rowid.</summary>
+    private long Insert(
+        string table,
+        HashSet<string> columns,
+        Dictionary<string, object?> row,
+        SqliteTransaction transaction,
+        bool orIgnore = false
+    )
     {
         var names = row.Keys.Where(columns.Contains).ToList();
         using SqliteCommand command = Command(
-            $"INSERT {(orIgnore ? "OR IGNORE " : "")}INTO {table} ({string.Join(", ", names.Select(n => "\"" + n.Replace("\"", "\"\"") + "\""))}) " +
-            $"VALUES ({string.Join(", ", names.Select((_, i) => "$p" + i.ToString(CultureInfo.InvariantCulture)))}); SELECT last_insert_rowid()", transaction);
-        for (int i = 0; i < names.Count; i++) command.Parameters.AddWithValue("$p" + i.ToString(CultureInfo.InvariantCulture), row[names[i]] ?? DBNull.Value);
+            $"INSERT {(orIgnore ? "OR IGNORE " : "")}INTO {table} "
+                + $"({string.Join(", ", names.Select(n => "\"" + n.Replace("\"", "\"\"") + "\""))}) "
+                + $"VALUES ({string.Join(", ", names.Select((_, i) => Parameter(i)))}); SELECT last_insert_rowid()",
+            transaction
+        );
+        for (int i = 0; i < names.Count; i++)
+            command.Parameters.AddWithValue(Parameter(i), row[names[i]] ?? DBNull.Value);
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
+
+    private static string Parameter(int index) => "$p" + index.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
     /// The session's <c>session_index</c> row as Evonic's <c>_sync_session_index</c> computes it from this file: the
     /// session row, its message count, and its last user or assistant message with content.
     /// </summary>
-    public Dictionary<string, object?>? ReadIndexRow(string sessionId) => Reading(() =>
-    {
-        Dictionary<string, object?>? row = null;
-        using (SqliteCommand command = Command("SELECT * FROM chat_sessions WHERE id = $id", null))
+    public Dictionary<string, object?>? ReadIndexRow(string sessionId) =>
+        Reading(() =>
         {
-            command.Parameters.AddWithValue("$id", sessionId);
-            using SqliteDataReader reader = command.ExecuteReader();
-            if (reader.Read()) row = ColumnValues.Read(reader, Array.Empty<string>());
-        }
-        if (row == null) return null;
-        var index = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase)
-        {
-            ["session_id"] = sessionId,
-            ["agent_id"] = row.TryGetValue("agent_id", out object? agent) ? agent : null,
-            ["external_user_id"] = row.TryGetValue("external_user_id", out object? user) && user != null ? user : "",
-            ["channel_id"] = row.TryGetValue("channel_id", out object? channel) ? channel : null,
-            ["bot_enabled"] = row.TryGetValue("bot_enabled", out object? bot) ? bot : 1L,
-            ["archived"] = row.TryGetValue("archived", out object? archived) ? archived : 0L,
-            ["created_at"] = row.TryGetValue("created_at", out object? created) ? created : null,
-            ["updated_at"] = row.TryGetValue("updated_at", out object? updated) ? updated : null,
-        };
-        using (SqliteCommand command = Command("SELECT COUNT(*) FROM chat_messages WHERE session_id = $id", null))
-        {
-            command.Parameters.AddWithValue("$id", sessionId);
-            index["message_count"] = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-        }
-        using (SqliteCommand command = Command(@"SELECT content, role FROM chat_messages
+            Dictionary<string, object?>? row = null;
+            using (SqliteCommand command = Command("SELECT * FROM chat_sessions WHERE id = $id", null))
+            {
+                command.Parameters.AddWithValue("$id", sessionId);
+                using SqliteDataReader reader = command.ExecuteReader();
+                if (reader.Read())
+                    row = ColumnValues.Read(reader, Array.Empty<string>());
+            }
+            if (row == null)
+                return null;
+            var index = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["session_id"] = sessionId,
+                ["agent_id"] = row.TryGetValue("agent_id", out object? agent) ? agent : null,
+                ["external_user_id"] =
+                    row.TryGetValue("external_user_id", out object? user) && user != null ? user : "",
+                ["channel_id"] = row.TryGetValue("channel_id", out object? channel) ? channel : null,
+                ["bot_enabled"] = row.TryGetValue("bot_enabled", out object? bot) ? bot : 1L,
+                ["archived"] = row.TryGetValue("archived", out object? archived) ? archived : 0L,
+                ["created_at"] = row.TryGetValue("created_at", out object? created) ? created : null,
+                ["updated_at"] = row.TryGetValue("updated_at", out object? updated) ? updated : null,
+            };
+            using (SqliteCommand command = Command("SELECT COUNT(*) FROM chat_messages WHERE session_id = $id", null))
+            {
+                command.Parameters.AddWithValue("$id", sessionId);
+                index["message_count"] = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+            }
+            using (
+                SqliteCommand command = Command(
+                    @"SELECT content, role FROM chat_messages
                 WHERE session_id = $id AND role IN ('user', 'assistant') AND content IS NOT NULL
-                ORDER BY created_at DESC LIMIT 1", null))
-        {
-            command.Parameters.AddWithValue("$id", sessionId);
-            using SqliteDataReader reader = command.ExecuteReader();
-            bool found = reader.Read();
-            index["last_message"] = found ? SqliteDatabase.Value(reader, 0) : null;
-            index["last_message_role"] = found ? SqliteDatabase.Value(reader, 1) : null;
-        }
-        return index;
-    });
+                ORDER BY created_at DESC LIMIT 1",
+                    null
+                )
+            )
+            {
+                command.Parameters.AddWithValue("$id", sessionId);
+                using SqliteDataReader reader = command.ExecuteReader();
+                bool found = reader.Read();
+                index["last_message"] = found ? SqliteDatabase.Value(reader, 0) : null;
+                index["last_message_role"] = found ? SqliteDatabase.Value(reader, 1) : null;
+            }
+            return index;
+        });
 
     public override void Dispose()
     {

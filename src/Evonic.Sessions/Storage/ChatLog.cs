@@ -1,6 +1,6 @@
 using System;
-using System.Globalization;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Text;
 using System.Text.Json;
@@ -14,7 +14,8 @@ namespace Evonic.Sessions.Storage;
 /// </summary>
 internal sealed class ChatLog
 {
-    /// <summary>Longer lines are skipped unread: no real event is that large, and reading one would cost the memory.</summary>
+    /// <summary>Longer lines are skipped unread: no real event is that large, and reading one would cost the
+    /// memory.</summary>
     internal const int MaxLineBytes = 8 * 1024 * 1024;
 
     private ChatLog(string path) => Path = path;
@@ -43,7 +44,14 @@ internal sealed class ChatLog
     {
         string path = stat.Path;
         var log = new ChatLog(path) { Size = stat.Size, LastWriteUtc = stat.LastWriteUtc };
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+        using var stream = new FileStream(
+            path,
+            FileMode.Open,
+            FileAccess.Read,
+            FileShare.ReadWrite | FileShare.Delete,
+            1,
+            FileOptions.SequentialScan
+        );
         // Most logs are a few KB: size the buffers to the file, not to the largest log there could be.
         byte[] chunk = new byte[(int)Math.Min(64 * 1024, Math.Max(512, log.Size + 1))];
         byte[] pending = new byte[(int)Math.Min(4096, Math.Max(256, log.Size + 1))];
@@ -71,7 +79,10 @@ internal sealed class ChatLog
                     else
                     {
                         if (pendingLength + (end - start) > pending.Length)
-                            Array.Resize(ref pending, Math.Min(MaxLineBytes, Math.Max(pending.Length * 2, pendingLength + end - start)));
+                            Array.Resize(
+                                ref pending,
+                                Math.Min(MaxLineBytes, Math.Max(pending.Length * 2, pendingLength + end - start))
+                            );
                         Buffer.BlockCopy(chunk, start, pending, pendingLength, end - start);
                         pendingLength += end - start;
                         if (newline >= 0)
@@ -81,35 +92,42 @@ internal sealed class ChatLog
                         }
                     }
                 }
-                if (newline < 0) break;
+                if (newline < 0)
+                    break;
                 skipping = false;
                 start = newline + 1;
             }
         }
-        if (!skipping && pendingLength > 0) log.Consume(new ReadOnlySpan<byte>(pending, 0, pendingLength));
+        if (!skipping && pendingLength > 0)
+            log.Consume(new ReadOnlySpan<byte>(pending, 0, pendingLength));
         return log;
     }
 
     private void Consume(ReadOnlySpan<byte> line)
     {
-        string? type = null, sessionId = null;
+        string? type = null,
+            sessionId = null;
         DateTime? ts = null;
         try
         {
             var reader = new Utf8JsonReader(line, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return;
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                return;
             while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == 0))
             {
-                if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1) continue;
+                if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1)
+                    continue;
                 if (reader.ValueTextEquals("type"))
                 {
                     reader.Read();
-                    if (reader.TokenType == JsonTokenType.String) type = reader.GetString();
+                    if (reader.TokenType == JsonTokenType.String)
+                        type = reader.GetString();
                 }
                 else if (reader.ValueTextEquals("session_id"))
                 {
                     reader.Read();
-                    if (reader.TokenType == JsonTokenType.String) sessionId = reader.GetString();
+                    if (reader.TokenType == JsonTokenType.String)
+                        sessionId = reader.GetString();
                 }
                 else if (reader.ValueTextEquals("ts"))
                 {
@@ -122,7 +140,8 @@ internal sealed class ChatLog
                     reader.Skip();
                 }
             }
-            if (reader.TokenType != JsonTokenType.EndObject) return; // torn line
+            if (reader.TokenType != JsonTokenType.EndObject)
+                return; // torn line
         }
         catch (JsonException)
         {
@@ -133,10 +152,14 @@ internal sealed class ChatLog
             return;
         }
 
-        if (ts is { } t && (LastTimestamp is not { } last || t > last)) LastTimestamp = t;
-        if (SessionId == null && !string.IsNullOrEmpty(sessionId)) SessionId = sessionId;
-        if (type == "turn_begin") TurnInProgress = true;
-        else if (type == "turn_end") TurnInProgress = false;
+        if (ts is { } t && (LastTimestamp is not { } last || t > last))
+            LastTimestamp = t;
+        if (SessionId == null && !string.IsNullOrEmpty(sessionId))
+            SessionId = sessionId;
+        if (type == "turn_begin")
+            TurnInProgress = true;
+        else if (type == "turn_end")
+            TurnInProgress = false;
     }
 
     /// <summary>
@@ -145,21 +168,41 @@ internal sealed class ChatLog
     /// </summary>
     private static DateTime? ReadTimestamp(ref Utf8JsonReader reader)
     {
-        const long minMs = -62135596800000, maxMs = 253402300799999;
-        if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out double ms) && ms >= minMs && ms <= maxMs)
+        const long minMs = -62135596800000,
+            maxMs = 253402300799999;
+        if (
+            reader.TokenType == JsonTokenType.Number
+            && reader.TryGetDouble(out double ms)
+            && ms >= minMs
+            && ms <= maxMs
+        )
             return DateTimeOffset.FromUnixTimeMilliseconds((long)ms).UtcDateTime;
-        if (reader.TokenType != JsonTokenType.String) return null;
+        if (reader.TokenType != JsonTokenType.String)
+            return null;
         if (reader.TryGetDateTime(out DateTime at))
         {
-            if (at.Kind == DateTimeKind.Unspecified) return DateTime.SpecifyKind(at, DateTimeKind.Utc);
+            if (at.Kind == DateTimeKind.Unspecified)
+                return DateTime.SpecifyKind(at, DateTimeKind.Utc);
             return reader.TryGetDateTimeOffset(out DateTimeOffset withZone) ? withZone.UtcDateTime : null;
         }
         // SQLite's own text form, "YYYY-MM-DD HH:MM:SS[.fff]", which System.Text.Json does not take.
-        return DateTime.TryParseExact(reader.GetString(), SqliteTextFormats, CultureInfo.InvariantCulture,
-            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTime sqlite) ? sqlite : null;
+        return DateTime.TryParseExact(
+            reader.GetString(),
+            SqliteTextFormats,
+            CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal,
+            out DateTime sqlite
+        )
+            ? sqlite
+            : null;
     }
 
-    private static readonly string[] SqliteTextFormats = { "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.FFFFFFF", "yyyy-MM-dd HH:mm" };
+    private static readonly string[] SqliteTextFormats =
+    {
+        "yyyy-MM-dd HH:mm:ss",
+        "yyyy-MM-dd HH:mm:ss.FFFFFFF",
+        "yyyy-MM-dd HH:mm",
+    };
 
     /// <summary>
     /// Every line of the log as its exact bytes (without the line break), for the archive: what a restore writes
@@ -173,12 +216,14 @@ internal sealed class ChatLog
         int start = 0;
         for (int i = 0; i < bytes.Length; i++)
         {
-            if (bytes[i] != (byte)'\n') continue;
+            if (bytes[i] != (byte)'\n')
+                continue;
             lines.Add(Slice(bytes, start, i));
             start = i + 1;
         }
         unterminated = start < bytes.Length;
-        if (unterminated) lines.Add(Slice(bytes, start, bytes.Length));
+        if (unterminated)
+            lines.Add(Slice(bytes, start, bytes.Length));
         return lines;
     }
 
@@ -189,9 +234,13 @@ internal sealed class ChatLog
         return line;
     }
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly UTF8Encoding StrictUtf8 = new(
+        encoderShouldEmitUTF8Identifier: false,
+        throwOnInvalidBytes: true
+    );
 
-    /// <summary>The line as text when it is valid UTF-8 (what Evonic's archive holds), else null: it is kept as bytes.</summary>
+    /// <summary>The line as text when it is valid UTF-8 (what Evonic's archive holds), else null: it is kept as
+    /// bytes.</summary>
     public static string? TextOf(byte[] line)
     {
         try

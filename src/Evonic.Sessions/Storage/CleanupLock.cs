@@ -26,8 +26,8 @@ public sealed class CleanupLock : IDisposable
 
     /// <summary>
     /// Takes the lock, or throws: <see cref="EvonicErrorKind.CleanupAlreadyRunning"/> when another run holds it,
-    /// <see cref="EvonicErrorKind.UnsafePath"/> when its path is a link, <see cref="EvonicErrorKind.CleanupLockFailed"/>
-    /// when it cannot be opened at all.
+    /// <see cref="EvonicErrorKind.UnsafePath"/> when its path is a link, <see
+    /// cref="EvonicErrorKind.CleanupLockFailed"/> when it cannot be opened at all.
     /// </summary>
     public static CleanupLock Acquire(EvonicInstance instance)
     {
@@ -39,19 +39,36 @@ public sealed class CleanupLock : IDisposable
         }
         catch (FileLockedException e)
         {
-            throw new EvonicException(EvonicErrorKind.CleanupAlreadyRunning,
-                $"Another session cleanup or restore of '{instance.Root}' is running (it holds '{path}'). This run changes nothing; the next one will.", path, e);
+            throw new EvonicException(
+                EvonicErrorKind.CleanupAlreadyRunning,
+                $"Another session cleanup or restore of '{instance.Root}' is running (it holds '{path}'). This run "
+                    + $"changes nothing; the next one will.",
+                path,
+                e
+            );
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new EvonicException(EvonicErrorKind.CleanupLockFailed,
-                $"The cleanup lock '{path}' cannot be taken ({e.Message}), so nothing is changed: a run never writes without it. Run as a user who can write the instance root.", path, e);
+            throw new EvonicException(
+                EvonicErrorKind.CleanupLockFailed,
+                $"The cleanup lock '{path}' cannot be taken ({e.Message}), so nothing is changed: a run never writes "
+                    + $"without it. Run as a user who can write the instance root.",
+                path,
+                e
+            );
         }
         try
         {
             // Who holds the lock, for admins. The open above never follows a link, so this writes only the lock file.
-            byte[] owner = Encoding.UTF8.GetBytes(string.Format(CultureInfo.InvariantCulture,
-                "pid {0} on {1} since {2:yyyy-MM-ddTHH:mm:ssZ}\n", CurrentProcessId(), Environment.MachineName, DateTime.UtcNow));
+            byte[] owner = Encoding.UTF8.GetBytes(
+                string.Format(
+                    CultureInfo.InvariantCulture,
+                    "pid {0} on {1} since {2:yyyy-MM-ddTHH:mm:ssZ}\n",
+                    CurrentProcessId(),
+                    Environment.MachineName,
+                    DateTime.UtcNow
+                )
+            );
             stream.SetLength(0);
             stream.Write(owner, 0, owner.Length);
             stream.Flush();

@@ -16,14 +16,16 @@ internal static class ColumnValues
     /// <summary>What makes a JSON number a real, not an integer.</summary>
     private static readonly char[] DecimalMarks = { '.', 'e', 'E' };
 
-    /// <summary>Every column of the reader's current row but <paramref name="skip"/>, by name (SQLite's names are case-insensitive).</summary>
+    /// <summary>Every column of the reader's current row but <paramref name="skip"/>, by name (SQLite's names are
+    /// case-insensitive).</summary>
     public static Dictionary<string, object?> Read(SqliteDataReader reader, ICollection<string> skip)
     {
         var row = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
         for (int i = 0; i < reader.FieldCount; i++)
         {
             string name = reader.GetName(i);
-            if (!skip.Contains(name)) row[name] = SqliteDatabase.Value(reader, i);
+            if (!skip.Contains(name))
+                row[name] = SqliteDatabase.Value(reader, i);
         }
         return row;
     }
@@ -41,7 +43,9 @@ internal static class ColumnValues
                 JsonValueKind.Number => value.GetInt64(),
                 JsonValueKind.String => value.GetString(),
                 JsonValueKind.Object when value.TryGetProperty("hex", out JsonElement hex) => FromHex(hex.GetString()!),
-                _ => throw new JsonException($"column '{column.Name}' has a value this module does not write: {value.GetRawText()}"),
+                _ => throw new JsonException(
+                    $"column '{column.Name}' has a value this module does not write: {value.GetRawText()}"
+                ),
             };
         }
         return values;
@@ -50,7 +54,8 @@ internal static class ColumnValues
     private static byte[] FromHex(string hex)
     {
         var bytes = new byte[hex.Length / 2];
-        for (int i = 0; i < bytes.Length; i++) bytes[i] = byte.Parse(hex.Substring(2 * i, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        for (int i = 0; i < bytes.Length; i++)
+            bytes[i] = byte.Parse(hex.Substring(2 * i, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
         return bytes;
     }
 }

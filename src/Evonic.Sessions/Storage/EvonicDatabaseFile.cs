@@ -20,7 +20,8 @@ internal abstract class EvonicDatabaseFile : IDisposable
 
     internal SqliteConnection Connection { get; }
 
-    /// <summary>The closing checkpoint that truncates the WAL (<see cref="SqliteDatabase.TryTruncateWal"/>); false when the app kept it busy.</summary>
+    /// <summary>The closing checkpoint that truncates the WAL (<see cref="SqliteDatabase.TryTruncateWal"/>); false when
+    /// the app kept it busy.</summary>
     public bool TryTruncateWal()
     {
         try
@@ -33,7 +34,8 @@ internal abstract class EvonicDatabaseFile : IDisposable
         }
     }
 
-    /// <summary>A passive WAL checkpoint after a commit: outside the write transaction, never blocking the app.</summary>
+    /// <summary>A passive WAL checkpoint after a commit: outside the write transaction, never blocking the
+    /// app.</summary>
     public void Checkpoint()
     {
         try

@@ -52,7 +52,8 @@ public sealed class EvonicInstance
     /// </summary>
     public (string Value, string Source)? FindSetting(string name, Func<string, string?> getEnvironmentVariable)
     {
-        if (getEnvironmentVariable(name) is { } fromEnvironment) return (fromEnvironment, $"the environment variable {name}");
+        if (getEnvironmentVariable(name) is { } fromEnvironment)
+            return (fromEnvironment, $"the environment variable {name}");
         if (File.Exists(EnvFile) && DotEnvFile.Read(EnvFile).TryGetValue(name, out string? value))
             return (value, $"{name} in '{EnvFile}'");
         return null;
@@ -60,7 +61,8 @@ public sealed class EvonicInstance
 
     public static string MainDatabaseRelativePath => Path.Combine("shared", "db", "evonic.db");
 
-    /// <summary>Compares instance roots as this platform's file system compares paths (case-insensitive on Windows and macOS).</summary>
+    /// <summary>Compares instance roots as this platform's file system compares paths (case-insensitive on Windows and
+    /// macOS).</summary>
     public static StringComparer RootComparer => SafePath.PathComparer;
 
     /// <summary>Opens the instance at <paramref name="path"/>, or says what was expected where.</summary>
@@ -75,24 +77,44 @@ public sealed class EvonicInstance
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
         {
-            throw new EvonicException(EvonicErrorKind.InstanceNotFound, $"'{path}' is not a valid path: {e.Message}", path, e);
+            throw new EvonicException(
+                EvonicErrorKind.InstanceNotFound,
+                $"'{path}' is not a valid path: {e.Message}",
+                path,
+                e
+            );
         }
         root = root.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
-        if (root.Length == 0) root = Path.DirectorySeparatorChar.ToString();
+        if (root.Length == 0)
+            root = Path.DirectorySeparatorChar.ToString();
 
         if (File.Exists(root))
-            throw new EvonicException(EvonicErrorKind.NotAnInstance,
-                $"'{root}' is a file, not an Evonic instance folder. Expected a folder holding {MainDatabaseRelativePath}.", root);
+            throw new EvonicException(
+                EvonicErrorKind.NotAnInstance,
+                $"'{root}' is a file, not an Evonic instance folder. Expected a folder holding "
+                    + $"{MainDatabaseRelativePath}.",
+                root
+            );
         if (!Directory.Exists(root))
-            throw new EvonicException(EvonicErrorKind.InstanceNotFound,
-                $"The Evonic instance folder '{root}' does not exist.", root);
+            throw new EvonicException(
+                EvonicErrorKind.InstanceNotFound,
+                $"The Evonic instance folder '{root}' does not exist.",
+                root
+            );
 
-        bool release = Directory.Exists(Path.Combine(root, "current"))
-            || (!Directory.Exists(Path.Combine(root, "agents")) && Directory.Exists(Path.Combine(root, "shared", "agents")));
+        bool release =
+            Directory.Exists(Path.Combine(root, "current"))
+            || (
+                !Directory.Exists(Path.Combine(root, "agents"))
+                && Directory.Exists(Path.Combine(root, "shared", "agents"))
+            );
         var instance = new EvonicInstance(root, release);
         if (!File.Exists(instance.MainDatabasePath))
-            throw new EvonicException(EvonicErrorKind.NotAnInstance,
-                $"'{root}' is not an Evonic instance: expected the main database at '{instance.MainDatabasePath}'.", root);
+            throw new EvonicException(
+                EvonicErrorKind.NotAnInstance,
+                $"'{root}' is not an Evonic instance: expected the main database at '{instance.MainDatabasePath}'.",
+                root
+            );
         return instance;
     }
 
@@ -122,26 +144,37 @@ public sealed class EvonicInstance
     public string? ChatLogPath(string agentId, string sessionId)
     {
         string prefix = agentId + "-";
-        string name = sessionId.StartsWith(prefix, StringComparison.Ordinal) ? sessionId.Substring(prefix.Length) : sessionId;
+        string name = sessionId.StartsWith(prefix, StringComparison.Ordinal)
+            ? sessionId.Substring(prefix.Length)
+            : sessionId;
         return IsSafeFileName(name) ? Path.Combine(SessionsFolder(agentId), name + ".jsonl") : null;
     }
 
-    /// <summary>Where an attachment row's <c>file_path</c> points: relative paths are under <see cref="DataRoot"/>.</summary>
-    public string AttachmentPath(string filePath) => Path.IsPathRooted(filePath) ? filePath : Path.Combine(DataRoot, filePath);
+    /// <summary>Where an attachment row's <c>file_path</c> points: relative paths are under <see
+    /// cref="DataRoot"/>.</summary>
+    public string AttachmentPath(string filePath) =>
+        Path.IsPathRooted(filePath) ? filePath : Path.Combine(DataRoot, filePath);
 
-    /// <summary>The session's LLM trace, named as its chat log (<see cref="ChatLogPath"/>) under <c>llm_traces/</c>.</summary>
-    public string? TraceLogPath(string agentId, string sessionId)
-        => ChatLogPath(agentId, sessionId) is { } log ? Path.Combine(AgentFolder(agentId), "llm_traces", Path.GetFileName(log)) : null;
+    /// <summary>The session's LLM trace, named as its chat log (<see cref="ChatLogPath"/>) under
+    /// <c>llm_traces/</c>.</summary>
+    public string? TraceLogPath(string agentId, string sessionId) =>
+        ChatLogPath(agentId, sessionId) is { } log
+            ? Path.Combine(AgentFolder(agentId), "llm_traces", Path.GetFileName(log))
+            : null;
 
     /// <summary>The attachment folder of a session, or null when the ids cannot name a folder safely.</summary>
-    public string? AttachmentFolder(string agentId, string sessionId)
-        => IsSafeFileName(agentId) && IsSafeFileName(sessionId) ? Path.Combine(AttachmentsFolder, agentId, sessionId) : null;
+    public string? AttachmentFolder(string agentId, string sessionId) =>
+        IsSafeFileName(agentId) && IsSafeFileName(sessionId)
+            ? Path.Combine(AttachmentsFolder, agentId, sessionId)
+            : null;
 
     /// <summary>A name that stays one path component: no separators, no NUL, not "." or "..".</summary>
-    public static bool IsSafeFileName(string name)
-        => name.Length > 0 && name != "." && name != ".."
-           && name.IndexOfAny(UnsafeFileNameChars) < 0;
+    public static bool IsSafeFileName(string name) =>
+        name.Length > 0 && name != "." && name != ".." && name.IndexOfAny(UnsafeFileNameChars) < 0;
 
     // Checked for every session of every run: built once.
-    private static readonly char[] UnsafeFileNameChars = new[] { '/', '\\', '\0', ':' }.Concat(Path.GetInvalidFileNameChars()).Distinct().ToArray();
+    private static readonly char[] UnsafeFileNameChars = new[] { '/', '\\', '\0', ':' }
+        .Concat(Path.GetInvalidFileNameChars())
+        .Distinct()
+        .ToArray();
 }

@@ -2,7 +2,8 @@ using System;
 
 namespace Evonic.Sessions.Storage;
 
-/// <summary>Which of Evonic's own lookups (<see cref="EvonicLookups"/>) return a session: a fact; the rules decide what it means.</summary>
+/// <summary>Which of Evonic's own lookups (<see cref="EvonicLookups"/>) return a session: a fact; the rules decide what
+/// it means.</summary>
 [Flags]
 internal enum EvonicLookup
 {

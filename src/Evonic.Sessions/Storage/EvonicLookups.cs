@@ -29,13 +29,15 @@ internal static class EvonicLookups
     public const string AgentParameter = "$agent";
 
     /// <summary>
-    /// Rows of (session id, <see cref="EvonicLookup"/>) for every session a lookup returns. <paramref name="column"/> maps a
-    /// <c>chat_sessions</c> column to its expression: older schemas lack some columns, read as NULL.
+    /// Rows of (session id, <see cref="EvonicLookup"/>) for every session a lookup returns. <paramref name="column"/>
+    /// maps a <c>chat_sessions</c> column to its expression: older schemas lack some columns, read as NULL.
     /// </summary>
-    public static string Sql(Func<string, string> column) => $@"WITH s AS (
+    public static string Sql(Func<string, string> column) =>
+        $@"WITH s AS (
             SELECT id, agent_id, updated_at, {column("channel_id")} AS channel_id,
                 IFNULL(({column("archived")} IS NULL OR {column("archived")} = 0)
-                    AND {column("external_user_id")} NOT LIKE '__agent__%' AND {column("external_user_id")} != '__scheduler__', 0) AS human,
+                    AND {column("external_user_id")} NOT LIKE '__agent__%' AND {column("external_user_id")} !=
+                    '__scheduler__', 0) AS human,
                 IFNULL({column("external_user_id")} != '__system__', 0) AS not_system
             FROM chat_sessions WHERE id IS NOT NULL AND agent_id = {AgentParameter}),
         tops AS (
@@ -51,16 +53,19 @@ internal static class EvonicLookups
             FROM s JOIN tops ON s.agent_id = tops.agent_id
             WHERE s.human AND s.not_system AND s.channel_id IS NULL GROUP BY tops.agent_id),
         channels AS (
-            SELECT agent_id, channel_id, MAX(updated_at) AS top FROM s WHERE channel_id IS NOT NULL GROUP BY agent_id, channel_id)
+            SELECT agent_id, channel_id, MAX(updated_at) AS top FROM s WHERE channel_id IS NOT NULL GROUP BY agent_id,
+            channel_id)
         SELECT s.id, {(int)EvonicLookup.LatestHumanSession} FROM s JOIN tops ON s.agent_id = tops.agent_id
         WHERE s.human AND ((s.channel_id IS NOT NULL AND s.updated_at IS tops.channel_top)
             OR (tops.channel_rows = 0 AND s.not_system AND s.updated_at IS tops.fallback_top))
         UNION ALL
-        SELECT s.id, {(int)EvonicLookup.WebFallbackSession} FROM s JOIN tops ON s.agent_id = tops.agent_id JOIN web ON s.agent_id = web.agent_id
+        SELECT s.id, {(int)EvonicLookup.WebFallbackSession} FROM s JOIN tops ON s.agent_id = tops.agent_id JOIN web ON
+        s.agent_id = web.agent_id
         WHERE s.human AND s.not_system AND s.channel_id IS NULL
             AND (s.updated_at IS tops.web_top
                 OR (tops.channel_rows = 0 AND web.web_top_rows < 2 AND s.updated_at IS web.web_second))
         UNION ALL
-        SELECT s.id, {(int)EvonicLookup.ChannelRecipient} FROM s JOIN channels ON s.agent_id = channels.agent_id AND s.channel_id = channels.channel_id
+        SELECT s.id, {(int)EvonicLookup.ChannelRecipient} FROM s JOIN channels ON s.agent_id = channels.agent_id AND
+        s.channel_id = channels.channel_id
         WHERE s.updated_at IS channels.top";
 }

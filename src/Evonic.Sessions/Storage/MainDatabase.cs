@@ -25,12 +25,17 @@ internal sealed class MainDatabase : EvonicDatabaseFile
     private readonly SessionReferences _references;
     private readonly bool _hasPendingApprovals;
 
-    private static readonly string[] EscalationSessionColumns = { "requesting_session_id", "originating_session_id", "delivery_session_id" };
+    private static readonly string[] EscalationSessionColumns =
+    {
+        "requesting_session_id",
+        "originating_session_id",
+        "delivery_session_id",
+    };
 
     /// <summary>
     /// The session columns of Evonic's own main-database tables: <c>session_index</c> and <c>attachments</c> rows go
-    /// with their session, <c>transfer_jobs</c>, <c>user_escalations</c> and <c>pending_tool_approvals</c> (the last two
-    /// timothybrush/evonic's, <c>models/schema.py</c>) protect it while live.
+    /// with their session, <c>transfer_jobs</c>, <c>user_escalations</c> and <c>pending_tool_approvals</c> (the last
+    /// two timothybrush/evonic's, <c>models/schema.py</c>) protect it while live.
     /// </summary>
     private static readonly Dictionary<string, string[]> HandledColumns = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -46,24 +51,46 @@ internal sealed class MainDatabase : EvonicDatabaseFile
     {
         HashSet<string> tables = SqliteDatabase.Tables(connection);
         if (!tables.Contains("agents"))
-            throw new EvonicException(EvonicErrorKind.UnknownSchema,
-                $"The main database '{path}' has no 'agents' table: it is not an Evonic main database.", path);
-        _hasAttachments = tables.Contains("attachments")
+            throw new EvonicException(
+                EvonicErrorKind.UnknownSchema,
+                $"The main database '{path}' has no 'agents' table: it is not an Evonic main database.",
+                path
+            );
+        _hasAttachments =
+            tables.Contains("attachments")
             && SqliteDatabase.Columns(connection, "attachments") is var columns
-            && columns.Contains("session_id") && columns.Contains("agent_id") && columns.Contains("file_path");
+            && columns.Contains("session_id")
+            && columns.Contains("agent_id")
+            && columns.Contains("file_path");
         _hasSessionCount = SqliteDatabase.Columns(connection, "agents").Contains("session_count");
         _hasSchedules = tables.Contains("schedules");
-        HashSet<string> scheduleColumns = _hasSchedules ? SqliteDatabase.Columns(connection, "schedules") : new HashSet<string>();
+        HashSet<string> scheduleColumns = _hasSchedules
+            ? SqliteDatabase.Columns(connection, "schedules")
+            : new HashSet<string>();
         _scheduleColumn = name => scheduleColumns.Contains(name) ? name : "NULL";
-        _hasTransfers = tables.Contains("transfer_jobs") && SqliteDatabase.Columns(connection, "transfer_jobs") is var transferColumns
-            && transferColumns.Contains("session_id") && transferColumns.Contains("status");
-        HashSet<string> escalationColumns = tables.Contains("user_escalations") ? SqliteDatabase.Columns(connection, "user_escalations") : new HashSet<string>();
-        _escalationColumns = escalationColumns.Contains("status") && escalationColumns.Contains("expires_at")
-            ? EscalationSessionColumns.Where(escalationColumns.Contains).ToArray() : Array.Empty<string>();
+        _hasTransfers =
+            tables.Contains("transfer_jobs")
+            && SqliteDatabase.Columns(connection, "transfer_jobs") is var transferColumns
+            && transferColumns.Contains("session_id")
+            && transferColumns.Contains("status");
+        HashSet<string> escalationColumns = tables.Contains("user_escalations")
+            ? SqliteDatabase.Columns(connection, "user_escalations")
+            : new HashSet<string>();
+        _escalationColumns =
+            escalationColumns.Contains("status") && escalationColumns.Contains("expires_at")
+                ? EscalationSessionColumns.Where(escalationColumns.Contains).ToArray()
+                : Array.Empty<string>();
         _references = SessionReferences.Find(connection, tables, HandledColumns);
-        _hasPendingApprovals = tables.Contains("pending_tool_approvals") && SqliteDatabase.Columns(connection, "pending_tool_approvals").Contains("session_id");
-        _indexColumns = tables.Contains("session_index") ? SqliteDatabase.Columns(connection, "session_index") : new HashSet<string>();
-        _hasSessionIndex = _indexColumns.Contains("session_id") && _indexColumns.Contains("agent_id") && _indexColumns.Contains("updated_at");
+        _hasPendingApprovals =
+            tables.Contains("pending_tool_approvals")
+            && SqliteDatabase.Columns(connection, "pending_tool_approvals").Contains("session_id");
+        _indexColumns = tables.Contains("session_index")
+            ? SqliteDatabase.Columns(connection, "session_index")
+            : new HashSet<string>();
+        _hasSessionIndex =
+            _indexColumns.Contains("session_id")
+            && _indexColumns.Contains("agent_id")
+            && _indexColumns.Contains("updated_at");
     }
 
     public static MainDatabase Open(EvonicInstance instance, bool writable)
@@ -96,41 +123,46 @@ internal sealed class MainDatabase : EvonicDatabaseFile
     {
         var agents = new List<AgentInfo>();
         using var command = Connection.CreateCommand();
-        command.CommandText = _hasSessionCount ? "SELECT id, session_count FROM agents ORDER BY id" : "SELECT id, NULL FROM agents ORDER BY id";
+        command.CommandText = _hasSessionCount
+            ? "SELECT id, session_count FROM agents ORDER BY id"
+            : "SELECT id, NULL FROM agents ORDER BY id";
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            if (reader.IsDBNull(0)) continue;
-            agents.Add(new AgentInfo(SqliteDatabase.Text(reader, 0)!,
-                reader.IsDBNull(1) ? null : reader.GetInt64(1)));
+            if (reader.IsDBNull(0))
+                continue;
+            agents.Add(new AgentInfo(SqliteDatabase.Text(reader, 0)!, reader.IsDBNull(1) ? null : reader.GetInt64(1)));
         }
         return agents;
     }
 
     /// <summary>The agent and its sub-agents, told apart from the instance's other agents.</summary>
-    public AgentFamily ReadFamily(string agentId)
-        => new(agentId, new HashSet<string>(ReadAgents().Select(a => a.Id), StringComparer.Ordinal));
+    public AgentFamily ReadFamily(string agentId) =>
+        new(agentId, new HashSet<string>(ReadAgents().Select(a => a.Id), StringComparer.Ordinal));
 
-    /// <summary>The agent's rows and those of ids that may be its sub-agents; <see cref="AgentFamily"/> decides which are.</summary>
+    /// <summary>The agent's rows and those of ids that may be its sub-agents; <see cref="AgentFamily"/> decides which
+    /// are.</summary>
     private const string OfAgent = "(agent_id = $agent OR substr(agent_id, 1, length($sub)) = $sub)";
 
-    internal static readonly string AttachmentsOfAgentSql = $@"SELECT session_id, agent_id, id, file_path, {SqliteDatabase.JulianDayOf("created_at")},
+    internal static readonly string AttachmentsOfAgentSql =
+        $@"SELECT session_id, agent_id, id, file_path, {SqliteDatabase.JulianDayOf("created_at")},
             created_at IS NOT NULL AND {SqliteDatabase.JulianDayOf("created_at")} IS NULL
         FROM attachments WHERE {OfAgent}";
 
-    internal static readonly string IndexOfAgentSql = $@"SELECT session_id, agent_id, {SqliteDatabase.JulianDayOf("updated_at")},
+    internal static readonly string IndexOfAgentSql =
+        $@"SELECT session_id, agent_id, {SqliteDatabase.JulianDayOf("updated_at")},
             updated_at IS NOT NULL AND {SqliteDatabase.JulianDayOf("updated_at")} IS NULL
         FROM session_index WHERE {OfAgent}";
 
     internal const string UpdateSessionCountSql = "UPDATE agents SET session_count = $count WHERE id = $agent";
-
 
     /// <summary>Attachment rows of an agent and its sub-agents, by session id.</summary>
     public Dictionary<string, SessionMainRows> ReadAttachmentRows(AgentFamily family)
     {
         string agentId = family.ParentId;
         var rows = new Dictionary<string, SessionMainRows>(StringComparer.Ordinal);
-        if (!_hasAttachments) return rows;
+        if (!_hasAttachments)
+            return rows;
         Read(() =>
         {
             // One scan per agent: Evonic's attachments table has no index on session_id, so per-session queries
@@ -139,13 +171,17 @@ internal sealed class MainDatabase : EvonicDatabaseFile
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                if (reader.IsDBNull(0)) continue;
+                if (reader.IsDBNull(0))
+                    continue;
                 string? rowAgent = SqliteDatabase.Text(reader, 1);
-                if (!family.Owns(rowAgent)) continue;
+                if (!family.Owns(rowAgent))
+                    continue;
                 SessionMainRows session = For(rows, SqliteDatabase.Text(reader, 0)!);
-                if (session.AttachmentAgentId == null || string.CompareOrdinal(rowAgent, session.AttachmentAgentId) < 0) session.AttachmentAgentId = rowAgent;
+                if (session.AttachmentAgentId == null || string.CompareOrdinal(rowAgent, session.AttachmentAgentId) < 0)
+                    session.AttachmentAgentId = rowAgent;
                 session.Attachments.Add(new AttachmentRow(reader.GetInt64(2), SqliteDatabase.Text(reader, 3)));
-                if (!reader.IsDBNull(4) && (session.LastAttachmentJulian is not { } last || reader.GetDouble(4) > last)) session.LastAttachmentJulian = reader.GetDouble(4);
+                if (!reader.IsDBNull(4) && (session.LastAttachmentJulian is not { } last || reader.GetDouble(4) > last))
+                    session.LastAttachmentJulian = reader.GetDouble(4);
                 session.HasUnreadableTime |= reader.GetInt64(5) != 0;
             }
         });
@@ -159,18 +195,22 @@ internal sealed class MainDatabase : EvonicDatabaseFile
     public void AddIndexRows(Dictionary<string, SessionMainRows> rows, AgentFamily family, Func<string, bool> isOrphan)
     {
         string agentId = family.ParentId;
-        if (!_hasSessionIndex) return;
+        if (!_hasSessionIndex)
+            return;
         Read(() =>
         {
             using var command = Command(IndexOfAgentSql, agentId);
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                if (reader.IsDBNull(0)) continue;
+                if (reader.IsDBNull(0))
+                    continue;
                 string sessionId = SqliteDatabase.Text(reader, 0)!;
                 // session_index.agent_id holds the parent in some Evonic versions, the sub-agent in others.
-                if (!family.Owns(SqliteDatabase.Text(reader, 1))) continue;
-                if (!isOrphan(sessionId)) continue;
+                if (!family.Owns(SqliteDatabase.Text(reader, 1)))
+                    continue;
+                if (!isOrphan(sessionId))
+                    continue;
                 SessionMainRows session = For(rows, sessionId);
                 session.IndexAgentId = SqliteDatabase.Text(reader, 1);
                 session.IndexUpdatedJulian = reader.IsDBNull(2) ? null : reader.GetDouble(2);
@@ -181,7 +221,8 @@ internal sealed class MainDatabase : EvonicDatabaseFile
 
     private static SessionMainRows For(Dictionary<string, SessionMainRows> rows, string sessionId)
     {
-        if (!rows.TryGetValue(sessionId, out SessionMainRows? found)) rows[sessionId] = found = new SessionMainRows();
+        if (!rows.TryGetValue(sessionId, out SessionMainRows? found))
+            rows[sessionId] = found = new SessionMainRows();
         return found;
     }
 
@@ -206,25 +247,30 @@ internal sealed class MainDatabase : EvonicDatabaseFile
         return command;
     }
 
-    /// <summary>The main database's <c>schedules</c> rows: every one not plainly disabled (Evonic's scheduler loads <c>enabled = 1</c>; any other value is kept to be safe).</summary>
-    internal string ScheduledWorkSql => $"SELECT {_scheduleColumn("action_config")}, {_scheduleColumn("metadata")} FROM schedules"
+    /// <summary>The main database's <c>schedules</c> rows: every one not plainly disabled (Evonic's scheduler loads
+    /// <c>enabled = 1</c>; any other value is kept to be safe).</summary>
+    internal string ScheduledWorkSql =>
+        $"SELECT {_scheduleColumn("action_config")}, {_scheduleColumn("metadata")} FROM schedules"
         + (_scheduleColumn("enabled") == "NULL" ? "" : " WHERE enabled IS NULL OR enabled NOT IN (0, '0')");
 
     /// <summary>
-    /// Escalations a person's reply may still be routed through (timothybrush/evonic <c>models/mixins/escalations.py</c>):
-    /// <c>delivering</c> or <c>pending</c> and not expired (<c>expires_at</c>, Unix seconds, after now; one that cannot
-    /// be read as a number counts as live).
+    /// Escalations a person's reply may still be routed through (timothybrush/evonic
+    /// <c>models/mixins/escalations.py</c>): <c>delivering</c> or <c>pending</c> and not expired (<c>expires_at</c>,
+    /// Unix seconds, after now; one that cannot be read as a number counts as live).
     /// </summary>
-    internal static string LiveEscalationsSql(IEnumerable<string> columns)
-        => $@"SELECT {string.Join(", ", columns)} FROM user_escalations WHERE status IN ('delivering', 'pending')
-            AND NOT (typeof(expires_at) IN ('integer', 'real') AND expires_at <= (julianday('now') - 2440587.5) * 86400.0)";
-
+    internal static string LiveEscalationsSql(IEnumerable<string> columns) =>
+        $@"SELECT {string.Join(", ", columns)} FROM user_escalations WHERE status IN ('delivering', 'pending')
+            AND NOT (typeof(expires_at) IN ('integer', 'real') AND expires_at <= (julianday('now') - 2440587.5) *
+            86400.0)";
 
     /// <summary>Tables of the main database that name sessions in a column the module does not handle.</summary>
     public IEnumerable<string> UnknownTables => _references.UnknownTables;
 
-    /// <summary>Transfers not finished: <c>pending</c>, <c>running</c>, or a status Evonic's CHECK would refuse.</summary>
-    internal const string TransfersInProgressSql = "SELECT session_id FROM transfer_jobs WHERE status IS NULL OR status NOT IN ('completed', 'failed', 'cancelled')";
+    /// <summary>Transfers not finished: <c>pending</c>, <c>running</c>, or a status Evonic's CHECK would
+    /// refuse.</summary>
+    internal const string TransfersInProgressSql =
+        "SELECT session_id FROM transfer_jobs WHERE status IS NULL OR status NOT IN ('completed', 'failed', "
+        + "'cancelled')";
 
     /// <summary>
     /// What the main database names of work Evonic has still to do: the JSON of enabled schedules (e.g.
@@ -243,7 +289,8 @@ internal sealed class MainDatabase : EvonicDatabaseFile
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
                     for (int i = 0; i < reader.FieldCount; i++)
-                        if (!reader.IsDBNull(i)) work.Escalations.Add(SqliteDatabase.Text(reader, i)!);
+                        if (!reader.IsDBNull(i))
+                            work.Escalations.Add(SqliteDatabase.Text(reader, i)!);
             }
             work.UnknownReferences.UnionWith(_references.Read(Connection, null));
             if (_hasPendingApprovals)
@@ -251,9 +298,11 @@ internal sealed class MainDatabase : EvonicDatabaseFile
                 // A row is a tool call waiting for the person's approval (the fork snapshots it for reconnects and
                 // deletes it once decided): the turn is still going.
                 using var command = Connection.CreateCommand();
-                command.CommandText = "SELECT DISTINCT session_id FROM pending_tool_approvals WHERE session_id IS NOT NULL";
+                command.CommandText =
+                    "SELECT DISTINCT session_id FROM pending_tool_approvals WHERE session_id IS NOT NULL";
                 using var reader = command.ExecuteReader();
-                while (reader.Read()) work.PendingApprovals.Add(SqliteDatabase.Text(reader, 0)!);
+                while (reader.Read())
+                    work.PendingApprovals.Add(SqliteDatabase.Text(reader, 0)!);
             }
             if (_hasSchedules)
             {
@@ -262,7 +311,8 @@ internal sealed class MainDatabase : EvonicDatabaseFile
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
                     for (int i = 0; i < 2; i++)
-                        if (!reader.IsDBNull(i)) work.Schedules.Add(SqliteDatabase.Text(reader, i)!);
+                        if (!reader.IsDBNull(i))
+                            work.Schedules.Add(SqliteDatabase.Text(reader, i)!);
             }
             if (_hasTransfers)
             {
@@ -270,7 +320,8 @@ internal sealed class MainDatabase : EvonicDatabaseFile
                 command.CommandText = TransfersInProgressSql;
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
-                    if (!reader.IsDBNull(0)) work.Transfers.Add(SqliteDatabase.Text(reader, 0)!);
+                    if (!reader.IsDBNull(0))
+                        work.Transfers.Add(SqliteDatabase.Text(reader, 0)!);
             }
         });
         return work;
@@ -278,11 +329,13 @@ internal sealed class MainDatabase : EvonicDatabaseFile
 
     internal const string AttachmentPathsSql = "SELECT id, file_path FROM attachments WHERE file_path IS NOT NULL";
 
-    /// <summary>Every attachment row's file, of every agent: a file is deleted only when no remaining row points at it.</summary>
+    /// <summary>Every attachment row's file, of every agent: a file is deleted only when no remaining row points at
+    /// it.</summary>
     public AttachmentReferences ReadAttachmentReferences(EvonicInstance instance)
     {
         var references = new AttachmentReferences(instance);
-        if (!_hasAttachments) return references;
+        if (!_hasAttachments)
+            return references;
         Read(() =>
         {
             using var command = Connection.CreateCommand();
@@ -294,10 +347,12 @@ internal sealed class MainDatabase : EvonicDatabaseFile
         return references;
     }
 
-    /// <summary>Deletes the attachment and session_index rows of sessions whose chat rows are gone, in one short transaction.</summary>
+    /// <summary>Deletes the attachment and session_index rows of sessions whose chat rows are gone, in one short
+    /// transaction.</summary>
     public void DeleteSessionRows(IReadOnlyCollection<EvonicSession> sessions)
     {
-        if (sessions.Count == 0 || (!_hasAttachments && !_hasSessionIndex)) return;
+        if (sessions.Count == 0 || (!_hasAttachments && !_hasSessionIndex))
+            return;
         try
         {
             DeleteRows(sessions);
@@ -308,11 +363,14 @@ internal sealed class MainDatabase : EvonicDatabaseFile
         }
     }
 
-    /// <summary>By rowid for attachments (Evonic has no index on their session_id), by primary key for session_index.</summary>
+    /// <summary>By rowid for attachments (Evonic has no index on their session_id), by primary key for
+    /// session_index.</summary>
     internal const string DeleteAttachmentsSql =
-        "DELETE FROM attachments WHERE id IN (SELECT value FROM json_each($attachments)) AND session_id IN (SELECT value FROM json_each($sessions))";
+        "DELETE FROM attachments WHERE id IN (SELECT value FROM json_each($attachments)) AND session_id IN (SELECT "
+        + "value FROM json_each($sessions))";
 
-    internal const string DeleteIndexSql = "DELETE FROM session_index WHERE session_id IN (SELECT value FROM json_each($sessions))";
+    internal const string DeleteIndexSql =
+        "DELETE FROM session_index WHERE session_id IN (SELECT value FROM json_each($sessions))";
 
     private void DeleteRows(IReadOnlyCollection<EvonicSession> sessions)
     {
@@ -320,8 +378,14 @@ internal sealed class MainDatabase : EvonicDatabaseFile
         string ids = JsonSerializer.Serialize(sessions.Select(s => s.SessionId));
         long[] attachmentIds = sessions.SelectMany(s => s.AttachmentRows).Select(r => r.Id).ToArray();
         if (_hasAttachments && attachmentIds.Length > 0)
-            Execute(transaction, DeleteAttachmentsSql, ("$attachments", JsonSerializer.Serialize(attachmentIds)), ("$sessions", ids));
-        if (_hasSessionIndex) Execute(transaction, DeleteIndexSql, ("$sessions", ids));
+            Execute(
+                transaction,
+                DeleteAttachmentsSql,
+                ("$attachments", JsonSerializer.Serialize(attachmentIds)),
+                ("$sessions", ids)
+            );
+        if (_hasSessionIndex)
+            Execute(transaction, DeleteIndexSql, ("$sessions", ids));
         transaction.Commit();
     }
 
@@ -330,23 +394,28 @@ internal sealed class MainDatabase : EvonicDatabaseFile
         using var command = Connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value);
         command.ExecuteNonQuery();
     }
 
     /// <summary>
-    /// Writes a session's <c>session_index</c> row as Evonic's <c>_sync_session_index</c> does (<c>INSERT OR REPLACE</c>),
-    /// the columns this table has; nothing where the table does not exist.
+    /// Writes a session's <c>session_index</c> row as Evonic's <c>_sync_session_index</c> does (<c>INSERT OR
+    /// REPLACE</c>), the columns this table has; nothing where the table does not exist.
     /// </summary>
     public void WriteIndexRow(IReadOnlyDictionary<string, object?> row)
     {
-        if (!_hasSessionIndex) return;
+        if (!_hasSessionIndex)
+            return;
         try
         {
             var names = row.Keys.Where(_indexColumns.Contains).ToList();
             using var command = Connection.CreateCommand();
-            command.CommandText = $"INSERT OR REPLACE INTO session_index ({string.Join(", ", names)}) VALUES ({string.Join(", ", names.Select(n => "$" + n))})";
-            foreach (string name in names) command.Parameters.AddWithValue("$" + name, row[name] ?? DBNull.Value);
+            command.CommandText =
+                $"INSERT OR REPLACE INTO session_index ({string.Join(", ", names)}) VALUES "
+                + $"({string.Join(", ", names.Select(n => "$" + n))})";
+            foreach (string name in names)
+                command.Parameters.AddWithValue("$" + name, row[name] ?? DBNull.Value);
             command.ExecuteNonQuery();
         }
         catch (SqliteException e)
@@ -357,7 +426,8 @@ internal sealed class MainDatabase : EvonicDatabaseFile
 
     public void UpdateSessionCount(string agentId, long count)
     {
-        if (!_hasSessionCount) return;
+        if (!_hasSessionCount)
+            return;
         try
         {
             using var command = Connection.CreateCommand();

@@ -55,10 +55,16 @@ internal static class NoFollowFile
         for (int attempt = 0; ; attempt++)
         {
             FileStream? existing = OpenExisting(path, append, exclusive);
-            if (existing != null) return Verified(existing, path, root);
+            if (existing != null)
+                return Verified(existing, path, root);
             try
             {
-                var created = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, exclusive ? FileShare.None : FileShare.ReadWrite);
+                var created = new FileStream(
+                    path,
+                    FileMode.CreateNew,
+                    FileAccess.ReadWrite,
+                    exclusive ? FileShare.None : FileShare.ReadWrite
+                );
                 return Verified(created, path, root);
             }
             catch (IOException) when (attempt < 3 && (File.Exists(path) || IsLink(path)))
@@ -68,13 +74,15 @@ internal static class NoFollowFile
         }
     }
 
-    /// <summary>Refuses a writable SQLite connection that reached its file through a link (see the type's remarks).</summary>
+    /// <summary>Refuses a writable SQLite connection that reached its file through a link (see the type's
+    /// remarks).</summary>
     public static void CheckDatabase(SqliteConnection connection, string path, string? root)
     {
         // Windows' SQLite does not resolve links in the path, so its answer says nothing: the attribute check, again.
         if (IsWindows)
         {
-            if (IsLink(path)) throw LinkRefused(path, path);
+            if (IsLink(path))
+                throw LinkRefused(path, path);
             return;
         }
         string? reached;
@@ -83,7 +91,8 @@ internal static class NoFollowFile
             command.CommandText = "SELECT file FROM pragma_database_list WHERE name = 'main'";
             reached = command.ExecuteScalar() as string;
         }
-        if (string.IsNullOrEmpty(reached)) return;
+        if (string.IsNullOrEmpty(reached))
+            return;
         string expected = Expected(path);
         if (!string.Equals(reached, expected, SafePath.PathComparison))
             throw LinkRefused(path, IsLink(path) ? path : Path.GetDirectoryName(path)!, reached);
@@ -97,20 +106,29 @@ internal static class NoFollowFile
     /// </summary>
     public static void CheckFolders(string path, string? root, bool sqliteCompanions = false)
     {
-        if (IsLink(path)) throw LinkRefused(path, path);
+        if (IsLink(path))
+            throw LinkRefused(path, path);
         if (sqliteCompanions)
             foreach (string suffix in new[] { "-wal", "-shm", "-journal" })
-                if (IsLink(path + suffix)) throw LinkRefused(path, path + suffix);
-        if (root == null || !IsUnder(root, path)) return;
+                if (IsLink(path + suffix))
+                    throw LinkRefused(path, path + suffix);
+        if (root == null || !IsUnder(root, path))
+            return;
         string current = root;
-        foreach (string part in Path.GetDirectoryName(path)!.Substring(root.TrimEnd(Path.DirectorySeparatorChar).Length)
-                     .Split(new[] { Path.DirectorySeparatorChar }, StringSplitOptions.RemoveEmptyEntries))
+        foreach (
+            string part in Path.GetDirectoryName(path)!
+                .Substring(root.TrimEnd(Path.DirectorySeparatorChar).Length)
+                .Split(new[] { Path.DirectorySeparatorChar }, StringSplitOptions.RemoveEmptyEntries)
+        )
         {
             current = Path.Combine(current, part);
-            if (!IsLink(current)) continue;
-            if (IsWindows) throw LinkRefused(path, current);
+            if (!IsLink(current))
+                continue;
+            if (IsWindows)
+                throw LinkRefused(path, current);
             string? target = RealPath(current);
-            if (target == null || !IsUnder(RealPath(root) ?? root, target)) throw LinkRefused(path, current, target);
+            if (target == null || !IsUnder(RealPath(root) ?? root, target))
+                throw LinkRefused(path, current, target);
         }
     }
 
@@ -118,35 +136,54 @@ internal static class NoFollowFile
 
     private static bool IsUnder(string root, string path) => SafePath.IsUnder(root, path);
 
-    private static EvonicException LinkRefused(string path, string link, string? target = null)
-        => new(EvonicErrorKind.UnsafePath,
-            $"Refusing to write '{path}': '{link}' is a symbolic link{(target != null ? $" (to '{target}')" : "")}, and the module never writes through a link that could lead outside the instance. Remove the link, or point -Path at the real folder.",
-            path);
+    private static EvonicException LinkRefused(string path, string link, string? target = null) =>
+        new(
+            EvonicErrorKind.UnsafePath,
+            $"Refusing to write '{path}': '{link}' is a symbolic link{(target != null ? $" (to '{target}')" : "")}, "
+                + $"and the module never writes through a link that could lead outside the instance. Remove the link, "
+                + $"or point -Path at the real folder.",
+            path
+        );
 
     /// <summary>Null when nothing is there to open; else the open file (an O_NOFOLLOW open on Unix).</summary>
     private static FileStream? OpenExisting(string path, bool append, bool exclusive)
     {
         if (IsWindows)
         {
-            if (!File.Exists(path)) return null;
-            if (IsLink(path)) throw LinkRefused(path, path);
+            if (!File.Exists(path))
+                return null;
+            if (IsLink(path))
+                throw LinkRefused(path, path);
             try
             {
-                return new FileStream(path, append ? FileMode.Append : FileMode.Open, append ? FileAccess.Write : FileAccess.ReadWrite,
-                    exclusive ? FileShare.None : FileShare.ReadWrite);
+                return new FileStream(
+                    path,
+                    append ? FileMode.Append : FileMode.Open,
+                    append ? FileAccess.Write : FileAccess.ReadWrite,
+                    exclusive ? FileShare.None : FileShare.ReadWrite
+                );
             }
             catch (FileNotFoundException)
             {
                 return null;
             }
         }
-        int fd = Unix.Open(path, Unix.ReadWrite | Unix.NoFollow | Unix.CloseOnExec | Unix.NonBlock | (append ? Unix.Append : 0));
+        int fd = Unix.Open(
+            path,
+            Unix.ReadWrite | Unix.NoFollow | Unix.CloseOnExec | Unix.NonBlock | (append ? Unix.Append : 0)
+        );
         if (fd < 0)
         {
             int errno = Marshal.GetLastWin32Error();
-            if (IsErrno(errno, Errno.NoEntry)) return null;
-            if (IsErrno(errno, Errno.Loop)) throw LinkRefused(path, path);
-            if (IsErrno(errno, Errno.Access) || IsErrno(errno, Errno.ReadOnlyFileSystem) || IsErrno(errno, Errno.Permission))
+            if (IsErrno(errno, Errno.NoEntry))
+                return null;
+            if (IsErrno(errno, Errno.Loop))
+                throw LinkRefused(path, path);
+            if (
+                IsErrno(errno, Errno.Access)
+                || IsErrno(errno, Errno.ReadOnlyFileSystem)
+                || IsErrno(errno, Errno.Permission)
+            )
                 throw new UnauthorizedAccessException($"Access to the path '{path}' is denied (errno {errno}).");
             throw new IOException($"'{path}' cannot be opened (errno {errno}).", errno);
         }
@@ -155,11 +192,13 @@ internal static class NoFollowFile
         {
             int errno = Marshal.GetLastWin32Error();
             handle.Dispose();
-            if (IsErrno(errno, Errno.WouldBlock)) throw new FileLockedException(path);
+            if (IsErrno(errno, Errno.WouldBlock))
+                throw new FileLockedException(path);
             throw new IOException($"'{path}' cannot be locked (errno {errno}).", errno);
         }
         var stream = new FileStream(handle, FileAccess.ReadWrite, 1);
-        if (append) stream.Seek(0, SeekOrigin.End);
+        if (append)
+            stream.Seek(0, SeekOrigin.End);
         return stream;
     }
 
@@ -170,12 +209,15 @@ internal static class NoFollowFile
         {
             if (IsWindows)
             {
-                if (IsLink(path)) throw LinkRefused(path, path);
+                if (IsLink(path))
+                    throw LinkRefused(path, path);
                 return stream;
             }
-            if (!IsLinux) return stream;
+            if (!IsLinux)
+                return stream;
             string? reached = RealPath("/proc/self/fd/" + stream.SafeFileHandle.DangerousGetHandle().ToInt64());
-            if (reached == null) return stream;
+            if (reached == null)
+                return stream;
             if (!string.Equals(reached, Expected(path), StringComparison.Ordinal))
                 throw LinkRefused(path, IsLink(path) ? path : Path.GetDirectoryName(path)!, reached);
             CheckInsideRoot(path, root, reached);
@@ -190,9 +232,11 @@ internal static class NoFollowFile
 
     private static void CheckInsideRoot(string path, string? root, string reached)
     {
-        if (root == null || !IsUnder(root, path)) return;
+        if (root == null || !IsUnder(root, path))
+            return;
         string realRoot = IsWindows ? root : RealPath(root) ?? root;
-        if (!IsUnder(realRoot, reached)) throw LinkRefused(path, Path.GetDirectoryName(path)!, reached);
+        if (!IsUnder(realRoot, reached))
+            throw LinkRefused(path, Path.GetDirectoryName(path)!, reached);
     }
 
     /// <summary>Where the path's file really is: its folder with every link resolved, and its own name.</summary>
@@ -207,9 +251,11 @@ internal static class NoFollowFile
 
     private static string? RealPath(string path)
     {
-        if (IsWindows) return Path.GetFullPath(path);
+        if (IsWindows)
+            return Path.GetFullPath(path);
         IntPtr resolved = Unix.RealPath(path, IntPtr.Zero);
-        if (resolved == IntPtr.Zero) return null;
+        if (resolved == IntPtr.Zero)
+            return null;
         try
         {
             return Marshal.PtrToStringAnsi(resolved);
@@ -222,18 +268,27 @@ internal static class NoFollowFile
 
     private static readonly bool IsLinux = RuntimeInformation.IsOSPlatform(OSPlatform.Linux);
 
-    private enum Errno { NoEntry, Loop, Access, Permission, ReadOnlyFileSystem, WouldBlock }
-
-    private static bool IsErrno(int value, Errno which) => which switch
+    private enum Errno
     {
-        Errno.NoEntry => value == 2,
-        Errno.Permission => value == 1,
-        Errno.Access => value == 13,
-        Errno.ReadOnlyFileSystem => value == 30,
-        Errno.Loop => value == (IsLinux ? 40 : 62),
-        Errno.WouldBlock => value == (IsLinux ? 11 : 35),
-        _ => false,
-    };
+        NoEntry,
+        Loop,
+        Access,
+        Permission,
+        ReadOnlyFileSystem,
+        WouldBlock,
+    }
+
+    private static bool IsErrno(int value, Errno which) =>
+        which switch
+        {
+            Errno.NoEntry => value == 2,
+            Errno.Permission => value == 1,
+            Errno.Access => value == 13,
+            Errno.ReadOnlyFileSystem => value == 30,
+            Errno.Loop => value == (IsLinux ? 40 : 62),
+            Errno.WouldBlock => value == (IsLinux ? 11 : 35),
+            _ => false,
+        };
 
     /// <summary>
     /// The few libc calls .NET Standard 2.0 lacks. None is called with a variable argument (no <c>O_CREAT</c> here:
@@ -243,20 +298,36 @@ internal static class NoFollowFile
     private static class Unix
     {
         public const int ReadWrite = 2;
-        public const int LockExclusive = 2, LockNonBlocking = 4;
-        private static readonly bool Arm = RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64;
+        public const int LockExclusive = 2,
+            LockNonBlocking = 4;
+        private static readonly bool Arm =
+            RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64;
         public static readonly int Append = IsLinux ? 0x400 : 0x8;
         public static readonly int NonBlock = IsLinux ? 0x800 : 0x4;
         public static readonly int NoFollow = IsLinux ? (Arm ? 0x8000 : 0x20000) : 0x100;
         public static readonly int CloseOnExec = IsLinux ? 0x80000 : 0x1000000;
 
-        [DllImport("libc", EntryPoint = "open", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+        [DllImport(
+            "libc",
+            EntryPoint = "open",
+            SetLastError = true,
+            CharSet = CharSet.Ansi,
+            BestFitMapping = false,
+            ThrowOnUnmappableChar = true
+        )]
         public static extern int Open([MarshalAs(UnmanagedType.LPStr)] string path, int flags);
 
         [DllImport("libc", EntryPoint = "flock", SetLastError = true)]
         public static extern int Flock(int fd, int operation);
 
-        [DllImport("libc", EntryPoint = "realpath", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+        [DllImport(
+            "libc",
+            EntryPoint = "realpath",
+            SetLastError = true,
+            CharSet = CharSet.Ansi,
+            BestFitMapping = false,
+            ThrowOnUnmappableChar = true
+        )]
         public static extern IntPtr RealPath([MarshalAs(UnmanagedType.LPStr)] string path, IntPtr resolved);
 
         [DllImport("libc", EntryPoint = "free")]
@@ -267,7 +338,8 @@ internal static class NoFollowFile
 /// <summary>Another process holds the exclusive lock of the file.</summary>
 internal sealed class FileLockedException : IOException
 {
-    public FileLockedException(string path) : base($"'{path}' is locked by another process.") => Path = path;
+    public FileLockedException(string path)
+        : base($"'{path}' is locked by another process.") => Path = path;
 
     public string Path { get; }
 }

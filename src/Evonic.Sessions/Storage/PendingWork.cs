@@ -17,7 +17,8 @@ internal sealed class PendingWork
 
     public HashSet<string> Escalations { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Sessions with a tool call waiting for approval (timothybrush/evonic's <c>pending_tool_approvals</c>).</summary>
+    /// <summary>Sessions with a tool call waiting for approval (timothybrush/evonic's
+    /// <c>pending_tool_approvals</c>).</summary>
     public HashSet<string> PendingApprovals { get; } = new(StringComparer.Ordinal);
 
     public HashSet<string> UnknownReferences { get; } = new(StringComparer.Ordinal);

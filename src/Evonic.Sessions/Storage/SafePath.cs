@@ -17,7 +17,8 @@ internal static class SafePath
     public static readonly StringComparer PathComparer =
         Path.DirectorySeparatorChar == '\\' ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
 
-    /// <summary>Returns the full path, or throws <see cref="EvonicErrorKind.UnsafePath"/> when it escapes the root.</summary>
+    /// <summary>Returns the full path, or throws <see cref="EvonicErrorKind.UnsafePath"/> when it escapes the
+    /// root.</summary>
     public static string Resolve(string root, string path) => Resolve(root, path, checkedFolders: null);
 
     /// <summary>
@@ -30,34 +31,49 @@ internal static class SafePath
         string full;
         try
         {
-            if (path.IndexOf('\0') >= 0) throw new ArgumentException("The path contains a NUL character.");
+            if (path.IndexOf('\0') >= 0)
+                throw new ArgumentException("The path contains a NUL character.");
             full = Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(root, path));
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
         {
-            throw new EvonicException(EvonicErrorKind.UnsafePath, $"Refusing the invalid path '{path}': {e.Message}", path, e);
+            throw new EvonicException(
+                EvonicErrorKind.UnsafePath,
+                $"Refusing the invalid path '{path}': {e.Message}",
+                path,
+                e
+            );
         }
 
         string rootWithSeparator = WithSeparator(root);
         if (!full.StartsWith(rootWithSeparator, PathComparison))
-            throw new EvonicException(EvonicErrorKind.UnsafePath,
-                $"Refusing '{path}': it resolves to '{full}', outside the instance root '{root}'.", path);
+            throw new EvonicException(
+                EvonicErrorKind.UnsafePath,
+                $"Refusing '{path}': it resolves to '{full}', outside the instance root '{root}'.",
+                path
+            );
 
         // Walk from the root down: a link anywhere on the way could lead outside the root.
         string current = root;
         string[] parts = full.Substring(rootWithSeparator.Length).Split(Path.DirectorySeparatorChar);
         for (int i = 0; i < parts.Length; i++)
         {
-            if (parts[i].Length == 0) continue;
+            if (parts[i].Length == 0)
+                continue;
             current = Path.Combine(current, parts[i]);
             bool folder = i < parts.Length - 1;
-            if (folder && checkedFolders != null && checkedFolders.Contains(current)) continue;
+            if (folder && checkedFolders != null && checkedFolders.Contains(current))
+                continue;
             FileAttributes? attributes = AttributesOf(current);
             if (attributes is { } found && (found & FileAttributes.ReparsePoint) != 0)
-                throw new EvonicException(EvonicErrorKind.UnsafePath,
-                    $"Refusing '{full}': '{current}' is a symbolic link, and links are never followed for deletion.", full);
+                throw new EvonicException(
+                    EvonicErrorKind.UnsafePath,
+                    $"Refusing '{full}': '{current}' is a symbolic link, and links are never followed for deletion.",
+                    full
+                );
             // Only a folder that exists is remembered: one missing now could still appear as a link.
-            if (folder && attributes != null) checkedFolders?.Add(current);
+            if (folder && attributes != null)
+                checkedFolders?.Add(current);
         }
         return full;
     }
@@ -75,15 +91,20 @@ internal static class SafePath
         }
     }
 
-    /// <summary>Whether <paramref name="path"/> (a full path) lies below <paramref name="root"/>, compared as the file system does.</summary>
+    /// <summary>Whether <paramref name="path"/> (a full path) lies below <paramref name="root"/>, compared as the file
+    /// system does.</summary>
     public static bool IsUnder(string root, string path) => path.StartsWith(WithSeparator(root), PathComparison);
 
-    private static string WithSeparator(string root)
-        => root.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal) ? root : root + Path.DirectorySeparatorChar;
+    private static string WithSeparator(string root) =>
+        root.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal)
+            ? root
+            : root + Path.DirectorySeparatorChar;
 
-    public static bool IsLink(string path) => AttributesOf(path) is { } attributes && (attributes & FileAttributes.ReparsePoint) != 0;
+    public static bool IsLink(string path) =>
+        AttributesOf(path) is { } attributes && (attributes & FileAttributes.ReparsePoint) != 0;
 
-    /// <summary>The entry's own attributes (a link is not followed); null when nothing is there yet, so nothing to follow.</summary>
+    /// <summary>The entry's own attributes (a link is not followed); null when nothing is there yet, so nothing to
+    /// follow.</summary>
     private static FileAttributes? AttributesOf(string path)
     {
         try

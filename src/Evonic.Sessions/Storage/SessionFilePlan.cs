@@ -11,11 +11,14 @@ internal sealed class SessionFilePlan
     /// <summary>The log as it was when the session was listed as old (modification time and size).</summary>
     public DateTime? ListedChatLogWriteUtc;
     public long ListedChatLogSize;
-    /// <summary>The session's LLM trace (<c>agents/&lt;id&gt;/llm_traces/&lt;name&gt;.jsonl</c>, in some Evonic versions).</summary>
+
+    /// <summary>The session's LLM trace (<c>agents/&lt;id&gt;/llm_traces/&lt;name&gt;.jsonl</c>, in some Evonic
+    /// versions).</summary>
     public string? TracePath;
     public readonly List<string> AttachmentFiles = new();
     public readonly List<string> AttachmentFolders = new();
 
-    /// <summary>Files of the session's attachment rows that lie outside its own attachment folder: their rows go, the files stay.</summary>
+    /// <summary>Files of the session's attachment rows that lie outside its own attachment folder: their rows go, the
+    /// files stay.</summary>
     public readonly List<string> ForeignAttachmentFiles = new();
 }

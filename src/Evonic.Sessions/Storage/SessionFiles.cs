@@ -13,7 +13,8 @@ internal sealed class SessionFiles
 {
     private readonly EvonicInstance _instance;
 
-    /// <summary>Folders found not to be links while planning the current batch: each is looked up once per batch, not once per file.</summary>
+    /// <summary>Folders found not to be links while planning the current batch: each is looked up once per batch, not
+    /// once per file.</summary>
     private readonly HashSet<string> _checkedFolders = new(SafePath.PathComparer);
 
     public SessionFiles(EvonicInstance instance) => _instance = instance;
@@ -22,14 +23,19 @@ internal sealed class SessionFiles
     public void ForgetCheckedFolders() => _checkedFolders.Clear();
 
     /// <summary>
-    /// Resolves every file of the session; throws <see cref="EvonicErrorKind.UnsafePath"/> or <see cref="EvonicErrorKind.UnsafeSessionId"/>.
-    /// An attachment row's file is the session's only when it lies in <c>data/attachments/&lt;agent or sub-agent&gt;/&lt;session id&gt;/</c>.
+    /// Resolves every file of the session; throws <see cref="EvonicErrorKind.UnsafePath"/> or <see
+    /// cref="EvonicErrorKind.UnsafeSessionId"/>. An attachment row's file is the session's only when it lies in
+    /// <c>data/attachments/&lt;agent or sub-agent&gt;/&lt;session id&gt;/</c>.
     /// </summary>
     public SessionFilePlan Plan(EvonicSession session, IEnumerable<string> attachmentFilePaths, AgentFamily family)
     {
         if (!session.OrphanChatLogOnly && _instance.ChatLogPath(session.AgentId, session.SessionId) == null)
-            throw new EvonicException(EvonicErrorKind.UnsafeSessionId,
-                $"Refusing session id '{session.SessionId.Replace("\0", "\\0")}' of agent '{session.AgentId}': it cannot name a file safely.", session.SessionId);
+            throw new EvonicException(
+                EvonicErrorKind.UnsafeSessionId,
+                $"Refusing session id '{session.SessionId.Replace("\0", "\\0")}' of agent '{session.AgentId}': it "
+                    + $"cannot name a file safely.",
+                session.SessionId
+            );
 
         var plan = new SessionFilePlan();
         if (session.JsonlPath != null)
@@ -38,37 +44,53 @@ internal sealed class SessionFiles
             plan.ListedChatLogWriteUtc = session.JsonlLastWriteUtc;
             plan.ListedChatLogSize = session.JsonlSize;
         }
-        if (!session.OrphanChatLogOnly && _instance.TraceLogPath(session.AgentId, session.SessionId) is { } trace && HasTrace(trace))
+        if (
+            !session.OrphanChatLogOnly
+            && _instance.TraceLogPath(session.AgentId, session.SessionId) is { } trace
+            && HasTrace(trace)
+        )
             plan.TracePath = SafePath.Resolve(_instance.Root, trace, _checkedFolders);
         foreach (string file in attachmentFilePaths)
         {
             string path = _instance.AttachmentPath(file);
-            if (IsInSessionFolder(path, session.SessionId, family)) plan.AttachmentFiles.Add(SafePath.Resolve(_instance.Root, path, _checkedFolders));
-            else plan.ForeignAttachmentFiles.Add(file);
+            if (IsInSessionFolder(path, session.SessionId, family))
+                plan.AttachmentFiles.Add(SafePath.Resolve(_instance.Root, path, _checkedFolders));
+            else
+                plan.ForeignAttachmentFiles.Add(file);
         }
         if (!session.OrphanChatLogOnly)
         {
             foreach (string agent in new[] { session.SessionAgentId, session.AgentId }.Distinct(StringComparer.Ordinal))
             {
                 string? folder = _instance.AttachmentFolder(agent, session.SessionId);
-                if (folder == null || !HasAttachmentFolder(folder)) continue;
+                if (folder == null || !HasAttachmentFolder(folder))
+                    continue;
                 string resolved = SafePath.Resolve(_instance.Root, folder);
-                foreach (string entry in Directory.EnumerateFileSystemEntries(resolved, "*", SearchOption.AllDirectories))
+                foreach (
+                    string entry in Directory.EnumerateFileSystemEntries(resolved, "*", SearchOption.AllDirectories)
+                )
                     if (SafePath.IsLink(entry))
-                        throw new EvonicException(EvonicErrorKind.UnsafePath,
-                            $"Refusing the attachment folder '{resolved}': '{entry}' is a symbolic link, and links are never followed for deletion.", entry);
+                        throw new EvonicException(
+                            EvonicErrorKind.UnsafePath,
+                            $"Refusing the attachment folder '{resolved}': '{entry}' is a symbolic link, and links "
+                                + $"are never followed for deletion.",
+                            entry
+                        );
                 plan.AttachmentFolders.Add(resolved);
             }
         }
         return plan;
     }
 
-    /// <summary>True when <paramref name="path"/> lies under <c>data/attachments/&lt;a member of the family&gt;/&lt;session id&gt;/</c>.</summary>
+    /// <summary>True when <paramref name="path"/> lies under <c>data/attachments/&lt;a member of the
+    /// family&gt;/&lt;session id&gt;/</c>.</summary>
     private bool IsInSessionFolder(string path, string sessionId, AgentFamily family)
     {
-        if (SafePath.TryGetFullPath(path) is not { } full) return false;
+        if (SafePath.TryGetFullPath(path) is not { } full)
+            return false;
         string attachments = _instance.AttachmentsFolder + Path.DirectorySeparatorChar;
-        if (!full.StartsWith(attachments, SafePath.PathComparison)) return false;
+        if (!full.StartsWith(attachments, SafePath.PathComparison))
+            return false;
         string[] parts = full.Substring(attachments.Length).Split(Path.DirectorySeparatorChar);
         return parts.Length >= 3 && family.Owns(parts[0]) && SafePath.PathComparer.Equals(parts[1], sessionId);
     }
@@ -77,11 +99,13 @@ internal sealed class SessionFiles
     /// One listing of the agent's attachment folder answers for all its sessions, instead of a lookup per session.
     /// A folder created after that listing is not deleted: it stays behind as a orphan for the next run.
     /// </summary>
-    private bool HasAttachmentFolder(string folder)
-        => IsListed(folder, parent => Directory.EnumerateDirectories(parent), Directory.Exists);
+    private bool HasAttachmentFolder(string folder) =>
+        IsListed(folder, parent => Directory.EnumerateDirectories(parent), Directory.Exists);
 
-    /// <summary>One listing of the agent's llm_traces folder (most Evonic versions have none) instead of a probe per session.</summary>
-    private bool HasTrace(string trace) => IsListed(trace, parent => Directory.EnumerateFiles(parent, "*.jsonl"), File.Exists);
+    /// <summary>One listing of the agent's llm_traces folder (most Evonic versions have none) instead of a probe per
+    /// session.</summary>
+    private bool HasTrace(string trace) =>
+        IsListed(trace, parent => Directory.EnumerateFiles(parent, "*.jsonl"), File.Exists);
 
     /// <summary>Per folder, the names it held when first asked (null: it could not be listed).</summary>
     private readonly Dictionary<string, HashSet<string>?> _listedFolders = new(SafePath.PathComparer);
@@ -113,7 +137,8 @@ internal sealed class SessionFiles
     /// <summary>Deletes the log only when it is still old: a log appended to after listing is kept.</summary>
     public static void DeleteLogIfStillOld(SessionFilePlan plan, DateTime cutoffUtc, SessionRemovalResult result)
     {
-        if (plan.ChatLogPath == null) return;
+        if (plan.ChatLogPath == null)
+            return;
         try
         {
             // Untouched since it was listed as old (same time, same size): still old, no need to read it again.
@@ -126,7 +151,8 @@ internal sealed class SessionFiles
             {
                 return; // already gone
             }
-            if (log.LastWriteUtc != plan.ListedChatLogWriteUtc || log.Size != plan.ListedChatLogSize) log = ChatLog.Read(log);
+            if (log.LastWriteUtc != plan.ListedChatLogWriteUtc || log.Size != plan.ListedChatLogSize)
+                log = ChatLog.Read(log);
             if (log.LastActivity >= cutoffUtc)
             {
                 result.ChatLogKept = true;
@@ -138,8 +164,12 @@ internal sealed class SessionFiles
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            result.Error ??= new EvonicException(EvonicErrorKind.FileDeleteFailed,
-                $"The chat log '{plan.ChatLogPath}' could not be deleted: {e.Message}", plan.ChatLogPath, e);
+            result.Error ??= new EvonicException(
+                EvonicErrorKind.FileDeleteFailed,
+                $"The chat log '{plan.ChatLogPath}' could not be deleted: {e.Message}",
+                plan.ChatLogPath,
+                e
+            );
         }
     }
 
@@ -147,40 +177,63 @@ internal sealed class SessionFiles
     /// Deletes the session's trace and attachment files, except a file that a remaining attachment row (of any
     /// session or agent) still points at: that file, and the folders holding it, stay, and the result says so.
     /// </summary>
-    public static void DeleteAttachments(SessionFilePlan plan, SessionRemovalResult result, AttachmentReferences references)
+    public static void DeleteAttachments(
+        SessionFilePlan plan,
+        SessionRemovalResult result,
+        AttachmentReferences references
+    )
     {
-        if (plan.TracePath != null) DeleteFile(plan.TracePath, result);
-        foreach (string file in plan.ForeignAttachmentFiles) result.Keep(file);
+        if (plan.TracePath != null)
+            DeleteFile(plan.TracePath, result);
+        foreach (string file in plan.ForeignAttachmentFiles)
+            result.Keep(file);
         foreach (string file in plan.AttachmentFiles)
         {
-            if (references.IsReferenced(file)) result.Keep(file);
-            else DeleteFile(file, result);
+            if (references.IsReferenced(file))
+                result.Keep(file);
+            else
+                DeleteFile(file, result);
         }
         foreach (string folder in plan.AttachmentFolders)
         {
-            if (!Directory.Exists(folder)) continue;
+            if (!Directory.Exists(folder))
+                continue;
             foreach (string file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
             {
-                if (references.IsReferenced(file)) result.Keep(file);
-                else DeleteFile(file, result);
+                if (references.IsReferenced(file))
+                    result.Keep(file);
+                else
+                    DeleteFile(file, result);
             }
             DeleteEmptyFolders(folder, result);
         }
     }
 
-    /// <summary>Deletes the folder and its sub-folders, deepest first, where they are empty; a kept file keeps its folders.</summary>
+    /// <summary>Deletes the folder and its sub-folders, deepest first, where they are empty; a kept file keeps its
+    /// folders.</summary>
     private static void DeleteEmptyFolders(string folder, SessionRemovalResult result)
     {
         try
         {
-            foreach (string sub in Directory.EnumerateDirectories(folder, "*", SearchOption.AllDirectories).OrderByDescending(p => p.Length).ToList())
-                if (!Directory.EnumerateFileSystemEntries(sub).Any()) Directory.Delete(sub);
-            if (!Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+            foreach (
+                string sub in Directory
+                    .EnumerateDirectories(folder, "*", SearchOption.AllDirectories)
+                    .OrderByDescending(p => p.Length)
+                    .ToList()
+            )
+                if (!Directory.EnumerateFileSystemEntries(sub).Any())
+                    Directory.Delete(sub);
+            if (!Directory.EnumerateFileSystemEntries(folder).Any())
+                Directory.Delete(folder);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            result.Error ??= new EvonicException(EvonicErrorKind.FileDeleteFailed,
-                $"The attachment folder '{folder}' could not be deleted: {e.Message}", folder, e);
+            result.Error ??= new EvonicException(
+                EvonicErrorKind.FileDeleteFailed,
+                $"The attachment folder '{folder}' could not be deleted: {e.Message}",
+                folder,
+                e
+            );
         }
     }
 
@@ -189,7 +242,8 @@ internal sealed class SessionFiles
         try
         {
             var info = new FileInfo(path);
-            if (!info.Exists) return;
+            if (!info.Exists)
+                return;
             long size = info.Length;
             info.Delete();
             result.FilesRemoved++;
@@ -197,8 +251,12 @@ internal sealed class SessionFiles
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            result.Error ??= new EvonicException(EvonicErrorKind.FileDeleteFailed,
-                $"The attachment '{path}' could not be deleted: {e.Message}", path, e);
+            result.Error ??= new EvonicException(
+                EvonicErrorKind.FileDeleteFailed,
+                $"The attachment '{path}' could not be deleted: {e.Message}",
+                path,
+                e
+            );
         }
     }
 }

@@ -22,20 +22,35 @@ internal sealed class SessionReferences
     /// <summary>The tables of <see cref="Unknown"/>, as the warnings name them.</summary>
     public IEnumerable<string> UnknownTables => Unknown.Select(u => u.Table).Distinct(StringComparer.OrdinalIgnoreCase);
 
-    public static bool NamesSession(string column)
-        => column.Equals("session_id", StringComparison.OrdinalIgnoreCase) || column.EndsWith("_session_id", StringComparison.OrdinalIgnoreCase);
+    public static bool NamesSession(string column) =>
+        column.Equals("session_id", StringComparison.OrdinalIgnoreCase)
+        || column.EndsWith("_session_id", StringComparison.OrdinalIgnoreCase);
 
     /// <param name="connection">The database.</param>
     /// <param name="tables">Its tables.</param>
     /// <param name="handled">Table → the session columns of it that the module handles.</param>
-    public static SessionReferences Find(SqliteConnection connection, IEnumerable<string> tables, IReadOnlyDictionary<string, string[]> handled)
+    public static SessionReferences Find(
+        SqliteConnection connection,
+        IEnumerable<string> tables,
+        IReadOnlyDictionary<string, string[]> handled
+    )
     {
         var unknown = new List<(string, string)>();
-        foreach (string table in tables.Where(t => !t.StartsWith("sqlite_", StringComparison.OrdinalIgnoreCase)).OrderBy(t => t, StringComparer.Ordinal))
+        foreach (
+            string table in tables
+                .Where(t => !t.StartsWith("sqlite_", StringComparison.OrdinalIgnoreCase))
+                .OrderBy(t => t, StringComparer.Ordinal)
+        )
         {
             string[] known = handled.TryGetValue(table, out string[]? columns) ? columns : Array.Empty<string>();
-            foreach (string column in SqliteDatabase.Columns(connection, table).Where(NamesSession).OrderBy(c => c, StringComparer.Ordinal))
-                if (!known.Contains(column, StringComparer.OrdinalIgnoreCase)) unknown.Add((table, column));
+            foreach (
+                string column in SqliteDatabase
+                    .Columns(connection, table)
+                    .Where(NamesSession)
+                    .OrderBy(c => c, StringComparer.Ordinal)
+            )
+                if (!known.Contains(column, StringComparer.OrdinalIgnoreCase))
+                    unknown.Add((table, column));
         }
         return new SessionReferences(unknown);
     }
@@ -52,11 +67,14 @@ internal sealed class SessionReferences
             using SqliteCommand command = connection.CreateCommand();
             command.Transaction = transaction;
             string quotedColumn = Quote(column);
-            command.CommandText = $"SELECT DISTINCT CAST({quotedColumn} AS TEXT) FROM {Quote(table)} WHERE {quotedColumn} IS NOT NULL"
-                                  + (ids != null ? $" AND CAST({quotedColumn} AS TEXT) IN (SELECT value FROM json_each($ids))" : "");
-            if (ids != null) command.Parameters.AddWithValue("$ids", ids);
+            command.CommandText =
+                $"SELECT DISTINCT CAST({quotedColumn} AS TEXT) FROM {Quote(table)} WHERE {quotedColumn} IS NOT NULL"
+                + (ids != null ? $" AND CAST({quotedColumn} AS TEXT) IN (SELECT value FROM json_each($ids))" : "");
+            if (ids != null)
+                command.Parameters.AddWithValue("$ids", ids);
             using SqliteDataReader reader = command.ExecuteReader();
-            while (reader.Read()) found.Add(reader.GetString(0));
+            while (reader.Read())
+                found.Add(reader.GetString(0));
         }
         return found;
     }

@@ -28,7 +28,16 @@ internal static class SpaceOptimizer
     {
         var clock = Stopwatch.StartNew();
         var buffer = new byte[1 << 20];
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan))
+        using (
+            var stream = new FileStream(
+                path,
+                FileMode.Open,
+                FileAccess.Read,
+                FileShare.ReadWrite | FileShare.Delete,
+                1 << 16,
+                FileOptions.SequentialScan
+            )
+        )
             while (stream.Read(buffer, 0, buffer.Length) > 0) { }
         return TimeSpan.FromTicks(clock.Elapsed.Ticks * 3);
     }
@@ -37,12 +46,15 @@ internal static class SpaceOptimizer
     /// Only the incremental part, as a cleanup's -Optimize runs it: never a VACUUM, whatever its estimate, so a
     /// database not in <c>auto_vacuum = INCREMENTAL</c> is skipped and says how to switch it.
     /// </summary>
-    public static SpaceReturned OptimizeIncrementally(DatabaseSpace space, CancellationToken stop)
-        => space.AutoVacuum == AutoVacuumMode.Incremental ? Optimize(space, TimeSpan.Zero, force: false, enableIncremental: false, vacuum: false, stop)
+    public static SpaceReturned OptimizeIncrementally(DatabaseSpace space, CancellationToken stop) =>
+        space.AutoVacuum == AutoVacuumMode.Incremental
+            ? Optimize(space, TimeSpan.Zero, force: false, enableIncremental: false, vacuum: false, stop)
             : Skip(Unchanged(space), NotIncremental);
 
     internal const string NotIncremental =
-        "it is not in auto_vacuum = INCREMENTAL, so only a VACUUM can return its free pages: run Optimize-EvonicSessionStore -EnableIncrementalVacuum once (with Evonic stopped and -Force when the VACUUM is over the lock budget)";
+        "it is not in auto_vacuum = INCREMENTAL, so only a VACUUM can return its free pages: run "
+        + "Optimize-EvonicSessionStore -EnableIncrementalVacuum once (with Evonic stopped and -Force when the "
+        + "VACUUM is over the lock budget)";
 
     /// <param name="space">The database, as measured.</param>
     /// <param name="lockBudget">The longest a VACUUM may hold the write lock, by its estimate.</param>
@@ -53,9 +65,16 @@ internal static class SpaceOptimizer
     /// that SQLite's page rebalancing leaves in the unused space of pages (secure_delete zeroes a row only where it is
     /// when deleted; incremental steps move pages whole).
     /// </param>
-    /// <param name="stop">Ends the incremental steps between two steps (Ctrl+C); a VACUUM, once started, runs to its end.</param>
-    public static SpaceReturned Optimize(DatabaseSpace space, TimeSpan lockBudget, bool force, bool enableIncremental, bool vacuum,
-        CancellationToken stop = default)
+    /// <param name="stop">Ends the incremental steps between two steps (Ctrl+C); a VACUUM, once started, runs to its
+    /// end.</param>
+    public static SpaceReturned Optimize(
+        DatabaseSpace space,
+        TimeSpan lockBudget,
+        bool force,
+        bool enableIncremental,
+        bool vacuum,
+        CancellationToken stop = default
+    )
     {
         SpaceReturned result = Unchanged(space);
         bool incremental = space.AutoVacuum == AutoVacuumMode.Incremental && !vacuum;
@@ -63,17 +82,29 @@ internal static class SpaceOptimizer
         try
         {
             if (!SqliteDatabase.TryTruncateWal(connection))
-                return Skip(result, "another process holds it in a long read or write (its WAL could not be checkpointed in 100 ms)");
-            if (incremental) IncrementalVacuum(connection, result, stop);
+                return Skip(
+                    result,
+                    "another process holds it in a long read or write (its WAL could not be checkpointed in 100 ms)"
+                );
+            if (incremental)
+                IncrementalVacuum(connection, result, stop);
             else
             {
                 TimeSpan estimate = EstimateVacuum(space.Path);
                 if (estimate > lockBudget && !force)
-                    return Skip(result, string.Format(CultureInfo.InvariantCulture,
-                        "a VACUUM would hold its write lock about {0:0.0} s (estimated), over the budget of {1:0.0} s (-MaxLockSeconds); stop Evonic first and use -Force",
-                        estimate.TotalSeconds, lockBudget.TotalSeconds));
+                    return Skip(
+                        result,
+                        string.Format(
+                            CultureInfo.InvariantCulture,
+                            "a VACUUM would hold its write lock about {0:0.0} s (estimated), over the budget of "
+                                + "{1:0.0} s (-MaxLockSeconds); stop Evonic first and use -Force",
+                            estimate.TotalSeconds,
+                            lockBudget.TotalSeconds
+                        )
+                    );
                 var clock = Stopwatch.StartNew();
-                if (enableIncremental) SqliteDatabase.Execute(connection, "PRAGMA auto_vacuum = INCREMENTAL;");
+                if (enableIncremental)
+                    SqliteDatabase.Execute(connection, "PRAGMA auto_vacuum = INCREMENTAL;");
                 SqliteDatabase.Execute(connection, "VACUUM;");
                 result.LongestLockMilliseconds = clock.Elapsed.TotalMilliseconds;
                 result.Method = OptimizeMethod.Vacuum;
@@ -104,17 +135,27 @@ internal static class SpaceOptimizer
             SqliteDatabase.Execute(connection, $"PRAGMA incremental_vacuum({pages});");
             TimeSpan took = clock.Elapsed;
             result.LongestLockMilliseconds = Math.Max(result.LongestLockMilliseconds, took.TotalMilliseconds);
-            pages = (long)Math.Max(16, Math.Min(pages * 2.0, pages * TargetStep.TotalMilliseconds / Math.Max(1, took.TotalMilliseconds)));
+            pages = (long)
+                Math.Max(
+                    16,
+                    Math.Min(pages * 2.0, pages * TargetStep.TotalMilliseconds / Math.Max(1, took.TotalMilliseconds))
+                );
             SqliteDatabase.Checkpoint(connection);
         }
         result.Method = OptimizeMethod.IncrementalVacuum;
     }
 
-    private static SpaceReturned Unchanged(DatabaseSpace space) => new()
-    {
-        InstanceRoot = space.InstanceRoot, Database = space.Database, AgentId = space.AgentId, Path = space.Path,
-        BytesBefore = space.FileBytes, BytesAfter = space.FileBytes, AutoVacuum = space.AutoVacuum,
-    };
+    private static SpaceReturned Unchanged(DatabaseSpace space) =>
+        new()
+        {
+            InstanceRoot = space.InstanceRoot,
+            Database = space.Database,
+            AgentId = space.AgentId,
+            Path = space.Path,
+            BytesBefore = space.FileBytes,
+            BytesAfter = space.FileBytes,
+            AutoVacuum = space.AutoVacuum,
+        };
 
     private static SpaceReturned Skip(SpaceReturned result, string reason)
     {

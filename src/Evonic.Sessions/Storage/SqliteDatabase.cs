@@ -18,14 +18,17 @@ internal static class SqliteDatabase
     /// through a folder link outside the root (<see cref="NoFollowFile"/>).</param>
     public static SqliteConnection Open(string path, bool writable, string? root = null)
     {
-        if (writable) NoFollowFile.CheckFolders(path, root, sqliteCompanions: true);
+        if (writable)
+            NoFollowFile.CheckFolders(path, root, sqliteCompanions: true);
         try
         {
             SqliteConnection connection = Open(path, writable, immutable: false);
-            if (writable) CheckReached(connection, path, root);
+            if (writable)
+                CheckReached(connection, path, root);
             return connection;
         }
-        catch (SqliteException e) when (!writable && SqliteErrors.IsMissingSharedMemory(e) && !File.Exists(path + "-wal"))
+        catch (SqliteException e)
+            when (!writable && SqliteErrors.IsMissingSharedMemory(e) && !File.Exists(path + "-wal"))
         {
             // SQLITE_CANTOPEN or SQLITE_READONLY ("attempt to write a readonly database", what SQLite 3.4x says) on
             // a folder this user cannot write: a WAL database needs its -shm file, which it cannot create. No -wal
@@ -36,9 +39,9 @@ internal static class SqliteDatabase
     }
 
     /// <summary>
-    /// The module's own archive (<c>shared/db/session_archive.db</c>), created when missing, in WAL mode with FULL sync:
-    /// an archive commit is on disk before the <c>chat.db</c> delete that relies on it. Refused through a link, as
-    /// <see cref="Open(string, bool, string)"/> refuses a writable connection.
+    /// The module's own archive (<c>shared/db/session_archive.db</c>), created when missing, in WAL mode with FULL
+    /// sync: an archive commit is on disk before the <c>chat.db</c> delete that relies on it. Refused through a link,
+    /// as <see cref="Open(string, bool, string)"/> refuses a writable connection.
     /// </summary>
     public static SqliteConnection OpenOrCreate(string path, string root)
     {
@@ -58,8 +61,10 @@ internal static class SqliteDatabase
     }
 
     private static SqliteConnection Open(string path, bool writable, bool immutable)
-        // ReadWrite, never ReadWriteCreate, for Evonic's files: a missing database must be an error, not a new empty file.
-        => Open(path, writable ? SqliteOpenMode.ReadWrite : SqliteOpenMode.ReadOnly, immutable);
+        // ReadWrite, never ReadWriteCreate, for Evonic's files: a missing database must be an error, not a new empty
+        // file.
+        =>
+        Open(path, writable ? SqliteOpenMode.ReadWrite : SqliteOpenMode.ReadOnly, immutable);
 
     private static SqliteConnection Open(string path, SqliteOpenMode mode, bool immutable)
     {
@@ -83,9 +88,11 @@ internal static class SqliteDatabase
             // Our commits to Evonic's files do not checkpoint the WAL inside the write transaction; the remover
             // checkpoints (PASSIVE: never blocks the app's writers) after each commit instead. See Checkpoint. The
             // archive, the module's own file, keeps SQLite's automatic checkpoints.
-            if (mode == SqliteOpenMode.ReadWrite) Execute(connection, "PRAGMA wal_autocheckpoint = 0;");
+            if (mode == SqliteOpenMode.ReadWrite)
+                Execute(connection, "PRAGMA wal_autocheckpoint = 0;");
             // Freed cells and pages are zeroed, whatever SQLite was compiled with: removed means gone from the file.
-            if (writable) Execute(connection, "PRAGMA secure_delete = ON;");
+            if (writable)
+                Execute(connection, "PRAGMA secure_delete = ON;");
             // Reads the schema now, so a file that is not SQLite or cannot be opened fails here, not mid-scan.
             Execute(connection, "SELECT count(*) FROM sqlite_master");
             return connection;
@@ -112,9 +119,11 @@ internal static class SqliteDatabase
     }
 
     /// <summary>Copies committed WAL pages into the database without waiting for or blocking any writer.</summary>
-    public static void Checkpoint(SqliteConnection connection) => Execute(connection, "PRAGMA wal_checkpoint(PASSIVE);");
+    public static void Checkpoint(SqliteConnection connection) =>
+        Execute(connection, "PRAGMA wal_checkpoint(PASSIVE);");
 
-    /// <summary>How long the closing WAL truncation may wait for the app: no longer than one of our write batches holds its lock.</summary>
+    /// <summary>How long the closing WAL truncation may wait for the app: no longer than one of our write batches holds
+    /// its lock.</summary>
     public const int TruncateWaitMilliseconds = 100;
 
     /// <summary>
@@ -143,13 +152,15 @@ internal static class SqliteDatabase
     }
 
     /// <summary>A column as text, whatever SQLite stored (numbers in invariant form); null for NULL.</summary>
-    public static string? Text(SqliteDataReader reader, int ordinal)
-        => reader.IsDBNull(ordinal) ? null : Convert.ToString(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
+    public static string? Text(SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : Convert.ToString(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 
     /// <summary>A column's value as SQLite stored it; null for NULL.</summary>
-    public static object? Value(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetValue(ordinal);
+    public static object? Value(SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetValue(ordinal);
 
-    /// <summary>A pragma that answers one integer (<c>page_size</c>, <c>freelist_count</c>, <c>auto_vacuum</c>, ...).</summary>
+    /// <summary>A pragma that answers one integer (<c>page_size</c>, <c>freelist_count</c>, <c>auto_vacuum</c>,
+    /// ...).</summary>
     public static long Pragma(SqliteConnection connection, string name)
     {
         using var command = connection.CreateCommand();
@@ -171,8 +182,9 @@ internal static class SqliteDatabase
     /// 'false', 'no', 'off' or 'disabled' in any case and spacing (timothybrush/evonic's <c>models/boolean.py</c>
     /// <c>normalize_bool</c>). The two releases disagree on NULL and on these texts; a takeover either calls one keeps.
     /// </summary>
-    public static string IsFalsy(string column)
-        => $"({column} IS NULL OR lower(trim(CAST({column} AS TEXT))) IN ('', '0', '0.0', 'false', 'no', 'off', 'disabled'))";
+    public static string IsFalsy(string column) =>
+        $"({column} IS NULL OR lower(trim(CAST({column} AS TEXT))) IN ('', '0', '0.0', 'false', 'no', 'off', "
+        + $"'disabled'))";
 
     public static HashSet<string> Tables(SqliteConnection connection)
     {
@@ -180,7 +192,8 @@ internal static class SqliteDatabase
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table'";
         using var reader = command.ExecuteReader();
-        while (reader.Read()) tables.Add(reader.GetString(0));
+        while (reader.Read())
+            tables.Add(reader.GetString(0));
         return tables;
     }
 
@@ -189,9 +202,11 @@ internal static class SqliteDatabase
     {
         var columns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT name FROM pragma_table_info('{table.Replace("'", "''")}'{(schema == null ? "" : $", '{schema.Replace("'", "''")}'")})";
+        string inSchema = schema == null ? "" : $", '{schema.Replace("'", "''")}'";
+        command.CommandText = $"SELECT name FROM pragma_table_info('{table.Replace("'", "''")}'{inSchema})";
         using var reader = command.ExecuteReader();
-        while (reader.Read()) columns.Add(reader.GetString(0));
+        while (reader.Read())
+            columns.Add(reader.GetString(0));
         return columns;
     }
 
@@ -201,10 +216,13 @@ internal static class SqliteDatabase
     public static DateTime FromJulianDay(double julianDay)
     {
         double days = julianDay - 2440587.5;
-        double maxDays = (DateTime.MaxValue - UnixEpoch).TotalDays, minDays = (DateTime.MinValue - UnixEpoch).TotalDays;
+        double maxDays = (DateTime.MaxValue - UnixEpoch).TotalDays,
+            minDays = (DateTime.MinValue - UnixEpoch).TotalDays;
         return days >= maxDays ? DateTime.SpecifyKind(DateTime.MaxValue, DateTimeKind.Utc)
             : days <= minDays ? DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc)
-            : UnixEpoch.AddTicks((long)Math.Round(days * TimeSpan.TicksPerDay / TimeSpan.TicksPerSecond) * TimeSpan.TicksPerSecond);
+            : UnixEpoch.AddTicks(
+                (long)Math.Round(days * TimeSpan.TicksPerDay / TimeSpan.TicksPerSecond) * TimeSpan.TicksPerSecond
+            );
     }
 
     public static readonly DateTime UnixEpoch = new(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
@@ -214,5 +232,6 @@ internal static class SqliteDatabase
     /// (<c>CURRENT_TIMESTAMP</c>, ISO with 'T', fractions, zone offsets: julianday() reads them all); a number
     /// is not one of them: julianday() would read it as a day count and date it thousands of years back.
     /// </summary>
-    public static string JulianDayOf(string column) => $"(CASE WHEN typeof({column}) = 'text' THEN julianday({column}) END)";
+    public static string JulianDayOf(string column) =>
+        $"(CASE WHEN typeof({column}) = 'text' THEN julianday({column}) END)";
 }

@@ -24,7 +24,8 @@ internal static class SqliteNativeLibrary
     {
         lock (Gate)
         {
-            if (_initialized) return;
+            if (_initialized)
+                return;
             // When the application itself ships SQLite (its deps.json names it), the runtime loads that copy:
             // two SQLite copies in one process would hand one library's handles to the other.
             _bundledPath = FindBundledLibrary() is { } bundled && !ApplicationProvidesLibrary(bundled) ? bundled : null;
@@ -46,9 +47,12 @@ internal static class SqliteNativeLibrary
             Architecture.Arm => "arm",
             var other => other.ToString().ToLowerInvariant(),
         };
-        if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows)) return "win-" + arch;
-        if (RuntimeInformation.IsOSPlatform(OSPlatform.OSX)) return "osx-" + arch;
-        if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return (IsMusl() ? "linux-musl-" : "linux-") + arch;
+        if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            return "win-" + arch;
+        if (RuntimeInformation.IsOSPlatform(OSPlatform.OSX))
+            return "osx-" + arch;
+        if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
+            return (IsMusl() ? "linux-musl-" : "linux-") + arch;
         return null;
     }
 
@@ -68,8 +72,10 @@ internal static class SqliteNativeLibrary
     {
         string? rid = CurrentRuntimeIdentifier();
         string? folder = Path.GetDirectoryName(typeof(SqliteNativeLibrary).Assembly.Location);
-        if (rid == null || string.IsNullOrEmpty(folder)) return null;
-        string file = rid.StartsWith("win", StringComparison.Ordinal) ? "e_sqlite3.dll"
+        if (rid == null || string.IsNullOrEmpty(folder))
+            return null;
+        string file =
+            rid.StartsWith("win", StringComparison.Ordinal) ? "e_sqlite3.dll"
             : rid.StartsWith("osx", StringComparison.Ordinal) ? "libe_sqlite3.dylib"
             : "libe_sqlite3.so";
         string path = Path.Combine(folder, "runtimes", rid, "native", file);
@@ -85,13 +91,25 @@ internal static class SqliteNativeLibrary
         Assembly coreLibrary = typeof(object).Assembly;
         Type? nativeLibrary = coreLibrary.GetType("System.Runtime.InteropServices.NativeLibrary");
         Type? resolverType = coreLibrary.GetType("System.Runtime.InteropServices.DllImportResolver");
-        MethodInfo? setResolver = nativeLibrary?.GetMethod("SetDllImportResolver", new[] { typeof(Assembly), resolverType! });
-        if (nativeLibrary == null || resolverType == null || setResolver == null) return false;
+        MethodInfo? setResolver = nativeLibrary?.GetMethod(
+            "SetDllImportResolver",
+            new[] { typeof(Assembly), resolverType! }
+        );
+        if (nativeLibrary == null || resolverType == null || setResolver == null)
+            return false;
 
-        ParameterExpression[] parameters = resolverType.GetMethod("Invoke")!.GetParameters()
-            .Select(p => Expression.Parameter(p.ParameterType, p.Name)).ToArray();
-        MethodInfo resolve = typeof(SqliteNativeLibrary).GetMethod(nameof(Resolve), BindingFlags.NonPublic | BindingFlags.Static)!;
-        Delegate resolver = Expression.Lambda(resolverType, Expression.Call(resolve, parameters[0]), parameters).Compile();
+        ParameterExpression[] parameters = resolverType
+            .GetMethod("Invoke")!
+            .GetParameters()
+            .Select(p => Expression.Parameter(p.ParameterType, p.Name))
+            .ToArray();
+        MethodInfo resolve = typeof(SqliteNativeLibrary).GetMethod(
+            nameof(Resolve),
+            BindingFlags.NonPublic | BindingFlags.Static
+        )!;
+        Delegate resolver = Expression
+            .Lambda(resolverType, Expression.Call(resolve, parameters[0]), parameters)
+            .Compile();
         try
         {
             setResolver.Invoke(null, new object[] { typeof(SQLitePCL.SQLite3Provider_e_sqlite3).Assembly, resolver });
@@ -105,10 +123,12 @@ internal static class SqliteNativeLibrary
 
     private static IntPtr Resolve(string libraryName)
     {
-        if (libraryName != LibraryName || _bundledPath == null) return IntPtr.Zero;
+        if (libraryName != LibraryName || _bundledPath == null)
+            return IntPtr.Zero;
         if (_handle == IntPtr.Zero)
         {
-            MethodInfo load = typeof(object).Assembly.GetType("System.Runtime.InteropServices.NativeLibrary")!
+            MethodInfo load = typeof(object)
+                .Assembly.GetType("System.Runtime.InteropServices.NativeLibrary")!
                 .GetMethod("Load", new[] { typeof(string) })!;
             _handle = (IntPtr)load.Invoke(null, new object[] { _bundledPath })!;
         }
@@ -123,10 +143,12 @@ internal static class SqliteNativeLibrary
             .Any(folder => File.Exists(System.IO.Path.Combine(folder, file)));
     }
 
-    /// <summary>Windows PowerShell 5.1: a DLL already loaded by full path satisfies a later DllImport by name.</summary>
+    /// <summary>Windows PowerShell 5.1: a DLL already loaded by full path satisfies a later DllImport by
+    /// name.</summary>
     private static void PreloadOnWindows(string path)
     {
-        if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows)) LoadLibraryW(path);
+        if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            LoadLibraryW(path);
     }
 
     [DllImport("kernel32", CharSet = CharSet.Unicode, SetLastError = true)]

@@ -16,25 +16,45 @@ internal static class SummaryWatermark
     /// messages being the summarized ones (Evonic counts them so). 0, Evonic's "nothing summarized", when no message is
     /// below the watermark; null stays null.
     /// </summary>
-    public static long? Remap(object? oldWatermark, object? messageCount, IReadOnlyList<long?> oldIds, IReadOnlyList<long> newIds)
+    public static long? Remap(
+        object? oldWatermark,
+        object? messageCount,
+        IReadOnlyList<long?> oldIds,
+        IReadOnlyList<long> newIds
+    )
     {
-        if (oldWatermark == null) return null;
-        if (oldIds.Count == newIds.Count && oldIds.Count > 0 && oldIds[0] != null && ToLong(oldWatermark) is long watermark)
+        if (oldWatermark == null)
+            return null;
+        if (
+            oldIds.Count == newIds.Count
+            && oldIds.Count > 0
+            && oldIds[0] != null
+            && ToLong(oldWatermark) is long watermark
+        )
         {
             long remapped = 0;
             for (int i = 0; i < oldIds.Count; i++)
-                if (oldIds[i] is long old && old <= watermark) remapped = newIds[i];
+                if (oldIds[i] is long old && old <= watermark)
+                    remapped = newIds[i];
             return remapped;
         }
-        if (ToLong(messageCount) is not long count || count <= 0 || newIds.Count == 0) return 0;
+        if (ToLong(messageCount) is not long count || count <= 0 || newIds.Count == 0)
+            return 0;
         return newIds[(int)Math.Min(count, newIds.Count) - 1];
     }
 
-    private static long? ToLong(object? value) => value switch
-    {
-        long l => l,
-        double d => (long)d,
-        string s when long.TryParse(s, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long parsed) => parsed,
-        _ => null,
-    };
+    private static long? ToLong(object? value) =>
+        value switch
+        {
+            long l => l,
+            double d => (long)d,
+            string s
+                when long.TryParse(
+                    s,
+                    System.Globalization.NumberStyles.Integer,
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    out long parsed
+                ) => parsed,
+            _ => null,
+        };
 }

@@ -11,8 +11,8 @@ public sealed class ScriptedHost : PSHost
 {
     private readonly ScriptedUserInterface _ui;
 
-    public ScriptedHost(TextReader input, TextWriter output, TextWriter error, bool interactive)
-        => _ui = new ScriptedUserInterface(input, output, error, interactive);
+    public ScriptedHost(TextReader input, TextWriter output, TextWriter error, bool interactive) =>
+        _ui = new ScriptedUserInterface(input, output, error, interactive);
 
     public int? ExitCode { get; private set; }
     public override string Name => "Evonic.Sessions.Tests.ScriptedHost";
@@ -21,9 +21,16 @@ public sealed class ScriptedHost : PSHost
     public override PSHostUserInterface UI => _ui;
     public override CultureInfo CurrentCulture => CultureInfo.CurrentCulture;
     public override CultureInfo CurrentUICulture => CultureInfo.CurrentUICulture;
+
     public override void SetShouldExit(int exitCode) => ExitCode = exitCode;
-    public override void EnterNestedPrompt() => throw new NotSupportedException("Nested prompts are not supported by this host.");
-    public override void ExitNestedPrompt() => throw new NotSupportedException("Nested prompts are not supported by this host.");
+
+    public override void EnterNestedPrompt() =>
+        throw new NotSupportedException("Nested prompts are not supported by this host.");
+
+    public override void ExitNestedPrompt() =>
+        throw new NotSupportedException("Nested prompts are not supported by this host.");
+
     public override void NotifyBeginApplication() { }
+
     public override void NotifyEndApplication() { }
 }
