@@ -3,16 +3,19 @@ using System.Globalization;
 using System.Text;
 using Evonic.Sessions.Bench;
 
-// dotnet run -c Release --project bench/Evonic.Sessions.Bench -- generate <folder> [--sessions N] [--agents N]
-// [--messages N] [--seed N] dotnet run -c Release --project bench/Evonic.Sessions.Bench -- run <folder>
-// [--naive-seconds N] [--rounds N] [--archive] dotnet run -c Release --project bench/Evonic.Sessions.Bench -- plans
-// <folder> dotnet run -c Release --project bench/Evonic.Sessions.Bench -- space <folder>
+// dotnet run -c Release --project bench/Evonic.Sessions.Bench -- <command> <folder> [options]:
+//   generate <folder> [--sessions N] [--agents N] [--messages N] [--seed N]
+//   run <folder> [--naive-seconds N] [--rounds N] [--archive]
+//   sizes <folder> [--sizes 3000,30000] [--rounds 3] [--busy]
+//   plans <folder>
+//   space <folder>
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 if (args.Length < 2)
 {
     Console.Error.WriteLine(
         "usage: generate <folder> [--sessions 500000] [--agents 20] [--messages 10000000] [--seed 1] | run <folder> "
-            + "[--naive-seconds 120] [--rounds 2] [--archive] | plans <folder> | space <folder>"
+            + "[--naive-seconds 120] [--rounds 2] [--archive] | sizes <folder> [--sizes 3000,30000] [--rounds 3] "
+            + "[--busy] | plans <folder> | space <folder>"
     );
     return 2;
 }
@@ -42,6 +45,13 @@ switch (args[0])
             int.Parse(Option("--naive-seconds", "120"), CultureInfo.InvariantCulture),
             int.Parse(Option("--rounds", "2"), CultureInfo.InvariantCulture),
             args.Contains("--archive")
+        );
+    case "sizes":
+        return SizesBenchmark.Run(
+            folder,
+            Option("--sizes", "3000,30000").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToList(),
+            int.Parse(Option("--rounds", "3"), CultureInfo.InvariantCulture),
+            args.Contains("--busy")
         );
     case "space":
         return SpaceBenchmark.Run(folder);

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace Evonic.Sessions.Bench;
+
+/// <summary>
+/// The cleanup against SQLite's floor at everyday sizes (issue 23): instances of 10 agents with 15 messages a session,
+/// 3 000 and 30 000 sessions by default (500 000 when asked), each size's cmdlet/floor ratio from one run, the best of
+/// the rounds. Also times, per size, the first and the second listing in one process (cold and warm), the first
+/// object, -WhatIf and the nightly shape (-Archive -Optimize). With <c>--busy</c>, two CPU-bound processes run
+/// throughout, as on a small server that does other work.
+/// </summary>
+public static class SizesBenchmark
+{
+    public static int Run(string folder, IReadOnlyList<int> sizes, int rounds, bool busy)
+    {
+        var report = new StringBuilder();
+        void Say(string line)
+        {
+            Console.WriteLine(line);
+            report.AppendLine(line);
+        }
+        Say(
+            $"sizes {string.Join(", ", sizes)}; best of {rounds} rounds; "
+                + (busy ? "machine busy: 2 CPU-bound processes" : "quiet machine")
+        );
+        using CpuLoad? load = busy ? CpuLoad.Start(2) : null;
+        foreach (int size in sizes)
+            RunSize(Path.Combine(folder, size.ToString(CultureInfo.InvariantCulture)), size, rounds, Say);
+
+        string name = "sizes" + (busy ? "-busy" : "");
+        Directory.CreateDirectory(Path.Combine(Repository.Root, "artifacts", "bench"));
+        string result = Path.Combine(Repository.Root, "artifacts", "bench", name + ".txt");
+        File.WriteAllText(result, report.ToString());
+        Console.WriteLine($"written to {result}");
+        return 0;
+    }
+
+    private static void RunSize(string pristine, int size, int rounds, Action<string> say)
+    {
+        if (!File.Exists(Path.Combine(pristine, "bench-manifest.json")))
+        {
+            if (Directory.Exists(pristine))
+                Directory.Delete(pristine, recursive: true);
+            BenchInstance.Generate(pristine, agents: 10, size, messages: size * 15L, seed: 1, DateTime.UtcNow);
+        }
+        BenchInstance.Manifest manifest = BenchInstance.Read(pristine);
+        string work = pristine + ".work";
+        if (Directory.Exists(work))
+            Directory.Delete(work, recursive: true);
+        Directory.CreateDirectory(work);
+        void Say(string line) => say($"{size}: {line}");
+        Say($"{manifest.Sessions} sessions, {manifest.Messages} messages; {manifest.Removable} old and unprotected");
+
+        // Cold and warm in one process: the module imported first, then two listings, each to its last object.
+        string set = Path.Combine(work, "removable.tsv");
+        Benchmark.Measured listing = Benchmark.Host(
+            pristine,
+            $@"$sw = [Diagnostics.Stopwatch]::StartNew(); Import-Module Evonic.Sessions; $import = $sw.Elapsed.TotalSeconds
+$w = [IO.StreamWriter]::new('{set}'); $first = $null; $n = 0; $sw.Restart()
+Get-EvonicOldSession -Path '{pristine}' -MaxAgeDays 90 | ForEach-Object {{
+    if ($null -eq $first) {{ $first = $sw.Elapsed.TotalSeconds }}
+    $n++; $w.WriteLine($_.AgentId + ""`t"" + $_.SessionId + ""`t"" + $_.JsonlPath)
+}}
+$w.Close(); $cold = $sw.Elapsed.TotalSeconds; $sw.Restart()
+$null = Get-EvonicOldSession -Path '{pristine}' -MaxAgeDays 90
+""IMPORT $import""; ""FIRST $first""; ""SECONDS $cold""; ""WARM $($sw.Elapsed.TotalSeconds)""; ""COUNT $n"""
+        );
+        double Value(string key) =>
+            double.Parse(
+                listing.Lines.First(l => l.StartsWith(key + " ", StringComparison.Ordinal))[(key.Length + 1)..],
+                CultureInfo.InvariantCulture
+            );
+        Say(
+            $"Import-Module {Value("IMPORT"):0.000} s; Get-EvonicOldSession first call {listing.Seconds:0.000} s "
+                + $"(first object {listing.First:0.000} s), second call {Value("WARM"):0.000} s: first/second "
+                + $"{listing.Seconds / Value("WARM"):0.00}; peak RSS {listing.RssMb} MB"
+        );
+        if (listing.Count != manifest.Removable)
+            throw new InvalidOperationException(
+                $"Get-EvonicOldSession listed {listing.Count}, the generator expects {manifest.Removable}."
+            );
+
+        double floor = double.MaxValue,
+            cmdlet = double.MaxValue,
+            whatIf = double.MaxValue,
+            nightly = double.MaxValue;
+        for (int round = 1; round <= rounds; round++)
+        {
+            string floorCopy = Benchmark.Copy(pristine, Path.Combine(work, $"floor-{round}"));
+            (double sql, double files) = Floor.Run(pristine, floorCopy, set, work);
+            floor = Math.Min(floor, sql + files);
+
+            double removal = Timed(pristine, work, $"cmdlet-{round}", "-Force");
+            cmdlet = Math.Min(cmdlet, removal);
+            double preview = Timed(pristine, work, $"whatif-{round}", "-WhatIf");
+            whatIf = Math.Min(whatIf, preview);
+            double archived = Timed(pristine, work, $"nightly-{round}", "-Force -Archive -Optimize");
+            nightly = Math.Min(nightly, archived);
+            Say(
+                $"round {round}: floor {sql + files:0.000} s ({sql:0.000} s sqlite3, {files:0.000} s rm); "
+                    + $"Remove-EvonicOldSession -Force {removal:0.000} s ({removal / (sql + files):0.00}x); -WhatIf "
+                    + $"{preview:0.000} s; -Archive -Optimize {archived:0.000} s"
+            );
+            foreach (string copy in Directory.EnumerateDirectories(work))
+                Directory.Delete(copy, recursive: true);
+        }
+        Say(
+            $"best of {rounds}: floor {floor:0.000} s, cmdlet {cmdlet:0.000} s: cmdlet/floor {cmdlet / floor:0.00}; "
+                + $"-WhatIf {whatIf:0.000} s ({whatIf / cmdlet:0.00} of the removal); -Archive -Optimize "
+                + $"{nightly:0.000} s ({nightly / floor:0.00}x the floor)"
+        );
+        Directory.Delete(work, recursive: true);
+    }
+
+    /// <summary>
+    /// One Remove-EvonicOldSession on a fresh copy, timed in the engine after Import-Module (as the nightly job and an
+    /// admin's session both run it); the process start and the import are not part of it.
+    /// </summary>
+    private static double Timed(string pristine, string work, string name, string switches)
+    {
+        string copy = Benchmark.Copy(pristine, Path.Combine(work, name));
+        Benchmark.Measured run = Benchmark.Host(
+            copy,
+            $@"Import-Module Evonic.Sessions; $sw = [Diagnostics.Stopwatch]::StartNew()
+$null = Remove-EvonicOldSession -Path '{copy}' -MaxAgeDays 90 {switches} -InformationVariable info 6>$null
+""SECONDS $($sw.Elapsed.TotalSeconds)"""
+        );
+        return run.Seconds;
+    }
+
+    /// <summary>Processes that keep CPUs busy until disposed.</summary>
+    private sealed class CpuLoad : IDisposable
+    {
+        private static readonly string[] SpinForever = { "-c", "while :; do :; done" };
+
+        private readonly List<Process> _spinners;
+
+        private CpuLoad(List<Process> spinners) => _spinners = spinners;
+
+        public static CpuLoad Start(int processes) =>
+            new(
+                Enumerable
+                    .Range(0, processes)
+                    .Select(_ => Process.Start(new ProcessStartInfo("sh", SpinForever))!)
+                    .ToList()
+            );
+
+        public void Dispose()
+        {
+            foreach (Process spinner in _spinners)
+            {
+                spinner.Kill();
+                spinner.WaitForExit();
+                spinner.Dispose();
+            }
+        }
+    }
+}
