@@ -57,7 +57,8 @@ public static class SizesBenchmark
         string set = Path.Combine(work, "removable.tsv");
         Benchmark.Measured listing = Benchmark.Host(
             pristine,
-            $@"$sw = [Diagnostics.Stopwatch]::StartNew(); Import-Module Evonic.Sessions; $import = $sw.Elapsed.TotalSeconds
+            $@"$sw = [Diagnostics.Stopwatch]::StartNew(); Import-Module Evonic.Sessions
+$import = $sw.Elapsed.TotalSeconds
 $w = [IO.StreamWriter]::new('{set}'); $first = $null; $n = 0; $sw.Restart()
 Get-EvonicOldSession -Path '{pristine}' -MaxAgeDays 90 | ForEach-Object {{
     if ($null -eq $first) {{ $first = $sw.Elapsed.TotalSeconds }}
