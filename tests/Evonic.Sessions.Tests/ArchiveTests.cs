@@ -362,15 +362,7 @@ public sealed class ArchiveTests : SampleInstanceTest
                         decision.Decide(
                             batch,
                             facts,
-                            () =>
-                                new ProtectionRules(
-                                    facts.Lookups,
-                                    facts.SessionStates,
-                                    new PendingWork(),
-                                    facts.UnknownReferences,
-                                    new HashSet<string>(),
-                                    facts.AgentStates
-                                ),
+                            () => ProtectionRules.OfBatch(facts, new PendingWork(), new HashSet<string>()),
                             _ => false,
                             archiver.Fingerprints
                         ),

@@ -152,15 +152,7 @@ public sealed class RecheckTests : SampleInstanceTest
                     decision.Decide(
                         ids,
                         facts,
-                        () =>
-                            new ProtectionRules(
-                                facts.Lookups,
-                                facts.SessionStates,
-                                main.ReadPendingWork(),
-                                facts.UnknownReferences,
-                                held,
-                                facts.AgentStates
-                            ),
+                        () => ProtectionRules.OfBatch(facts, main.ReadPendingWork(), held),
                         _ => false,
                         null
                     ),

@@ -285,15 +285,7 @@ internal sealed class SessionRemover
         decision.Decide(
             byId.Keys,
             facts,
-            () =>
-                new ProtectionRules(
-                    facts.Lookups,
-                    facts.SessionStates,
-                    main.ReadPendingWork(),
-                    facts.UnknownReferences,
-                    _held,
-                    facts.AgentStates
-                ),
+            () => ProtectionRules.OfBatch(facts, main.ReadPendingWork(), _held),
             id => IsWrittenSinceCutoff(byId[id].Plan.ChatLogPath),
             _archiver?.Fingerprints
         );

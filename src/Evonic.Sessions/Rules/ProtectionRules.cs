@@ -45,6 +45,13 @@ internal sealed class ProtectionRules
             _inFocus |= StateRules.IsInFocus(agentState);
     }
 
+    /// <summary>
+    /// The rules inside a write transaction: from what it read (<see cref="BatchFacts"/>), the work the main database
+    /// names now, and the restore holds.
+    /// </summary>
+    public static ProtectionRules OfBatch(BatchFacts facts, PendingWork work, HashSet<string> held) =>
+        new(facts.Lookups, facts.SessionStates, work, facts.UnknownReferences, held, facts.AgentStates);
+
     /// <summary>The protections of a session with chat rows (old, or with a time that cannot be read).</summary>
     /// <param name="sessionId">The session.</param>
     /// <param name="botEnabled">False when a human took it over.</param>
