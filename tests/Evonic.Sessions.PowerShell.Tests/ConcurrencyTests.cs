@@ -79,25 +79,7 @@ public sealed class ConcurrencyTests : IClassFixture<BulkTemplate>
 
         int keptBecauseTouched = _template.Instance.ExpectedRemoved.Count(k => after.Sessions.ContainsKey(k));
         string test = nameof(ConcurrencyTests);
-        ReliabilityFigures.Record(
-            test,
-            "writer rate held (writes/s, target " + WritesPerSecond + ")",
-            Math.Round(writer.WritesPerSecond, 1),
-            _output
-        );
-        ReliabilityFigures.Record(test, "writer transactions", writer.Transactions, _output);
-        ReliabilityFigures.Record(
-            test,
-            "longest writer transaction incl. lock wait (ms)",
-            Math.Round(writer.LongestTransaction.TotalMilliseconds, 1),
-            _output
-        );
-        ReliabilityFigures.Record(
-            test,
-            "writer failures (database is locked or other)",
-            writer.Failures.Count,
-            _output
-        );
+        RecordWriter(test, writer);
         ReliabilityFigures.Record(test, "sessions the writer touched", writer.MessagesAdded.Count, _output);
         ReliabilityFigures.Record(test, "logs appended to during the run", writer.LinesAppended.Count, _output);
         ReliabilityFigures.Record(test, "sessions removed by the cleanup", removed.Count, _output);
@@ -177,6 +159,24 @@ public sealed class ConcurrencyTests : IClassFixture<BulkTemplate>
             Math.Round(optimize.Output.Max(o => (double)o.Properties["LongestLockMilliseconds"].Value), 1),
             _output
         );
+        RecordWriter(test, writer);
+        Assert.True(
+            writer.LongestTransaction < TimeSpan.FromSeconds(1),
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"the writer waited {writer.LongestTransaction.TotalMilliseconds:0} ms for a lock"
+            )
+        );
+    }
+
+    /// <summary>
+    /// Per agent, 24 MB more of an old conversation the cleanup removes, then 8 MB more of a recent one it keeps, so
+    /// the removal leaves free pages ahead of live ones: the incremental vacuum must move those live pages, for long
+    /// enough (about a second per agent) that the writer's transactions meet its steps.
+    /// </summary>
+    /// <summary>What the live writer went through beside the run: rate, transactions, longest wait, failures.</summary>
+    private void RecordWriter(string test, LiveWriter writer)
+    {
         ReliabilityFigures.Record(
             test,
             "writer rate held (writes/s, target " + WritesPerSecond + ")",
@@ -196,20 +196,8 @@ public sealed class ConcurrencyTests : IClassFixture<BulkTemplate>
             writer.Failures.Count,
             _output
         );
-        Assert.True(
-            writer.LongestTransaction < TimeSpan.FromSeconds(1),
-            string.Create(
-                CultureInfo.InvariantCulture,
-                $"the writer waited {writer.LongestTransaction.TotalMilliseconds:0} ms for a lock"
-            )
-        );
     }
 
-    /// <summary>
-    /// Per agent, 24 MB more of an old conversation the cleanup removes, then 8 MB more of a recent one it keeps, so
-    /// the removal leaves free pages ahead of live ones: the incremental vacuum must move those live pages, for long
-    /// enough (about a second per agent) that the writer's transactions meet its steps.
-    /// </summary>
     private void GrowConversations(string root)
     {
         foreach (string agent in _template.AgentIds)
