@@ -86,7 +86,8 @@ $null = Get-EvonicOldSession -Path '{pristine}' -MaxAgeDays 90
         double floor = double.MaxValue,
             cmdlet = double.MaxValue,
             whatIf = double.MaxValue,
-            nightly = double.MaxValue;
+            nightly = double.MaxValue,
+            bestRatio = double.MaxValue;
         for (int round = 1; round <= rounds; round++)
         {
             string floorCopy = Benchmark.Copy(pristine, Path.Combine(work, $"floor-{round}"));
@@ -95,6 +96,8 @@ $null = Get-EvonicOldSession -Path '{pristine}' -MaxAgeDays 90
 
             double removal = Timed(pristine, work, $"cmdlet-{round}", "-Force");
             cmdlet = Math.Min(cmdlet, removal);
+            // The measure: a ratio from one round, floor and cmdlet back to back on the same disk state.
+            bestRatio = Math.Min(bestRatio, removal / (sql + files));
             double preview = Timed(pristine, work, $"whatif-{round}", "-WhatIf");
             whatIf = Math.Min(whatIf, preview);
             double archived = Timed(pristine, work, $"nightly-{round}", "-Force -Archive -Optimize");
@@ -108,7 +111,8 @@ $null = Get-EvonicOldSession -Path '{pristine}' -MaxAgeDays 90
                 Directory.Delete(copy, recursive: true);
         }
         Say(
-            $"best of {rounds}: floor {floor:0.000} s, cmdlet {cmdlet:0.000} s: cmdlet/floor {cmdlet / floor:0.00}; "
+            $"best of {rounds}: cmdlet/floor of one round {bestRatio:0.00}; fastest floor {floor:0.000} s, fastest "
+                + $"cmdlet {cmdlet:0.000} s ({cmdlet / floor:0.00}); "
                 + $"-WhatIf {whatIf:0.000} s ({whatIf / cmdlet:0.00} of the removal); -Archive -Optimize "
                 + $"{nightly:0.000} s ({nightly / floor:0.00}x the floor)"
         );

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Threading.Tasks;
 using Evonic.Sessions.Cleanup;
 using Evonic.Sessions.Rules;
 using Evonic.Sessions.Scheduling;
@@ -67,6 +68,19 @@ public sealed class CleanupRun : IDisposable
     public void RemoveOld(SessionStore store, IReadOnlyList<AgentInfo> agents)
     {
         Opened(store);
+        IDisposable sharing = store.SharingMainDatabase();
+        try
+        {
+            RemoveOldOfEach(store, agents);
+        }
+        finally
+        {
+            EndSharing(store, sharing);
+        }
+    }
+
+    private void RemoveOldOfEach(SessionStore store, IReadOnlyList<AgentInfo> agents)
+    {
         int done = 0;
         foreach (AgentSessions read in store.GetSessionsOfEach(agents))
         {
@@ -114,6 +128,23 @@ public sealed class CleanupRun : IDisposable
             AgentDone(missing);
         }
         var wanted = byAgent.Keys.Where(known.ContainsKey).Select(id => known[id]).ToList();
+        IDisposable sharing = store.SharingMainDatabase();
+        try
+        {
+            RemoveListedOfEach(store, wanted, byAgent);
+        }
+        finally
+        {
+            EndSharing(store, sharing);
+        }
+    }
+
+    private void RemoveListedOfEach(
+        SessionStore store,
+        List<AgentInfo> wanted,
+        Dictionary<string, List<EvonicSession>> byAgent
+    )
+    {
         int done = 0;
         foreach (AgentSessions read in store.GetSessionsOfEach(wanted))
         {
@@ -208,6 +239,7 @@ public sealed class CleanupRun : IDisposable
 
     private void Opened(SessionStore store)
     {
+        StartCodeTrustCheck();
         if (!_stores.ContainsKey(store.Instance.Root))
             _stores.Add(store.Instance.Root, store);
     }
@@ -347,12 +379,33 @@ public sealed class CleanupRun : IDisposable
         finally
         {
             _summary.AddWriteTransaction(store.LongestWriteTransaction);
-            foreach (string wal in store.TakeBusyWals())
-                _host.Warn(
-                    $"The app kept the WAL of '{wal}' busy, so it was not truncated: its older frames may hold "
-                        + $"removed text until the app's next checkpoint."
-                );
+            WarnBusyWals(store);
         }
+    }
+
+    private void WarnBusyWals(SessionStore store)
+    {
+        foreach (string wal in store.TakeBusyWals())
+            _host.Warn(
+                $"The app kept the WAL of '{wal}' busy, so it was not truncated: its older frames may hold "
+                    + $"removed text until the app's next checkpoint."
+            );
+    }
+
+    /// <summary>The run's agents are done with the main database: its WAL is truncated once, and closed.</summary>
+    private void EndSharing(SessionStore store, IDisposable sharing)
+    {
+        try
+        {
+            sharing.Dispose();
+        }
+        catch (EvonicException e)
+        {
+            _summary.AddRunError();
+            WriteLine(CleanupSummary.RunFailureLine(e));
+            _host.Failed(e);
+        }
+        WarnBusyWals(store);
     }
 
     private void SyncSessionCount(SessionStore store, AgentInfo agent)
@@ -392,6 +445,33 @@ public sealed class CleanupRun : IDisposable
 
     private bool? _codeTrusted;
 
+    /// <summary>The check of <see cref="CodeIsTrusted"/>, started when the run opens its first instance: it runs the
+    /// system's <c>stat</c>, which takes as long as listing a small agent, so it runs beside the first
+    /// listing.</summary>
+    private Task<EvonicException?>? _codeTrust;
+
+    private void StartCodeTrustCheck()
+    {
+        if (_preview || _codeTrust != null)
+            return;
+        string? executable;
+        using (Process process = Process.GetCurrentProcess())
+            executable = process.MainModule?.FileName;
+        string moduleFolder = Path.GetDirectoryName(typeof(CleanupRun).Assembly.Location)!;
+        _codeTrust = Task.Run(() =>
+        {
+            try
+            {
+                CodeTrust.Check(executable ?? moduleFolder, moduleFolder);
+                return null;
+            }
+            catch (EvonicException e)
+            {
+                return e;
+            }
+        });
+    }
+
     /// <summary>
     /// Before the first change: the code this run executes (the process and the module's folder) must be writable by
     /// no other user (<see cref="CodeTrust"/>); else the run changes nothing and says so in its log. Once per run.
@@ -400,21 +480,14 @@ public sealed class CleanupRun : IDisposable
     {
         if (_codeTrusted is { } known)
             return known;
-        try
+        StartCodeTrustCheck();
+        EvonicException? untrusted = _codeTrust!.GetAwaiter().GetResult();
+        _codeTrusted = untrusted == null;
+        if (untrusted != null)
         {
-            string? executable;
-            using (Process process = Process.GetCurrentProcess())
-                executable = process.MainModule?.FileName;
-            string moduleFolder = Path.GetDirectoryName(typeof(CleanupRun).Assembly.Location)!;
-            CodeTrust.Check(executable ?? moduleFolder, moduleFolder);
-            _codeTrusted = true;
-        }
-        catch (EvonicException e)
-        {
-            _codeTrusted = false;
             _summary.AddRunError();
-            WriteLine(CleanupSummary.RunFailureLine(e));
-            _host.Failed(e);
+            WriteLine(CleanupSummary.RunFailureLine(untrusted));
+            _host.Failed(untrusted);
         }
         return _codeTrusted.Value;
     }

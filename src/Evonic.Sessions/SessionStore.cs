@@ -215,8 +215,48 @@ public sealed class SessionStore
             },
             Archive?.Enabled == true,
             path => _busyWals.Add(path),
-            ReadHolds
+            ReadHolds,
+            _sharingMain ? () => _sharedMain ??= MainDatabase.Open(Instance, writable: true) : null
         ).Remove(agent.Id, sessions);
+    }
+
+    private bool _sharingMain;
+    private MainDatabase? _sharedMain;
+
+    /// <summary>
+    /// Until the returned scope ends, every <see cref="Remove"/> shares one writable connection to the main database,
+    /// and its WAL is truncated once at the end instead of after each agent: a run over many agents opens the main
+    /// database once. Use it only while holding the instance's cleanup lock for the whole scope.
+    /// </summary>
+    internal IDisposable SharingMainDatabase()
+    {
+        _sharingMain = true;
+        return new MainDatabaseScope(this);
+    }
+
+    private void EndSharingMainDatabase()
+    {
+        _sharingMain = false;
+        MainDatabase? main = _sharedMain;
+        _sharedMain = null;
+        if (main == null)
+            return;
+        using (main)
+            if (!main.TryTruncateWal())
+                _busyWals.Add(main.Path);
+    }
+
+    private sealed class MainDatabaseScope : IDisposable
+    {
+        private SessionStore? _store;
+
+        public MainDatabaseScope(SessionStore store) => _store = store;
+
+        public void Dispose()
+        {
+            _store?.EndSharingMainDatabase();
+            _store = null;
+        }
     }
 
     /// <summary>The sessions in Evonic's archive (<c>shared/db/session_archive.db</c>), streamed; none when there is no

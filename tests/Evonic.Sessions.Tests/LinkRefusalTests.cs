@@ -268,26 +268,4 @@ public sealed class LinkRefusalTests : SampleInstanceTest
         SchedulerStep.WriteFile(unit, "second\n").Execute();
         Assert.Equal("second\n", File.ReadAllText(unit));
     }
-
-    private sealed class RecordingHost : ICleanupRunHost
-    {
-        public List<SessionRemovalResult> Removed { get; } = new();
-        public List<EvonicException> Errors { get; } = new();
-
-        public bool Approve(EvonicSession session) => true;
-
-        void ICleanupRunHost.Removed(SessionRemovalResult result) => Removed.Add(result);
-
-        public void Failed(EvonicException error) => Errors.Add(error);
-
-        public void Warn(string message) { }
-
-        public void Detail(string message) { }
-
-        public void Line(string line) { }
-
-        public void Closing(string text, CleanupReport? report) { }
-
-        public void Progress(int activityId, string activity, string status, int done, int total) { }
-    }
 }

@@ -48,15 +48,19 @@ internal sealed class SessionRemover
     /// <param name="archive">Each session goes to Evonic's archive first.</param>
     /// <param name="walBusy">Told of each WAL the app kept too busy to truncate.</param>
     /// <param name="readHolds">The sessions of an agent's <c>chat.db</c> a restore holds.</param>
+    /// <param name="sharedMain">The run's writable main database, shared by its agents (opened once, its WAL truncated
+    /// once by its owner); null: each removal opens its own and truncates its WAL.</param>
     public SessionRemover(
         EvonicInstance instance,
         DateTime cutoffUtc,
         Action<TimeSpan> wroteFor,
         bool archive = false,
         Action<string>? walBusy = null,
-        Func<string, HashSet<string>>? readHolds = null
+        Func<string, HashSet<string>>? readHolds = null,
+        Func<MainDatabase>? sharedMain = null
     )
     {
+        _sharedMain = sharedMain;
         _readHolds = readHolds ?? (_ => new HashSet<string>());
         _instance = instance;
         _cutoffUtc = cutoffUtc;
@@ -68,12 +72,14 @@ internal sealed class SessionRemover
 
     private readonly Action<string> _walBusy;
     private readonly Func<string, HashSet<string>> _readHolds;
+    private readonly Func<MainDatabase>? _sharedMain;
     private HashSet<string> _held = new();
 
     public IEnumerable<SessionRemovalResult> Remove(string agentId, IEnumerable<EvonicSession> sessions)
     {
         using ChatDatabase chat = ChatDatabase.Open(_instance, agentId, writable: true);
-        using MainDatabase main = MainDatabase.Open(_instance, writable: true);
+        MainDatabase main = _sharedMain?.Invoke() ?? MainDatabase.Open(_instance, writable: true);
+        using MainDatabase? owned = _sharedMain == null ? main : null;
         var family = main.ReadFamily(agentId);
         AttachmentReferences references = main.ReadAttachmentReferences(_instance);
         chat.ReadLookupsAhead();
@@ -135,7 +141,7 @@ internal sealed class SessionRemover
             // or say that the app kept it busy.
             if (!chat.TryTruncateWal())
                 _walBusy(chat.Path);
-            if (!main.TryTruncateWal())
+            if (owned != null && !owned.TryTruncateWal())
                 _walBusy(_instance.MainDatabasePath);
         }
         finally
@@ -231,7 +237,7 @@ internal sealed class SessionRemover
             decision.Removed[removed.Key] = removed.Value;
         _wroteFor(clock.Elapsed);
         _batch = NextBatch(batch.Count, clock.Elapsed);
-        chat.Checkpoint();
+        chat.CheckpointWhenGrown();
         clock.Restart();
         List<EvonicSession> removedSessions = batch
             .Where(b => decision.Removed.ContainsKey(b.Session.SessionId))
@@ -240,7 +246,7 @@ internal sealed class SessionRemover
         main.DeleteSessionRows(removedSessions);
         _wroteFor(clock.Elapsed);
         deleter.References.Release(removedSessions.SelectMany(s => s.AttachmentRows));
-        main.Checkpoint();
+        main.CheckpointWhenGrown();
         _archiver?.Settle(batch.Select(b => b.Result), r => decision.Removed.ContainsKey(r.SessionId));
         var committed = new List<PlannedRemoval>();
         foreach (PlannedRemoval removal in batch)

@@ -195,43 +195,78 @@ internal sealed class SessionFiles
                 DeleteFile(file, result);
         }
         foreach (string folder in plan.AttachmentFolders)
+            DeleteFolder(folder, result, references);
+    }
+
+    /// <summary>
+    /// Deletes the folder's files, except those a remaining row points at, then the folder itself, its sub-folders
+    /// first: one listing per folder, no second walk. A folder that still holds something (a kept file, one written
+    /// since the listing) stays, as the file system refuses to remove a folder that is not empty. A link is removed
+    /// as itself, never followed.
+    /// </summary>
+    private static void DeleteFolder(string folder, SessionRemovalResult result, AttachmentReferences references)
+    {
+        List<FileSystemInfo> entries;
+        try
         {
-            if (!Directory.Exists(folder))
-                continue;
-            foreach (string file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
-            {
-                if (references.IsReferenced(file))
-                    result.Keep(file);
-                else
-                    DeleteFile(file, result);
-            }
-            DeleteEmptyFolders(folder, result);
+            entries = new DirectoryInfo(folder).EnumerateFileSystemInfos().ToList();
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            result.Error ??= FolderNotDeleted(folder, e);
+            return;
+        }
+        foreach (FileSystemInfo entry in entries)
+        {
+            if (entry is DirectoryInfo && (entry.Attributes & FileAttributes.ReparsePoint) == 0)
+                DeleteFolder(entry.FullName, result, references);
+            else if (references.IsReferenced(entry.FullName))
+                result.Keep(entry.FullName);
+            else
+                DeleteListedFile(entry, result);
+        }
+        try
+        {
+            Directory.Delete(folder);
+        }
+        catch (IOException) when (!Directory.Exists(folder) || Directory.EnumerateFileSystemEntries(folder).Any())
+        {
+            // Gone already, or it holds what was kept or written since: it stays.
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            result.Error ??= FolderNotDeleted(folder, e);
         }
     }
 
-    /// <summary>Deletes the folder and its sub-folders, deepest first, where they are empty; a kept file keeps its
-    /// folders.</summary>
-    private static void DeleteEmptyFolders(string folder, SessionRemovalResult result)
+    private static EvonicException FolderNotDeleted(string folder, Exception e) =>
+        new(
+            EvonicErrorKind.FileDeleteFailed,
+            $"The attachment folder '{folder}' could not be deleted: {e.Message}",
+            folder,
+            e
+        );
+
+    /// <summary>A file (or link) as its folder's listing saw it: its size is known, no second lookup.</summary>
+    private static void DeleteListedFile(FileSystemInfo entry, SessionRemovalResult result)
     {
         try
         {
-            foreach (
-                string sub in Directory
-                    .EnumerateDirectories(folder, "*", SearchOption.AllDirectories)
-                    .OrderByDescending(p => p.Length)
-                    .ToList()
-            )
-                if (!Directory.EnumerateFileSystemEntries(sub).Any())
-                    Directory.Delete(sub);
-            if (!Directory.EnumerateFileSystemEntries(folder).Any())
-                Directory.Delete(folder);
+            long size = entry is FileInfo file ? file.Length : 0;
+            File.Delete(entry.FullName);
+            result.FilesRemoved++;
+            result.BytesFreed += size;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             result.Error ??= new EvonicException(
                 EvonicErrorKind.FileDeleteFailed,
-                $"The attachment folder '{folder}' could not be deleted: {e.Message}",
-                folder,
+                $"The attachment '{entry.FullName}' could not be deleted: {e.Message}",
+                entry.FullName,
                 e
             );
         }

@@ -84,16 +84,19 @@ internal static class SqliteDatabase
         try
         {
             connection.Open();
-            Execute(connection, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA foreign_keys = OFF;");
-            // Our commits to Evonic's files do not checkpoint the WAL inside the write transaction; the remover
-            // checkpoints (PASSIVE: never blocks the app's writers) after each commit instead. See Checkpoint. The
-            // archive, the module's own file, keeps SQLite's automatic checkpoints.
-            if (mode == SqliteOpenMode.ReadWrite)
-                Execute(connection, "PRAGMA wal_autocheckpoint = 0;");
-            // Freed cells and pages are zeroed, whatever SQLite was compiled with: removed means gone from the file.
-            if (writable)
-                Execute(connection, "PRAGMA secure_delete = ON;");
-            // Reads the schema now, so a file that is not SQLite or cannot be opened fails here, not mid-scan.
+            // One round trip for every setting. Our commits to Evonic's files do not checkpoint the WAL as part of the
+            // commit (wal_autocheckpoint 0): the remover checkpoints (PASSIVE: never blocks the app's writers) after a
+            // commit once the WAL has grown, outside the timed write (EvonicDatabaseFile.CheckpointWhenGrown); the
+            // archive, the module's own file, keeps SQLite's automatic checkpoints. secure_delete: freed cells and
+            // pages are zeroed, whatever SQLite was compiled with, so removed means gone from the file. The schema is
+            // read on its own (its failure is what the read-only fallback above recognises), so a file that is not
+            // SQLite or cannot be opened fails here, not mid-scan.
+            Execute(
+                connection,
+                $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA foreign_keys = OFF; "
+                    + (mode == SqliteOpenMode.ReadWrite ? "PRAGMA wal_autocheckpoint = 0; " : "")
+                    + (writable ? "PRAGMA secure_delete = ON; " : "")
+            );
             Execute(connection, "SELECT count(*) FROM sqlite_master");
             return connection;
         }

@@ -1,0 +1,25 @@
+namespace Evonic.Sessions.Tests;
+
+/// <summary>A cleanup run's host that approves every session and records what the run reports.</summary>
+internal sealed class RecordingHost : ICleanupRunHost
+{
+    public List<SessionRemovalResult> Removed { get; } = new();
+    public List<EvonicException> Errors { get; } = new();
+    public List<string> Warnings { get; } = new();
+
+    public bool Approve(EvonicSession session) => true;
+
+    void ICleanupRunHost.Removed(SessionRemovalResult result) => Removed.Add(result);
+
+    public void Failed(EvonicException failure) => Errors.Add(failure);
+
+    public void Warn(string message) => Warnings.Add(message);
+
+    public void Detail(string message) { }
+
+    public void Line(string line) { }
+
+    public void Closing(string text, CleanupReport? report) { }
+
+    public void Progress(int activityId, string activity, string status, int done, int total) { }
+}
