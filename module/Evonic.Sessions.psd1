@@ -1,5 +1,8 @@
 @{
     RootModule           = 'Evonic.Sessions.PowerShell.dll'
+    # Loaded before the root module: on PowerShell 7.6+ it loads the ReadyToRun images of readytorun/ (no JIT at first
+    # use); elsewhere it does nothing and the IL assemblies beside this manifest load.
+    NestedModules        = @('Evonic.Sessions.ReadyToRun.psm1')
     ModuleVersion        = '{{ModuleVersion}}' # {{...}}: stamped from Directory.Build.props and CHANGELOG.md when the module is staged
     CompatiblePSEditions = @('Desktop', 'Core')
     GUID                 = '7c0e3f52-5a8e-4d57-9b0a-2f6a1c9d4e31'

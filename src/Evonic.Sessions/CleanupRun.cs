@@ -457,7 +457,7 @@ public sealed class CleanupRun : IDisposable
         string? executable;
         using (Process process = Process.GetCurrentProcess())
             executable = process.MainModule?.FileName;
-        string moduleFolder = Path.GetDirectoryName(typeof(CleanupRun).Assembly.Location)!;
+        string moduleFolder = ModuleFolder.Path;
         _codeTrust = Task.Run(() =>
         {
             try

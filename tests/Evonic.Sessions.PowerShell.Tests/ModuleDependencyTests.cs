@@ -31,6 +31,17 @@ public sealed class ModuleDependencyTests
         Assert.Empty(Conflicts(host, Repository.StagedModule));
     }
 
+    [Theory]
+    [InlineData("linux-x64")]
+    [InlineData("linux-arm64")]
+    [InlineData("win-x64")]
+    [InlineData("osx-arm64")]
+    public void The_ReadyToRun_images_need_nothing_PowerShell_7_6_lacks(string platform)
+    {
+        string images = Path.Combine(Repository.StagedModule, "readytorun", "net10.0", platform);
+        Assert.Empty(Conflicts("pwsh-7.6", images));
+    }
+
     [Fact]
     public void The_table_covers_each_host_and_the_names_that_have_bitten_modules_before()
     {

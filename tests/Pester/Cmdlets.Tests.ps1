@@ -166,4 +166,21 @@ Describe 'Evonic.Sessions' {
         Register-EvonicSessionCleanup -Path $instance -Scheduler Cron -PwshPath $pwsh -WhatIf 6>&1 | Out-Null
         Get-EvonicSessionCleanup -Scheduler Cron | Where-Object InstanceRoot -eq $instance | Should -BeNullOrEmpty
     }
+
+    It 'runs the store from its ReadyToRun image on PowerShell 7.6+, where the module has one for this platform' {
+        $arch = "$([Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture)".ToLowerInvariant()
+        $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
+        $module = (Get-Module Evonic.Sessions).ModuleBase
+        $images = Join-Path $module "readytorun/net10.0/$os-$arch"
+        $store = [Evonic.Sessions.EvonicSession].Assembly.Location
+        if ($PSVersionTable.PSVersion -ge [version]'7.6' -and (Test-Path $images)) {
+            $store | Should -Be (Join-Path $images 'Evonic.Sessions.dll')
+            [Microsoft.Data.Sqlite.SqliteConnection].Assembly.Location | Should -Be (Join-Path $images 'Microsoft.Data.Sqlite.dll')
+        }
+        else {
+            $store | Should -Be (Join-Path $module 'Evonic.Sessions.dll')
+        }
+        # Either way the cmdlets work: the sample lists its old sessions.
+        (Get-EvonicOldSession -Path $instance | Measure-Object).Count | Should -BeGreaterThan 0
+    }
 }

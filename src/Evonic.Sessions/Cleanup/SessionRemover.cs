@@ -19,17 +19,32 @@ namespace Evonic.Sessions.Cleanup;
 internal sealed class SessionRemover
 {
     /// <summary>
-    /// Sessions per write transaction to start with. Each batch is sized from the last one's time, so that the
-    /// write lock is held for about <see cref="TargetTransaction"/>: long enough to amortise the commit, short
-    /// enough that the live app never waits long, whatever the sessions' sizes and the disk's speed.
+    /// Messages in an agent's first write transaction: its sessions are taken until they hold this many (at least one
+    /// session, at most <see cref="LargestBatch"/>). Each later batch is sized from the last one's time, so that the
+    /// write lock is held for about <see cref="TargetTransaction"/>: long enough to amortise the commit, short enough
+    /// that the live app never waits long, whatever the sessions' sizes and the disk's speed. Counted in messages, not
+    /// sessions, the first guess holds about as much work whatever the sessions' lengths, and a small agent's old
+    /// sessions go in one transaction instead of two or three.
     /// </summary>
-    internal const int FirstBatch = 100;
+    internal const int FirstBatchMessages = 5000;
 
     internal const int LargestBatch = 2000;
 
     internal static readonly TimeSpan TargetTransaction = TimeSpan.FromMilliseconds(50);
 
-    private int _batch = FirstBatch;
+    /// <summary>Sessions per write transaction, once the first has been timed; 0 until then.</summary>
+    private int _batch;
+
+    private long _firstBatchMessages;
+
+    /// <summary>Whether the sessions ready hold a full write transaction.</summary>
+    private bool IsFull(List<PlannedRemoval> ready, EvonicSession added)
+    {
+        if (_batch > 0)
+            return ready.Count >= _batch;
+        _firstBatchMessages += added.MessageCount;
+        return _firstBatchMessages >= FirstBatchMessages || ready.Count >= LargestBatch;
+    }
 
     private readonly EvonicInstance _instance;
     private readonly DateTime _cutoffUtc;
@@ -107,7 +122,7 @@ internal sealed class SessionRemover
                     continue;
                 }
                 ready.Add(new PlannedRemoval(session, plan!, result));
-                if (ready.Count >= _batch)
+                if (IsFull(ready, session))
                 {
                     List<SessionRemovalResult> before = RemoveBatchReportingTheOneBefore(
                         chat,

@@ -8,7 +8,7 @@ using System.Runtime.InteropServices;
 namespace Evonic.Sessions.Storage;
 
 /// <summary>
-/// Makes SQLite's native library load from <c>runtimes/&lt;rid&gt;/native</c> beside this assembly. A host that
+/// Makes SQLite's native library load from <c>runtimes/&lt;rid&gt;/native</c> in the module's folder. A host that
 /// imports the module (pwsh, Windows PowerShell) has no deps.json naming that folder, so without this the first
 /// connection fails with "Unable to load shared library 'e_sqlite3'".
 /// </summary>
@@ -71,7 +71,7 @@ internal static class SqliteNativeLibrary
     private static string? FindBundledLibrary()
     {
         string? rid = CurrentRuntimeIdentifier();
-        string? folder = Path.GetDirectoryName(typeof(SqliteNativeLibrary).Assembly.Location);
+        string folder = ModuleFolder.Path;
         if (rid == null || string.IsNullOrEmpty(folder))
             return null;
         string file =
