@@ -351,7 +351,8 @@ public sealed class SessionStoreTests : TempFolderTest
             Temp.Combine("bulk"),
             DateTime.UtcNow,
             agents: 1,
-            // Enough old sessions for three write transactions: the first holds FirstBatchMessages messages.
+            // Enough old sessions for four write transactions, whatever each one's time: the first holds
+            // FirstBatchMessages messages (about 360 of these sessions), each later one at most twice the last.
             sessionsPerAgent: 4000,
             seed: 5
         );
