@@ -53,14 +53,8 @@ $r | ForEach-Object {{
 }}"
         );
         Disk afterBudget = Disk.Measure(live);
-        var refused = budget
-            .Lines.Where(l => l.StartsWith("DB Skipped ", StringComparison.Ordinal))
-            .Select(l => double.Parse(l.Split(' ')[4], CultureInfo.InvariantCulture))
-            .ToList();
-        var vacuumed = budget
-            .Lines.Where(l => l.StartsWith("DB Vacuum ", StringComparison.Ordinal))
-            .Select(l => double.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture))
-            .ToList();
+        List<double> refused = Field(budget, "DB Skipped ", 4);
+        List<double> vacuumed = Field(budget, "DB Vacuum ", 2);
         Say(
             $"2a. Optimize-EvonicSessionStore -EnableIncrementalVacuum (lock budget 2 s): {budget.Seconds:0.0} s; "
                 + $"{vacuumed.Count} database(s) vacuumed"
@@ -78,10 +72,7 @@ $r = Optimize-EvonicSessionStore -Path '{live}' -EnableIncrementalVacuum -Force 
 $r | ForEach-Object {{ ""DB $($_.Method) $($_.LongestLockMilliseconds) $($_.BytesReturned)"" }}"
         );
         Disk afterOptimize = Disk.Measure(live);
-        var forcedVacuums = forced
-            .Lines.Where(l => l.StartsWith("DB Vacuum ", StringComparison.Ordinal))
-            .Select(l => double.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture))
-            .ToList();
+        List<double> forcedVacuums = Field(forced, "DB Vacuum ", 2);
         Say(
             $"2b. the same with -Force (Evonic stopped): {forced.Seconds:0.0} s; {forcedVacuums.Count} database(s) "
                 + $"vacuumed"
@@ -129,6 +120,14 @@ Remove-EvonicOldSession -Path '{live}' -MaxAgeDays 30 -Force -Optimize -Informat
         report.Save($"{manifest.Sessions}-sessions-space");
         return 0;
     }
+
+    /// <summary>Field <paramref name="index"/> (space-separated) of each line the run printed that starts with
+    /// <paramref name="prefix"/>, as a number.</summary>
+    private static List<double> Field(Benchmark.Measured run, string prefix, int index) =>
+        run
+            .Lines.Where(l => l.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(l => double.Parse(l.Split(' ')[index], CultureInfo.InvariantCulture))
+            .ToList();
 
     private static string Mb(long bytes) => $"{bytes / 1048576.0:0.0} MB";
 

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Reflection;
-using System.Runtime.InteropServices;
 
 namespace Evonic.Sessions.PowerShell;
 
@@ -26,9 +25,9 @@ public static class ReadyToRunImages
     /// none.</summary>
     internal static string? FolderFor(string moduleFolder)
     {
-        if (Environment.Version.Major < RuntimeMajor || RuntimeIdentifier() is not { } rid)
+        if (Environment.Version.Major < RuntimeMajor || ModuleLayout.RuntimeIdentifier() is not { } rid)
             return null;
-        string folder = Path.Combine(moduleFolder, "readytorun", TargetFramework, rid);
+        string folder = Path.Combine(moduleFolder, ModuleLayout.ReadyToRun, TargetFramework, rid);
         return Directory.Exists(folder) ? folder : null;
     }
 
@@ -66,40 +65,5 @@ public static class ReadyToRunImages
             }
         }
         return count;
-    }
-
-    /// <summary>
-    /// The runtime identifier of the images that fit this process (linux-x64, win-x64, osx-arm64, ...); musl Linux
-    /// has none. The same mapping as the store's native-library lookup, which this class must not load.
-    /// </summary>
-    private static string? RuntimeIdentifier()
-    {
-        string arch = RuntimeInformation.ProcessArchitecture switch
-        {
-            Architecture.X64 => "x64",
-            Architecture.Arm64 => "arm64",
-            _ => "",
-        };
-        if (arch.Length == 0)
-            return null;
-        if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
-            return "win-" + arch;
-        if (RuntimeInformation.IsOSPlatform(OSPlatform.OSX))
-            return "osx-" + arch;
-        if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && !IsMusl())
-            return "linux-" + arch;
-        return null;
-    }
-
-    private static bool IsMusl()
-    {
-        try
-        {
-            return Directory.Exists("/lib") && Directory.EnumerateFiles("/lib", "ld-musl-*.so.1").Any();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 }

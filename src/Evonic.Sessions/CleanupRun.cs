@@ -68,15 +68,7 @@ public sealed class CleanupRun : IDisposable
     public void RemoveOld(SessionStore store, IReadOnlyList<AgentInfo> agents)
     {
         Opened(store);
-        IDisposable sharing = store.SharingMainDatabase();
-        try
-        {
-            RemoveOldOfEach(store, agents);
-        }
-        finally
-        {
-            EndSharing(store, sharing);
-        }
+        SharingMainDatabase(store, () => RemoveOldOfEach(store, agents));
     }
 
     private void RemoveOldOfEach(SessionStore store, IReadOnlyList<AgentInfo> agents)
@@ -128,15 +120,7 @@ public sealed class CleanupRun : IDisposable
             AgentDone(missing);
         }
         var wanted = byAgent.Keys.Where(known.ContainsKey).Select(id => known[id]).ToList();
-        IDisposable sharing = store.SharingMainDatabase();
-        try
-        {
-            RemoveListedOfEach(store, wanted, byAgent);
-        }
-        finally
-        {
-            EndSharing(store, sharing);
-        }
+        SharingMainDatabase(store, () => RemoveListedOfEach(store, wanted, byAgent));
     }
 
     private void RemoveListedOfEach(
@@ -392,20 +376,31 @@ public sealed class CleanupRun : IDisposable
             );
     }
 
-    /// <summary>The run's agents are done with the main database: its WAL is truncated once, and closed.</summary>
-    private void EndSharing(SessionStore store, IDisposable sharing)
+    /// <summary>
+    /// Runs <paramref name="removeAgents"/> with one main-database connection for all its agents
+    /// (<see cref="SessionStore.SharingMainDatabase"/>); then that database's WAL is truncated once, and closed.
+    /// </summary>
+    private void SharingMainDatabase(SessionStore store, Action removeAgents)
     {
+        IDisposable sharing = store.SharingMainDatabase();
         try
         {
-            sharing.Dispose();
+            removeAgents();
         }
-        catch (EvonicException e)
+        finally
         {
-            _summary.AddRunError();
-            WriteLine(CleanupSummary.RunFailureLine(e));
-            _host.Failed(e);
+            try
+            {
+                sharing.Dispose();
+            }
+            catch (EvonicException e)
+            {
+                _summary.AddRunError();
+                WriteLine(CleanupSummary.RunFailureLine(e));
+                _host.Failed(e);
+            }
+            WarnBusyWals(store);
         }
-        WarnBusyWals(store);
     }
 
     private void SyncSessionCount(SessionStore store, AgentInfo agent)

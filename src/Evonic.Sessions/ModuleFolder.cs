@@ -9,9 +9,6 @@ namespace Evonic.Sessions;
 /// </summary>
 internal static class ModuleFolder
 {
-    /// <summary>The sub-folder of the module that holds the ReadyToRun images.</summary>
-    public const string ReadyToRun = "readytorun";
-
     public static string Path { get; } =
         Find(System.IO.Path.GetDirectoryName(typeof(ModuleFolder).Assembly.Location) ?? "");
 
@@ -19,6 +16,6 @@ internal static class ModuleFolder
     internal static string Find(string assemblyFolder)
     {
         DirectoryInfo? images = new DirectoryInfo(assemblyFolder).Parent?.Parent;
-        return images is { Name: ReadyToRun, Parent: { } module } ? module.FullName : assemblyFolder;
+        return images is { Name: ModuleLayout.ReadyToRun, Parent: { } module } ? module.FullName : assemblyFolder;
     }
 }

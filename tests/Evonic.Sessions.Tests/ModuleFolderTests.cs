@@ -11,7 +11,7 @@ public sealed class ModuleFolderTests : TempFolderTest
     public void An_image_under_readytorun_belongs_to_the_module_folder_three_levels_up()
     {
         string module = Temp.Combine("Evonic.Sessions");
-        string images = Path.Combine(module, ModuleFolder.ReadyToRun, "net10.0", "linux-x64");
+        string images = Path.Combine(module, ModuleLayout.ReadyToRun, "net10.0", "linux-x64");
         Directory.CreateDirectory(images);
 
         Assert.Equal(module, ModuleFolder.Find(images));

@@ -227,7 +227,7 @@ internal sealed class SessionFiles
             else if (references.IsReferenced(entry.FullName))
                 result.Keep(entry.FullName);
             else
-                DeleteListedFile(entry, result);
+                DeleteFile(entry, result);
         }
         try
         {
@@ -251,11 +251,16 @@ internal sealed class SessionFiles
             e
         );
 
-    /// <summary>A file (or link) as its folder's listing saw it: its size is known, no second lookup.</summary>
-    private static void DeleteListedFile(FileSystemInfo entry, SessionRemovalResult result)
+    private static void DeleteFile(string path, SessionRemovalResult result) => DeleteFile(new FileInfo(path), result);
+
+    /// <summary>Deletes a file (or a link, as itself); one a folder's listing gave knows its size already, no second
+    /// lookup.</summary>
+    private static void DeleteFile(FileSystemInfo entry, SessionRemovalResult result)
     {
         try
         {
+            if (!entry.Exists)
+                return;
             long size = entry is FileInfo file ? file.Length : 0;
             File.Delete(entry.FullName);
             result.FilesRemoved++;
@@ -267,29 +272,6 @@ internal sealed class SessionFiles
                 EvonicErrorKind.FileDeleteFailed,
                 $"The attachment '{entry.FullName}' could not be deleted: {e.Message}",
                 entry.FullName,
-                e
-            );
-        }
-    }
-
-    private static void DeleteFile(string path, SessionRemovalResult result)
-    {
-        try
-        {
-            var info = new FileInfo(path);
-            if (!info.Exists)
-                return;
-            long size = info.Length;
-            info.Delete();
-            result.FilesRemoved++;
-            result.BytesFreed += size;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            result.Error ??= new EvonicException(
-                EvonicErrorKind.FileDeleteFailed,
-                $"The attachment '{path}' could not be deleted: {e.Message}",
-                path,
                 e
             );
         }

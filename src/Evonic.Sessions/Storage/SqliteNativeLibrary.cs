@@ -36,41 +36,9 @@ internal static class SqliteNativeLibrary
         }
     }
 
-    /// <summary>The runtime identifier whose native folder fits this process, e.g. linux-musl-x64.</summary>
-    internal static string? CurrentRuntimeIdentifier()
-    {
-        string arch = RuntimeInformation.ProcessArchitecture switch
-        {
-            Architecture.X64 => "x64",
-            Architecture.X86 => "x86",
-            Architecture.Arm64 => "arm64",
-            Architecture.Arm => "arm",
-            var other => other.ToString().ToLowerInvariant(),
-        };
-        if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
-            return "win-" + arch;
-        if (RuntimeInformation.IsOSPlatform(OSPlatform.OSX))
-            return "osx-" + arch;
-        if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
-            return (IsMusl() ? "linux-musl-" : "linux-") + arch;
-        return null;
-    }
-
-    private static bool IsMusl()
-    {
-        try
-        {
-            return Directory.Exists("/lib") && Directory.EnumerateFiles("/lib", "ld-musl-*.so.1").Any();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
     private static string? FindBundledLibrary()
     {
-        string? rid = CurrentRuntimeIdentifier();
+        string? rid = ModuleLayout.RuntimeIdentifier();
         string folder = ModuleFolder.Path;
         if (rid == null || string.IsNullOrEmpty(folder))
             return null;
