@@ -62,14 +62,15 @@ public static class SizesBenchmark
             pristine,
             $@"$sw = [Diagnostics.Stopwatch]::StartNew(); Import-Module Evonic.Sessions
 $import = $sw.Elapsed.TotalSeconds
-$w = [IO.StreamWriter]::new('{set}'); $first = $null; $n = 0; $sw.Restart()
-Get-EvonicOldSession -Path '{pristine}' -MaxAgeDays 90 | ForEach-Object {{
-    if ($null -eq $first) {{ $first = $sw.Elapsed.TotalSeconds }}
-    $n++; $w.WriteLine($_.AgentId + ""`t"" + $_.SessionId + ""`t"" + $_.JsonlPath)
-}}
-$w.Close(); $cold = $sw.Elapsed.TotalSeconds; $sw.Restart()
-$null = Get-EvonicOldSession -Path '{pristine}' -MaxAgeDays 90
-""IMPORT $import""; ""FIRST $first""; ""SECONDS $cold""; ""WARM $($sw.Elapsed.TotalSeconds)""; ""COUNT $n"""
+$list = {{ param($file) $w = [IO.StreamWriter]::new($file); $script:first = $null; $script:n = 0; $sw.Restart()
+    Get-EvonicOldSession -Path '{pristine}' -MaxAgeDays 90 | ForEach-Object {{
+        if ($null -eq $script:first) {{ $script:first = $sw.Elapsed.TotalSeconds }}
+        $script:n++; $w.WriteLine($_.AgentId + ""`t"" + $_.SessionId + ""`t"" + $_.JsonlPath)
+    }}
+    $w.Close(); $sw.Elapsed.TotalSeconds }}
+$cold = & $list '{set}'; $firstCold = $first; $n = $script:n
+$warm = & $list '{set}.warm'; $first = $firstCold
+""IMPORT $import""; ""FIRST $first""; ""SECONDS $cold""; ""WARM $warm""; ""COUNT $n"""
         );
         double Value(string key) =>
             double.Parse(
