@@ -40,6 +40,7 @@ internal static class ErrorRecords
             EvonicErrorKind.ArchiveEntryNotFound => ErrorCategory.ObjectNotFound,
             EvonicErrorKind.HoldNotFound => ErrorCategory.ObjectNotFound,
             EvonicErrorKind.UntrustedCode => ErrorCategory.SecurityError,
+            EvonicErrorKind.InvalidPolicy => ErrorCategory.InvalidData,
             _ => ErrorCategory.NotSpecified,
         };
 }

@@ -48,17 +48,42 @@ public abstract class EvonicSessionCommandBase : EvonicCommandBase
 
     private bool MaxAgeDaysBound => MyInvocation.BoundParameters.ContainsKey(nameof(MaxAgeDays));
 
-    /// <summary>The age limit: -MaxAgeDays, else <paramref name="listedMaxAgeDays"/> (piped sessions), else the
-    /// environment or .env.</summary>
-    private CleanupPolicy ResolvePolicy(EvonicInstance instance, int? listedMaxAgeDays)
+    /// <summary>
+    /// The age limits: -MaxAgeDays, else <paramref name="listedMaxAgeDays"/> (piped sessions keep the limit they were
+    /// listed with), else the instance's retention policy (read once, here), whose default falls back to the
+    /// environment or .env. Null, after saying why, when the policy cannot be used: nothing is listed or removed then.
+    /// </summary>
+    private AgeLimits? ResolveLimits(EvonicInstance instance, int? listedMaxAgeDays)
     {
         try
         {
             if (MaxAgeDaysBound)
-                return CleanupPolicy.FromParameter(MaxAgeDays);
+                return AgeLimits.Uniform(CleanupPolicy.FromParameter(MaxAgeDays));
             if (listedMaxAgeDays is { } listed)
-                return CleanupPolicy.FromParameter(listed);
-            return CleanupPolicy.Resolve(instance, Environment.GetEnvironmentVariable);
+                return AgeLimits.Uniform(CleanupPolicy.FromParameter(listed));
+        }
+        catch (EvonicException e)
+        {
+            ThrowTerminatingError(ErrorRecords.From(e));
+            throw;
+        }
+        EvonicSessionPolicy policy;
+        try
+        {
+            policy = SessionPolicyReader.Read(instance);
+        }
+        catch (EvonicException e) when (e.Kind == EvonicErrorKind.InvalidPolicy)
+        {
+            OnPolicyRefused(e);
+            return null;
+        }
+        try
+        {
+            CleanupPolicy? fallback =
+                policy.DefaultMaxAgeDays == null
+                    ? CleanupPolicy.Resolve(instance, Environment.GetEnvironmentVariable)
+                    : null;
+            return policy.Exists ? AgeLimits.Of(policy, fallback!) : AgeLimits.Uniform(fallback!);
         }
         catch (EvonicException e)
         {
@@ -68,8 +93,8 @@ public abstract class EvonicSessionCommandBase : EvonicCommandBase
     }
 
     /// <summary>
-    /// Opens the instance at <paramref name="folder"/> (a file system path) with its age limit and, for a removal, its
-    /// archive setting; null (after saying so) when cleanup is disabled.
+    /// Opens the instance at <paramref name="folder"/> (a file system path) with its age limits and, for a removal, its
+    /// archive setting; null (after saying so) when cleanup is disabled or the instance's policy cannot be used.
     /// </summary>
     protected SessionStore? OpenStore(
         string folder,
@@ -78,16 +103,26 @@ public abstract class EvonicSessionCommandBase : EvonicCommandBase
     )
     {
         EvonicInstance instance = InstanceParameter.OpenFolder(this, folder);
-        CleanupPolicy policy = ResolvePolicy(instance, listedMaxAgeDays);
-        if (!policy.IsDisabled)
-            return new SessionStore(instance, policy, archive?.Invoke(instance));
+        AgeLimits? limits = ResolveLimits(instance, listedMaxAgeDays);
+        if (limits == null)
+            return null;
+        if (!limits.IsDisabled)
+            return new SessionStore(instance, limits, DateTime.UtcNow, archive?.Invoke(instance));
         WriteWarning(
-            $"Session cleanup is disabled: MaxAgeDays is 0 (from {policy.Source}). Nothing is listed or removed."
+            limits.Policy == null
+                ? $"Session cleanup is disabled: MaxAgeDays is 0 (from {limits.Default.Source}). Nothing is listed or "
+                    + "removed."
+                : $"Session cleanup is disabled: every age of the policy '{limits.Policy.Path}' is 0. Nothing is "
+                    + "listed or removed."
         );
-        OnCleanupDisabled(policy);
+        OnCleanupDisabled(limits.Default);
         return null;
     }
 
     /// <summary>Lets Remove-EvonicOldSession log that a (scheduled) run found cleanup disabled.</summary>
     protected virtual void OnCleanupDisabled(CleanupPolicy policy) { }
+
+    /// <summary>The instance's retention policy cannot be used: an error, and (Remove-EvonicOldSession) a line in the
+    /// log; the instance is skipped.</summary>
+    protected virtual void OnPolicyRefused(EvonicException failure) => WriteError(ErrorRecords.From(failure));
 }

@@ -49,10 +49,7 @@ public sealed class GetEvonicOldSessionCommand : EvonicSessionCommandBase
         SessionStore? store = OpenStore(folder);
         if (store == null)
             return;
-        WriteVerbose(
-            $"Listing sessions of '{store.Instance.Root}' idle since before {store.CutoffUtc:yyyy-MM-dd HH:mm:ss}Z "
-                + $"({store.Policy.MaxAgeDays} days, from {store.Policy.Source})."
-        );
+        WriteVerbose($"Listing old sessions of '{store.Instance.Root}' by {store.Limits.Describe()}.");
 
         var agents = SelectAgents(store, AgentId);
         for (int i = 0; i < agents.Count; i++)

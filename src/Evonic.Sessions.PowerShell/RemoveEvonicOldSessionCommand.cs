@@ -211,6 +211,8 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, IC
 
     protected override void OnCleanupDisabled(CleanupPolicy policy) => _run!.Disabled(policy);
 
+    protected override void OnPolicyRefused(EvonicException failure) => _run!.PolicyRefused(failure);
+
     /// <summary>One ShouldProcess call per session, so -WhatIf prints one line each and -Confirm asks for
     /// each.</summary>
     bool ICleanupRunHost.Approve(EvonicSession session) => Approval.Ask(this, Force, session.Describe(), Action);

@@ -75,7 +75,11 @@ CREATE TABLE transfer_jobs (id TEXT PRIMARY KEY, agent_id TEXT NOT NULL, session
   total_bytes INTEGER DEFAULT 0, bytes_transferred INTEGER DEFAULT 0, error_msg TEXT,
   created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, completed_at TIMESTAMP, FOREIGN KEY (agent_id) REFERENCES agents(id)
   ON DELETE CASCADE);
-CREATE INDEX idx_transfer_jobs_agent ON transfer_jobs(agent_id);";
+CREATE INDEX idx_transfer_jobs_agent ON transfer_jobs(agent_id);
+CREATE TABLE IF NOT EXISTS channels (id TEXT PRIMARY KEY, agent_id TEXT NOT NULL, type TEXT NOT NULL, name TEXT,
+  config TEXT DEFAULT '{}', enabled BOOLEAN DEFAULT 1, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+  updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, FOREIGN KEY (agent_id) REFERENCES agents(id) ON DELETE CASCADE,
+  UNIQUE(agent_id, name));";
 
     /// <summary>models/schema.py's session_index, verbatim, with its indexes.</summary>
     public const string SessionIndex =

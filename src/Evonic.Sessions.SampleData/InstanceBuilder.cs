@@ -133,6 +133,20 @@ public sealed class InstanceBuilder
         );
     }
 
+    /// <summary>A row of the main database's <c>channels</c> (models/mixins/channels.py: ids are uuid4 strings; the
+    /// type is <c>telegram</c>, <c>whatsapp</c>, <c>discord</c>, ...).</summary>
+    public void Channel(string id, string agentId, string type)
+    {
+        using SqliteConnection main = Connect(MainDatabasePath);
+        Exec(
+            main,
+            "INSERT INTO channels (id, agent_id, type, name) VALUES ($id, $agent, $type, $id)",
+            ("$id", id),
+            ("$agent", agentId),
+            ("$type", type)
+        );
+    }
+
     /// <summary>A row of the main database's <c>transfer_jobs</c>.</summary>
     public void TransferJob(string id, string agentId, string sessionId, string status)
     {

@@ -167,6 +167,15 @@ public sealed class CleanupRun : IDisposable
     /// <summary>Cleanup is disabled (MaxAgeDays 0): says so in the log.</summary>
     public void Disabled(CleanupPolicy policy) => WriteLine(CleanupSummary.DisabledLine(policy));
 
+    /// <summary>The instance's retention policy cannot be used: nothing of the instance is removed; an error of the
+    /// run (a scheduled run exits 1), said in the log.</summary>
+    public void PolicyRefused(EvonicException failure)
+    {
+        _summary.AddRunError();
+        WriteLine(CleanupSummary.PolicyRefusedLine(failure));
+        _host.Failed(failure);
+    }
+
     /// <summary>A failure that stops one agent: counted, logged, and reported as an error.</summary>
     public void AgentFailed(string agentId, EvonicException error)
     {

@@ -46,4 +46,8 @@ public enum EvonicErrorKind
 
     /// <summary>Code the scheduled cleanup would run (pwsh, the module) can be written by another user.</summary>
     UntrustedCode,
+
+    /// <summary>The instance's retention policy (<c>evonic-session-policy.psd1</c>) cannot be read or says something
+    /// invalid: nothing is listed or removed by it.</summary>
+    InvalidPolicy,
 }

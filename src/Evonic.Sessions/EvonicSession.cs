@@ -61,8 +61,13 @@ public sealed class EvonicSession
     /// </summary>
     public int ArchivedCopies { get; internal set; }
 
-    /// <summary>The age limit the session was listed with; a removal of piped sessions uses the same one.</summary>
+    /// <summary>The age limit the session was listed with (0: never removed); a removal of piped sessions uses the
+    /// same one.</summary>
     public int MaxAgeDays { get; internal set; }
+
+    /// <summary>Where <see cref="MaxAgeDays"/> came from: a rule of the instance's retention policy, its default,
+    /// <c>EVONIC_SESSION_MAX_AGE_DAYS</c>, the <c>-MaxAgeDays</c> parameter, or the default of 90.</summary>
+    public string PolicySource { get; internal set; } = "";
 
     /// <summary>Older than the cutoff the session was listed with.</summary>
     public bool IsOld { get; internal set; }

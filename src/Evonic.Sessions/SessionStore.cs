@@ -10,8 +10,9 @@ using Evonic.Sessions.Storage;
 namespace Evonic.Sessions;
 
 /// <summary>
-/// The entry point of the store: lists an instance's agents, reads each agent's sessions dated against one
-/// cutoff, and removes sessions. Knows nothing of PowerShell; the cmdlets are thin wrappers over it.
+/// The entry point of the store: lists an instance's agents, reads each agent's sessions dated against the age limit
+/// that applies to each (<see cref="AgeLimits"/>), and removes sessions. Knows nothing of PowerShell; the cmdlets are
+/// thin wrappers over it.
 /// </summary>
 public sealed class SessionStore
 {
@@ -19,7 +20,7 @@ public sealed class SessionStore
     /// <param name="policy">The age limit.</param>
     /// <param name="archive">Whether a removal archives each session first; off when null.</param>
     public SessionStore(EvonicInstance instance, CleanupPolicy policy, ArchivePolicy? archive = null)
-        : this(instance, policy, DateTime.UtcNow, archive) { }
+        : this(instance, AgeLimits.Uniform(policy), DateTime.UtcNow, archive) { }
 
     /// <summary>A store for what no age limit affects: the agents, the archive.</summary>
     public SessionStore(EvonicInstance instance)
@@ -30,24 +31,36 @@ public sealed class SessionStore
     /// <param name="nowUtc">The moment ages are measured from.</param>
     /// <param name="archive">Whether a removal archives each session first; off when null.</param>
     public SessionStore(EvonicInstance instance, CleanupPolicy policy, DateTime nowUtc, ArchivePolicy? archive = null)
+        : this(instance, AgeLimits.Uniform(policy), nowUtc, archive) { }
+
+    /// <param name="instance">The instance.</param>
+    /// <param name="limits">The age limit of each session (a retention policy's rules, or one for all).</param>
+    /// <param name="nowUtc">The moment ages are measured from.</param>
+    /// <param name="archive">Whether a removal archives each session first; off when null.</param>
+    public SessionStore(EvonicInstance instance, AgeLimits limits, DateTime nowUtc, ArchivePolicy? archive = null)
     {
         Archive = archive;
         Instance = instance;
-        Policy = policy;
+        Limits = limits;
         NowUtc = DateTime.SpecifyKind(nowUtc, DateTimeKind.Utc);
-        CutoffUtc = policy.CutoffUtc(NowUtc);
     }
 
     public EvonicInstance Instance { get; }
-    public CleanupPolicy Policy { get; }
+
+    /// <summary>The age limit of each session.</summary>
+    public AgeLimits Limits { get; }
+
+    /// <summary>The age limit of sessions no rule of a retention policy matches (without a policy: of all).</summary>
+    public CleanupPolicy Policy => Limits.Default;
+
     public DateTime NowUtc { get; }
 
     /// <summary>Whether <see cref="Remove"/> archives each session first (Evonic's <c>session_archive.db</c>); off when
     /// null.</summary>
     public ArchivePolicy? Archive { get; }
 
-    /// <summary>Sessions whose last activity is before this instant are old.</summary>
-    public DateTime CutoffUtc { get; }
+    /// <summary>Sessions whose last activity is before this instant are old, by <see cref="Policy"/>.</summary>
+    public DateTime CutoffUtc => Policy.CutoffUtc(NowUtc);
 
     private readonly List<string> _busyWals = new();
 
@@ -131,7 +144,7 @@ public sealed class SessionStore
             copies = archive?.CountCopies(family) ?? new Dictionary<string, int>();
             held = archive?.Holds.ReadHeld(family.ParentId, NowUtc) ?? new HashSet<string>(StringComparer.Ordinal);
         }
-        foreach (EvonicSession session in new SessionScanner(Instance, NowUtc, Policy).Scan(family, chat, main, held))
+        foreach (EvonicSession session in new SessionScanner(Instance, NowUtc, Limits).Scan(family, chat, main, held))
         {
             session.ArchivedCopies = copies.TryGetValue(session.SessionId, out int n) ? n : 0;
             yield return session;
@@ -207,7 +220,9 @@ public sealed class SessionStore
         CheckAgentId(agent);
         return new SessionRemover(
             Instance,
-            CutoffUtc,
+            // The limit each session was listed with (sessions come from this store's listing); 0 never removes.
+            session =>
+                session.MaxAgeDays == 0 ? DateTime.MinValue : CleanupPolicy.CutoffUtc(NowUtc, session.MaxAgeDays),
             held =>
             {
                 if (held > LongestWriteTransaction)

@@ -34,6 +34,7 @@ public sealed class CmdletTests : SampleInstanceTest
                 "Get-EvonicOldSession=Evonic.Sessions.EvonicSession",
                 "Get-EvonicSessionArchive=Evonic.Sessions.ArchivedSessionInfo",
                 "Get-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup",
+                "Get-EvonicSessionPolicy=Evonic.Sessions.EvonicSessionPolicy",
                 "Get-EvonicSessionStore=Evonic.Sessions.DatabaseSpace",
                 "Optimize-EvonicSessionStore=Evonic.Sessions.SpaceReturned",
                 "Register-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup",
@@ -41,6 +42,7 @@ public sealed class CmdletTests : SampleInstanceTest
                 "Remove-EvonicSessionArchive=",
                 "Remove-EvonicSessionHold=",
                 "Restore-EvonicSession=Evonic.Sessions.SessionRestoreResult",
+                "Set-EvonicSessionPolicy=Evonic.Sessions.EvonicSessionPolicy",
                 "Unregister-EvonicSessionCleanup=",
             },
             result.Output.Select(o => o.ToString()).OrderBy(s => s)

@@ -91,6 +91,7 @@ public sealed class HelpTests
     [Theory]
     [InlineData("about_Evonic.Sessions", "PROTECTED SESSIONS")]
     [InlineData("about_EvonicSessionCleanup", "systemd")]
+    [InlineData("about_EvonicSessionPolicy", "HOW A SESSION")]
     public void The_about_topics_are_there(string topic, string mentions)
     {
         using var ps = new PowerShellSession();

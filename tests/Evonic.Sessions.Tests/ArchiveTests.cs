@@ -356,8 +356,7 @@ public sealed class ArchiveTests : SampleInstanceTest
         using (ChatDatabase chat = ChatDatabase.Open(instance, "siwa", writable: true))
             foreach (
                 KeyValuePair<string, long> removed in chat.RemoveSessions(
-                    batch,
-                    store.CutoffUtc,
+                    batch.ToDictionary(id => id, _ => store.CutoffUtc),
                     facts =>
                         decision.Decide(
                             batch,

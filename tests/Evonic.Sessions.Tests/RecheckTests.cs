@@ -146,8 +146,7 @@ public sealed class RecheckTests : SampleInstanceTest
             using ChatDatabase chat = ChatDatabase.Open(instance, agent.Id, writable: true);
 
             Dictionary<string, long> removed = chat.RemoveSessions(
-                ids,
-                store.CutoffUtc,
+                ids.ToDictionary(id => id, _ => store.CutoffUtc),
                 facts =>
                     decision.Decide(
                         ids,

@@ -163,6 +163,8 @@ public sealed class CleanupSummary
     public static string DisabledLine(CleanupPolicy policy) =>
         Format("cleanup disabled: MaxAgeDays is 0 (from {0}); nothing removed", policy.Source);
 
+    public static string PolicyRefusedLine(EvonicException failure) => Format("policy refused: {0}", failure.Message);
+
     private static string Format(string format, params object?[] values) =>
         Tag + " " + string.Format(CultureInfo.InvariantCulture, format, values);
 

@@ -48,18 +48,19 @@ internal sealed class SessionRemover
     }
 
     private readonly EvonicInstance _instance;
-    private readonly DateTime _cutoffUtc;
+    private readonly Func<EvonicSession, DateTime> _cutoffOf;
     private readonly SessionFiles _files;
     private readonly Action<TimeSpan> _wroteFor;
     private readonly bool _archiving;
     private SessionArchiver? _archiver;
 
-    /// <summary>The remover of <paramref name="instance"/>'s sessions older than <paramref name="cutoffUtc"/>;
+    /// <summary>The remover of <paramref name="instance"/>'s sessions older than their cutoff;
     /// <paramref name="wroteFor"/> is told how long each write transaction held a database's write lock; with
     /// <paramref name="archive"/>, each session goes to Evonic's archive first (<see
     /// cref="SessionArchiver"/>).</summary>
     /// <param name="instance">The instance.</param>
-    /// <param name="cutoffUtc">Sessions last active before it are old.</param>
+    /// <param name="cutoffOf">A session last active before its cutoff is old (the age limit it was listed
+    /// with).</param>
     /// <param name="wroteFor">Told how long each write transaction held a database's write lock.</param>
     /// <param name="archive">Each session goes to Evonic's archive first.</param>
     /// <param name="walBusy">Told of each WAL the app kept too busy to truncate.</param>
@@ -68,7 +69,7 @@ internal sealed class SessionRemover
     /// once by its owner); null: each removal opens its own and truncates its WAL.</param>
     public SessionRemover(
         EvonicInstance instance,
-        DateTime cutoffUtc,
+        Func<EvonicSession, DateTime> cutoffOf,
         Action<TimeSpan> wroteFor,
         bool archive = false,
         Action<string>? walBusy = null,
@@ -79,7 +80,7 @@ internal sealed class SessionRemover
         _sharedMain = sharedMain;
         _readHolds = readHolds ?? (_ => new HashSet<string>());
         _instance = instance;
-        _cutoffUtc = cutoffUtc;
+        _cutoffOf = cutoffOf;
         _files = new SessionFiles(instance);
         _wroteFor = wroteFor;
         _archiving = archive;
@@ -102,7 +103,7 @@ internal sealed class SessionRemover
         // Holds are written only by a restore, which takes the cleanup lock this removal holds: read once per agent,
         // they are what the deleting transaction would read.
         _held = _readHolds(agentId);
-        var deleter = new FileDeleter(_cutoffUtc, references);
+        var deleter = new FileDeleter(_cutoffOf, references);
         using SessionArchiver? archiver = _archiver = _archiving ? SessionArchiver.Open(_instance, agentId) : null;
         bool completed = false;
         try
@@ -194,7 +195,7 @@ internal sealed class SessionRemover
         }
         // A log written to since listing means the conversation is live again: keep the session whole. (A live
         // session's log is checked again inside its batch's write transaction, DecideOutside.)
-        if (session.Kind == SessionKind.Orphan && IsWrittenSinceCutoff(plan.ChatLogPath))
+        if (session.Kind == SessionKind.Orphan && IsWrittenSinceCutoff(plan.ChatLogPath, _cutoffOf(session)))
         {
             result.Status = RemovalStatus.KeptActive;
             return false;
@@ -226,8 +227,7 @@ internal sealed class SessionRemover
         var decision = new BatchDecision();
         foreach (
             KeyValuePair<string, long> removed in chat.RemoveSessions(
-                byId.Keys,
-                _cutoffUtc,
+                byId.ToDictionary(b => b.Key, b => _cutoffOf(b.Value.Session), StringComparer.Ordinal),
                 facts => Decide(main, facts, byId, decision),
                 withFingerprints: _archiver != null
             )
@@ -271,9 +271,9 @@ internal sealed class SessionRemover
         return before;
     }
 
-    /// <summary>A log modified at or after the cutoff: the conversation is live again.</summary>
-    private bool IsWrittenSinceCutoff(string? logPath) =>
-        logPath != null && new FileInfo(logPath) is { Exists: true } log && log.LastWriteTimeUtc >= _cutoffUtc;
+    /// <summary>A log modified at or after the session's cutoff: the conversation is live again.</summary>
+    private static bool IsWrittenSinceCutoff(string? logPath, DateTime cutoffUtc) =>
+        logPath != null && new FileInfo(logPath) is { Exists: true } log && log.LastWriteTimeUtc >= cutoffUtc;
 
     /// <summary>
     /// Asked from inside the batch's write transaction, with what it read: the same <see cref="ProtectionRules"/> as
@@ -290,7 +290,7 @@ internal sealed class SessionRemover
             byId.Keys,
             facts,
             () => ProtectionRules.OfBatch(facts, main.ReadPendingWork(), _held),
-            id => IsWrittenSinceCutoff(byId[id].Plan.ChatLogPath),
+            id => IsWrittenSinceCutoff(byId[id].Plan.ChatLogPath, _cutoffOf(byId[id].Session)),
             _archiver?.Fingerprints
         );
 
@@ -356,7 +356,7 @@ internal sealed class SessionRemover
             references.Release(session.AttachmentRows);
             SessionFiles.DeleteAttachments(plan, result, references);
         }
-        SessionFiles.DeleteLogIfStillOld(plan, _cutoffUtc, result);
+        SessionFiles.DeleteLogIfStillOld(plan, _cutoffOf(session), result);
         result.Status =
             result.ChatLogKept ? RemovalStatus.KeptActive
             : result.Error != null ? RemovalStatus.Failed
@@ -391,13 +391,13 @@ internal sealed class SessionRemover
         /// </summary>
         internal const int Unlinks = 4;
 
-        private readonly DateTime _cutoffUtc;
+        private readonly Func<EvonicSession, DateTime> _cutoffOf;
         private Task? _running;
         private List<PlannedRemoval> _batch = new();
 
-        public FileDeleter(DateTime cutoffUtc, AttachmentReferences references)
+        public FileDeleter(Func<EvonicSession, DateTime> cutoffOf, AttachmentReferences references)
         {
-            _cutoffUtc = cutoffUtc;
+            _cutoffOf = cutoffOf;
             References = references;
         }
 
@@ -412,7 +412,7 @@ internal sealed class SessionRemover
                 {
                     Parallel.ForEach(committed, new ParallelOptions { MaxDegreeOfParallelism = Unlinks }, removal =>
                     {
-                        SessionFiles.DeleteLogIfStillOld(removal.Plan, _cutoffUtc, removal.Result);
+                        SessionFiles.DeleteLogIfStillOld(removal.Plan, _cutoffOf(removal.Session), removal.Result);
                         SessionFiles.DeleteAttachments(removal.Plan, removal.Result, References);
                     });
                 }

@@ -15,11 +15,14 @@ internal sealed class SessionScanner
 {
     private readonly EvonicInstance _instance;
     private readonly SessionDating _dating;
+    private readonly AgeLimits _limits;
+    private Dictionary<string, string> _channelTypes = new(StringComparer.Ordinal);
 
-    public SessionScanner(EvonicInstance instance, DateTime nowUtc, CleanupPolicy policy)
+    public SessionScanner(EvonicInstance instance, DateTime nowUtc, AgeLimits limits)
     {
         _instance = instance;
-        _dating = new SessionDating(nowUtc, policy);
+        _dating = new SessionDating(nowUtc);
+        _limits = limits;
     }
 
     /// <summary>
@@ -38,6 +41,8 @@ internal sealed class SessionScanner
         Dictionary<string, SessionMainRows> mainRows = main.ReadAttachmentRows(family);
         PendingWork work = main.ReadPendingWork();
         HashSet<string> logFiles = ListLogFiles(agentId);
+        if (_limits.NeedChannelTypes)
+            _channelTypes = main.ReadChannelTypes();
         chat.BeginSnapshot();
         var rules = new ProtectionRules(
             chat.ReadLookups(),
@@ -85,6 +90,13 @@ internal sealed class SessionScanner
 
         bool unreadable = row.HasUnreadableMessageTime || row.UpdatedAtJulian == null;
         DateTime? lastActivity = SessionDating.OfRow(row);
+        CleanupPolicy limit = _limits.For(
+            agentId,
+            row.AgentId,
+            channelKnown: true,
+            row.ChannelId,
+            row.ChannelId != null && _channelTypes.TryGetValue(row.ChannelId, out string? type) ? type : null
+        );
 
         string? logPath = _instance.ChatLogPath(agentId, row.Id);
         ChatLog? log = null;
@@ -93,7 +105,7 @@ internal sealed class SessionScanner
             // A log that is a link is not read, and does not date the session: its removal is refused
             // (UnsafePath) with the link named, which is what the admin needs to see, and nothing goes.
             // The log's content can only make the session newer; read it only when it could still be old.
-            log = _dating.ReadLog(logPath, couldBeOld: _dating.CouldBeOld(lastActivity));
+            log = _dating.ReadLog(logPath, oldBy: _dating.CouldBeOld(lastActivity, limit) ? limit : null);
             if (log != null)
                 lastActivity = SessionDating.Latest(lastActivity, log.LastActivity);
             else if (!SafePath.IsLink(logPath))
@@ -103,7 +115,7 @@ internal sealed class SessionScanner
             session.JsonlLastWriteUtc = log?.LastWriteUtc;
         }
 
-        _dating.Date(session, lastActivity, unreadable);
+        _dating.Date(session, lastActivity, unreadable, limit);
         if (session.IsOld || unreadable)
             session.Protection |= rules.OfSession(row.Id, row.BotEnabled, log, unreadable);
         return session;
@@ -146,7 +158,7 @@ internal sealed class SessionScanner
         foreach (string path in logFiles.OrderBy(p => p, StringComparer.Ordinal))
         {
             // Orphans are rare; read each whole so its id comes from its content when that id names this very file.
-            string? contentId = _dating.ReadLog(path, couldBeOld: true, force: true)?.SessionId;
+            string? contentId = SessionDating.ReadWholeLog(path)?.SessionId;
             bool ownsId =
                 contentId != null
                 && !chat.SessionExists(contentId)
@@ -207,7 +219,7 @@ internal sealed class SessionScanner
         ChatLog? log = null;
         if (logPath != null)
         {
-            log = _dating.ReadLog(logPath, couldBeOld: true, force: true);
+            log = SessionDating.ReadWholeLog(logPath);
             if (log == null)
                 unreadable = true;
             else
@@ -217,9 +229,11 @@ internal sealed class SessionScanner
             session.JsonlLastWriteUtc = log?.LastWriteUtc;
         }
 
-        _dating.Date(session, lastActivity, unreadable);
+        // Its row is gone, and its channel with it: only rules that name no channel apply.
+        CleanupPolicy limit = _limits.For(agentId, session.SessionAgentId, channelKnown: false, null, null);
+        _dating.Date(session, lastActivity, unreadable, limit);
         // Only empty folders are left (a cleanup stopped while deleting files): nothing in them can be lost.
-        if (!unreadable && rows == null && logPath == null && !anyFile)
+        if (!unreadable && rows == null && logPath == null && !anyFile && !limit.IsDisabled)
             session.IsOld = true;
         if (unreadable || (lastActivity == null && !session.IsOld))
             session.Protection |= SessionProtection.UnreadableTimestamp;

@@ -31,10 +31,17 @@ public sealed class CleanupPolicy
     public bool IsDisabled => MaxAgeDays == 0;
 
     /// <summary>Sessions whose last activity is before this instant are old. Clamped to the calendar's range.</summary>
-    public DateTime CutoffUtc(DateTime nowUtc) =>
-        MaxAgeDays >= (nowUtc - DateTime.MinValue).TotalDays
+    public DateTime CutoffUtc(DateTime nowUtc) => CutoffUtc(nowUtc, MaxAgeDays);
+
+    /// <summary>Sessions last active before this instant are older than <paramref name="maxAgeDays"/>. Clamped to the
+    /// calendar's range.</summary>
+    public static DateTime CutoffUtc(DateTime nowUtc, int maxAgeDays) =>
+        maxAgeDays >= (nowUtc - DateTime.MinValue).TotalDays
             ? DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc)
-            : nowUtc.AddDays(-MaxAgeDays);
+            : nowUtc.AddDays(-maxAgeDays);
+
+    /// <summary>An age a retention policy gave (<see cref="AgeLimits"/>), already validated there.</summary>
+    internal static CleanupPolicy FromPolicy(int maxAgeDays, string source) => new(maxAgeDays, source);
 
     public static CleanupPolicy FromParameter(int maxAgeDays)
     {

@@ -12,15 +12,8 @@ namespace Evonic.Sessions.Rules;
 internal sealed class SessionDating
 {
     private readonly DateTime _nowUtc;
-    private readonly DateTime _cutoffUtc;
-    private readonly int _maxAgeDays;
 
-    public SessionDating(DateTime nowUtc, CleanupPolicy policy)
-    {
-        _nowUtc = nowUtc;
-        _cutoffUtc = policy.CutoffUtc(nowUtc);
-        _maxAgeDays = policy.MaxAgeDays;
-    }
+    public SessionDating(DateTime nowUtc) => _nowUtc = nowUtc;
 
     public static DateTime? Latest(DateTime? a, DateTime? b) =>
         a is null ? b
@@ -35,25 +28,35 @@ internal sealed class SessionDating
             row.LastMessageJulian is { } message ? SqliteDatabase.FromJulianDay(message) : null
         );
 
-    /// <summary>Whether a session last active at <paramref name="lastActivity"/> (unknown: null) may still be
-    /// old.</summary>
-    public bool CouldBeOld(DateTime? lastActivity) => lastActivity == null || lastActivity < _cutoffUtc;
+    /// <summary>Whether a session last active at <paramref name="lastActivity"/> (unknown: null) may still be old by
+    /// <paramref name="limit"/>.</summary>
+    public bool CouldBeOld(DateTime? lastActivity, CleanupPolicy limit) =>
+        !limit.IsDisabled && (lastActivity == null || lastActivity < limit.CutoffUtc(_nowUtc));
 
-    /// <summary>Sets the session's last activity, age and whether it is old.</summary>
-    public void Date(EvonicSession session, DateTime? lastActivity, bool unreadable)
+    /// <summary>Sets the session's last activity, age, the limit that applies to it and whether it is old by that
+    /// limit (never, when the limit is 0).</summary>
+    public void Date(EvonicSession session, DateTime? lastActivity, bool unreadable, CleanupPolicy limit)
     {
-        session.MaxAgeDays = _maxAgeDays;
+        session.MaxAgeDays = limit.MaxAgeDays;
+        session.PolicySource = limit.Source;
         session.LastActivity = lastActivity;
         session.AgeDays = lastActivity is { } at ? (int)Math.Max(0, Math.Floor((_nowUtc - at).TotalDays)) : null;
-        session.IsOld = !unreadable && lastActivity is { } last && last < _cutoffUtc;
+        session.IsOld = !unreadable && !limit.IsDisabled && lastActivity is { } last && last < limit.CutoffUtc(_nowUtc);
     }
 
     /// <summary>
-    /// Stats a log, and reads its content when the session could still be old by every other measure and the
-    /// file itself is old too (its content can only make the session newer). Null when the file cannot be read:
-    /// such a session cannot be dated.
+    /// Stats a log, and reads its content when the file itself is old by <paramref name="oldBy"/> (null: the session
+    /// is already new by another measure): its content can only make the session newer. Null when the file cannot be
+    /// read: such a session cannot be dated.
     /// </summary>
-    public ChatLog? ReadLog(string path, bool couldBeOld, bool force = false)
+    public ChatLog? ReadLog(string path, CleanupPolicy? oldBy) =>
+        ReadLog(path, log => oldBy != null && log.LastWriteUtc < oldBy.CutoffUtc(_nowUtc));
+
+    /// <summary>Stats and reads a whole log (an orphan's, whose id may come from its content); null when it cannot be
+    /// read.</summary>
+    public static ChatLog? ReadWholeLog(string path) => ReadLog(path, _ => true);
+
+    private static ChatLog? ReadLog(string path, Func<ChatLog, bool> readContent)
     {
         // A log that is a link may point anywhere (another instance, a device that never ends): not read, so not
         // datable.
@@ -62,7 +65,7 @@ internal sealed class SessionDating
         try
         {
             ChatLog log = ChatLog.Stat(path);
-            return force || (couldBeOld && log.LastWriteUtc < _cutoffUtc) ? ChatLog.Read(log) : log;
+            return readContent(log) ? ChatLog.Read(log) : log;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

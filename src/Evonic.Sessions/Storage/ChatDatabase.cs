@@ -352,7 +352,8 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
     private const string BatchIds = "(SELECT value FROM json_each($ids))";
 
     /// <summary>
-    /// Which of the batch's sessions are still old at <c>$cutoff</c>, with their message counts, whether a human
+    /// Which of the batch's sessions are still old, each at its own cutoff (<c>$cutoffs</c>: a JSON object of session
+    /// id → Julian day, as a retention policy gives each its own age), with their message counts, whether a human
     /// took them over and their <c>session_state</c> (by primary key): <c>updated_at</c> and every message before the
     /// cutoff (a time that cannot be read counts as new).
     /// </summary>
@@ -363,11 +364,10 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
         $@"SELECT s.id, (SELECT COUNT(*) FROM chat_messages m WHERE m.session_id = s.id),
             {BotDisabled("s.")},
             {(HasSessionState ? StateOfSession : "NULL")}
-        FROM chat_sessions s
-        WHERE s.id IN {BatchIds}
-            AND {SqliteDatabase.JulianDayOf("s.updated_at")} < $cutoff
+        FROM json_each($cutoffs) b CROSS JOIN chat_sessions s ON s.id = b.key
+        WHERE {SqliteDatabase.JulianDayOf("s.updated_at")} < b.value
             AND NOT EXISTS (SELECT 1 FROM chat_messages m WHERE m.session_id = s.id
-                AND m.created_at IS NOT NULL AND IFNULL({SqliteDatabase.JulianDayOf("m.created_at")} >= $cutoff, 1))";
+                AND m.created_at IS NOT NULL AND IFNULL({SqliteDatabase.JulianDayOf("m.created_at")} >= b.value, 1))";
 
     /// <summary>
     /// The DELETEs of a batch of sessions (<c>$ids</c>), children first. The agent state Evonic reads
@@ -414,13 +414,11 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
     /// <paramref name="chooseRemovable"/>, which also reads what lives outside this file, which of them may go. Only
     /// still-old sessions can go, each with every row. Returns, per session removed, its message count.
     /// </summary>
-    /// <param name="sessionIds">The batch.</param>
-    /// <param name="cutoffUtc">Sessions last active before it are old.</param>
+    /// <param name="cutoffs">The batch: each session's cutoff (sessions last active before theirs are old).</param>
     /// <param name="chooseRemovable">The rules: which of the facts' still-old sessions may go.</param>
     /// <param name="withFingerprints">Read <see cref="BatchFacts.Fingerprints"/> (a cleanup that archives).</param>
     public Dictionary<string, long> RemoveSessions(
-        IReadOnlyCollection<string> sessionIds,
-        DateTime cutoffUtc,
+        IReadOnlyDictionary<string, DateTime> cutoffs,
         Func<BatchFacts, IReadOnlyCollection<string>> chooseRemovable,
         bool withFingerprints
     )
@@ -431,7 +429,7 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
             // deferred: false makes Microsoft.Data.Sqlite issue BEGIN IMMEDIATE: the write lock is held from the
             // start, so nothing the live app writes can land between the checks and the deletes.
             using SqliteTransaction transaction = Connection.BeginTransaction(deferred: false);
-            BatchFacts facts = ReadBatchFacts(sessionIds, cutoffUtc, withFingerprints, transaction);
+            BatchFacts facts = ReadBatchFacts(cutoffs, withFingerprints, transaction);
             foreach (string id in chooseRemovable(facts))
                 if (facts.StillOld.TryGetValue(id, out BatchFacts.Row? row))
                     removed[id] = row.Messages;
@@ -455,8 +453,7 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
     }
 
     private BatchFacts ReadBatchFacts(
-        IReadOnlyCollection<string> sessionIds,
-        DateTime cutoffUtc,
+        IReadOnlyDictionary<string, DateTime> cutoffs,
         bool withFingerprints,
         SqliteTransaction transaction
     )
@@ -464,8 +461,10 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
         var stillOld = new Dictionary<string, BatchFacts.Row>(StringComparer.Ordinal);
         using (SqliteCommand check = Command(StillOldSql, transaction))
         {
-            check.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(sessionIds));
-            check.Parameters.AddWithValue("$cutoff", SqliteDatabase.JulianDay(cutoffUtc));
+            check.Parameters.AddWithValue(
+                "$cutoffs",
+                JsonSerializer.Serialize(cutoffs.ToDictionary(c => c.Key, c => SqliteDatabase.JulianDay(c.Value)))
+            );
             using SqliteDataReader reader = check.ExecuteReader();
             while (reader.Read())
                 stillOld[reader.GetString(0)] = new BatchFacts.Row(

@@ -64,6 +64,11 @@ internal sealed class MainDatabase : EvonicDatabaseFile
             && columns.Contains("file_path");
         _hasSessionCount = SqliteDatabase.Columns(connection, "agents").Contains("session_count");
         _hasSchedules = tables.Contains("schedules");
+        _hasChannelTypes =
+            tables.Contains("channels")
+            && SqliteDatabase.Columns(connection, "channels") is var channelColumns
+            && channelColumns.Contains("id")
+            && channelColumns.Contains("type");
         HashSet<string> scheduleColumns = _hasSchedules
             ? SqliteDatabase.Columns(connection, "schedules")
             : new HashSet<string>();
@@ -277,6 +282,30 @@ internal sealed class MainDatabase : EvonicDatabaseFile
     /// <c>poll_background_job</c>, which notifies the session when its job ends), transfers in progress, live
     /// escalations, tool calls awaiting approval, and unknown tables' session ids.
     /// </summary>
+    private readonly bool _hasChannelTypes;
+
+    /// <summary>The channels' types by channel id (<c>channels.type</c>: <c>telegram</c>, <c>whatsapp</c>, ...), which
+    /// a retention policy may name instead of ids.</summary>
+    internal const string ChannelTypesSql = "SELECT id, type FROM channels WHERE id IS NOT NULL AND type IS NOT NULL";
+
+    /// <summary>Channel id → type, for a retention policy's channel rules; empty without a <c>channels</c>
+    /// table.</summary>
+    public Dictionary<string, string> ReadChannelTypes()
+    {
+        var types = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!_hasChannelTypes)
+            return types;
+        Read(() =>
+        {
+            using var command = Connection.CreateCommand();
+            command.CommandText = ChannelTypesSql;
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+                types[SqliteDatabase.Text(reader, 0)!] = SqliteDatabase.Text(reader, 1)!;
+        });
+        return types;
+    }
+
     public PendingWork ReadPendingWork()
     {
         var work = new PendingWork();

@@ -139,14 +139,27 @@ internal static class NoFollowFile
     private static EvonicException LinkRefused(string path, string link, string? target = null) =>
         new(
             EvonicErrorKind.UnsafePath,
-            $"Refusing to write '{path}': '{link}' is a symbolic link{(target != null ? $" (to '{target}')" : "")}, "
-                + $"and the module never writes through a link that could lead outside the instance. Remove the link, "
+            $"Refusing to open '{path}': '{link}' is a symbolic link{(target != null ? $" (to '{target}')" : "")}, "
+                + $"and the module never writes, nor reads its own settings, through a link that could lead outside "
+                + "the instance. Remove the link, "
                 + $"or point -Path at the real folder.",
             path
         );
 
+    /// <summary>
+    /// Opens an existing file for reading only, never through a link (the file itself, or a folder between
+    /// <paramref name="root"/> and it that leads outside the root); null when nothing is there. A file the module
+    /// only reads still counts: what it reads may end up in a message (a parse error quoting a line).
+    /// </summary>
+    public static FileStream? OpenRead(string path, string? root)
+    {
+        CheckFolders(path, root);
+        FileStream? stream = OpenExisting(path, append: false, exclusive: false, readOnly: true);
+        return stream == null ? null : Verified(stream, path, root);
+    }
+
     /// <summary>Null when nothing is there to open; else the open file (an O_NOFOLLOW open on Unix).</summary>
-    private static FileStream? OpenExisting(string path, bool append, bool exclusive)
+    private static FileStream? OpenExisting(string path, bool append, bool exclusive, bool readOnly = false)
     {
         if (IsWindows)
         {
@@ -159,7 +172,9 @@ internal static class NoFollowFile
                 return new FileStream(
                     path,
                     append ? FileMode.Append : FileMode.Open,
-                    append ? FileAccess.Write : FileAccess.ReadWrite,
+                    readOnly ? FileAccess.Read
+                        : append ? FileAccess.Write
+                        : FileAccess.ReadWrite,
                     exclusive ? FileShare.None : FileShare.ReadWrite
                 );
             }
@@ -170,7 +185,11 @@ internal static class NoFollowFile
         }
         int fd = Unix.Open(
             path,
-            Unix.ReadWrite | Unix.NoFollow | Unix.CloseOnExec | Unix.NonBlock | (append ? Unix.Append : 0)
+            (readOnly ? Unix.ReadOnly : Unix.ReadWrite)
+                | Unix.NoFollow
+                | Unix.CloseOnExec
+                | Unix.NonBlock
+                | (append ? Unix.Append : 0)
         );
         if (fd < 0)
         {
@@ -196,7 +215,7 @@ internal static class NoFollowFile
                 throw new FileLockedException(path);
             throw new IOException($"'{path}' cannot be locked (errno {errno}).", errno);
         }
-        var stream = new FileStream(handle, FileAccess.ReadWrite, 1);
+        var stream = new FileStream(handle, readOnly ? FileAccess.Read : FileAccess.ReadWrite, 1);
         if (append)
             stream.Seek(0, SeekOrigin.End);
         return stream;
@@ -297,6 +316,7 @@ internal static class NoFollowFile
     /// </summary>
     private static class Unix
     {
+        public const int ReadOnly = 0;
         public const int ReadWrite = 2;
         public const int LockExclusive = 2,
             LockNonBlocking = 4;
