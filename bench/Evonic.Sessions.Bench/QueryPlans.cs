@@ -63,12 +63,7 @@ public static class QueryPlans
         }
         using (MainDatabase main = MainDatabase.Open(instance, writable: false))
         {
-            Append(
-                text,
-                main.Connection,
-                "attachment rows of an agent (per agent)",
-                MainDatabase.AttachmentsOfAgentSql
-            );
+            Append(text, main.Connection, "attachment rows of an agent (per agent)", main.AttachmentsOfAgentSql);
             Append(text, main.Connection, "session_index rows of an agent (per agent)", MainDatabase.IndexOfAgentSql);
             Append(
                 text,

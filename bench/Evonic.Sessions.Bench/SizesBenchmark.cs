@@ -70,7 +70,10 @@ $list = {{ param($file) $w = [IO.StreamWriter]::new($file); $script:first = $nul
     $w.Close(); $sw.Elapsed.TotalSeconds }}
 $cold = & $list '{set}'; $firstCold = $first; $n = $script:n
 $warm = & $list '{set}.warm'; $first = $firstCold
-""IMPORT $import""; ""FIRST $first""; ""SECONDS $cold""; ""WARM $warm""; ""COUNT $n"""
+$sw.Restart(); $measures = Measure-EvonicSession -Path '{pristine}'; $measured = $sw.Elapsed.TotalSeconds
+$at90 = ($measures | Where-Object {{ $_.AgentId -eq '(all)' -and $_.MaxAgeDays -eq 90 }}).Sessions
+""IMPORT $import""; ""FIRST $first""; ""SECONDS $cold""; ""WARM $warm""; ""COUNT $n""; ""MEASURE $measured""
+""MEASURED90 $at90"""
         );
         double Value(string key) =>
             double.Parse(
@@ -81,6 +84,10 @@ $warm = & $list '{set}.warm'; $first = $firstCold
             $"Import-Module {Value("IMPORT"):0.000} s; Get-EvonicOldSession first call {listing.Seconds:0.000} s "
                 + $"(first object {listing.First:0.000} s), second call {Value("WARM"):0.000} s: first/second "
                 + $"{listing.Seconds / Value("WARM"):0.00}; peak RSS {listing.RssMb} MB"
+        );
+        Say(
+            $"Measure-EvonicSession (5 ages and the policy, after the listings) {Value("MEASURE"):0.000} s; at 90 days "
+                + $"{Value("MEASURED90"):0} sessions (the listing: {listing.Count})"
         );
         if (listing.Count != manifest.Removable)
             throw new InvalidOperationException(

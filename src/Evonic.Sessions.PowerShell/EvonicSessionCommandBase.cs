@@ -67,23 +67,14 @@ public abstract class EvonicSessionCommandBase : EvonicCommandBase
             ThrowTerminatingError(ErrorRecords.From(e));
             throw;
         }
-        EvonicSessionPolicy policy;
         try
         {
-            policy = SessionPolicyReader.Read(instance);
+            return AgeLimits.OfInstance(instance, SessionPolicyReader.Parse, Environment.GetEnvironmentVariable);
         }
         catch (EvonicException e) when (e.Kind == EvonicErrorKind.InvalidPolicy)
         {
             OnPolicyRefused(e);
             return null;
-        }
-        try
-        {
-            CleanupPolicy? fallback =
-                policy.DefaultMaxAgeDays == null
-                    ? CleanupPolicy.Resolve(instance, Environment.GetEnvironmentVariable)
-                    : null;
-            return policy.Exists ? AgeLimits.Of(policy, fallback!) : AgeLimits.Uniform(fallback!);
         }
         catch (EvonicException e)
         {

@@ -16,7 +16,8 @@ internal static class SessionPolicyReader
     /// <summary>The instance's policy (<see cref="SessionPolicyFile.Read"/>), parsed here.</summary>
     public static EvonicSessionPolicy Read(EvonicInstance instance) => SessionPolicyFile.Read(instance, Parse);
 
-    private static IDictionary Parse(string text, string path)
+    /// <summary>The file's one hashtable of constants (see the type).</summary>
+    public static IDictionary Parse(string text, string path)
     {
         ScriptBlockAst script = Parser.ParseInput(text, path, out _, out ParseError[] errors);
         if (errors.Length > 0)

@@ -201,8 +201,8 @@ public sealed class AgentBuilder
         using SqliteConnection main = InstanceBuilder.Connect(_instance.MainDatabasePath);
         InstanceBuilder.Exec(
             main,
-            "INSERT INTO attachments (agent_id, session_id, filename, size, file_path, created_at) VALUES ($a, $s, "
-                + "$f, 1, $p, $t)",
+            "INSERT INTO attachments (agent_id, session_id, filename, size_bytes, file_path, created_at) VALUES "
+                + "($a, $s, $f, 1, $p, $t)",
             ("$a", Id),
             ("$s", sessionId),
             ("$f", Path.GetFileName(filePath)),
@@ -300,8 +300,8 @@ public sealed class AgentBuilder
         using SqliteConnection main = InstanceBuilder.Connect(_instance.MainDatabasePath);
         InstanceBuilder.Exec(
             main,
-            "INSERT INTO attachments (agent_id, session_id, filename, size, file_path, created_at) VALUES ($a, $s, "
-                + "$f, $n, $p, $t)",
+            "INSERT INTO attachments (agent_id, session_id, filename, size_bytes, file_path, created_at) VALUES "
+                + "($a, $s, $f, $n, $p, $t)",
             ("$a", agent),
             ("$s", sessionId),
             ("$f", fileName),

@@ -166,8 +166,8 @@ public sealed class BulkInstance
             File.SetLastWriteTimeUtc(path, at);
             InstanceBuilder.Exec(
                 main,
-                "INSERT INTO attachments (agent_id, session_id, filename, size, file_path, created_at) VALUES ($a, "
-                    + "$s, $f, 512, $p, $t)",
+                "INSERT INTO attachments (agent_id, session_id, filename, size_bytes, file_path, created_at) VALUES "
+                    + "($a, $s, $f, 512, $p, $t)",
                 ("$a", agent.Id),
                 ("$s", session),
                 ("$f", file),

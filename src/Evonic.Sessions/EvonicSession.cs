@@ -50,6 +50,13 @@ public sealed class EvonicSession
     /// deletion.</summary>
     internal DateTime? JsonlLastWriteUtc { get; set; }
 
+    /// <summary>The bytes of the messages' text; read only by a measure (<see cref="SessionStore.Measure"/>).</summary>
+    internal long MessageBytes { get; set; }
+
+    /// <summary>Nothing but empty folders is left of it (a cleanup stopped while deleting files): old at any age,
+    /// since nothing in them can be lost.</summary>
+    internal bool OldAtAnyAge { get; set; }
+
     public int AttachmentCount => AttachmentRows.Count;
 
     /// <summary>The session's rows of the main database's <c>attachments</c> table, as listed.</summary>

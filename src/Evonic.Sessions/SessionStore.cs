@@ -130,7 +130,7 @@ public sealed class SessionStore
         return Stream(agent);
     }
 
-    private IEnumerable<EvonicSession> Stream(AgentInfo agent)
+    private IEnumerable<EvonicSession> Stream(AgentInfo agent, CleanupPolicy? measuringFrom = null)
     {
         using MainDatabase main = MainDatabase.Open(Instance, writable: false);
         using ChatDatabase chat = ChatDatabase.Open(Instance, agent.Id, writable: false);
@@ -144,11 +144,59 @@ public sealed class SessionStore
             copies = archive?.CountCopies(family) ?? new Dictionary<string, int>();
             held = archive?.Holds.ReadHeld(family.ParentId, NowUtc) ?? new HashSet<string>(StringComparer.Ordinal);
         }
-        foreach (EvonicSession session in new SessionScanner(Instance, NowUtc, Limits).Scan(family, chat, main, held))
+        foreach (
+            EvonicSession session in new SessionScanner(Instance, NowUtc, Limits, measuringFrom).Scan(
+                family,
+                chat,
+                main,
+                held
+            )
+        )
         {
             session.ArchivedCopies = copies.TryGetValue(session.SessionId, out int n) ? n : 0;
             yield return session;
         }
+    }
+
+    /// <summary>
+    /// What a cleanup of the agent would remove at each of <paramref name="ages"/> (days), and by <see cref="Limits"/>
+    /// (the last measure, <see cref="EvonicSessionMeasure.MaxAgeDays"/> null): sessions, messages, bytes, and the old
+    /// sessions kept and why, each counted as that cleanup's listing would decide it. One pass over the agent's
+    /// databases and files, as one listing: every session old by the youngest age is dated and judged once.
+    /// </summary>
+    public IReadOnlyList<EvonicSessionMeasure> Measure(AgentInfo agent, IReadOnlyCollection<int> ages)
+    {
+        CheckAgentId(agent);
+        if (ages.Count == 0 || ages.Any(a => a <= 0 || a > CleanupPolicy.LongestMaxAgeDays))
+            throw new ArgumentException(
+                $"Measure ages of 1 to {CleanupPolicy.LongestMaxAgeDays} days, not {string.Join(", ", ages)}.",
+                nameof(ages)
+            );
+        var measures = ages.Distinct()
+            .OrderBy(a => a)
+            .Select(a => new EvonicSessionMeasure(Instance.Root, agent.Id, a))
+            .ToList();
+        var byPolicy = new EvonicSessionMeasure(Instance.Root, agent.Id, null);
+        DateTime[] cutoffs = measures.Select(m => CleanupPolicy.CutoffUtc(NowUtc, m.MaxAgeDays!.Value)).ToArray();
+        int youngest = Math.Min(measures[0].MaxAgeDays!.Value, Limits.YoungestDays ?? int.MaxValue);
+        foreach (EvonicSession session in Stream(agent, CleanupPolicy.FromParameter(youngest)))
+        {
+            for (int i = 0; i < measures.Count; i++)
+                Count(measures[i], session, SessionDating.IsOldAt(session, cutoffs[i]));
+            Count(byPolicy, session, session.IsOld);
+        }
+        measures.Add(byPolicy);
+        return measures;
+    }
+
+    /// <summary>A session the listing would offer for removal, or one it would show as kept (Get-EvonicOldSession
+    /// -IncludeProtected: old and protected, or undatable).</summary>
+    private static void Count(EvonicSessionMeasure measure, EvonicSession session, bool old)
+    {
+        if (old && session.Protection == SessionProtection.None)
+            measure.AddRemovable(session);
+        else if (old || (session.Protection & SessionProtection.UnreadableTimestamp) != 0)
+            measure.AddProtected(session.Protection);
     }
 
     /// <summary>The sessions of the agent's <c>chat.db</c> a restore holds now (<see cref="RestoreHolds"/>); none

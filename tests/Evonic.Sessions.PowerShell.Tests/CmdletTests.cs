@@ -36,6 +36,7 @@ public sealed class CmdletTests : SampleInstanceTest
                 "Get-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup",
                 "Get-EvonicSessionPolicy=Evonic.Sessions.EvonicSessionPolicy",
                 "Get-EvonicSessionStore=Evonic.Sessions.DatabaseSpace",
+                "Measure-EvonicSession=Evonic.Sessions.EvonicSessionMeasure",
                 "Optimize-EvonicSessionStore=Evonic.Sessions.SpaceReturned",
                 "Register-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup",
                 "Remove-EvonicOldSession=Evonic.Sessions.SessionRemovalResult",

@@ -15,7 +15,7 @@ Describe 'Help' {
     It '<_> has a synopsis, a description, help for every parameter, and examples' -ForEach @(
         'Get-EvonicOldSession', 'Remove-EvonicOldSession', 'Register-EvonicSessionCleanup', 'Unregister-EvonicSessionCleanup', 'Get-EvonicSessionCleanup',
         'Get-EvonicSessionArchive', 'Remove-EvonicSessionArchive', 'Restore-EvonicSession', 'Get-EvonicSessionStore', 'Optimize-EvonicSessionStore',
-        'Remove-EvonicSessionHold', 'Get-EvonicSessionPolicy', 'Set-EvonicSessionPolicy'
+        'Remove-EvonicSessionHold', 'Get-EvonicSessionPolicy', 'Set-EvonicSessionPolicy', 'Measure-EvonicSession'
     ) {
         $help = Get-Help $_ -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty
@@ -148,6 +148,7 @@ Describe 'Format views' {
         @{ Name = 'restore results'; Make = { param($i) Remove-EvonicOldSession -Path $i -AgentId juno -Force -Archive; Get-EvonicSessionArchive -Path $i | Restore-EvonicSession -PassThru -Confirm:$false } }
         @{ Name = 'store'; Make = { param($i) Get-EvonicSessionStore -Path $i } }
         @{ Name = 'space returned'; Make = { param($i) Remove-EvonicOldSession -Path $i -Force; Optimize-EvonicSessionStore -Path $i -Force -Confirm:$false } }
+        @{ Name = 'measures'; Make = { param($i) Measure-EvonicSession -Path $i } }
         @{ Name = 'policy rules'; Make = { param($i) (Set-EvonicSessionPolicy -Path $i -Rule @{ Agent = 'siwa_sub_*'; Channel = '5b0c9a4e-1d2f-4c3b-9a8e-7f6d5c4b3a21'; MaxAgeDays = 365 }, @{ Channel = 'whatsapp'; MaxAgeDays = 30 } -PassThru).Rules } }
     ) {
         $objects = & $Make $instance

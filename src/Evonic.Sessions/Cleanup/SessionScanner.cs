@@ -16,14 +16,34 @@ internal sealed class SessionScanner
     private readonly EvonicInstance _instance;
     private readonly SessionDating _dating;
     private readonly AgeLimits _limits;
+    private readonly CleanupPolicy? _measuringFrom;
+    private readonly DateTime _measuringCutoffUtc;
     private Dictionary<string, string> _channelTypes = new(StringComparer.Ordinal);
 
-    public SessionScanner(EvonicInstance instance, DateTime nowUtc, AgeLimits limits)
+    /// <param name="instance">The instance.</param>
+    /// <param name="nowUtc">The moment ages are measured from.</param>
+    /// <param name="limits">The age limit of each session.</param>
+    /// <param name="measuringFrom">A measure of several ages: the youngest of them. Every session old by it is dated
+    /// exactly (its log read) and judged (its protections decided), whatever its own limit, and the bytes of its
+    /// messages are read.</param>
+    public SessionScanner(
+        EvonicInstance instance,
+        DateTime nowUtc,
+        AgeLimits limits,
+        CleanupPolicy? measuringFrom = null
+    )
     {
         _instance = instance;
         _dating = new SessionDating(nowUtc);
         _limits = limits;
+        _measuringFrom = measuringFrom;
+        _measuringCutoffUtc = measuringFrom?.CutoffUtc(nowUtc) ?? DateTime.MinValue;
     }
+
+    /// <summary>Whether the session's protections are decided: it is old by its limit, or by the youngest age
+    /// measured.</summary>
+    private bool IsJudged(EvonicSession session, DateTime? lastActivity) =>
+        session.IsOld || (_measuringFrom != null && (session.OldAtAnyAge || lastActivity < _measuringCutoffUtc));
 
     /// <summary>
     /// Streams the agent's sessions in one read snapshot of its <c>chat.db</c>, each as soon as it is read, then the
@@ -52,7 +72,7 @@ internal sealed class SessionScanner
             held,
             chat.ReadAgentStates()
         );
-        foreach (SessionRow row in chat.ReadSessions())
+        foreach (SessionRow row in chat.ReadSessions(withBytes: _measuringFrom != null))
             yield return ScanSession(family, row, mainRows, logFiles, rules);
 
         // Orphans are ids that chat.db (the same snapshot) no longer has: looked up one by one, so that memory
@@ -81,6 +101,7 @@ internal sealed class SessionScanner
             ExternalUserId = row.ExternalUserId,
             ChannelId = row.ChannelId,
             MessageCount = row.MessageCount,
+            MessageBytes = row.MessageBytes,
             Archived = row.Archived,
             BotEnabled = row.BotEnabled,
             AttachmentRows = mainRows.TryGetValue(row.Id, out SessionMainRows? main)
@@ -105,7 +126,8 @@ internal sealed class SessionScanner
             // A log that is a link is not read, and does not date the session: its removal is refused
             // (UnsafePath) with the link named, which is what the admin needs to see, and nothing goes.
             // The log's content can only make the session newer; read it only when it could still be old.
-            log = _dating.ReadLog(logPath, oldBy: _dating.CouldBeOld(lastActivity, limit) ? limit : null);
+            CleanupPolicy readBy = _measuringFrom ?? limit;
+            log = _dating.ReadLog(logPath, oldBy: _dating.CouldBeOld(lastActivity, readBy) ? readBy : null);
             if (log != null)
                 lastActivity = SessionDating.Latest(lastActivity, log.LastActivity);
             else if (!SafePath.IsLink(logPath))
@@ -116,7 +138,7 @@ internal sealed class SessionScanner
         }
 
         _dating.Date(session, lastActivity, unreadable, limit);
-        if (session.IsOld || unreadable)
+        if (IsJudged(session, lastActivity) || unreadable)
             session.Protection |= rules.OfSession(row.Id, row.BotEnabled, log, unreadable);
         return session;
     }
@@ -233,11 +255,12 @@ internal sealed class SessionScanner
         CleanupPolicy limit = _limits.For(agentId, session.SessionAgentId, channelKnown: false, null, null);
         _dating.Date(session, lastActivity, unreadable, limit);
         // Only empty folders are left (a cleanup stopped while deleting files): nothing in them can be lost.
-        if (!unreadable && rows == null && logPath == null && !anyFile && !limit.IsDisabled)
+        session.OldAtAnyAge = !unreadable && rows == null && logPath == null && !anyFile;
+        if (session.OldAtAnyAge && !limit.IsDisabled)
             session.IsOld = true;
-        if (unreadable || (lastActivity == null && !session.IsOld))
+        if (unreadable || (lastActivity == null && !session.OldAtAnyAge))
             session.Protection |= SessionProtection.UnreadableTimestamp;
-        if (session.IsOld)
+        if (IsJudged(session, lastActivity))
             session.Protection |= rules.OfOrphan(sessionId, log);
         return session;
     }

@@ -1,5 +1,8 @@
+using System;
+using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
+using Evonic.Sessions.Storage;
 
 namespace Evonic.Sessions.Rules;
 
@@ -12,13 +15,13 @@ public sealed class AgeLimits
 {
     private readonly List<(RetentionRule Rule, CleanupPolicy Age)> _rules;
 
-    private AgeLimits(CleanupPolicy fallback, EvonicSessionPolicy? policy)
+    private AgeLimits(CleanupPolicy? fallback, EvonicSessionPolicy? policy)
     {
         Policy = policy;
         string where = policy?.Path != null ? $"the policy '{policy.Path}'" : "the retention policy";
         Default = policy?.DefaultMaxAgeDays is { } days
             ? CleanupPolicy.FromPolicy(days, $"DefaultMaxAgeDays of {where}")
-            : fallback;
+            : fallback ?? throw new ArgumentNullException(nameof(fallback), "The policy has no default of its own.");
         _rules = (policy?.Rules ?? new List<RetentionRule>())
             .Select((rule, i) => (rule, CleanupPolicy.FromPolicy(rule.MaxAgeDays, $"rule {i + 1} of {where} ({rule})")))
             .ToList();
@@ -61,6 +64,32 @@ public sealed class AgeLimits
             if (rule.Matches(agentId, sessionAgentId, channelKnown, channelId, channelType))
                 return age;
         return Default;
+    }
+
+    /// <summary>The shortest age that removes anything (0 never does); null when none does.</summary>
+    public int? YoungestDays =>
+        _rules.Select(r => r.Age).Append(Default).Where(a => !a.IsDisabled).Select(a => (int?)a.MaxAgeDays).Min();
+
+    /// <summary>
+    /// The age limits an instance gives when the command line gives none: its retention policy (read now, once),
+    /// whose default, when it has none, is <c>EVONIC_SESSION_MAX_AGE_DAYS</c> (environment, then the instance's .env),
+    /// else 90. Throws <see cref="EvonicErrorKind.InvalidPolicy"/> for a policy that cannot be used, <see
+    /// cref="EvonicErrorKind.InvalidSetting"/> for a setting that is not a number of days.
+    /// </summary>
+    /// <param name="instance">The instance.</param>
+    /// <param name="parseDataFile">PowerShell's data-file parser (<see cref="SessionPolicyFile.Read"/>).</param>
+    /// <param name="getEnvironmentVariable">The environment.</param>
+    public static AgeLimits OfInstance(
+        EvonicInstance instance,
+        Func<string, string, IDictionary> parseDataFile,
+        Func<string, string?> getEnvironmentVariable
+    )
+    {
+        EvonicSessionPolicy policy = SessionPolicyFile.Read(instance, parseDataFile);
+        // The environment is read only when the policy leaves the default to it.
+        CleanupPolicy? fallback =
+            policy.DefaultMaxAgeDays == null ? CleanupPolicy.Resolve(instance, getEnvironmentVariable) : null;
+        return new AgeLimits(fallback, policy.Exists ? policy : null);
     }
 
     /// <summary>How the ages read in messages.</summary>

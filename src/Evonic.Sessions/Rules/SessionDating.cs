@@ -44,6 +44,12 @@ internal sealed class SessionDating
         session.IsOld = !unreadable && !limit.IsDisabled && lastActivity is { } last && last < limit.CutoffUtc(_nowUtc);
     }
 
+    /// <summary>Whether a dated session is old at <paramref name="cutoffUtc"/>, whatever age limit it was listed
+    /// with: what a listing with that cutoff would decide (a measure compares several ages in one pass).</summary>
+    public static bool IsOldAt(EvonicSession session, DateTime cutoffUtc) =>
+        (session.Protection & SessionProtection.UnreadableTimestamp) == 0
+        && (session.OldAtAnyAge || session.LastActivity < cutoffUtc);
+
     /// <summary>
     /// Stats a log, and reads its content when the file itself is old by <paramref name="oldBy"/> (null: the session
     /// is already new by another measure): its content can only make the session newer. Null when the file cannot be

@@ -132,12 +132,16 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
 
     /// <summary>Every session with its message statistics, in one pass (messages reached through
     /// idx_messages_session).</summary>
-    internal string ReadSessionsSql =>
+    internal string ReadSessionsSql => SessionsSql(withBytes: false);
+
+    /// <summary>The listing's one pass over the sessions and their messages; <paramref name="withBytes"/> adds the
+    /// bytes of the messages' text (a measure: what a removal would free).</summary>
+    private string SessionsSql(bool withBytes) =>
         $@"SELECT s.id, s.agent_id, {Column("channel_id")}, {Column("external_user_id")},
                 {BotDisabled("s.")}, {ArchivedFlag}, {SqliteDatabase.JulianDayOf("s.updated_at")},
                 COUNT(m.id), MAX({SqliteDatabase.JulianDayOf("m.created_at")}),
                 SUM(CASE WHEN m.created_at IS NOT NULL AND {SqliteDatabase.JulianDayOf("m.created_at")} IS NULL THEN 1
-                ELSE 0 END)
+                ELSE 0 END){(withBytes ? ", SUM(length(CAST(m.content AS BLOB)))" : "")}
             FROM chat_sessions s LEFT JOIN chat_messages m ON m.session_id = s.id
             WHERE s.id IS NOT NULL
             GROUP BY s.id";
@@ -149,11 +153,12 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
     /// </summary>
     public void BeginSnapshot() => Reading(() => SqliteDatabase.Execute(Connection, "BEGIN"));
 
-    /// <summary>Every session with its message statistics, streamed in id order as SQLite produces them.</summary>
-    public IEnumerable<SessionRow> ReadSessions()
+    /// <summary>Every session with its message statistics (with <paramref name="withBytes"/>, the bytes of their
+    /// text), streamed in id order as SQLite produces them.</summary>
+    public IEnumerable<SessionRow> ReadSessions(bool withBytes = false)
     {
         using var command = Connection.CreateCommand();
-        command.CommandText = ReadSessionsSql;
+        command.CommandText = SessionsSql(withBytes);
         using SqliteDataReader reader = Reading(command.ExecuteReader);
         while (Reading(reader.Read))
         {
@@ -169,6 +174,7 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
                 MessageCount = reader.GetInt64(7),
                 LastMessageJulian = reader.IsDBNull(8) ? null : reader.GetDouble(8),
                 HasUnreadableMessageTime = !reader.IsDBNull(9) && reader.GetInt64(9) > 0,
+                MessageBytes = withBytes && !reader.IsDBNull(10) ? reader.GetInt64(10) : 0,
             };
         }
     }

@@ -56,12 +56,14 @@ internal sealed class MainDatabase : EvonicDatabaseFile
                 $"The main database '{path}' has no 'agents' table: it is not an Evonic main database.",
                 path
             );
+        HashSet<string> attachmentColumns = tables.Contains("attachments")
+            ? SqliteDatabase.Columns(connection, "attachments")
+            : new HashSet<string>();
         _hasAttachments =
-            tables.Contains("attachments")
-            && SqliteDatabase.Columns(connection, "attachments") is var columns
-            && columns.Contains("session_id")
-            && columns.Contains("agent_id")
-            && columns.Contains("file_path");
+            attachmentColumns.Contains("session_id")
+            && attachmentColumns.Contains("agent_id")
+            && attachmentColumns.Contains("file_path");
+        _hasAttachmentSize = attachmentColumns.Contains("size_bytes");
         _hasSessionCount = SqliteDatabase.Columns(connection, "agents").Contains("session_count");
         _hasSchedules = tables.Contains("schedules");
         _hasChannelTypes =
@@ -149,10 +151,15 @@ internal sealed class MainDatabase : EvonicDatabaseFile
     /// are.</summary>
     private const string OfAgent = "(agent_id = $agent OR substr(agent_id, 1, length($sub)) = $sub)";
 
-    internal static readonly string AttachmentsOfAgentSql =
+    /// <summary>An agent's attachment rows, with the size Evonic records (<c>size_bytes</c>, models/schema.py) where
+    /// the table has it.</summary>
+    internal string AttachmentsOfAgentSql =>
         $@"SELECT session_id, agent_id, id, file_path, {SqliteDatabase.JulianDayOf("created_at")},
-            created_at IS NOT NULL AND {SqliteDatabase.JulianDayOf("created_at")} IS NULL
+            created_at IS NOT NULL AND {SqliteDatabase.JulianDayOf("created_at")} IS NULL,
+            {(_hasAttachmentSize ? "size_bytes" : "NULL")}
         FROM attachments WHERE {OfAgent}";
+
+    private readonly bool _hasAttachmentSize;
 
     internal static readonly string IndexOfAgentSql =
         $@"SELECT session_id, agent_id, {SqliteDatabase.JulianDayOf("updated_at")},
@@ -184,7 +191,13 @@ internal sealed class MainDatabase : EvonicDatabaseFile
                 SessionMainRows session = For(rows, SqliteDatabase.Text(reader, 0)!);
                 if (session.AttachmentAgentId == null || string.CompareOrdinal(rowAgent, session.AttachmentAgentId) < 0)
                     session.AttachmentAgentId = rowAgent;
-                session.Attachments.Add(new AttachmentRow(reader.GetInt64(2), SqliteDatabase.Text(reader, 3)));
+                session.Attachments.Add(
+                    new AttachmentRow(
+                        reader.GetInt64(2),
+                        SqliteDatabase.Text(reader, 3),
+                        reader.IsDBNull(6) ? 0 : reader.GetInt64(6)
+                    )
+                );
                 if (!reader.IsDBNull(4) && (session.LastAttachmentJulian is not { } last || reader.GetDouble(4) > last))
                     session.LastAttachmentJulian = reader.GetDouble(4);
                 session.HasUnreadableTime |= reader.GetInt64(5) != 0;

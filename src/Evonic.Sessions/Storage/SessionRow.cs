@@ -13,4 +13,7 @@ internal sealed class SessionRow
     public long MessageCount;
     public double? LastMessageJulian;
     public bool HasUnreadableMessageTime;
+
+    /// <summary>The bytes of the messages' text; read only when measuring (0 otherwise).</summary>
+    public long MessageBytes;
 }
