@@ -41,6 +41,7 @@ internal static class ErrorRecords
             EvonicErrorKind.HoldNotFound => ErrorCategory.ObjectNotFound,
             EvonicErrorKind.UntrustedCode => ErrorCategory.SecurityError,
             EvonicErrorKind.InvalidPolicy => ErrorCategory.InvalidData,
+            EvonicErrorKind.FileExists => ErrorCategory.ResourceExists,
             _ => ErrorCategory.NotSpecified,
         };
 }

@@ -50,4 +50,7 @@ public enum EvonicErrorKind
     /// <summary>The instance's retention policy (<c>evonic-session-policy.psd1</c>) cannot be read or says something
     /// invalid: nothing is listed or removed by it.</summary>
     InvalidPolicy,
+
+    /// <summary>A file the command would create exists already (and -Force was not given).</summary>
+    FileExists,
 }

@@ -31,6 +31,7 @@ public sealed class CmdletTests : SampleInstanceTest
         Assert.Equal(
             new[]
             {
+                "Export-EvonicUserData=Evonic.Sessions.UserDataExportResult",
                 "Get-EvonicOldSession=Evonic.Sessions.EvonicSession",
                 "Get-EvonicSessionArchive=Evonic.Sessions.ArchivedSessionInfo",
                 "Get-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup",

@@ -92,6 +92,7 @@ public sealed class HelpTests
     [InlineData("about_Evonic.Sessions", "PROTECTED SESSIONS")]
     [InlineData("about_EvonicSessionCleanup", "systemd")]
     [InlineData("about_EvonicSessionPolicy", "HOW A SESSION")]
+    [InlineData("about_EvonicUserData", "evonic-user-data/1")]
     public void The_about_topics_are_there(string topic, string mentions)
     {
         using var ps = new PowerShellSession();

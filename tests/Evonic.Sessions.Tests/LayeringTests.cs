@@ -20,6 +20,7 @@ public sealed class LayeringTests
         "Rules",
         "Archive",
         "Cleanup",
+        "Erasure",
         "Scheduling",
         "Entry",
     };

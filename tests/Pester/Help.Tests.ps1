@@ -15,7 +15,8 @@ Describe 'Help' {
     It '<_> has a synopsis, a description, help for every parameter, and examples' -ForEach @(
         'Get-EvonicOldSession', 'Remove-EvonicOldSession', 'Register-EvonicSessionCleanup', 'Unregister-EvonicSessionCleanup', 'Get-EvonicSessionCleanup',
         'Get-EvonicSessionArchive', 'Remove-EvonicSessionArchive', 'Restore-EvonicSession', 'Get-EvonicSessionStore', 'Optimize-EvonicSessionStore',
-        'Remove-EvonicSessionHold', 'Get-EvonicSessionPolicy', 'Set-EvonicSessionPolicy', 'Measure-EvonicSession'
+        'Remove-EvonicSessionHold', 'Get-EvonicSessionPolicy', 'Set-EvonicSessionPolicy', 'Measure-EvonicSession',
+        'Export-EvonicUserData'
     ) {
         $help = Get-Help $_ -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty

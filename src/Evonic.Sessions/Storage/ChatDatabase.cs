@@ -179,6 +179,92 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
         }
     }
 
+    /// <summary>A person's sessions in this file (<c>chat_sessions.external_user_id</c>, sub-agents' too), with what a
+    /// copy of their data shows of each.</summary>
+    internal string UserSessionsSql =>
+        $@"SELECT s.id, s.agent_id, {Column("channel_id")}, {Column("created_at")}, s.updated_at, {ArchivedFlag}
+            FROM chat_sessions s WHERE s.external_user_id = $user ORDER BY s.updated_at, s.id";
+
+    public List<UserSessionRow> ReadUserSessions(string externalUserId) =>
+        Reading(() =>
+        {
+            var sessions = new List<UserSessionRow>();
+            if (!_sessionColumns.Contains("external_user_id"))
+                return sessions;
+            using SqliteCommand command = Command(UserSessionsSql, null);
+            command.Parameters.AddWithValue("$user", externalUserId);
+            using SqliteDataReader reader = command.ExecuteReader();
+            while (reader.Read())
+                sessions.Add(
+                    new UserSessionRow(
+                        Text(reader, 0)!,
+                        Text(reader, 1) ?? "",
+                        Text(reader, 2),
+                        Text(reader, 3),
+                        Text(reader, 4),
+                        reader.GetInt64(5) != 0
+                    )
+                );
+            return sessions;
+        });
+
+    /// <summary>A session's messages in the order Evonic wrote them: role, text, time (each as stored).</summary>
+    public List<(string? Role, string? Content, string? CreatedAt)> ReadMessages(string sessionId) =>
+        Reading(() =>
+        {
+            var messages = new List<(string?, string?, string?)>();
+            using SqliteCommand command = Command(
+                $"SELECT {MessageColumn("role")}, {MessageColumn("content")}, {MessageColumn("created_at")} "
+                    + "FROM chat_messages WHERE session_id = $s ORDER BY id",
+                null
+            );
+            command.Parameters.AddWithValue("$s", sessionId);
+            using SqliteDataReader reader = command.ExecuteReader();
+            while (reader.Read())
+                messages.Add((Text(reader, 0), Text(reader, 1), Text(reader, 2)));
+            return messages;
+        });
+
+    private string MessageColumn(string name) => _messageColumns.Contains(name) ? name : "NULL";
+
+    /// <summary>The session's summary text (<c>chat_summaries</c>); null without one.</summary>
+    public string? ReadSummary(string sessionId) =>
+        !_tables.Contains("chat_summaries")
+            ? null
+            : Reading(() =>
+            {
+                using SqliteCommand command = Command("SELECT summary FROM chat_summaries WHERE session_id = $s", null);
+                command.Parameters.AddWithValue("$s", sessionId);
+                return command.ExecuteScalar() as string;
+            });
+
+    /// <summary>The memories Evonic drew from these sessions (<c>memories.source_session_id</c>): text, category,
+    /// time, session.</summary>
+    public List<(string? Content, string? Category, string? CreatedAt, string SessionId)> ReadMemories(
+        IReadOnlyCollection<string> sessionIds
+    ) =>
+        Reading(() =>
+        {
+            var memories = new List<(string?, string?, string?, string)>();
+            if (
+                sessionIds.Count == 0
+                || !_tables.Contains("memories")
+                || !SqliteDatabase.Columns(Connection, "memories").Contains("source_session_id")
+            )
+                return memories;
+            using SqliteCommand command = Command(
+                "SELECT content, category, created_at, source_session_id FROM memories WHERE source_session_id IN "
+                    + BatchIds
+                    + " ORDER BY id",
+                null
+            );
+            command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(sessionIds));
+            using SqliteDataReader reader = command.ExecuteReader();
+            while (reader.Read())
+                memories.Add((Text(reader, 0), Text(reader, 1), Text(reader, 2), Text(reader, 3)!));
+            return memories;
+        });
+
     private string BareColumn(string name) => _sessionColumns.Contains(name) ? name : "NULL";
 
     internal string ReadLookupsSql => EvonicLookups.Sql(BareColumn);

@@ -319,6 +319,32 @@ internal sealed class MainDatabase : EvonicDatabaseFile
         return types;
     }
 
+    /// <summary>
+    /// The attachment rows of these sessions, for a person's copy of their data: session, file name, original name,
+    /// type, size and path as Evonic recorded them (names only: the files are not read). Columns a schema lacks are
+    /// null.
+    /// </summary>
+    public List<string?[]> ReadAttachmentNames(IReadOnlyCollection<string> sessionIds)
+    {
+        var rows = new List<string?[]>();
+        if (!_hasAttachments || sessionIds.Count == 0)
+            return rows;
+        HashSet<string> columns = SqliteDatabase.Columns(Connection, "attachments");
+        string[] names = { "session_id", "filename", "original_filename", "mime_type", "size_bytes", "file_path" };
+        Read(() =>
+        {
+            using var command = Connection.CreateCommand();
+            command.CommandText =
+                $"SELECT {string.Join(", ", names.Select(n => columns.Contains(n) ? n : "NULL"))} FROM attachments "
+                + "WHERE session_id IN (SELECT value FROM json_each($ids)) ORDER BY id";
+            command.Parameters.AddWithValue("$ids", System.Text.Json.JsonSerializer.Serialize(sessionIds));
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+                rows.Add(Enumerable.Range(0, names.Length).Select(i => SqliteDatabase.Text(reader, i)).ToArray());
+        });
+        return rows;
+    }
+
     public PendingWork ReadPendingWork()
     {
         var work = new PendingWork();

@@ -45,6 +45,51 @@ internal static class NoFollowFile
     }
 
     /// <summary>
+    /// Writes <paramref name="path"/> whole: <paramref name="write"/> fills a new file beside it, which is then renamed
+    /// over it (a reader meanwhile sees the old file or the new one, never half); a link in its place is refused, not
+    /// replaced. <paramref name="ownerOnly"/>: readable by its owner only (<see cref="CreateNewPrivate"/>).
+    /// </summary>
+    public static void WriteWhole(string path, string? root, bool ownerOnly, Action<FileStream> write)
+    {
+        string temporary = path + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp";
+        try
+        {
+            using (FileStream stream = ownerOnly ? CreateNewPrivate(temporary, root) : CreateNew(temporary, root))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            CheckFolders(path, root);
+            if (File.Exists(path))
+                File.Replace(temporary, path, null);
+            else
+                File.Move(temporary, path);
+        }
+        catch
+        {
+            try
+            {
+                File.Delete(temporary);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    /// <summary>Creates <paramref name="path"/> as <see cref="CreateNew"/> does, readable and writable by its owner
+    /// only (0600 on Unix; Windows: the folder's permissions): it holds a person's data.</summary>
+    public static FileStream CreateNewPrivate(string path, string? root)
+    {
+        FileStream stream = CreateNew(path, root);
+        if (IsWindows || Unix.OwnerOnly(stream.SafeFileHandle.DangerousGetHandle().ToInt32()) == 0)
+            return stream;
+        int errno = Marshal.GetLastWin32Error();
+        stream.Dispose();
+        File.Delete(path);
+        throw new IOException($"'{path}' cannot be made readable by its owner only (errno {errno}).", errno);
+    }
+
+    /// <summary>
     /// Opens <paramref name="path"/> for writing, creating it when missing; never truncates on open. With
     /// <paramref name="exclusive"/> the file is locked (flock on Unix, a sharing lock on Windows) or
     /// <see cref="FileLockedException"/> is thrown.
@@ -339,6 +384,12 @@ internal static class NoFollowFile
 
         [DllImport("libc", EntryPoint = "flock", SetLastError = true)]
         public static extern int Flock(int fd, int operation);
+
+        [DllImport("libc", EntryPoint = "fchmod", SetLastError = true)]
+        private static extern int FChmod(int fd, uint mode);
+
+        /// <summary>fchmod 0600.</summary>
+        public static int OwnerOnly(int fd) => FChmod(fd, 0x180);
 
         [DllImport(
             "libc",

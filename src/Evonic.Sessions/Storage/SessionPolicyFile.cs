@@ -77,36 +77,21 @@ public static class SessionPolicyFile
     public static void Write(EvonicInstance instance, EvonicSessionPolicy policy)
     {
         string path = PathFor(instance);
-        string temporary = path + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp";
         byte[] bytes = new UTF8Encoding(false).GetBytes(policy.ToDataFile());
         try
         {
-            using (FileStream stream = NoFollowFile.CreateNew(temporary, instance.Root))
-            {
-                stream.Write(bytes, 0, bytes.Length);
-                stream.Flush(flushToDisk: true);
-            }
-            // A link in the policy's place is refused, not replaced: someone put it there for a reason.
-            NoFollowFile.CheckFolders(path, instance.Root);
-            if (File.Exists(path))
-                File.Replace(temporary, path, null);
-            else
-                File.Move(temporary, path);
+            NoFollowFile.WriteWhole(path, instance.Root, ownerOnly: false, stream =>
+                stream.Write(bytes, 0, bytes.Length)
+            );
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or EvonicException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            try
-            {
-                File.Delete(temporary);
-            }
-            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException) { }
-            throw e as EvonicException
-                ?? new EvonicException(
-                    EvonicErrorKind.FileWriteFailed,
-                    $"The retention policy cannot be written to '{path}': {e.Message}. The policy there is unchanged.",
-                    path,
-                    e
-                );
+            throw new EvonicException(
+                EvonicErrorKind.FileWriteFailed,
+                $"The retention policy cannot be written to '{path}': {e.Message}. The policy there is unchanged.",
+                path,
+                e
+            );
         }
         policy.Path = path;
         policy.Exists = true;
