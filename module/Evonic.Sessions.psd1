@@ -13,7 +13,7 @@
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess     = @('Evonic.Sessions.Format.ps1xml')
-    CmdletsToExport = @("Get-EvonicOldSession", "Remove-EvonicOldSession", "Register-EvonicSessionCleanup", "Unregister-EvonicSessionCleanup", "Get-EvonicSessionCleanup", "Get-EvonicSessionArchive", "Remove-EvonicSessionArchive", "Restore-EvonicSession", "Remove-EvonicSessionHold", "Get-EvonicSessionStore", "Optimize-EvonicSessionStore", "Get-EvonicSessionPolicy", "Set-EvonicSessionPolicy", "Measure-EvonicSession", "Export-EvonicUserData")
+    CmdletsToExport = @("Get-EvonicOldSession", "Remove-EvonicOldSession", "Register-EvonicSessionCleanup", "Unregister-EvonicSessionCleanup", "Get-EvonicSessionCleanup", "Get-EvonicSessionArchive", "Remove-EvonicSessionArchive", "Restore-EvonicSession", "Remove-EvonicSessionHold", "Get-EvonicSessionStore", "Optimize-EvonicSessionStore", "Get-EvonicSessionPolicy", "Set-EvonicSessionPolicy", "Measure-EvonicSession", "Export-EvonicUserData", "Remove-EvonicUserData", "Get-EvonicErasure")
     FunctionsToExport    = @()
     HelpInfoURI          = '{{RepositoryUrl}}/tree/main/docs/help'
     VariablesToExport    = @()

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using Evonic.Sessions.Archive;
 using Evonic.Sessions.Cleanup;
+using Evonic.Sessions.Erasure;
 using Evonic.Sessions.Rules;
 using Evonic.Sessions.Storage;
 
@@ -197,6 +198,184 @@ public sealed class SessionStore
             measure.AddRemovable(session);
         else if (old || (session.Protection & SessionProtection.UnreadableTimestamp) != 0)
             measure.AddProtected(session.Protection);
+    }
+
+    /// <summary>
+    /// Erases a person, or with <paramref name="preview"/> counts what it would erase (see <see cref="Erase"/>);
+    /// an erasure holds the instance's cleanup lock, so no cleanup, restore or other erasure runs beside it.
+    /// </summary>
+    public ErasureRecord EraseUser(
+        string externalUserId,
+        bool vacuum,
+        bool preview,
+        string ranBy,
+        Action<SessionRemovalResult>? removed = null
+    )
+    {
+        if (string.IsNullOrEmpty(externalUserId))
+            throw new ArgumentException("An external user id is needed.", nameof(externalUserId));
+        if (preview)
+            return Erase(GetAgents(), externalUserId, vacuum, preview: true, ranBy, _ => { });
+        using CleanupLock held = CleanupLock.Acquire(Instance);
+        return Erase(GetAgents(), externalUserId, vacuum, preview: false, ranBy, removed ?? (_ => { }));
+    }
+
+    /// <summary>The instance's erasure records, oldest first.</summary>
+    public IReadOnlyList<ErasureRecord> GetErasures() => ErasureRecords.Read(Instance);
+
+    /// <summary>The hash an erasure record of <paramref name="externalUserId"/> carries in this instance.</summary>
+    public string HashOfExternalUserId(string externalUserId) => ErasureRecords.Hash(Instance, externalUserId);
+
+    /// <summary>The protections that still stop an erasure: work going on in the session (a turn, scheduled work, a
+    /// transfer), and a table the module does not know that names it (its rows would outlive the erasure unseen).
+    /// Everything else that keeps an old session (lookups, focus, takeover, holds) does not: the person
+    /// asked.</summary>
+    public const SessionProtection ErasureStoppedBy =
+        SessionProtection.TurnInProgress
+        | SessionProtection.ScheduledWork
+        | SessionProtection.TransferInProgress
+        | SessionProtection.UnknownTable;
+
+    /// <summary>
+    /// Erases a person (issue 24): every session of <paramref name="externalUserId"/> in every agent, whatever its
+    /// age, with everything a cleanup removes of it, the memories Evonic drew from it, their other rows in the main
+    /// database and their copies in Evonic's archive; with <paramref name="vacuum"/>, every database it touched is
+    /// rewritten (VACUUM) so that no byte of it stays. Sessions with work going on (<see cref="ErasureStoppedBy"/>)
+    /// are kept and counted: run it again later. With <paramref name="preview"/>, counts what it would remove and
+    /// changes nothing. Run it under the cleanup lock (<see cref="CleanupRun"/> does). Returns the record (the same
+    /// is appended to <see cref="ErasureRecords"/> unless previewing).
+    /// </summary>
+    internal ErasureRecord Erase(
+        IReadOnlyList<AgentInfo> agents,
+        string externalUserId,
+        bool vacuum,
+        bool preview,
+        string ranBy,
+        Action<SessionRemovalResult> removed
+    )
+    {
+        var erasing = new SessionStore(Instance, AgeLimits.Uniform(CleanupPolicy.Everything), NowUtc);
+        // session_index rows go with their sessions (the remover) or as left-overs (below): counted as all the
+        // person's rows before, less those of kept sessions after.
+        int IndexRows()
+        {
+            using MainDatabase main = MainDatabase.Open(Instance, writable: false);
+            return main.EraseUserRows(externalUserId, Array.Empty<string>(), countOnly: true)
+                .TryGetValue("session_index", out int n)
+                ? n
+                : 0;
+        }
+        int indexBefore = preview ? 0 : IndexRows();
+        var record = new ErasureRecord
+        {
+            InstanceRoot = Instance.Root,
+            ErasedAt = NowUtc,
+            RanBy = ranBy,
+        };
+        var kept = new List<string>();
+        var touched = new List<AgentInfo>();
+        foreach (AgentInfo agent in agents)
+        {
+            List<EvonicSession> sessions = erasing
+                .GetSessions(agent)
+                .Where(s => s.Kind != SessionKind.Orphan && s.ExternalUserId == externalUserId)
+                .ToList();
+            if (sessions.Count == 0)
+                continue;
+            touched.Add(agent);
+            if (preview)
+            {
+                foreach (EvonicSession session in sessions)
+                {
+                    bool stopped = !session.IsOld || (session.Protection & ErasureStoppedBy) != SessionProtection.None;
+                    if (stopped)
+                    {
+                        record.SessionsKept++;
+                        kept.Add(session.SessionId);
+                        continue;
+                    }
+                    record.Sessions++;
+                    record.AddRows("chat_sessions", 1);
+                    record.AddRows("chat_messages", session.MessageCount);
+                    record.AddRows("attachments", session.AttachmentRows.Count);
+                    record.Files += (session.JsonlPath != null ? 1 : 0) + session.AttachmentRows.Count;
+                }
+                using ChatDatabase chat = ChatDatabase.Open(Instance, agent.Id, writable: false);
+                record.AddRows(
+                    "memories",
+                    chat.ReadMemories(sessions.Select(s => s.SessionId).Except(kept).ToList()).Count
+                );
+                continue;
+            }
+            var gone = new List<string>();
+            foreach (
+                SessionRemovalResult result in new SessionRemover(
+                    Instance,
+                    _ => NowUtc,
+                    held =>
+                    {
+                        if (held > LongestWriteTransaction)
+                            LongestWriteTransaction = held;
+                    },
+                    walBusy: path => _busyWals.Add(path),
+                    readHolds: ReadHolds,
+                    keptBy: ErasureStoppedBy
+                ).Remove(agent.Id, sessions)
+            )
+            {
+                removed(result);
+                if (result.Status == RemovalStatus.Removed)
+                {
+                    gone.Add(result.SessionId);
+                    record.Sessions++;
+                    record.Files += result.FilesRemoved;
+                    record.AddRows("chat_sessions", 1);
+                    record.AddRows("chat_messages", result.MessagesRemoved);
+                    record.AddRows("attachments", result.Session.AttachmentRows.Count);
+                }
+                else
+                {
+                    record.SessionsKept++;
+                    kept.Add(result.SessionId);
+                }
+            }
+            using (ChatDatabase chat = ChatDatabase.Open(Instance, agent.Id, writable: true))
+            {
+                record.AddRows("memories", chat.EraseMemories(gone));
+                if (!chat.TryTruncateWal())
+                    _busyWals.Add(chat.Path);
+            }
+        }
+        using (MainDatabase main = MainDatabase.Open(Instance, writable: !preview))
+        {
+            foreach (KeyValuePair<string, int> rows in main.EraseUserRows(externalUserId, kept, countOnly: preview))
+                if (preview || rows.Key != "session_index")
+                    record.AddRows(rows.Key, rows.Value);
+            if (!preview && !main.TryTruncateWal())
+                _busyWals.Add(main.Path);
+        }
+        if (!preview)
+            record.AddRows("session_index", indexBefore - IndexRows());
+        List<long> copies = GetArchivedSessions()
+            .Where(a => a.ExternalUserId == externalUserId)
+            .Select(a => a.ArchiveId)
+            .ToList();
+        record.AddRows("archive_sessions", preview ? copies.Count : RemoveArchivedSessions(copies));
+        record.Complete = record.SessionsKept == 0;
+        if (preview)
+            return record;
+        if (vacuum)
+        {
+            foreach (AgentInfo agent in touched)
+                if (GetSpace(agent, withFiles: false) is { } space)
+                    Optimize(space, TimeSpan.MaxValue, force: true, enableIncrementalVacuum: false, vacuum: true);
+            foreach (DatabaseSpace space in GetSharedSpace().ToList())
+                Optimize(space, TimeSpan.MaxValue, force: true, enableIncrementalVacuum: false, vacuum: true);
+            record.Vacuumed = true;
+        }
+        record.ExternalUserIdHash = ErasureRecords.Hash(Instance, externalUserId);
+        ErasureRecords.Append(Instance, record);
+        return record;
     }
 
     /// <summary>The sessions of the agent's <c>chat.db</c> a restore holds now (<see cref="RestoreHolds"/>); none

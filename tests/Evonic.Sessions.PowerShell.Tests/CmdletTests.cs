@@ -32,6 +32,7 @@ public sealed class CmdletTests : SampleInstanceTest
             new[]
             {
                 "Export-EvonicUserData=Evonic.Sessions.UserDataExportResult",
+                "Get-EvonicErasure=Evonic.Sessions.ErasureRecord",
                 "Get-EvonicOldSession=Evonic.Sessions.EvonicSession",
                 "Get-EvonicSessionArchive=Evonic.Sessions.ArchivedSessionInfo",
                 "Get-EvonicSessionCleanup=Evonic.Sessions.Scheduling.ScheduledCleanup",
@@ -43,6 +44,7 @@ public sealed class CmdletTests : SampleInstanceTest
                 "Remove-EvonicOldSession=Evonic.Sessions.SessionRemovalResult",
                 "Remove-EvonicSessionArchive=",
                 "Remove-EvonicSessionHold=",
+                "Remove-EvonicUserData=Evonic.Sessions.ErasureRecord",
                 "Restore-EvonicSession=Evonic.Sessions.SessionRestoreResult",
                 "Set-EvonicSessionPolicy=Evonic.Sessions.EvonicSessionPolicy",
                 "Unregister-EvonicSessionCleanup=",

@@ -47,7 +47,7 @@ Describe 'Evonic.Sessions' {
 
     It 'exports exactly its cmdlets' {
         (Get-Command -Module Evonic.Sessions).Name | Sort-Object |
-            Should -Be @('Export-EvonicUserData', 'Get-EvonicOldSession', 'Get-EvonicSessionArchive', 'Get-EvonicSessionCleanup', 'Get-EvonicSessionPolicy', 'Get-EvonicSessionStore', 'Measure-EvonicSession', 'Optimize-EvonicSessionStore', 'Register-EvonicSessionCleanup', 'Remove-EvonicOldSession', 'Remove-EvonicSessionArchive', 'Remove-EvonicSessionHold', 'Restore-EvonicSession', 'Set-EvonicSessionPolicy', 'Unregister-EvonicSessionCleanup')
+            Should -Be @('Export-EvonicUserData', 'Get-EvonicErasure', 'Get-EvonicOldSession', 'Get-EvonicSessionArchive', 'Get-EvonicSessionCleanup', 'Get-EvonicSessionPolicy', 'Get-EvonicSessionStore', 'Measure-EvonicSession', 'Optimize-EvonicSessionStore', 'Register-EvonicSessionCleanup', 'Remove-EvonicOldSession', 'Remove-EvonicSessionArchive', 'Remove-EvonicSessionHold', 'Remove-EvonicUserData', 'Restore-EvonicSession', 'Set-EvonicSessionPolicy', 'Unregister-EvonicSessionCleanup')
     }
 
     It 'lists exactly the unprotected old sessions' {

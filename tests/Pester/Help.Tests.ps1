@@ -16,7 +16,7 @@ Describe 'Help' {
         'Get-EvonicOldSession', 'Remove-EvonicOldSession', 'Register-EvonicSessionCleanup', 'Unregister-EvonicSessionCleanup', 'Get-EvonicSessionCleanup',
         'Get-EvonicSessionArchive', 'Remove-EvonicSessionArchive', 'Restore-EvonicSession', 'Get-EvonicSessionStore', 'Optimize-EvonicSessionStore',
         'Remove-EvonicSessionHold', 'Get-EvonicSessionPolicy', 'Set-EvonicSessionPolicy', 'Measure-EvonicSession',
-        'Export-EvonicUserData'
+        'Export-EvonicUserData', 'Remove-EvonicUserData', 'Get-EvonicErasure'
     ) {
         $help = Get-Help $_ -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty

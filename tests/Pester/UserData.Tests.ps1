@@ -45,3 +45,35 @@ Describe 'Export-EvonicUserData' {
         (Get-Item $file).UnixMode | Should -Be '-rw-------'
     }
 }
+
+Describe 'Remove-EvonicUserData and Get-EvonicErasure' {
+    BeforeEach {
+        Remove-Item Env:EVONIC_SESSION_MAX_AGE_DAYS, Env:EVONIC_HOME -ErrorAction SilentlyContinue
+        $instance = New-SampleInstance
+    }
+
+    It 'changes nothing with -WhatIf' {
+        $before = Get-InstanceHash $instance
+        Remove-EvonicUserData -ExternalUserId alice -InstanceRoot $instance -Vacuum -WhatIf
+        Get-InstanceHash $instance | Should -Be $before
+        Get-EvonicErasure -InstanceRoot $instance | Should -BeNullOrEmpty
+    }
+
+    It 'erases every session of the person, whatever its age and lookups, and records it without the id' {
+        $file = Join-Path $TestDrive 'alice.json'
+        $before = (Export-EvonicUserData alice $file -InstanceRoot $instance).Sessions
+        $before | Should -BeGreaterThan 0
+        $others = (Get-EvonicOldSession -Path $instance -IncludeProtected | Where-Object ExternalUserId -ne 'alice').SessionId
+
+        $record = Remove-EvonicUserData -ExternalUserId alice -InstanceRoot $instance -Vacuum -Force -PassThru
+
+        $record.Complete | Should -BeTrue
+        $record.Sessions | Should -Be $before
+        (Export-EvonicUserData alice $file -InstanceRoot $instance -Force).Sessions | Should -Be 0
+        (Get-EvonicOldSession -Path $instance -IncludeProtected | Where-Object ExternalUserId -ne 'alice').SessionId | Should -Be $others
+        $kept = Get-EvonicErasure alice -InstanceRoot $instance
+        $kept.ExternalUserIdHash | Should -Be $record.ExternalUserIdHash
+        Get-EvonicErasure bob -InstanceRoot $instance | Should -BeNullOrEmpty
+        Get-Content (Join-Path $instance 'evonic-session-erasures.jsonl') -Raw | Should -Not -Match 'alice'
+    }
+}

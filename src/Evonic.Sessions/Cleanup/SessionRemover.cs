@@ -67,6 +67,8 @@ internal sealed class SessionRemover
     /// <param name="readHolds">The sessions of an agent's <c>chat.db</c> a restore holds.</param>
     /// <param name="sharedMain">The run's writable main database, shared by its agents (opened once, its WAL truncated
     /// once by its owner); null: each removal opens its own and truncates its WAL.</param>
+    /// <param name="keptBy">The protections that keep a session (an erasure: only work still going on); all when
+    /// null.</param>
     public SessionRemover(
         EvonicInstance instance,
         Func<EvonicSession, DateTime> cutoffOf,
@@ -74,9 +76,11 @@ internal sealed class SessionRemover
         bool archive = false,
         Action<string>? walBusy = null,
         Func<string, HashSet<string>>? readHolds = null,
-        Func<MainDatabase>? sharedMain = null
+        Func<MainDatabase>? sharedMain = null,
+        SessionProtection? keptBy = null
     )
     {
+        _keptBy = keptBy ?? (SessionProtection)~0;
         _sharedMain = sharedMain;
         _readHolds = readHolds ?? (_ => new HashSet<string>());
         _instance = instance;
@@ -87,6 +91,7 @@ internal sealed class SessionRemover
         _walBusy = walBusy ?? (_ => { });
     }
 
+    private readonly SessionProtection _keptBy;
     private readonly Action<string> _walBusy;
     private readonly Func<string, HashSet<string>> _readHolds;
     private readonly Func<MainDatabase>? _sharedMain;
@@ -168,7 +173,7 @@ internal sealed class SessionRemover
     )
     {
         plan = null;
-        if (!session.IsRemovable)
+        if (!session.IsOld || (session.Protection & _keptBy) != SessionProtection.None)
         {
             result.Status = session.IsOld ? RemovalStatus.KeptProtected : RemovalStatus.KeptActive;
             result.Protection = session.Protection;
@@ -291,7 +296,8 @@ internal sealed class SessionRemover
             facts,
             () => ProtectionRules.OfBatch(facts, main.ReadPendingWork(), _held),
             id => IsWrittenSinceCutoff(byId[id].Plan.ChatLogPath, _cutoffOf(byId[id].Session)),
-            _archiver?.Fingerprints
+            _archiver?.Fingerprints,
+            _keptBy
         );
 
     /// <summary>

@@ -28,12 +28,15 @@ internal sealed class BatchDecision
     /// <param name="writtenSinceCutoff">A session's log was written since the cutoff: the conversation is live
     /// again.</param>
     /// <param name="copied">With an archive: what each session's copy holds.</param>
+    /// <param name="keptBy">The protections that keep a session (an erasure: only work still going on); all when
+    /// null.</param>
     public List<string> Decide(
         IEnumerable<string> sessionIds,
         BatchFacts facts,
         Func<ProtectionRules> rules,
         Func<string, bool> writtenSinceCutoff,
-        IReadOnlyDictionary<string, string>? copied
+        IReadOnlyDictionary<string, string>? copied,
+        SessionProtection? keptBy = null
     )
     {
         var removable = new List<string>();
@@ -59,7 +62,11 @@ internal sealed class BatchDecision
                     || !facts.Fingerprints.TryGetValue(id, out string? now)
                     || then != now
                 );
-            if (protection != SessionProtection.None || writtenSinceCutoff(id) || changed)
+            if (
+                (protection & (keptBy ?? (SessionProtection)~0)) != SessionProtection.None
+                || writtenSinceCutoff(id)
+                || changed
+            )
                 Kept[id] = protection;
             else
                 removable.Add(id);

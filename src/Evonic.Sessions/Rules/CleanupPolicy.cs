@@ -17,18 +17,24 @@ public sealed class CleanupPolicy
     /// typo.</summary>
     public const int LongestMaxAgeDays = 730_000;
 
-    private CleanupPolicy(int maxAgeDays, string source)
+    private CleanupPolicy(int maxAgeDays, string source, bool everything = false)
     {
         MaxAgeDays = maxAgeDays;
         Source = source;
+        _everything = everything;
     }
+
+    private readonly bool _everything;
+
+    /// <summary>Every session last active before now is old, whatever its age: what an erasure lists.</summary>
+    internal static CleanupPolicy Everything { get; } = new(0, "an erasure", everything: true);
 
     public int MaxAgeDays { get; }
 
     /// <summary>Where <see cref="MaxAgeDays"/> came from, for messages.</summary>
     public string Source { get; }
 
-    public bool IsDisabled => MaxAgeDays == 0;
+    public bool IsDisabled => MaxAgeDays == 0 && !_everything;
 
     /// <summary>Sessions whose last activity is before this instant are old. Clamped to the calendar's range.</summary>
     public DateTime CutoffUtc(DateTime nowUtc) => CutoffUtc(nowUtc, MaxAgeDays);

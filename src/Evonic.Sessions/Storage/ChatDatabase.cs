@@ -225,6 +225,46 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
             return messages;
         });
 
+    /// <summary>
+    /// Deletes the memories Evonic drew from these sessions (an erasure; a cleanup by age never touches memories), and
+    /// merges Evonic's full-text index of memories (<c>memories_fts</c>, FTS5) so that its segments keep no word of
+    /// them. Returns how many memories went.
+    /// </summary>
+    public int EraseMemories(IReadOnlyCollection<string> sessionIds)
+    {
+        if (
+            sessionIds.Count == 0
+            || !_tables.Contains("memories")
+            || !SqliteDatabase.Columns(Connection, "memories").Contains("source_session_id")
+        )
+            return 0;
+        try
+        {
+            using SqliteTransaction transaction = Connection.BeginTransaction(deferred: false);
+            using SqliteCommand delete = Command(
+                "DELETE FROM memories WHERE source_session_id IN " + BatchIds,
+                transaction
+            );
+            delete.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(sessionIds));
+            int erased = delete.ExecuteNonQuery();
+            // An FTS5 delete adds a tombstone; the words stay in older segments until they are merged.
+            if (erased > 0 && _tables.Contains("memories_fts"))
+            {
+                using SqliteCommand optimize = Command(
+                    "INSERT INTO memories_fts(memories_fts) VALUES ('optimize')",
+                    transaction
+                );
+                optimize.ExecuteNonQuery();
+            }
+            transaction.Commit();
+            return erased;
+        }
+        catch (SqliteException e)
+        {
+            throw SqliteErrors.WriteFailure(e, Path);
+        }
+    }
+
     private string MessageColumn(string name) => _messageColumns.Contains(name) ? name : "NULL";
 
     /// <summary>The session's summary text (<c>chat_summaries</c>); null without one.</summary>

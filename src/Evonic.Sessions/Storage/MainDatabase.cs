@@ -345,6 +345,56 @@ internal sealed class MainDatabase : EvonicDatabaseFile
         return rows;
     }
 
+    /// <summary>
+    /// What else of a person the main database holds once their sessions are erased: <c>session_index</c> rows of
+    /// their external user id (left-overs of sessions already gone; never those of <paramref name="keptSessions"/>,
+    /// whose erasure was refused) and their <c>channel_pending_approvals</c> (pairing requests). Deletes them, or with
+    /// <paramref name="countOnly"/> counts them; returns the rows by table.
+    /// </summary>
+    public Dictionary<string, int> EraseUserRows(
+        string externalUserId,
+        IReadOnlyCollection<string> keptSessions,
+        bool countOnly
+    )
+    {
+        var rows = new Dictionary<string, int>(StringComparer.Ordinal);
+        HashSet<string> tables = SqliteDatabase.Tables(Connection);
+        var where = new List<(string Table, string Condition)>();
+        if (_hasSessionIndex && _indexColumns.Contains("external_user_id"))
+            where.Add(
+                ("session_index", "external_user_id = $user AND session_id NOT IN (SELECT value FROM json_each($kept))")
+            );
+        if (
+            tables.Contains("channel_pending_approvals")
+            && SqliteDatabase.Columns(Connection, "channel_pending_approvals").Contains("external_user_id")
+        )
+            where.Add(("channel_pending_approvals", "external_user_id = $user"));
+        try
+        {
+            using SqliteTransaction? transaction = countOnly ? null : Connection.BeginTransaction(deferred: false);
+            foreach ((string table, string condition) in where)
+            {
+                using var command = Connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText =
+                    (countOnly ? "SELECT COUNT(*) FROM " : "DELETE FROM ") + table + " WHERE " + condition;
+                command.Parameters.AddWithValue("$user", externalUserId);
+                command.Parameters.AddWithValue("$kept", System.Text.Json.JsonSerializer.Serialize(keptSessions));
+                rows[table] = countOnly
+                    ? Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture)
+                    : command.ExecuteNonQuery();
+            }
+            transaction?.Commit();
+        }
+        catch (SqliteException e)
+        {
+            throw countOnly
+                ? SqliteErrors.ReadFailure(e, EvonicErrorKind.MainDatabaseFailed, Path)
+                : SqliteErrors.WriteFailure(e, Path);
+        }
+        return rows;
+    }
+
     public PendingWork ReadPendingWork()
     {
         var work = new PendingWork();
@@ -457,14 +507,15 @@ internal sealed class MainDatabase : EvonicDatabaseFile
         transaction.Commit();
     }
 
-    private void Execute(SqliteTransaction transaction, string sql, params (string Name, string Value)[] parameters)
+    /// <summary>Runs a statement in the transaction; returns the rows it changed.</summary>
+    private int Execute(SqliteTransaction transaction, string sql, params (string Name, string Value)[] parameters)
     {
         using var command = Connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
         foreach (var (name, value) in parameters)
             command.Parameters.AddWithValue(name, value);
-        command.ExecuteNonQuery();
+        return command.ExecuteNonQuery();
     }
 
     /// <summary>
