@@ -55,7 +55,8 @@ public sealed class RemoveEvonicUserDataCommand : EvonicCommandBase
                 $"Erase external user '{ExternalUserId}': {plan.Sessions} session(s), {plan.Files} file(s); rows: "
                 + (plan.Rows.Count > 0 ? plan.RowsText : "none")
                 + (plan.SessionsKept > 0 ? $"; {plan.SessionsKept} session(s) with work going on stay" : "")
-                + (Vacuum ? "; then VACUUM every database it touched" : "");
+                + (Vacuum ? "; then VACUUM every database it touched" : "")
+                + (plan.SessionIds.Count > 0 ? "; sessions: " + string.Join(", ", plan.SessionIds) : "");
             if (!Approval.Ask(this, Force, instance.Root, what))
                 return;
             ErasureRecord record = store.EraseUser(ExternalUserId!, Vacuum, preview: false, ranBy, result =>

@@ -36,6 +36,14 @@ public sealed class ErasureRecord
 
     public int Files { get; internal set; }
 
+    /// <summary>The sessions erased (or, in a preview, to be erased), as <c>agent/session</c>: for the one who runs it,
+    /// never written to the records file.</summary>
+    public IReadOnlyList<string> SessionIds => _sessionIds;
+
+    private readonly List<string> _sessionIds = new();
+
+    internal void AddSession(string agentId, string sessionId) => _sessionIds.Add(agentId + "/" + sessionId);
+
     /// <summary>Rows removed, by table (<c>chat_messages</c>, <c>memories</c>, <c>archive_sessions</c>, ...).</summary>
     public IReadOnlyDictionary<string, long> Rows => _rows;
 

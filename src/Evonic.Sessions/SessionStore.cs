@@ -295,6 +295,7 @@ public sealed class SessionStore
                         continue;
                     }
                     record.Sessions++;
+                    record.AddSession(agent.Id, session.SessionId);
                     record.AddRows("chat_sessions", 1);
                     record.AddRows("chat_messages", session.MessageCount);
                     record.AddRows("attachments", session.AttachmentRows.Count);
@@ -328,6 +329,7 @@ public sealed class SessionStore
                 {
                     gone.Add(result.SessionId);
                     record.Sessions++;
+                    record.AddSession(agent.Id, result.SessionId);
                     record.Files += result.FilesRemoved;
                     record.AddRows("chat_sessions", 1);
                     record.AddRows("chat_messages", result.MessagesRemoved);

@@ -145,6 +145,10 @@ public sealed class UserDataErasureTests : TempFolderTest
         ErasureRecord preview = Store().EraseUser(Marker, vacuum: true, preview: true, "tester@test");
 
         Assert.Equal(3, preview.Sessions);
+        Assert.Equal(
+            new[] { $"nova/nova-{Marker}-3", $"siwa/siwa-{Marker}-1", $"siwa/siwa-{Marker}-2" },
+            preview.SessionIds.Order(StringComparer.Ordinal)
+        );
         foreach ((string file, string bytes) in before)
             Assert.Equal(bytes, Convert.ToBase64String(File.ReadAllBytes(file)));
         Assert.False(File.Exists(ErasureRecords.PathFor(EvonicInstance.Open(_builder.Root))));
