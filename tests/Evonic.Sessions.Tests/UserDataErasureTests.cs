@@ -55,6 +55,35 @@ public sealed class UserDataErasureTests : TempFolderTest
                 ("$u", Marker)
             );
         }
+        // Her place in a channel's allowlist and names (Evonic's pairing approval writes it), beside bob's, and her
+        // contact in Evonic's user directory.
+        _builder.Channel("telegram", "siwa", "telegram");
+        using (var main = InstanceBuilder.Connect(_builder.MainDatabasePath))
+        {
+            InstanceBuilder.Exec(
+                main,
+                "UPDATE channels SET config = $c WHERE id = 'telegram'",
+                (
+                    "$c",
+                    "{\"mode\": \"restricted\", \"allowed_users\": [\""
+                        + Marker
+                        + "\", \"bob\"], \"user_names\": {\""
+                        + Marker
+                        + "\": \"Zed\", \"bob\": \"Bob Müller\"}}"
+                )
+            );
+            InstanceBuilder.Exec(
+                main,
+                "CREATE TABLE user_contacts (id INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT NOT NULL, channel_type "
+                    + "TEXT NOT NULL, channel_id TEXT, external_user_id TEXT, value TEXT NOT NULL)"
+            );
+            InstanceBuilder.Exec(
+                main,
+                "INSERT INTO user_contacts (user_id, channel_type, external_user_id, value) VALUES ('u1', 'telegram', "
+                    + "$u, $u), ('u2', 'telegram', 'bob', 'bob')",
+                ("$u", Marker)
+            );
+        }
         // An archive copy of her old session (and of bob's), as a cleanup with -Archive leaves them.
         var archiving = new SessionStore(
             EvonicInstance.Open(_builder.Root),
@@ -124,6 +153,19 @@ public sealed class UserDataErasureTests : TempFolderTest
         Assert.Equal(1, record.Rows["memories"]);
         Assert.Equal(1, record.Rows["archive_sessions"]);
         Assert.Equal(1, record.Rows["channel_pending_approvals"]);
+        Assert.Equal(1, record.Rows["channels"]);
+        Assert.Equal(1, record.Rows["user_contacts"]);
+        // Bob keeps his place, his name as written, and the channel its other settings.
+        using (var main = InstanceBuilder.Connect(_builder.MainDatabasePath))
+        {
+            string config = (string)
+                InstanceBuilder.Query(main, "SELECT config FROM channels WHERE id = 'telegram'")[0][0]!;
+            Assert.Equal(
+                "{\"mode\":\"restricted\",\"allowed_users\":[\"bob\"],\"user_names\":{\"bob\":\"Bob Müller\"}}",
+                config
+            );
+            Assert.Single(InstanceBuilder.Query(main, "SELECT 1 FROM user_contacts WHERE external_user_id = 'bob'"));
+        }
         // The record: no id, no content; the hash matches the id in this instance only.
         string records = File.ReadAllText(ErasureRecords.PathFor(EvonicInstance.Open(_builder.Root)));
         Assert.DoesNotContain(Marker, records);

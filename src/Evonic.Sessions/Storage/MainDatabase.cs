@@ -348,7 +348,8 @@ internal sealed class MainDatabase : EvonicDatabaseFile
     /// <summary>
     /// What else of a person the main database holds once their sessions are erased: <c>session_index</c> rows of
     /// their external user id (left-overs of sessions already gone; never those of <paramref name="keptSessions"/>,
-    /// whose erasure was refused) and their <c>channel_pending_approvals</c> (pairing requests). Deletes them, or with
+    /// whose erasure was refused), their <c>channel_pending_approvals</c> (pairing requests), their contacts in
+    /// Evonic's user directory (<c>user_contacts</c>) and their place in channels' allowlists. Deletes them, or with
     /// <paramref name="countOnly"/> counts them; returns the rows by table.
     /// </summary>
     public Dictionary<string, int> EraseUserRows(
@@ -369,9 +370,16 @@ internal sealed class MainDatabase : EvonicDatabaseFile
             && SqliteDatabase.Columns(Connection, "channel_pending_approvals").Contains("external_user_id")
         )
             where.Add(("channel_pending_approvals", "external_user_id = $user"));
+        if (
+            tables.Contains("user_contacts")
+            && SqliteDatabase.Columns(Connection, "user_contacts").Contains("external_user_id")
+        )
+            where.Add(("user_contacts", "external_user_id = $user"));
         try
         {
             using SqliteTransaction? transaction = countOnly ? null : Connection.BeginTransaction(deferred: false);
+            if (tables.Contains("channels") && SqliteDatabase.Columns(Connection, "channels").Contains("config"))
+                rows["channels"] = ForgetInChannels(externalUserId, transaction, countOnly);
             foreach ((string table, string condition) in where)
             {
                 using var command = Connection.CreateCommand();
@@ -393,6 +401,59 @@ internal sealed class MainDatabase : EvonicDatabaseFile
                 : SqliteErrors.WriteFailure(e, Path);
         }
         return rows;
+    }
+
+    /// <summary>
+    /// Takes the person out of every channel's allowlist and names (<c>channels.config</c>: <c>allowed_users</c>,
+    /// <c>user_names</c>, which Evonic's pairing approval fills, <c>models/mixins/channels.py</c>), keeping every other
+    /// setting; returns the channels changed (or, <paramref name="countOnly"/>, that would be).
+    /// </summary>
+    private int ForgetInChannels(string externalUserId, SqliteTransaction? transaction, bool countOnly)
+    {
+        var changed = new List<(string Id, string Config)>();
+        using (var read = Connection.CreateCommand())
+        {
+            read.Transaction = transaction;
+            read.CommandText =
+                "SELECT id, config FROM channels WHERE json_valid(config) AND (EXISTS (SELECT 1 FROM "
+                + "json_each(config, '$.allowed_users') WHERE value = $user) OR EXISTS (SELECT 1 FROM "
+                + "json_each(config, '$.user_names') WHERE key = $user))";
+            read.Parameters.AddWithValue("$user", externalUserId);
+            using var reader = read.ExecuteReader();
+            while (reader.Read())
+                changed.Add((SqliteDatabase.Text(reader, 0)!, SqliteDatabase.Text(reader, 1)!));
+        }
+        if (countOnly)
+            return changed.Count;
+        foreach ((string id, string config) in changed)
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(config)!.AsObject();
+            if (node["allowed_users"] is System.Text.Json.Nodes.JsonArray allowed)
+                foreach (
+                    var entry in allowed
+                        .Where(e => e?.GetValueKind() == JsonValueKind.String && (string?)e == externalUserId)
+                        .ToList()
+                )
+                    allowed.Remove(entry);
+            if (node["user_names"] is System.Text.Json.Nodes.JsonObject names)
+                names.Remove(externalUserId);
+            using var write = Connection.CreateCommand();
+            write.Transaction = transaction;
+            write.CommandText = "UPDATE channels SET config = $config, updated_at = CURRENT_TIMESTAMP WHERE id = $id";
+            // Text as it is (other people's names stay as written), as Python's json.dumps would keep it readable.
+            write.Parameters.AddWithValue(
+                "$config",
+                node.ToJsonString(
+                    new JsonSerializerOptions
+                    {
+                        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+                    }
+                )
+            );
+            write.Parameters.AddWithValue("$id", id);
+            write.ExecuteNonQuery();
+        }
+        return changed.Count;
     }
 
     public PendingWork ReadPendingWork()
