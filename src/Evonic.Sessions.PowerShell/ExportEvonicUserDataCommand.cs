@@ -18,7 +18,7 @@ namespace Evonic.Sessions.PowerShell;
     ConfirmImpact = ConfirmImpact.Medium
 )]
 [OutputType(typeof(UserDataExportResult))]
-public sealed class ExportEvonicUserDataCommand : EvonicCommandBase
+public sealed class ExportEvonicUserDataCommand : PersonCommandBase
 {
     /// <summary>The person, as Evonic's sessions name them (<c>external_user_id</c>).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -30,18 +30,13 @@ public sealed class ExportEvonicUserDataCommand : EvonicCommandBase
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
-    /// <summary>The Evonic instance root; defaults to $env:EVONIC_HOME, else ~/.evonic.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? InstanceRoot { get; set; }
-
     /// <summary>Replace the file when it exists.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
     protected override void ProcessRecord()
     {
-        EvonicInstance instance = OpenInstance(InstanceRoot);
+        EvonicInstance instance = OpenInstance();
         string file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
         if (!ShouldProcess(file, $"Export the data of external user '{ExternalUserId}' in '{instance.Root}'"))
             return;

@@ -8,21 +8,16 @@ namespace Evonic.Sessions.PowerShell;
 /// content.</summary>
 [Cmdlet(VerbsCommon.Get, "EvonicErasure", HelpUri = ProjectUrls.OnlineHelp + "Get-EvonicErasure.md")]
 [OutputType(typeof(ErasureRecord))]
-public sealed class GetEvonicErasureCommand : EvonicCommandBase
+public sealed class GetEvonicErasureCommand : PersonCommandBase
 {
     /// <summary>Only the erasures of this person (their id is hashed with the instance's salt and compared).</summary>
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
     public string? ExternalUserId { get; set; }
 
-    /// <summary>The Evonic instance root; defaults to $env:EVONIC_HOME, else ~/.evonic.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? InstanceRoot { get; set; }
-
     protected override void EndProcessing()
     {
-        var store = new SessionStore(OpenInstance(InstanceRoot));
+        var store = new SessionStore(OpenInstance());
         try
         {
             var records = store.GetErasures();

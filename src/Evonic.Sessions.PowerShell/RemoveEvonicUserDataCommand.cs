@@ -18,18 +18,13 @@ namespace Evonic.Sessions.PowerShell;
     ConfirmImpact = ConfirmImpact.High
 )]
 [OutputType(typeof(ErasureRecord))]
-public sealed class RemoveEvonicUserDataCommand : EvonicCommandBase
+public sealed class RemoveEvonicUserDataCommand : PersonCommandBase
 {
     /// <summary>The person, as Evonic's sessions name them (<c>external_user_id</c>). Named, never bound from piped
     /// objects: piping listed sessions here would erase whole people, recent sessions too.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string? ExternalUserId { get; set; }
-
-    /// <summary>The Evonic instance root; defaults to $env:EVONIC_HOME, else ~/.evonic.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? InstanceRoot { get; set; }
 
     /// <summary>Rewrite every database the erasure touched (VACUUM), so that no byte of what went stays.</summary>
     [Parameter]
@@ -45,7 +40,7 @@ public sealed class RemoveEvonicUserDataCommand : EvonicCommandBase
 
     protected override void ProcessRecord()
     {
-        EvonicInstance instance = OpenInstance(InstanceRoot);
+        EvonicInstance instance = OpenInstance();
         var store = new SessionStore(instance);
         string ranBy = Environment.UserName + "@" + Environment.MachineName;
         try

@@ -225,6 +225,11 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
             return messages;
         });
 
+    /// <summary>Whether this file's memories name the session they were drawn from (<c>memories.source_session_id</c>,
+    /// models/chat.py).</summary>
+    private bool HasMemorySources =>
+        _tables.Contains("memories") && SqliteDatabase.Columns(Connection, "memories").Contains("source_session_id");
+
     /// <summary>
     /// Deletes the memories Evonic drew from these sessions (an erasure; a cleanup by age never touches memories), and
     /// merges Evonic's full-text index of memories (<c>memories_fts</c>, FTS5) so that its segments keep no word of
@@ -232,11 +237,7 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
     /// </summary>
     public int EraseMemories(IReadOnlyCollection<string> sessionIds)
     {
-        if (
-            sessionIds.Count == 0
-            || !_tables.Contains("memories")
-            || !SqliteDatabase.Columns(Connection, "memories").Contains("source_session_id")
-        )
+        if (sessionIds.Count == 0 || !HasMemorySources)
             return 0;
         try
         {
@@ -286,11 +287,7 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
         Reading(() =>
         {
             var memories = new List<(string?, string?, string?, string)>();
-            if (
-                sessionIds.Count == 0
-                || !_tables.Contains("memories")
-                || !SqliteDatabase.Columns(Connection, "memories").Contains("source_session_id")
-            )
+            if (sessionIds.Count == 0 || !HasMemorySources)
                 return memories;
             using SqliteCommand command = Command(
                 "SELECT content, category, created_at, source_session_id FROM memories WHERE source_session_id IN "
