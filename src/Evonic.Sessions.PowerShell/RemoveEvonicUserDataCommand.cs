@@ -70,6 +70,11 @@ public sealed class RemoveEvonicUserDataCommand : PersonCommandBase
                         ExternalUserId
                     )
                 );
+            foreach (string database in record.NotVacuumed)
+                WriteWarning(
+                    $"Not rewritten, so freed pages may still hold erased text: {database}. Run "
+                        + "Optimize-EvonicSessionStore -Vacuum -Force with Evonic stopped."
+                );
             foreach (string wal in store.TakeBusyWals())
                 WriteWarning(
                     $"The app kept the WAL of '{wal}' busy: old frames may hold erased text until its next checkpoint."

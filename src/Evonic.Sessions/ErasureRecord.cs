@@ -44,6 +44,14 @@ public sealed class ErasureRecord
 
     internal void AddSession(string agentId, string sessionId) => _sessionIds.Add(agentId + "/" + sessionId);
 
+    /// <summary>The databases -Vacuum could not rewrite, each with why (the app held it in a long read): never written
+    /// to the records file; <see cref="Vacuumed"/> is false then.</summary>
+    public IReadOnlyList<string> NotVacuumed => _notVacuumed;
+
+    private readonly List<string> _notVacuumed = new();
+
+    internal void AddNotVacuumed(string path, string? reason) => _notVacuumed.Add($"{path}: {reason}");
+
     /// <summary>Rows removed, by table (<c>chat_messages</c>, <c>memories</c>, <c>archive_sessions</c>, ...).</summary>
     public IReadOnlyDictionary<string, long> Rows => _rows;
 

@@ -368,12 +368,21 @@ public sealed class SessionStore
             return record;
         if (vacuum)
         {
-            foreach (AgentInfo agent in touched)
-                if (GetSpace(agent, withFiles: false) is { } space)
-                    Optimize(space, TimeSpan.MaxValue, force: true, enableIncrementalVacuum: false, vacuum: true);
-            foreach (DatabaseSpace space in GetSharedSpace().ToList())
-                Optimize(space, TimeSpan.MaxValue, force: true, enableIncrementalVacuum: false, vacuum: true);
-            record.Vacuumed = true;
+            var spaces = touched.Select(a => GetSpace(a, withFiles: false)).OfType<DatabaseSpace>().ToList();
+            spaces.AddRange(GetSharedSpace());
+            foreach (DatabaseSpace space in spaces)
+            {
+                SpaceReturned done = Optimize(
+                    space,
+                    TimeSpan.MaxValue,
+                    force: true,
+                    enableIncrementalVacuum: false,
+                    vacuum: true
+                );
+                if (done.Method != OptimizeMethod.Vacuum)
+                    record.AddNotVacuumed(done.Path, done.Reason);
+            }
+            record.Vacuumed = record.NotVacuumed.Count == 0;
         }
         record.ExternalUserIdHash = ErasureRecords.Hash(Instance, externalUserId);
         ErasureRecords.Append(Instance, record);

@@ -147,6 +147,8 @@ public sealed class UserDataErasureTests : TempFolderTest
         Assert.Empty(FilesHolding("quokka"));
         Assert.Equal(bob, BobsData());
         Assert.True(record.Complete);
+        Assert.True(record.Vacuumed);
+        Assert.Empty(record.NotVacuumed);
         Assert.Equal(3, record.Sessions);
         Assert.Equal(preview.Sessions, record.Sessions);
         Assert.Equal(preview.RowsText, record.RowsText);
@@ -174,6 +176,23 @@ public sealed class UserDataErasureTests : TempFolderTest
         Assert.Equal(store.HashOfExternalUserId(Marker), kept.ExternalUserIdHash);
         Assert.Equal("tester@test", kept.RanBy);
         Assert.Equal(record.RowsText, kept.RowsText);
+    }
+
+    [Fact]
+    public void A_database_the_app_keeps_reading_is_not_rewritten_and_the_record_says_so()
+    {
+        // Evonic's databases are in WAL mode: a reader never blocks the erasure's writes, only the rewrite.
+        using (var app = InstanceBuilder.Connect(_nova.ChatDatabasePath))
+            InstanceBuilder.Query(app, "PRAGMA journal_mode = WAL");
+        using var reader = InstanceBuilder.Connect(_nova.ChatDatabasePath);
+        using var snapshot = reader.BeginTransaction(deferred: true);
+        InstanceBuilder.Query(reader, "SELECT COUNT(*) FROM chat_messages");
+
+        ErasureRecord record = Store().EraseUser(Marker, vacuum: true, preview: false, "tester@test");
+
+        Assert.False(record.Vacuumed);
+        Assert.Contains(record.NotVacuumed, d => d.StartsWith(_nova.ChatDatabasePath, StringComparison.Ordinal));
+        Assert.False(Assert.Single(Store().GetErasures()).Vacuumed);
     }
 
     [Fact]
