@@ -42,7 +42,17 @@ public sealed class ErasureRecord
 
     private readonly List<string> _sessionIds = new();
 
-    internal void AddSession(string agentId, string sessionId) => _sessionIds.Add(agentId + "/" + sessionId);
+    /// <summary>One session erased (or, in a preview, to be): the one place a preview and an erasure count
+    /// it.</summary>
+    internal void AddErased(EvonicSession session, long messages, int files)
+    {
+        Sessions++;
+        Files += files;
+        _sessionIds.Add(session.AgentId + "/" + session.SessionId);
+        AddRows("chat_sessions", 1);
+        AddRows("chat_messages", messages);
+        AddRows("attachments", session.AttachmentRows.Count);
+    }
 
     /// <summary>The databases -Vacuum could not rewrite, each with why (the app held it in a long read): never written
     /// to the records file; <see cref="Vacuumed"/> is false then.</summary>

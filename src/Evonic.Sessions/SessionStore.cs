@@ -294,12 +294,11 @@ public sealed class SessionStore
                         kept.Add(session.SessionId);
                         continue;
                     }
-                    record.Sessions++;
-                    record.AddSession(agent.Id, session.SessionId);
-                    record.AddRows("chat_sessions", 1);
-                    record.AddRows("chat_messages", session.MessageCount);
-                    record.AddRows("attachments", session.AttachmentRows.Count);
-                    record.Files += (session.JsonlPath != null ? 1 : 0) + session.AttachmentRows.Count;
+                    record.AddErased(
+                        session,
+                        session.MessageCount,
+                        (session.JsonlPath != null ? 1 : 0) + session.AttachmentRows.Count
+                    );
                 }
                 using ChatDatabase chat = ChatDatabase.Open(Instance, agent.Id, writable: false);
                 record.AddRows(
@@ -328,12 +327,7 @@ public sealed class SessionStore
                 if (result.Status == RemovalStatus.Removed)
                 {
                     gone.Add(result.SessionId);
-                    record.Sessions++;
-                    record.AddSession(agent.Id, result.SessionId);
-                    record.Files += result.FilesRemoved;
-                    record.AddRows("chat_sessions", 1);
-                    record.AddRows("chat_messages", result.MessagesRemoved);
-                    record.AddRows("attachments", result.Session.AttachmentRows.Count);
+                    record.AddErased(result.Session, result.MessagesRemoved, result.FilesRemoved);
                 }
                 else
                 {

@@ -87,6 +87,7 @@ public static class UserDataExport
         var memories =
             new List<(string Agent, (string? Content, string? Category, string? CreatedAt, string SessionId) Row)>();
         var attachmentsOf = new Dictionary<string, List<string?[]>>(StringComparer.Ordinal);
+        using MainDatabase main = MainDatabase.Open(instance, writable: false);
         foreach (AgentInfo agent in agents)
         {
             using ChatDatabase chat = ChatDatabase.Open(instance, agent.Id, writable: false);
@@ -95,9 +96,8 @@ public static class UserDataExport
             if (sessions.Count == 0)
                 continue;
             List<string> ids = sessions.Select(s => s.Id).ToList();
-            using (MainDatabase main = MainDatabase.Open(instance, writable: false))
-                foreach (IGrouping<string?, string?[]> rows in main.ReadAttachmentNames(ids).GroupBy(r => r[0]))
-                    attachmentsOf[agent.Id + "/" + rows.Key] = rows.ToList();
+            foreach (IGrouping<string?, string?[]> rows in main.ReadAttachmentNames(ids).GroupBy(r => r[0]))
+                attachmentsOf[agent.Id + "/" + rows.Key] = rows.ToList();
             foreach (UserSessionRow session in sessions)
                 WriteSession(json, instance, chat, agent.Id, session, attachmentsOf, result);
             memories.AddRange(chat.ReadMemories(ids).Select(m => (agent.Id, m)));
