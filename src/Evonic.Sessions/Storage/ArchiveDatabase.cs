@@ -415,7 +415,7 @@ internal sealed class ArchiveDatabase : IDisposable
     {
         if (archiveIds.Count == 0)
             return 0;
-        string ids = JsonSerializer.Serialize(archiveIds);
+        string ids = SqlJson.Array(archiveIds);
         foreach (
             string table in new[]
             {

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions.Storage;
@@ -244,7 +243,7 @@ internal sealed class ArchiveWriter
                 // Ids only grow (AUTOINCREMENT) and this transaction holds the archive's write lock: the new rows are
                 // those above.
                 object? before = lastId.Scalar();
-                string batchIds = JsonSerializer.Serialize(rows.Select(r => r.SessionId));
+                string batchIds = SqlJson.Array(rows.Select(r => r.SessionId));
                 copySessions.Execute(batchIds);
                 // In the snapshot the copy was read from: what the delete must still find.
                 using (SqliteCommand fingerprint = _archive.Connection.CreateCommand())
@@ -258,10 +257,23 @@ internal sealed class ArchiveWriter
                 }
                 mapBatch.Execute(before);
                 // Each session's log name and torn-last-line flag, for its record below: one statement for the batch.
-                var logFiles = new Dictionary<string, object?[]>(StringComparer.Ordinal);
-                foreach (ArchivedSession row in rows)
-                    logFiles[row.SessionId] = new object?[] { row.LogFileName, row.JsonlUnterminated ? 1 : 0 };
-                logs.Execute(JsonSerializer.Serialize(logFiles));
+                logs.Execute(
+                    SqlJson.Write(writer =>
+                    {
+                        writer.WriteStartObject();
+                        var bySession = new Dictionary<string, ArchivedSession>(StringComparer.Ordinal);
+                        foreach (ArchivedSession each in rows)
+                            bySession[each.SessionId] = each;
+                        foreach (ArchivedSession row in bySession.Values)
+                        {
+                            writer.WriteStartArray(row.SessionId);
+                            writer.WriteStringValue(row.LogFileName);
+                            writer.WriteNumberValue(row.JsonlUnterminated ? 1 : 0);
+                            writer.WriteEndArray();
+                        }
+                        writer.WriteEndObject();
+                    })
+                );
                 using (SqliteCommand batch = _archive.Connection.CreateCommand())
                 {
                     batch.Transaction = transaction;
@@ -346,7 +358,7 @@ internal sealed class ArchiveWriter
                     "$ids"
                 )
             )
-                done.Execute(JsonSerializer.Serialize(removed));
+                done.Execute(SqlJson.Array(removed));
             _archive.Forget(transaction, kept);
             transaction.Commit();
         }

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace Evonic.Sessions.Storage;
@@ -246,7 +245,7 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
                 "DELETE FROM memories WHERE source_session_id IN " + BatchIds,
                 transaction
             );
-            delete.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(sessionIds));
+            delete.Parameters.AddWithValue("$ids", SqlJson.Array(sessionIds));
             int erased = delete.ExecuteNonQuery();
             // An FTS5 delete adds a tombstone; the words stay in older segments until they are merged.
             if (erased > 0 && _tables.Contains("memories_fts"))
@@ -295,7 +294,7 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
                     + " ORDER BY id",
                 null
             );
-            command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(sessionIds));
+            command.Parameters.AddWithValue("$ids", SqlJson.Array(sessionIds));
             using SqliteDataReader reader = command.ExecuteReader();
             while (reader.Read())
                 memories.Add((Text(reader, 0), Text(reader, 1), Text(reader, 2), Text(reader, 3)!));
@@ -443,7 +442,7 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
             FingerprintSql("", _tables.Contains("chat_summaries"), HasSessionState),
             transaction
         );
-        command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(ids));
+        command.Parameters.AddWithValue("$ids", SqlJson.Array(ids));
         using SqliteDataReader reader = command.ExecuteReader();
         while (reader.Read())
             found[reader.GetString(0)] = reader.IsDBNull(1) ? "" : reader.GetString(1);
@@ -564,7 +563,7 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
                     removed[id] = row.Messages;
             if (removed.Count > 0)
             {
-                string ids = JsonSerializer.Serialize(removed.Keys);
+                string ids = SqlJson.Array(removed.Keys);
                 foreach (string sql in DeleteSql)
                 {
                     using SqliteCommand delete = Command(sql, transaction);
@@ -592,7 +591,9 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
         {
             check.Parameters.AddWithValue(
                 "$cutoffs",
-                JsonSerializer.Serialize(cutoffs.ToDictionary(c => c.Key, c => SqliteDatabase.JulianDay(c.Value)))
+                SqlJson.Object(
+                    cutoffs.Select(c => new KeyValuePair<string, double>(c.Key, SqliteDatabase.JulianDay(c.Value)))
+                )
             );
             using SqliteDataReader reader = check.ExecuteReader();
             while (reader.Read())
@@ -614,7 +615,7 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
         }
         HashSet<string> unknown =
             _references.Unknown.Count > 0
-                ? _references.Read(Connection, transaction, JsonSerializer.Serialize(stillOld.Keys))
+                ? _references.Read(Connection, transaction, SqlJson.Array(stillOld.Keys))
                 : new HashSet<string>();
         return new BatchFacts(
             stillOld,

@@ -337,7 +337,7 @@ internal sealed class MainDatabase : EvonicDatabaseFile
             command.CommandText =
                 $"SELECT {string.Join(", ", names.Select(n => columns.Contains(n) ? n : "NULL"))} FROM attachments "
                 + "WHERE session_id IN (SELECT value FROM json_each($ids)) ORDER BY id";
-            command.Parameters.AddWithValue("$ids", System.Text.Json.JsonSerializer.Serialize(sessionIds));
+            command.Parameters.AddWithValue("$ids", SqlJson.Array(sessionIds));
             using var reader = command.ExecuteReader();
             while (reader.Read())
                 rows.Add(Enumerable.Range(0, names.Length).Select(i => SqliteDatabase.Text(reader, i)).ToArray());
@@ -387,7 +387,7 @@ internal sealed class MainDatabase : EvonicDatabaseFile
                 command.CommandText =
                     (countOnly ? "SELECT COUNT(*) FROM " : "DELETE FROM ") + table + " WHERE " + condition;
                 command.Parameters.AddWithValue("$user", externalUserId);
-                command.Parameters.AddWithValue("$kept", System.Text.Json.JsonSerializer.Serialize(keptSessions));
+                command.Parameters.AddWithValue("$kept", SqlJson.Array(keptSessions));
                 rows[table] = countOnly
                     ? Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture)
                     : command.ExecuteNonQuery();
@@ -554,13 +554,13 @@ internal sealed class MainDatabase : EvonicDatabaseFile
     private void DeleteRows(IReadOnlyCollection<EvonicSession> sessions)
     {
         using SqliteTransaction transaction = Connection.BeginTransaction(deferred: false);
-        string ids = JsonSerializer.Serialize(sessions.Select(s => s.SessionId));
+        string ids = SqlJson.Array(sessions.Select(s => s.SessionId));
         long[] attachmentIds = sessions.SelectMany(s => s.AttachmentRows).Select(r => r.Id).ToArray();
         if (_hasAttachments && attachmentIds.Length > 0)
             Execute(
                 transaction,
                 DeleteAttachmentsSql,
-                ("$attachments", JsonSerializer.Serialize(attachmentIds)),
+                ("$attachments", SqlJson.Array(attachmentIds)),
                 ("$sessions", ids)
             );
         if (_hasSessionIndex)
