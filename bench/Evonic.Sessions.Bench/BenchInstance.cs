@@ -77,8 +77,8 @@ public static class BenchInstance
             SqliteCommand attachment = Prepare(
                 main,
                 mainTx,
-                "INSERT INTO attachments (agent_id, session_id, filename, size, file_path, created_at) VALUES ($1, "
-                    + "$2, 'file.bin', 512, $3, $4)",
+                "INSERT INTO attachments (agent_id, session_id, filename, size_bytes, file_path, created_at) VALUES "
+                    + "($1, $2, 'file.bin', 512, $3, $4)",
                 4
             );
             for (int i = 0; i < count; i++)

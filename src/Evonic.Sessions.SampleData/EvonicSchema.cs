@@ -61,8 +61,12 @@ CREATE TRIGGER memories_au AFTER UPDATE ON memories BEGIN INSERT INTO memories_f
         @"CREATE TABLE users (id TEXT PRIMARY KEY, name TEXT);
 CREATE TABLE agents (id TEXT PRIMARY KEY, name TEXT, session_count INTEGER DEFAULT 0);
 CREATE TABLE attachments (id INTEGER PRIMARY KEY AUTOINCREMENT, agent_id TEXT NOT NULL, session_id TEXT NOT NULL,
-  filename TEXT, mime_type TEXT, size_bytes INTEGER, file_path TEXT NOT NULL,
-  created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP);
+  external_user_id TEXT, channel_id TEXT, channel_type TEXT, filename TEXT NOT NULL, original_filename TEXT,
+  mime_type TEXT, file_type TEXT, size_bytes INTEGER, file_path TEXT NOT NULL, telegram_file_id TEXT,
+  created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, FOREIGN KEY (agent_id) REFERENCES agents(id) ON DELETE CASCADE);
+CREATE INDEX idx_attachments_session ON attachments(session_id, agent_id);
+CREATE INDEX idx_attachments_created ON attachments(created_at);
+CREATE INDEX idx_attachments_agent ON attachments(agent_id);
 CREATE TABLE schedules (id TEXT PRIMARY KEY, name TEXT NOT NULL, owner_type TEXT NOT NULL, owner_id TEXT NOT NULL,
   trigger_type TEXT NOT NULL, trigger_config TEXT NOT NULL, action_type TEXT NOT NULL, action_config TEXT NOT NULL,
   enabled INTEGER DEFAULT 1, created_at TEXT NOT NULL, next_run_at TEXT, last_run_at TEXT, run_count INTEGER DEFAULT 0,

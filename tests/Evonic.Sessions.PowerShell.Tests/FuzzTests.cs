@@ -277,7 +277,8 @@ public sealed class FuzzTests : IDisposable
                 }
                 InstanceBuilder.Exec(
                     main,
-                    "INSERT INTO attachments (agent_id, session_id, file_path, created_at) VALUES ('fuzz', $s, $p, $t)",
+                    "INSERT INTO attachments (agent_id, session_id, filename, file_path, created_at) VALUES "
+                        + "('fuzz', $s, 'f', $p, $t)",
                     ("$s", id),
                     ("$p", path),
                     ("$t", InstanceBuilder.Timestamp(now.AddDays(-random.Next(700))))

@@ -166,4 +166,36 @@ public sealed class OrphanTests : SampleInstanceTest
         Assert.DoesNotContain("siwa_sub_team-1", siwaOrphans);
         Assert.Equal(new[] { "gone-team" }, teamOrphans);
     }
+
+    /// <summary>
+    /// Each agent's listing reads its index and attachment rows through Evonic's own indexes on <c>agent_id</c>
+    /// (models/schema.py), sub-agents' rows included: a filter SQLite cannot serve from an index reads the whole
+    /// table once per agent (30 000 index rows read ten times over at 10 agents).
+    /// </summary>
+    [Fact]
+    public void An_agents_main_rows_are_read_through_Evonics_indexes_on_agent_id()
+    {
+        using var main = MainDatabase.Open(EvonicInstance.Open(Sample.Root), writable: false);
+        foreach (
+            (string sql, string index) in new[]
+            {
+                (MainDatabase.IndexOfAgentSql, "idx_session_index_agent"),
+                (main.AttachmentsOfAgentSql, "idx_attachments_agent"),
+            }
+        )
+        {
+            using var plan = main.Connection.CreateCommand();
+            plan.CommandText = "EXPLAIN QUERY PLAN " + sql;
+            plan.Parameters.AddWithValue("$agent", "siwa");
+            plan.Parameters.AddWithValue("$sub", "siwa_");
+            plan.Parameters.AddWithValue("$subEnd", "siwa`");
+            var steps = new List<string>();
+            using (var reader = plan.ExecuteReader())
+                while (reader.Read())
+                    steps.Add(reader.GetString(3));
+
+            Assert.DoesNotContain(steps, step => step.StartsWith("SCAN", StringComparison.Ordinal));
+            Assert.Contains(steps, step => step.Contains(index, StringComparison.Ordinal));
+        }
+    }
 }

@@ -28,7 +28,7 @@ public sealed class PathSafetyTests : SampleInstanceTest
         using var main = InstanceBuilder.Connect(Sample.Builder.MainDatabasePath);
         InstanceBuilder.Exec(
             main,
-            "INSERT INTO attachments (agent_id, session_id, file_path) VALUES ('siwa', 'siwa-7b2c', $p)",
+            "INSERT INTO attachments (agent_id, session_id, filename, file_path) VALUES ('siwa', 'siwa-7b2c', 'f', $p)",
             ("$p", filePath)
         );
     }
@@ -71,7 +71,8 @@ public sealed class PathSafetyTests : SampleInstanceTest
         using (var main = InstanceBuilder.Connect(Sample.Builder.MainDatabasePath))
             InstanceBuilder.Exec(
                 main,
-                "INSERT INTO attachments (agent_id, session_id, file_path) VALUES ('nova', 'nova-1', $p)",
+                "INSERT INTO attachments (agent_id, session_id, filename, file_path) VALUES "
+                    + "('nova', 'nova-1', 'f', $p)",
                 ("$p", photo)
             );
 

@@ -147,9 +147,14 @@ internal sealed class MainDatabase : EvonicDatabaseFile
     public AgentFamily ReadFamily(string agentId) =>
         new(agentId, new HashSet<string>(ReadAgents().Select(a => a.Id), StringComparer.Ordinal));
 
-    /// <summary>The agent's rows and those of ids that may be its sub-agents; <see cref="AgentFamily"/> decides which
-    /// are.</summary>
-    private const string OfAgent = "(agent_id = $agent OR substr(agent_id, 1, length($sub)) = $sub)";
+    /// <summary>
+    /// The agent's rows and those of ids that may be its sub-agents (<c>&lt;agent&gt;_...</c>); <see
+    /// cref="AgentFamily"/> decides which are. The prefix is a range (<c>$sub</c> up to <c>$subEnd</c>, the same text
+    /// with its <c>_</c> raised to the next byte), which SQLite reads through Evonic's index on <c>agent_id</c>
+    /// (<c>idx_session_index_agent</c>, <c>idx_attachments_agent</c>, models/schema.py); <c>substr</c> read the whole
+    /// table once per agent.
+    /// </summary>
+    private const string OfAgent = "(agent_id = $agent OR (agent_id >= $sub AND agent_id < $subEnd))";
 
     /// <summary>An agent's attachment rows, with the size Evonic records (<c>size_bytes</c>, models/schema.py) where
     /// the table has it.</summary>
@@ -177,8 +182,7 @@ internal sealed class MainDatabase : EvonicDatabaseFile
             return rows;
         Read(() =>
         {
-            // One scan per agent: Evonic's attachments table has no index on session_id, so per-session queries
-            // would each scan it whole.
+            // One read per agent (through idx_attachments_agent), not one query per session.
             using var command = Command(AttachmentsOfAgentSql, agentId);
             using var reader = command.ExecuteReader();
             while (reader.Read())
@@ -262,6 +266,7 @@ internal sealed class MainDatabase : EvonicDatabaseFile
         command.CommandText = sql;
         command.Parameters.AddWithValue("$agent", agentId);
         command.Parameters.AddWithValue("$sub", agentId + "_");
+        command.Parameters.AddWithValue("$subEnd", agentId + "`");
         return command;
     }
 
@@ -542,7 +547,7 @@ internal sealed class MainDatabase : EvonicDatabaseFile
         }
     }
 
-    /// <summary>By rowid for attachments (Evonic has no index on their session_id), by primary key for
+    /// <summary>By rowid for attachments (the rows the listing read, never one added since), by primary key for
     /// session_index.</summary>
     internal const string DeleteAttachmentsSql =
         "DELETE FROM attachments WHERE id IN (SELECT value FROM json_each($attachments)) AND session_id IN (SELECT "

@@ -8,8 +8,7 @@ namespace Evonic.Sessions.Storage;
 /// </summary>
 internal sealed class SessionMainRows
 {
-    /// <summary>The attachment rows, read in one scan per agent: Evonic has no index on
-    /// attachments.session_id.</summary>
+    /// <summary>The attachment rows, read once per agent, not once per session.</summary>
     public readonly List<AttachmentRow> Attachments = new();
 
     /// <summary>The <c>agent_id</c> of the attachment rows (a sub-agent's id for its sessions).</summary>
