@@ -1,6 +1,6 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
-using System.IO;
 using System.Text;
 using System.Text.Json;
 
@@ -47,9 +47,43 @@ internal static class SqlJson
     /// <summary>Any other shape, written by <paramref name="write"/>.</summary>
     public static string Write(Action<Utf8JsonWriter> write)
     {
-        using var buffer = new MemoryStream();
+        using var buffer = new PooledBuffer();
         using (var writer = new Utf8JsonWriter(buffer))
             write(writer);
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        return buffer.Text;
+    }
+
+    /// <summary>
+    /// The bytes written, in arrays rented from the shared pool (as <see cref="JsonSerializer"/> does): a batch of
+    /// 2 000 ids is over 80 KB, and a fresh array of that size per batch lands on the large object heap, which only a
+    /// full collection frees.
+    /// </summary>
+    private sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
+    {
+        private byte[] _bytes = ArrayPool<byte>.Shared.Rent(4096);
+        private int _written;
+
+        public string Text => Encoding.UTF8.GetString(_bytes, 0, _written);
+
+        public void Advance(int count) => _written += count;
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => new(Room(sizeHint), _written, _bytes.Length - _written);
+
+        public Span<byte> GetSpan(int sizeHint = 0) => new(Room(sizeHint), _written, _bytes.Length - _written);
+
+        private byte[] Room(int sizeHint)
+        {
+            int needed = Math.Max(sizeHint, 1);
+            if (_bytes.Length - _written < needed)
+            {
+                byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(_bytes.Length * 2, _written + needed));
+                Buffer.BlockCopy(_bytes, 0, larger, 0, _written);
+                ArrayPool<byte>.Shared.Return(_bytes);
+                _bytes = larger;
+            }
+            return _bytes;
+        }
+
+        public void Dispose() => ArrayPool<byte>.Shared.Return(_bytes);
     }
 }
