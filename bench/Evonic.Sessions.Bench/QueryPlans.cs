@@ -87,7 +87,7 @@ public static class QueryPlans
             Append(
                 text,
                 main.Connection,
-                "delete a batch's session_index rows (per batch)",
+                "delete removed sessions' session_index rows (per 2 000 to 20 000 sessions, timed as the batches)",
                 MainDatabase.DeleteIndexSql
             );
             Append(
@@ -111,6 +111,7 @@ public static class QueryPlans
                 "$id",
                 "$ids",
                 "$cutoff",
+                "$cutoffs",
                 "$agent",
                 "$sub",
                 "$sessions",
@@ -120,7 +121,12 @@ public static class QueryPlans
             }
         )
             if (sql.Contains(name))
-                command.Parameters.AddWithValue(name, name is "$ids" or "$sessions" or "$attachments" ? "[]" : "x");
+                command.Parameters.AddWithValue(
+                    name,
+                    name is "$ids" or "$sessions" or "$attachments" ? "[]"
+                        : name == "$cutoffs" ? "{}"
+                        : "x"
+                );
         using SqliteDataReader reader = command.ExecuteReader();
         while (reader.Read())
             text.Append(reader.GetString(3)).Append('\n');

@@ -13,8 +13,9 @@ namespace Evonic.Sessions.Cleanup;
 
 /// <summary>
 /// Removes sessions of one agent: their chat rows in short batched transactions; after each commit the batch's
-/// attachment and <c>session_index</c> rows, then its logs and attachment files on a worker while the next batch
-/// is written; finally the agent's <c>session_count</c>.
+/// attachment rows, then its logs and attachment files on a worker while the next batch is written; their
+/// <c>session_index</c> rows in fewer, larger transactions of the main database; finally the agent's
+/// <c>session_count</c>.
 /// </summary>
 internal sealed class SessionRemover
 {
@@ -32,6 +33,22 @@ internal sealed class SessionRemover
     internal const int LargestBatch = 2000;
 
     internal static readonly TimeSpan TargetTransaction = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// Removed sessions whose <c>session_index</c> rows go in the first main-database transaction of an agent; later
+    /// ones are sized from the last one's time, as the chat batches are, up to <see cref="LargestIndexBatch"/>. The
+    /// index rows are spread over the whole table, so a transaction per chat batch rewrote about one page per
+    /// session: fewer, larger ones write each page once for many sessions (30 000 sessions: 22 000 pages written to
+    /// the main database's WAL).
+    /// </summary>
+    internal const int FirstIndexBatch = 2000;
+
+    internal const int LargestIndexBatch = 20000;
+
+    /// <summary>Removed sessions whose <c>session_index</c> rows are still to be deleted.</summary>
+    private readonly List<EvonicSession> _indexRowsDue = new();
+
+    private int _indexBatch = FirstIndexBatch;
 
     /// <summary>Sessions per write transaction, once the first has been timed; 0 until then.</summary>
     private int _batch;
@@ -138,22 +155,26 @@ internal sealed class SessionRemover
             }
             foreach (SessionRemovalResult done in RemoveBatchReportingTheOneBefore(chat, main, ready, deleter))
                 yield return done;
+            DeleteDueIndexRows(main);
+            // Old WAL frames may still hold what was removed (the app's own earlier writes of it): truncate the WAL,
+            // or say that the app kept it busy. Done while the worker deletes the last batch's files.
+            if (!chat.TryTruncateWal())
+                _walBusy(chat.Path);
             foreach (SessionRemovalResult done in deleter.Finish())
                 yield return done;
             completed = true;
-            // Old WAL frames may still hold what was removed (the app's own earlier writes of it): truncate the WAL,
-            // or say that the app kept it busy.
-            if (!chat.TryTruncateWal())
-                _walBusy(chat.Path);
             if (owned != null && !owned.TryTruncateWal())
                 _walBusy(_instance.MainDatabasePath);
         }
         finally
         {
-            // Runs also when the caller stops early (Ctrl+C): the files of a committed batch are still deleted,
-            // and the cached count must match what is left.
+            // Runs also when the caller stops early (Ctrl+C): the files of a committed batch are still deleted, the
+            // index rows of its sessions too, and the cached count must match what is left.
             if (!completed)
+            {
                 deleter.FinishQuietly();
+                DeleteDueIndexRowsQuietly(main);
+            }
             try
             {
                 main.UpdateSessionCount(agentId, chat.CountSessions());
@@ -246,10 +267,13 @@ internal sealed class SessionRemover
             .Where(b => decision.Removed.ContainsKey(b.Session.SessionId))
             .Select(b => b.Session)
             .ToList();
-        main.DeleteSessionRows(removedSessions);
+        // The attachment rows go before the files they name; the index rows, which name none, wait for more.
+        main.DeleteAttachmentRows(removedSessions);
         _wroteFor(clock.Elapsed);
         deleter.References.Release(removedSessions.SelectMany(s => s.AttachmentRows));
-        main.CheckpointWhenGrown();
+        _indexRowsDue.AddRange(removedSessions);
+        if (_indexRowsDue.Count >= _indexBatch)
+            DeleteDueIndexRows(main);
         _archiver?.Settle(batch.Select(b => b.Result), r => decision.Removed.ContainsKey(r.SessionId));
         var committed = new List<PlannedRemoval>();
         foreach (PlannedRemoval removal in batch)
@@ -330,11 +354,39 @@ internal sealed class SessionRemover
     }
 
     /// <summary>The next batch size: scaled to take about <see cref="TargetTransaction"/>, at most doubling at a
-    /// time.</summary>
-    internal static int NextBatch(int sessions, TimeSpan took)
+    /// time, at most <paramref name="largest"/>.</summary>
+    internal static int NextBatch(int sessions, TimeSpan took, int largest = LargestBatch)
     {
         double scaled = sessions * TargetTransaction.TotalMilliseconds / Math.Max(1, took.TotalMilliseconds);
-        return (int)Math.Max(10, Math.Min(LargestBatch, Math.Min(sessions * 2.0, scaled)));
+        return (int)Math.Max(10, Math.Min(largest, Math.Min(sessions * 2.0, scaled)));
+    }
+
+    /// <summary>Deletes the <c>session_index</c> rows due (<see cref="MainDatabase.DeleteIndexRows"/>), in one
+    /// transaction timed as the chat batches are.</summary>
+    private void DeleteDueIndexRows(MainDatabase main)
+    {
+        if (_indexRowsDue.Count == 0)
+            return;
+        var clock = Stopwatch.StartNew();
+        main.DeleteIndexRows(_indexRowsDue, _cutoffOf);
+        _wroteFor(clock.Elapsed);
+        _indexBatch = NextBatch(_indexRowsDue.Count, clock.Elapsed, LargestIndexBatch);
+        _indexRowsDue.Clear();
+        main.CheckpointWhenGrown();
+    }
+
+    /// <summary>For a run stopped early: the index rows of sessions already removed, without hiding why the run
+    /// stopped (rows left behind are orphans the next run removes).</summary>
+    private void DeleteDueIndexRowsQuietly(MainDatabase main)
+    {
+        try
+        {
+            DeleteDueIndexRows(main);
+        }
+        catch (EvonicException)
+        {
+            // The failure that stopped the run is the one to report.
+        }
     }
 
     /// <summary>
@@ -358,7 +410,7 @@ internal sealed class SessionRemover
         _archiver?.Archive(new[] { (session, plan, result) });
         if (!session.OrphanChatLogOnly)
         {
-            main.DeleteSessionRows(new[] { session });
+            main.DeleteSessionRows(new[] { session }, _cutoffOf);
             references.Release(session.AttachmentRows);
             SessionFiles.DeleteAttachments(plan, result, references);
         }

@@ -531,15 +531,59 @@ internal sealed class MainDatabase : EvonicDatabaseFile
         return references;
     }
 
-    /// <summary>Deletes the attachment and session_index rows of sessions whose chat rows are gone, in one short
-    /// transaction.</summary>
-    public void DeleteSessionRows(IReadOnlyCollection<EvonicSession> sessions)
+    /// <summary>Deletes the attachment and session_index rows of sessions whose chat rows are gone (see <see
+    /// cref="DeleteIndexRows"/>), in one short transaction.</summary>
+    public void DeleteSessionRows(IReadOnlyCollection<EvonicSession> sessions, Func<EvonicSession, DateTime> cutoffOf)
     {
-        if (sessions.Count == 0 || (!_hasAttachments && !_hasSessionIndex))
+        if (_hasAttachments || _hasSessionIndex)
+            InWriteTransaction(sessions, transaction =>
+            {
+                DeleteAttachmentRowsIn(sessions, transaction);
+                DeleteIndexRowsIn(sessions, cutoffOf, transaction);
+            });
+    }
+
+    /// <summary>Deletes the attachment rows the listing read of sessions whose chat rows are gone, in one short
+    /// transaction (none when they have none): before the files those rows name.</summary>
+    public void DeleteAttachmentRows(IReadOnlyCollection<EvonicSession> sessions)
+    {
+        if (_hasAttachments && sessions.Any(s => s.AttachmentRows.Count > 0))
+            InWriteTransaction(sessions, transaction => DeleteAttachmentRowsIn(sessions, transaction));
+    }
+
+    /// <summary>
+    /// Deletes the <c>session_index</c> rows of sessions whose chat rows are gone, in one short transaction; each row
+    /// only while its <c>updated_at</c> is older than the session's cutoff. Evonic names sessions by slug and creates
+    /// one again under the same id when its user writes (<c>models/chat.py</c> <c>get_or_create_session</c>), then
+    /// writes its index row anew (<c>_sync_session_index</c>): that row, newer than the cutoff, is the new session's
+    /// and stays.
+    /// </summary>
+    public void DeleteIndexRows(IReadOnlyCollection<EvonicSession> sessions, Func<EvonicSession, DateTime> cutoffOf)
+    {
+        if (_hasSessionIndex)
+            InWriteTransaction(sessions, transaction => DeleteIndexRowsIn(sessions, cutoffOf, transaction));
+    }
+
+    /// <summary>By rowid for attachments (the rows the listing read, never one added since).</summary>
+    internal const string DeleteAttachmentsSql =
+        "DELETE FROM attachments WHERE id IN (SELECT value FROM json_each($attachments)) AND session_id IN (SELECT "
+        + "value FROM json_each($sessions))";
+
+    /// <summary>By primary key for session_index, rows not newer than their session's cutoff (a julian day).</summary>
+    internal static readonly string DeleteIndexSql =
+        "DELETE FROM session_index WHERE session_id IN (SELECT b.key FROM json_each($cutoffs) b "
+        + "JOIN session_index i ON "
+        + $"i.session_id = b.key WHERE NOT IFNULL({SqliteDatabase.JulianDayOf("i.updated_at")} >= b.value, 0))";
+
+    private void InWriteTransaction(IReadOnlyCollection<EvonicSession> sessions, Action<SqliteTransaction> write)
+    {
+        if (sessions.Count == 0)
             return;
         try
         {
-            DeleteRows(sessions);
+            using SqliteTransaction transaction = Connection.BeginTransaction(deferred: false);
+            write(transaction);
+            transaction.Commit();
         }
         catch (SqliteException e)
         {
@@ -547,30 +591,30 @@ internal sealed class MainDatabase : EvonicDatabaseFile
         }
     }
 
-    /// <summary>By rowid for attachments (the rows the listing read, never one added since), by primary key for
-    /// session_index.</summary>
-    internal const string DeleteAttachmentsSql =
-        "DELETE FROM attachments WHERE id IN (SELECT value FROM json_each($attachments)) AND session_id IN (SELECT "
-        + "value FROM json_each($sessions))";
-
-    internal const string DeleteIndexSql =
-        "DELETE FROM session_index WHERE session_id IN (SELECT value FROM json_each($sessions))";
-
-    private void DeleteRows(IReadOnlyCollection<EvonicSession> sessions)
+    private void DeleteAttachmentRowsIn(IReadOnlyCollection<EvonicSession> sessions, SqliteTransaction transaction)
     {
-        using SqliteTransaction transaction = Connection.BeginTransaction(deferred: false);
-        string ids = SqlJson.Array(sessions.Select(s => s.SessionId));
         long[] attachmentIds = sessions.SelectMany(s => s.AttachmentRows).Select(r => r.Id).ToArray();
         if (_hasAttachments && attachmentIds.Length > 0)
             Execute(
                 transaction,
                 DeleteAttachmentsSql,
                 ("$attachments", SqlJson.Array(attachmentIds)),
-                ("$sessions", ids)
+                ("$sessions", SqlJson.Array(sessions.Select(s => s.SessionId)))
             );
-        if (_hasSessionIndex)
-            Execute(transaction, DeleteIndexSql, ("$sessions", ids));
-        transaction.Commit();
+    }
+
+    private void DeleteIndexRowsIn(
+        IReadOnlyCollection<EvonicSession> sessions,
+        Func<EvonicSession, DateTime> cutoffOf,
+        SqliteTransaction transaction
+    )
+    {
+        if (!_hasSessionIndex)
+            return;
+        string cutoffs = SqlJson.Object(
+            sessions.Select(s => new KeyValuePair<string, double>(s.SessionId, SqliteDatabase.JulianDay(cutoffOf(s))))
+        );
+        Execute(transaction, DeleteIndexSql, ("$cutoffs", cutoffs));
     }
 
     /// <summary>Runs a statement in the transaction; returns the rows it changed.</summary>
