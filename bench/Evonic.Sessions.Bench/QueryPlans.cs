@@ -7,8 +7,9 @@ namespace Evonic.Sessions.Bench;
 
 /// <summary>
 /// EXPLAIN QUERY PLAN of every statement the store runs for a cleanup, on an instance's first agent: each must reach
-/// rows through a primary key or Evonic's own idx_messages_session, except the two per-agent scans of the main
-/// database's attachments and session_index (one scan per agent, never per session).
+/// rows through a primary key or one of Evonic's own indexes (<c>idx_messages_session</c>,
+/// <c>idx_messages_session_created</c>, <c>idx_session_index_agent</c>, <c>idx_attachments_agent</c>), except the scans
+/// of whole tables that run once per agent, never per session.
 /// </summary>
 public static class QueryPlans
 {

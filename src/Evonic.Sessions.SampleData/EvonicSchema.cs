@@ -24,7 +24,8 @@ public static class EvonicSchema
 
     public const string Indexes =
         @"CREATE INDEX idx_sessions_lookup ON chat_sessions(agent_id, channel_id, external_user_id);
-CREATE INDEX idx_messages_session ON chat_messages(session_id);";
+CREATE INDEX idx_messages_session ON chat_messages(session_id);
+CREATE INDEX idx_messages_session_created ON chat_messages(session_id, created_at DESC);";
 
     public const string SummaryLastMessageTs = "ALTER TABLE chat_summaries ADD COLUMN last_message_ts INTEGER;";
 

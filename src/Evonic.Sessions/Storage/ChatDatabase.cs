@@ -129,8 +129,8 @@ internal sealed class ChatDatabase : EvonicDatabaseFile
     private string ArchivedFlag =>
         _sessionColumns.Contains("archived") ? $"NOT {SqliteDatabase.IsFalsy("s.archived")}" : "0";
 
-    /// <summary>Every session with its message statistics, in one pass (messages reached through
-    /// idx_messages_session).</summary>
+    /// <summary>Every session with its message statistics, in one pass (messages reached through Evonic's
+    /// idx_messages_session_created, or idx_messages_session in files older than it).</summary>
     internal string ReadSessionsSql => SessionsSql(withBytes: false);
 
     /// <summary>The listing's one pass over the sessions and their messages; <paramref name="withBytes"/> adds the
