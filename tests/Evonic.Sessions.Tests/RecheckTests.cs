@@ -222,4 +222,62 @@ public sealed class RecheckTests : SampleInstanceTest
         Assert.Equal("{\"focus\": false}", promoted.Single()[1]);
         Assert.Empty(InstanceBuilder.Query(chat, "SELECT 1 FROM agent_state WHERE session_id = 'lyra-4'"));
     }
+
+    /// <summary>
+    /// A cleanup run reads each next agent's Evonic lookups ahead, on the worker that lists it, before that agent's
+    /// removal begins. What the app changes in between (here juno's newer telegram sessions go, and juno-5 becomes
+    /// what the notifier returns) is read again inside the write transaction: juno-5 is kept.
+    /// </summary>
+    [Fact]
+    public void A_lookup_that_changes_after_the_agent_was_read_ahead_keeps_its_session()
+    {
+        var store = new SessionStore(EvonicInstance.Open(Sample.Root), CleanupPolicy.FromParameter(90), Now);
+        IReadOnlyList<AgentInfo> agents = store.GetAgents();
+        Assert.NotEqual("juno", agents[0].Id); // the first agent is read before anything: not read ahead
+        var host = new ApprovingHost(session =>
+        {
+            if (session.AgentId != "juno")
+                return;
+            using var chat = InstanceBuilder.Connect(ChatDb("juno"));
+            InstanceBuilder.Exec(chat, "DELETE FROM chat_sessions WHERE id IN ('juno-1', 'juno-6')");
+        });
+
+        using (var run = new CleanupRun(host, logPath: null, preview: false))
+            run.RemoveOld(store, agents);
+
+        Assert.Empty(host.Recorded.Errors);
+        Assert.Contains(host.Recorded.Removed, r => r.Session.AgentId == "juno"); // juno-2 still goes
+        Assert.Contains(host.Recorded.Warnings, w => w.Contains("juno-5") && w.Contains("ChannelRecipient"));
+        using var juno = InstanceBuilder.Connect(ChatDb("juno"));
+        Assert.Single(InstanceBuilder.Query(juno, "SELECT id FROM chat_sessions WHERE id = 'juno-5'"));
+    }
+
+    /// <summary>Approves every session, first running <c>beforeApproving</c> on it.</summary>
+    private sealed class ApprovingHost(Action<EvonicSession> beforeApproving) : ICleanupRunHost
+    {
+        public RecordingHost Recorded { get; } = new();
+
+        private ICleanupRunHost Inner => Recorded;
+
+        public bool Approve(EvonicSession session)
+        {
+            beforeApproving(session);
+            return true;
+        }
+
+        public void Removed(SessionRemovalResult result) => Inner.Removed(result);
+
+        public void Failed(EvonicException failure) => Inner.Failed(failure);
+
+        public void Warn(string message) => Inner.Warn(message);
+
+        public void Detail(string message) => Inner.Detail(message);
+
+        public void Line(string line) => Inner.Line(line);
+
+        public void Closing(string text, CleanupReport? report) => Inner.Closing(text, report);
+
+        public void Progress(int activityId, string activity, string status, int done, int total) =>
+            Inner.Progress(activityId, activity, status, done, total);
+    }
 }
