@@ -388,20 +388,16 @@ public sealed class CleanupRun : IDisposable
     /// <summary>
     /// Runs <paramref name="removeAgents"/> with one main-database connection for all its agents
     /// (<see cref="SessionStore.SharingMainDatabase"/>); then that database's WAL is truncated once, and closed.
-    /// Outside a preview, each next agent's <c>chat.db</c> is prepared for its removal while it is read ahead (<see
-    /// cref="SessionStore.PreparingRemovals"/>).
     /// </summary>
     private void SharingMainDatabase(SessionStore store, Action removeAgents)
     {
         IDisposable sharing = store.SharingMainDatabase();
-        IDisposable? preparing = _preview ? null : store.PreparingRemovals();
         try
         {
             removeAgents();
         }
         finally
         {
-            preparing?.Dispose();
             try
             {
                 sharing.Dispose();

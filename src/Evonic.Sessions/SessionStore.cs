@@ -398,14 +398,13 @@ public sealed class SessionStore
     /// </summary>
     public IEnumerable<AgentSessions> GetSessionsOfEach(IReadOnlyList<AgentInfo> agents)
     {
-        // The first agent is read before the caller has done anything: nothing to prepare beside.
-        Task<AgentSessions>? next = agents.Count > 0 ? ReadAhead(agents[0], prepare: false) : null;
+        Task<AgentSessions>? next = agents.Count > 0 ? ReadAhead(agents[0]) : null;
         try
         {
             for (int i = 0; i < agents.Count; i++)
             {
                 AgentSessions current = next!.GetAwaiter().GetResult();
-                next = i + 1 < agents.Count ? ReadAhead(agents[i + 1], prepare: _preparingRemovals) : null;
+                next = i + 1 < agents.Count ? ReadAhead(agents[i + 1]) : null;
                 yield return current;
             }
         }
@@ -420,84 +419,18 @@ public sealed class SessionStore
         }
     }
 
-    private Task<AgentSessions> ReadAhead(AgentInfo agent, bool prepare) =>
+    private Task<AgentSessions> ReadAhead(AgentInfo agent) =>
         Task.Run(() =>
         {
-            AgentSessions read;
             try
             {
-                read = new AgentSessions(agent, GetSessions(agent), null);
+                return new AgentSessions(agent, GetSessions(agent), null);
             }
             catch (EvonicException e)
             {
                 return new AgentSessions(agent, null, e);
             }
-            if (prepare)
-                PrepareRemoval(agent);
-            return read;
         });
-
-    private bool _preparingRemovals;
-    private readonly Dictionary<string, ChatDatabase> _preparedChats = new(StringComparer.Ordinal);
-
-    /// <summary>
-    /// Until the returned scope ends, each agent <see cref="GetSessionsOfEach"/> reads ahead (after the first) also
-    /// has its <c>chat.db</c> opened for writing and Evonic's lookups read
-    /// (<see cref="ChatDatabase.ReadLookupsAhead"/>) on the same worker, for the <see cref="Remove"/> that follows: at
-    /// 25 000 sessions an agent's lookups take about 100 ms, which then no longer wait in line before its first write
-    /// transaction. Nothing is written ahead; a connection no removal took is closed when the scope ends.
-    /// </summary>
-    internal IDisposable PreparingRemovals()
-    {
-        _preparingRemovals = true;
-        return new EndOfScope(EndPreparingRemovals);
-    }
-
-    private void PrepareRemoval(AgentInfo agent)
-    {
-        ChatDatabase? chat = null;
-        try
-        {
-            chat = ChatDatabase.Open(Instance, agent.Id, writable: true);
-            chat.ReadLookupsAhead();
-            lock (_preparedChats)
-                if (_preparingRemovals && !_preparedChats.ContainsKey(agent.Id))
-                {
-                    _preparedChats.Add(agent.Id, chat);
-                    chat = null;
-                }
-        }
-        catch (Exception e) when (e is EvonicException or System.IO.IOException or UnauthorizedAccessException)
-        {
-            // The removal opens the file itself, and reports what fails then.
-        }
-        finally
-        {
-            chat?.Dispose();
-        }
-    }
-
-    private ChatDatabase? TakePreparedChat(string agentId)
-    {
-        lock (_preparedChats)
-        {
-            if (!_preparedChats.TryGetValue(agentId, out ChatDatabase? chat))
-                return null;
-            _preparedChats.Remove(agentId);
-            return chat;
-        }
-    }
-
-    private void EndPreparingRemovals()
-    {
-        lock (_preparedChats)
-        {
-            _preparingRemovals = false;
-            foreach (ChatDatabase chat in _preparedChats.Values)
-                chat.Dispose();
-            _preparedChats.Clear();
-        }
-    }
 
     /// <summary>Sets the agent's cached <c>agents.session_count</c> to its real number of sessions.</summary>
     public void SyncSessionCount(AgentInfo agent)
@@ -530,8 +463,7 @@ public sealed class SessionStore
             Archive?.Enabled == true,
             path => _busyWals.Add(path),
             ReadHolds,
-            _sharingMain ? () => _sharedMain ??= MainDatabase.Open(Instance, writable: true) : null,
-            preparedChat: TakePreparedChat
+            _sharingMain ? () => _sharedMain ??= MainDatabase.Open(Instance, writable: true) : null
         ).Remove(agent.Id, sessions);
     }
 
@@ -546,7 +478,7 @@ public sealed class SessionStore
     internal IDisposable SharingMainDatabase()
     {
         _sharingMain = true;
-        return new EndOfScope(EndSharingMainDatabase);
+        return new MainDatabaseScope(this);
     }
 
     private void EndSharingMainDatabase()
@@ -561,18 +493,16 @@ public sealed class SessionStore
                 _busyWals.Add(main.Path);
     }
 
-    /// <summary>Runs its end once, when disposed.</summary>
-    private sealed class EndOfScope : IDisposable
+    private sealed class MainDatabaseScope : IDisposable
     {
-        private Action? _end;
+        private SessionStore? _store;
 
-        public EndOfScope(Action end) => _end = end;
+        public MainDatabaseScope(SessionStore store) => _store = store;
 
         public void Dispose()
         {
-            Action? end = _end;
-            _end = null;
-            end?.Invoke();
+            _store?.EndSharingMainDatabase();
+            _store = null;
         }
     }
 

@@ -86,8 +86,6 @@ internal sealed class SessionRemover
     /// once by its owner); null: each removal opens its own and truncates its WAL.</param>
     /// <param name="keptBy">The protections that keep a session (an erasure: only work still going on); all when
     /// null.</param>
-    /// <param name="preparedChat">The agent's <c>chat.db</c> already open for writing with Evonic's lookups read ahead
-    /// (<see cref="SessionStore.PreparingRemovals"/>), or null: the removal opens it.</param>
     public SessionRemover(
         EvonicInstance instance,
         Func<EvonicSession, DateTime> cutoffOf,
@@ -96,11 +94,9 @@ internal sealed class SessionRemover
         Action<string>? walBusy = null,
         Func<string, HashSet<string>>? readHolds = null,
         Func<MainDatabase>? sharedMain = null,
-        SessionProtection? keptBy = null,
-        Func<string, ChatDatabase?>? preparedChat = null
+        SessionProtection? keptBy = null
     )
     {
-        _preparedChat = preparedChat ?? (_ => null);
         _keptBy = keptBy ?? (SessionProtection)~0;
         _sharedMain = sharedMain;
         _readHolds = readHolds ?? (_ => new HashSet<string>());
@@ -113,7 +109,6 @@ internal sealed class SessionRemover
     }
 
     private readonly SessionProtection _keptBy;
-    private readonly Func<string, ChatDatabase?> _preparedChat;
     private readonly Action<string> _walBusy;
     private readonly Func<string, HashSet<string>> _readHolds;
     private readonly Func<MainDatabase>? _sharedMain;
@@ -121,14 +116,12 @@ internal sealed class SessionRemover
 
     public IEnumerable<SessionRemovalResult> Remove(string agentId, IEnumerable<EvonicSession> sessions)
     {
-        ChatDatabase? prepared = _preparedChat(agentId);
-        using ChatDatabase chat = prepared ?? ChatDatabase.Open(_instance, agentId, writable: true);
+        using ChatDatabase chat = ChatDatabase.Open(_instance, agentId, writable: true);
         MainDatabase main = _sharedMain?.Invoke() ?? MainDatabase.Open(_instance, writable: true);
         using MainDatabase? owned = _sharedMain == null ? main : null;
         var family = main.ReadFamily(agentId);
         AttachmentReferences references = main.ReadAttachmentReferences(_instance);
-        if (prepared == null)
-            chat.ReadLookupsAhead();
+        chat.ReadLookupsAhead();
         // Holds are written only by a restore, which takes the cleanup lock this removal holds: read once per agent,
         // they are what the deleting transaction would read.
         _held = _readHolds(agentId);
