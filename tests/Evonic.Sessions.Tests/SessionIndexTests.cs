@@ -6,8 +6,8 @@ using Microsoft.Data.Sqlite;
 namespace Evonic.Sessions.Tests;
 
 /// <summary>
-/// The main database's <c>session_index</c> rows of removed sessions: deleted after the chat rows, in fewer, larger
-/// transactions than the chat batches, and never the row Evonic writes for a session created again under the same id.
+/// The main database's <c>session_index</c> rows of removed sessions, deleted after the chat rows: all of them, also
+/// when the caller stops early, and never the row Evonic writes for a session created again under the same id.
 /// </summary>
 public sealed class SessionIndexTests : TempFolderTest
 {
