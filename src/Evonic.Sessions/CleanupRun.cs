@@ -32,6 +32,7 @@ public sealed class CleanupRun : IDisposable
     private readonly System.Threading.CancellationTokenSource _stop = new();
     private readonly CleanupSummary _summary = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly NativeHeapTrimmer _nativeHeap = new();
     private readonly Dictionary<string, CleanupLock> _locks = new(StringComparer.Ordinal);
     private readonly HashSet<string> _lockedOut = new(StringComparer.Ordinal);
     private CleanupLogFile? _logFile;
@@ -513,6 +514,7 @@ public sealed class CleanupRun : IDisposable
     {
         if (!_preview)
             WriteLine(_summary.AgentLine(agentId));
+        _nativeHeap.AgentDone();
     }
 
     /// <summary>A [SESSION_CLEANUP] line: to the host, and to the log file when there is one.</summary>

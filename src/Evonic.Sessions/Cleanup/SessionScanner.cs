@@ -106,7 +106,7 @@ internal sealed class SessionScanner
             BotEnabled = row.BotEnabled,
             AttachmentRows = mainRows.TryGetValue(row.Id, out SessionMainRows? main)
                 ? main.Attachments
-                : new List<AttachmentRow>(),
+                : Array.Empty<AttachmentRow>(),
         };
 
         bool unreadable = row.HasUnreadableMessageTime || row.UpdatedAtJulian == null;
@@ -213,7 +213,7 @@ internal sealed class SessionScanner
                 ?? (folders.Count > 0 ? Path.GetFileName(Path.GetDirectoryName(folders[0])!) : agentId),
             SessionId = sessionId,
             Kind = SessionKind.Orphan,
-            AttachmentRows = rows?.Attachments ?? new List<AttachmentRow>(),
+            AttachmentRows = (IReadOnlyList<AttachmentRow>?)rows?.Attachments ?? Array.Empty<AttachmentRow>(),
             OrphanChatLogOnly = logOnly,
         };
         bool unreadable = rows?.HasUnreadableTime ?? false;
