@@ -67,7 +67,8 @@ public static class SizesBenchmark
                 throw new InvalidOperationException(
                     $"Get-EvonicOldSession listed {listings.Count}, the generator expects {manifest.Removable}."
                 );
-            firstSecond.Add(listings.First / listings.Second);
+            double ratio = listings.First / listings.Second;
+            firstSecond.Add(ratio);
             if (round == 1)
                 Say(
                     $"Import-Module {listings.Import:0.000} s; Measure-EvonicSession (5 ages and the policy, after the "
@@ -77,7 +78,7 @@ public static class SizesBenchmark
             Say(
                 $"listing round {round}: Get-EvonicOldSession first call {listings.First:0.000} s (first object "
                     + $"{listings.FirstObject:0.000} s), second call {listings.Second:0.000} s: first/second "
-                    + $"{listings.First / listings.Second:0.00}; peak RSS {listings.RssMb} MB"
+                    + $"{ratio:0.00}; peak RSS {listings.RssMb} MB"
             );
         }
         firstSecond.Sort();

@@ -27,8 +27,8 @@ internal sealed class NativeHeapTrimmer
     public NativeHeapTrimmer()
         : this(Interval) { }
 
-    /// <summary>Trims when <see cref="Interval"/> has passed since the last trim (or since the trimmer was made);
-    /// true when it did.</summary>
+    /// <summary>Trims when the trimmer's interval has passed since the last trim (or since it was made); true when it
+    /// did.</summary>
     public bool AgentDone()
     {
         if (_unavailable || _sinceLast.Elapsed < _interval)
