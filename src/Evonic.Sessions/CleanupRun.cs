@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
@@ -33,7 +34,9 @@ public sealed class CleanupRun : IDisposable
     private readonly CleanupSummary _summary = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly NativeHeapTrimmer _nativeHeap = new();
-    private readonly Dictionary<string, CleanupLock> _locks = new(StringComparer.Ordinal);
+
+    // concurrent: the thread that reads the next agent asks whether the run holds the lock (OpensAhead)
+    private readonly ConcurrentDictionary<string, CleanupLock> _locks = new(StringComparer.Ordinal);
     private readonly HashSet<string> _lockedOut = new(StringComparer.Ordinal);
     private CleanupLogFile? _logFile;
     private readonly string? _moduleVersion;
@@ -75,7 +78,7 @@ public sealed class CleanupRun : IDisposable
     private void RemoveOldOfEach(SessionStore store, IReadOnlyList<AgentInfo> agents)
     {
         int done = 0;
-        foreach (AgentSessions read in store.GetSessionsOfEach(agents))
+        foreach (AgentSessions read in store.GetSessionsOfEach(agents, next => OpensAhead(store, next)))
         {
             _host.Progress(
                 1,
@@ -90,6 +93,7 @@ public sealed class CleanupRun : IDisposable
             else
             {
                 RemoveFromAgent(store, read.Agent, read.Sessions!, read.Sessions!.Where(s => s.IsRemovable).ToList());
+                store.DiscardOpenedAhead(read.Agent);
                 ReturnFreePages(store, read.Agent);
             }
             AgentDone(read.Agent.Id);
@@ -131,7 +135,7 @@ public sealed class CleanupRun : IDisposable
     )
     {
         int done = 0;
-        foreach (AgentSessions read in store.GetSessionsOfEach(wanted))
+        foreach (AgentSessions read in store.GetSessionsOfEach(wanted, next => OpensAhead(store, next)))
         {
             string agentId = read.Agent.Id;
             _host.Progress(1, Activity, $"Agent '{agentId}' ({done + 1} of {wanted.Count})", done++, wanted.Count);
@@ -159,6 +163,7 @@ public sealed class CleanupRun : IDisposable
                     );
             }
             RemoveFromAgent(store, read.Agent, read.Sessions!, candidates);
+            store.DiscardOpenedAhead(read.Agent);
             ReturnFreePages(store, read.Agent);
             AgentDone(agentId);
         }
@@ -227,6 +232,14 @@ public sealed class CleanupRun : IDisposable
         _stop.Cancel();
         ReleaseLocks();
     }
+
+    /// <summary>
+    /// Whether the agent just read may have its <c>chat.db</c> opened for writing on the reading thread, while the
+    /// agent before it is removed (<see cref="ChatDatabasesOpenedAhead"/>): only once this run holds the instance's
+    /// lock, and only when the agent has sessions to remove.
+    /// </summary>
+    private bool OpensAhead(SessionStore store, AgentSessions read) =>
+        !_preview && _locks.ContainsKey(store.Instance.Root) && read.Sessions!.Any(s => s.IsRemovable);
 
     private static (string SessionId, bool Orphan) Key(EvonicSession session) =>
         (session.SessionId, session.Kind == SessionKind.Orphan);

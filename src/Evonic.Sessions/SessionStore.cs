@@ -396,8 +396,38 @@ public sealed class SessionStore
     /// one (a removal is mostly waiting on the disk). A failure to read an agent comes as its <see
     /// cref="AgentSessions.Error"/>.
     /// </summary>
-    public IEnumerable<AgentSessions> GetSessionsOfEach(IReadOnlyList<AgentInfo> agents)
+    public IEnumerable<AgentSessions> GetSessionsOfEach(IReadOnlyList<AgentInfo> agents) =>
+        GetSessionsOfEach(agents, openForRemoval: null);
+
+    /// <summary>
+    /// As <see cref="GetSessionsOfEach(IReadOnlyList{AgentInfo})"/>; within a <see cref="SharingMainDatabase"/> scope,
+    /// <paramref name="openForRemoval"/> is asked on the worker thread once an agent is read, and true has that
+    /// agent's <c>chat.db</c> opened for writing there too, for the <see cref="Remove"/> that follows (<see
+    /// cref="ChatDatabasesOpenedAhead"/>).
+    /// </summary>
+    internal IEnumerable<AgentSessions> GetSessionsOfEach(
+        IReadOnlyList<AgentInfo> agents,
+        Func<AgentSessions, bool>? openForRemoval
+    )
     {
+        ChatDatabasesOpenedAhead? openedAhead = openForRemoval != null ? _openedAhead : null;
+        Task<AgentSessions> ReadAhead(AgentInfo agent) =>
+            Task.Run(() =>
+            {
+                AgentSessions read;
+                try
+                {
+                    read = new AgentSessions(agent, GetSessions(agent), null);
+                }
+                catch (EvonicException e)
+                {
+                    return new AgentSessions(agent, null, e);
+                }
+                if (openedAhead != null && openForRemoval!(read))
+                    openedAhead.Open(Instance, agent.Id);
+                return read;
+            });
+
         Task<AgentSessions>? next = agents.Count > 0 ? ReadAhead(agents[0]) : null;
         try
         {
@@ -419,18 +449,12 @@ public sealed class SessionStore
         }
     }
 
-    private Task<AgentSessions> ReadAhead(AgentInfo agent) =>
-        Task.Run(() =>
-        {
-            try
-            {
-                return new AgentSessions(agent, GetSessions(agent), null);
-            }
-            catch (EvonicException e)
-            {
-                return new AgentSessions(agent, null, e);
-            }
-        });
+    /// <summary>Closes the agent's <c>chat.db</c> opened ahead (<see cref="ChatDatabasesOpenedAhead"/>) when no
+    /// removal took it.</summary>
+    internal void DiscardOpenedAhead(AgentInfo agent) => _openedAhead?.Discard(agent.Id);
+
+    /// <summary>Whether the agent's <c>chat.db</c> is open ahead, not yet taken by a removal.</summary>
+    internal bool IsOpenedAhead(string agentId) => _openedAhead?.IsOpen(agentId) == true;
 
     /// <summary>Sets the agent's cached <c>agents.session_count</c> to its real number of sessions.</summary>
     public void SyncSessionCount(AgentInfo agent)
@@ -463,12 +487,14 @@ public sealed class SessionStore
             Archive?.Enabled == true,
             path => _busyWals.Add(path),
             ReadHolds,
-            _sharingMain ? () => _sharedMain ??= MainDatabase.Open(Instance, writable: true) : null
+            _sharingMain ? () => _sharedMain ??= MainDatabase.Open(Instance, writable: true) : null,
+            openedAhead: _openedAhead != null ? _openedAhead.Take : null
         ).Remove(agent.Id, sessions);
     }
 
     private bool _sharingMain;
     private MainDatabase? _sharedMain;
+    private ChatDatabasesOpenedAhead? _openedAhead;
 
     /// <summary>
     /// Until the returned scope ends, every <see cref="Remove"/> shares one writable connection to the main database,
@@ -477,13 +503,16 @@ public sealed class SessionStore
     /// </summary>
     internal IDisposable SharingMainDatabase()
     {
+        var scope = new MainDatabaseScope(this);
         _sharingMain = true;
-        return new MainDatabaseScope(this);
+        _openedAhead = scope.OpenedAhead;
+        return scope;
     }
 
     private void EndSharingMainDatabase()
     {
         _sharingMain = false;
+        _openedAhead = null;
         MainDatabase? main = _sharedMain;
         _sharedMain = null;
         if (main == null)
@@ -499,8 +528,13 @@ public sealed class SessionStore
 
         public MainDatabaseScope(SessionStore store) => _store = store;
 
+        /// <summary>The agents' <c>chat.db</c> opened ahead within this scope; those no removal took close with
+        /// it.</summary>
+        public ChatDatabasesOpenedAhead OpenedAhead { get; } = new();
+
         public void Dispose()
         {
+            OpenedAhead.Dispose();
             _store?.EndSharingMainDatabase();
             _store = null;
         }

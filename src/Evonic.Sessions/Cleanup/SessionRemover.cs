@@ -87,6 +87,8 @@ internal sealed class SessionRemover
     /// once by its owner); null: each removal opens its own and truncates its WAL.</param>
     /// <param name="keptBy">The protections that keep a session (an erasure: only work still going on); all when
     /// null.</param>
+    /// <param name="openedAhead">The agent's <c>chat.db</c> already opened for writing, its lookups read (<see
+    /// cref="ChatDatabasesOpenedAhead"/>), or null: the removal opens it.</param>
     public SessionRemover(
         EvonicInstance instance,
         Func<EvonicSession, DateTime> cutoffOf,
@@ -95,9 +97,11 @@ internal sealed class SessionRemover
         Action<string>? walBusy = null,
         Func<string, HashSet<string>>? readHolds = null,
         Func<MainDatabase>? sharedMain = null,
-        SessionProtection? keptBy = null
+        SessionProtection? keptBy = null,
+        Func<string, ChatDatabase?>? openedAhead = null
     )
     {
+        _openedAhead = openedAhead;
         _keptBy = keptBy ?? (SessionProtection)~0;
         _sharedMain = sharedMain;
         _readHolds = readHolds ?? (_ => new HashSet<string>());
@@ -113,16 +117,19 @@ internal sealed class SessionRemover
     private readonly Action<string> _walBusy;
     private readonly Func<string, HashSet<string>> _readHolds;
     private readonly Func<MainDatabase>? _sharedMain;
+    private readonly Func<string, ChatDatabase?>? _openedAhead;
     private HashSet<string> _held = new();
 
     public IEnumerable<SessionRemovalResult> Remove(string agentId, IEnumerable<EvonicSession> sessions)
     {
-        using ChatDatabase chat = ChatDatabase.Open(_instance, agentId, writable: true);
+        ChatDatabase? openedAhead = _openedAhead?.Invoke(agentId);
+        using ChatDatabase chat = openedAhead ?? ChatDatabase.Open(_instance, agentId, writable: true);
         MainDatabase main = _sharedMain?.Invoke() ?? MainDatabase.Open(_instance, writable: true);
         using MainDatabase? owned = _sharedMain == null ? main : null;
         var family = main.ReadFamily(agentId);
         AttachmentReferences references = main.ReadAttachmentReferences(_instance);
-        chat.ReadLookupsAhead();
+        if (openedAhead == null)
+            chat.ReadLookupsAhead();
         // Holds are written only by a restore, which takes the cleanup lock this removal holds: read once per agent,
         // they are what the deleting transaction would read.
         _held = _readHolds(agentId);
