@@ -28,28 +28,31 @@ public sealed class OpenedAheadTests : SampleInstanceTest
     {
         SessionStore store = NewStore();
         bool openedAhead = false;
-        var host = new HookedHost(session =>
+        var host = new RecordingHost
         {
-            if (session.AgentId != "juno" || openedAhead)
+            ApproveWith = session =>
+            {
+                if (session.AgentId != "juno" || openedAhead)
+                    return true;
+                openedAhead = store.IsOpenedAhead("juno");
+                // The newer telegram sessions go (Evonic's /clear, say): juno-5 is now what the notifier returns.
+                using var app = InstanceBuilder.Connect(ChatDb("juno"));
+                InstanceBuilder.Exec(app, "DELETE FROM chat_sessions WHERE id IN ('juno-1', 'juno-6')");
                 return true;
-            openedAhead = store.IsOpenedAhead("juno");
-            // The newer telegram sessions go (Evonic's /clear, say): juno-5 is now what the notifier's lookup returns.
-            using var app = InstanceBuilder.Connect(ChatDb("juno"));
-            InstanceBuilder.Exec(app, "DELETE FROM chat_sessions WHERE id IN ('juno-1', 'juno-6')");
-            return true;
-        });
+            },
+        };
 
         using (var run = new CleanupRun(host, logPath: null, preview: false))
             run.RemoveOld(store, InOrder(store));
 
         Assert.True(openedAhead, "juno's chat.db was opened ahead, its lookups read before the app's change");
-        Assert.Empty(host.Recorded.Errors);
-        Assert.DoesNotContain(host.Recorded.Removed, r => r.Session.SessionId == "juno-5");
-        Assert.Contains(host.Recorded.Warnings, w => w.Contains("'juno-5'") && w.Contains("ChannelRecipient"));
+        Assert.Empty(host.Errors);
+        Assert.DoesNotContain(host.Removed, r => r.Session.SessionId == "juno-5");
+        Assert.Contains(host.Warnings, w => w.Contains("'juno-5'") && w.Contains("ChannelRecipient"));
         using var chat = InstanceBuilder.Connect(ChatDb("juno"));
         Assert.Equal(1L, InstanceBuilder.Query(chat, "SELECT COUNT(*) FROM chat_sessions WHERE id = 'juno-5'")[0][0]);
         // The other sessions the listing found old still went.
-        Assert.Contains(host.Recorded.Removed, r => r.Session.AgentId == "juno");
+        Assert.Contains(host.Removed, r => r.Session.AgentId == "juno");
     }
 
     [Fact]
@@ -58,25 +61,28 @@ public sealed class OpenedAheadTests : SampleInstanceTest
         SessionStore store = NewStore();
         bool echoOpenedAhead = false;
         bool? echoOpenAfter = null;
-        var host = new HookedHost(session =>
+        var host = new RecordingHost
         {
-            if (session.AgentId == "echo")
+            ApproveWith = session =>
             {
-                echoOpenedAhead |= store.IsOpenedAhead("echo");
-                return false; // declined: nothing of echo is removed
-            }
-            if (session.AgentId == "juno")
-                echoOpenAfter ??= store.IsOpenedAhead("echo");
-            return true;
-        });
+                if (session.AgentId == "echo")
+                {
+                    echoOpenedAhead |= store.IsOpenedAhead("echo");
+                    return false; // declined: nothing of echo is removed
+                }
+                if (session.AgentId == "juno")
+                    echoOpenAfter ??= store.IsOpenedAhead("echo");
+                return true;
+            },
+        };
 
         using (var run = new CleanupRun(host, logPath: null, preview: false))
             run.RemoveOld(store, InOrder(store));
 
         Assert.True(echoOpenedAhead, "echo was opened ahead");
         Assert.False(echoOpenAfter, "echo's connection was closed before the next agent");
-        Assert.DoesNotContain(host.Recorded.Removed, r => r.Session.AgentId == "echo");
-        Assert.Contains(host.Recorded.Removed, r => r.Session.AgentId == "juno");
+        Assert.DoesNotContain(host.Removed, r => r.Session.AgentId == "echo");
+        Assert.Contains(host.Removed, r => r.Session.AgentId == "juno");
     }
 
     [Fact]
@@ -85,43 +91,20 @@ public sealed class OpenedAheadTests : SampleInstanceTest
         SessionStore store = NewStore();
         using CleanupLock other = CleanupLock.Acquire(store.Instance);
         var openWhileLockedOut = new List<string>();
-        var host = new HookedHost(session =>
+        var host = new RecordingHost
         {
-            openWhileLockedOut.AddRange(Order.Where(store.IsOpenedAhead));
-            return true;
-        });
+            ApproveWith = session =>
+            {
+                openWhileLockedOut.AddRange(Order.Where(store.IsOpenedAhead));
+                return true;
+            },
+        };
 
         using (var run = new CleanupRun(host, logPath: null, preview: false))
             run.RemoveOld(store, InOrder(store));
 
-        Assert.Empty(host.Recorded.Removed);
-        Assert.Contains(host.Recorded.Errors, e => e.Kind == EvonicErrorKind.CleanupAlreadyRunning);
+        Assert.Empty(host.Removed);
+        Assert.Contains(host.Errors, e => e.Kind == EvonicErrorKind.CleanupAlreadyRunning);
         Assert.Empty(openWhileLockedOut);
-    }
-
-    /// <summary>A host that asks <c>approve</c> about each session and records the rest.</summary>
-    private sealed class HookedHost : ICleanupRunHost
-    {
-        private readonly Func<EvonicSession, bool> _approve;
-
-        public HookedHost(Func<EvonicSession, bool> approve) => _approve = approve;
-
-        public RecordingHost Recorded { get; } = new();
-
-        public bool Approve(EvonicSession session) => _approve(session);
-
-        public void Removed(SessionRemovalResult result) => ((ICleanupRunHost)Recorded).Removed(result);
-
-        public void Failed(EvonicException failure) => Recorded.Failed(failure);
-
-        public void Warn(string message) => Recorded.Warn(message);
-
-        public void Detail(string message) { }
-
-        public void Line(string line) { }
-
-        public void Closing(string text, CleanupReport? report) { }
-
-        public void Progress(int activityId, string activity, string status, int done, int total) { }
     }
 }

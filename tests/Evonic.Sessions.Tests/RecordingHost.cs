@@ -1,13 +1,17 @@
 namespace Evonic.Sessions.Tests;
 
-/// <summary>A cleanup run's host that approves every session and records what the run reports.</summary>
+/// <summary>A cleanup run's host that approves every session (or asks <see cref="ApproveWith"/>) and records what the
+/// run reports.</summary>
 internal sealed class RecordingHost : ICleanupRunHost
 {
+    /// <summary>Asked about each session instead of approving it; null approves every one.</summary>
+    public Func<EvonicSession, bool>? ApproveWith { get; init; }
+
     public List<SessionRemovalResult> Removed { get; } = new();
     public List<EvonicException> Errors { get; } = new();
     public List<string> Warnings { get; } = new();
 
-    public bool Approve(EvonicSession session) => true;
+    public bool Approve(EvonicSession session) => ApproveWith?.Invoke(session) ?? true;
 
     void ICleanupRunHost.Removed(SessionRemovalResult result) => Removed.Add(result);
 
