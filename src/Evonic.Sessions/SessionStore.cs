@@ -410,7 +410,7 @@ public sealed class SessionStore
         Func<AgentSessions, bool>? openForRemoval
     )
     {
-        ChatDatabasesOpenedAhead? openedAhead = openForRemoval != null ? _openedAhead : null;
+        ChatDatabasesOpenedAhead? openedAhead = openForRemoval != null ? _scope?.OpenedAhead : null;
         Task<AgentSessions> ReadAhead(AgentInfo agent) =>
             Task.Run(() =>
             {
@@ -451,10 +451,10 @@ public sealed class SessionStore
 
     /// <summary>Closes the agent's <c>chat.db</c> opened ahead (<see cref="ChatDatabasesOpenedAhead"/>) when no
     /// removal took it.</summary>
-    internal void DiscardOpenedAhead(AgentInfo agent) => _openedAhead?.Discard(agent.Id);
+    internal void DiscardOpenedAhead(AgentInfo agent) => _scope?.OpenedAhead.Discard(agent.Id);
 
     /// <summary>Whether the agent's <c>chat.db</c> is open ahead, not yet taken by a removal.</summary>
-    internal bool IsOpenedAhead(string agentId) => _openedAhead?.IsOpen(agentId) == true;
+    internal bool IsOpenedAhead(string agentId) => _scope?.OpenedAhead.IsOpen(agentId) == true;
 
     /// <summary>Sets the agent's cached <c>agents.session_count</c> to its real number of sessions.</summary>
     public void SyncSessionCount(AgentInfo agent)
@@ -487,32 +487,32 @@ public sealed class SessionStore
             Archive?.Enabled == true,
             path => _busyWals.Add(path),
             ReadHolds,
-            _sharingMain ? () => _sharedMain ??= MainDatabase.Open(Instance, writable: true) : null,
-            openedAhead: _openedAhead != null ? _openedAhead.Take : null
+            _scope != null ? () => _sharedMain ??= MainDatabase.Open(Instance, writable: true) : null,
+            openedAhead: _scope != null ? _scope.OpenedAhead.Take : null
         ).Remove(agent.Id, sessions);
     }
 
-    private bool _sharingMain;
+    /// <summary>The scope of <see cref="SharingMainDatabase"/> while it lasts (its caller disposes it).</summary>
+    private MainDatabaseScope? _scope;
     private MainDatabase? _sharedMain;
-    private ChatDatabasesOpenedAhead? _openedAhead;
 
     /// <summary>
     /// Until the returned scope ends, every <see cref="Remove"/> shares one writable connection to the main database,
     /// and its WAL is truncated once at the end instead of after each agent: a run over many agents opens the main
-    /// database once. Use it only while holding the instance's cleanup lock for the whole scope.
+    /// database once; and agents' <c>chat.db</c> may be opened ahead (<see cref="ChatDatabasesOpenedAhead"/>), those
+    /// no removal took closing with the scope. Use it only while holding the instance's cleanup lock for the whole
+    /// scope.
     /// </summary>
     internal IDisposable SharingMainDatabase()
     {
         var scope = new MainDatabaseScope(this);
-        _sharingMain = true;
-        _openedAhead = scope.OpenedAhead;
+        _scope = scope;
         return scope;
     }
 
     private void EndSharingMainDatabase()
     {
-        _sharingMain = false;
-        _openedAhead = null;
+        _scope = null;
         MainDatabase? main = _sharedMain;
         _sharedMain = null;
         if (main == null)
