@@ -12,10 +12,10 @@ using Evonic.Sessions.Storage;
 namespace Evonic.Sessions.Cleanup;
 
 /// <summary>
-/// Removes sessions of one agent: their chat rows in short batched transactions; after each commit the batch's
-/// attachment rows, then its logs and attachment files on a worker while the next batch is written; their
-/// <c>session_index</c> rows in fewer, larger transactions of the main database; finally the agent's
-/// <c>session_count</c>.
+/// Removes sessions of one agent: their chat rows in short batched transactions; after each commit, on a worker while
+/// the next batch is written, the batch's logs, its attachment rows, then its attachment files; their
+/// <c>session_index</c> rows in fewer, larger transactions on a thread of their own (<see cref="MainRowDeleter"/>);
+/// finally the agent's <c>session_count</c>.
 /// </summary>
 internal sealed class SessionRemover
 {
@@ -33,23 +33,6 @@ internal sealed class SessionRemover
     internal const int LargestBatch = 2000;
 
     internal static readonly TimeSpan TargetTransaction = TimeSpan.FromMilliseconds(50);
-
-    /// <summary>
-    /// Removed sessions whose <c>session_index</c> rows go in the first main-database transaction of an agent; later
-    /// ones are sized from the last one's time, as the chat batches are, up to <see cref="LargestIndexBatch"/>. The
-    /// index rows are spread over the whole table, so a transaction per chat batch rewrote about one page per session
-    /// (30 000 sessions: 22 000 pages written to the main database's WAL, where one transaction writes 2 950); larger
-    /// ones share pages between sessions. At 500 000 rows <c>idx_session_index_updated</c> still costs about a page
-    /// per row at this size (docs/performance.md).
-    /// </summary>
-    internal const int FirstIndexBatch = 2000;
-
-    internal const int LargestIndexBatch = 20000;
-
-    /// <summary>Removed sessions whose <c>session_index</c> rows are still to be deleted.</summary>
-    private readonly List<EvonicSession> _indexRowsDue = new();
-
-    private int _indexBatch = FirstIndexBatch;
 
     /// <summary>Sessions per write transaction, once the first has been timed; 0 until then.</summary>
     private int _batch;
@@ -108,11 +91,17 @@ internal sealed class SessionRemover
         _instance = instance;
         _cutoffOf = cutoffOf;
         _files = new SessionFiles(instance);
-        _wroteFor = wroteFor;
+        _wroteFor = held =>
+        {
+            // Told from the index rows' thread too.
+            lock (_wroteForLock)
+                wroteFor(held);
+        };
         _archiving = archive;
         _walBusy = walBusy ?? (_ => { });
     }
 
+    private readonly object _wroteForLock = new();
     private readonly SessionProtection _keptBy;
     private readonly Action<string> _walBusy;
     private readonly Func<string, HashSet<string>> _readHolds;
@@ -134,6 +123,11 @@ internal sealed class SessionRemover
         // they are what the deleting transaction would read.
         _held = _readHolds(agentId);
         var deleter = new FileDeleter(_cutoffOf, references);
+        using var mainRows = new MainRowDeleter(
+            () => MainDatabase.Open(_instance, writable: true),
+            _cutoffOf,
+            _wroteFor
+        );
         using SessionArchiver? archiver = _archiver = _archiving ? SessionArchiver.Open(_instance, agentId) : null;
         bool completed = false;
         try
@@ -156,20 +150,30 @@ internal sealed class SessionRemover
                 ready.Add(new PlannedRemoval(session, plan!, result));
                 if (IsFull(ready, session))
                 {
-                    foreach (SessionRemovalResult done in RemoveBatchReportingTheOneBefore(chat, main, ready, deleter))
+                    foreach (
+                        SessionRemovalResult done in RemoveBatchReportingTheOneBefore(
+                            chat,
+                            main,
+                            ready,
+                            deleter,
+                            mainRows
+                        )
+                    )
                         yield return done;
                     ready = new List<PlannedRemoval>();
                 }
             }
-            foreach (SessionRemovalResult done in RemoveBatchReportingTheOneBefore(chat, main, ready, deleter))
+            foreach (
+                SessionRemovalResult done in RemoveBatchReportingTheOneBefore(chat, main, ready, deleter, mainRows)
+            )
                 yield return done;
-            DeleteDueIndexRows(main);
             // Old WAL frames may still hold what was removed (the app's own earlier writes of it): truncate the WAL,
             // or say that the app kept it busy. Done while the worker deletes the last batch's files.
             if (!chat.TryTruncateWal())
                 _walBusy(chat.Path);
             foreach (SessionRemovalResult done in deleter.Finish())
                 yield return done;
+            mainRows.Finish();
             completed = true;
             if (owned != null && !owned.TryTruncateWal())
                 _walBusy(_instance.MainDatabasePath);
@@ -181,7 +185,7 @@ internal sealed class SessionRemover
             if (!completed)
             {
                 deleter.FinishQuietly();
-                DeleteDueIndexRowsQuietly(main);
+                mainRows.FinishQuietly();
             }
             try
             {
@@ -245,7 +249,8 @@ internal sealed class SessionRemover
         ChatDatabase chat,
         MainDatabase main,
         List<PlannedRemoval> batch,
-        FileDeleter deleter
+        FileDeleter deleter,
+        MainRowDeleter mainRows
     )
     {
         _files.ForgetCheckedFolders();
@@ -270,18 +275,11 @@ internal sealed class SessionRemover
         _wroteFor(clock.Elapsed);
         _batch = NextBatch(batch.Count, clock.Elapsed);
         chat.CheckpointWhenGrown();
-        clock.Restart();
         List<EvonicSession> removedSessions = batch
             .Where(b => decision.Removed.ContainsKey(b.Session.SessionId))
             .Select(b => b.Session)
             .ToList();
-        // The attachment rows go before the files they name; the index rows, which name none, wait for more.
-        main.DeleteAttachmentRows(removedSessions);
-        _wroteFor(clock.Elapsed);
-        deleter.References.Release(removedSessions.SelectMany(s => s.AttachmentRows));
-        _indexRowsDue.AddRange(removedSessions);
-        if (_indexRowsDue.Count >= _indexBatch)
-            DeleteDueIndexRows(main);
+        mainRows.AddIndexRows(removedSessions);
         _archiver?.Settle(batch.Select(b => b.Result), r => decision.Removed.ContainsKey(r.SessionId));
         var committed = new List<PlannedRemoval>();
         foreach (PlannedRemoval removal in batch)
@@ -304,7 +302,8 @@ internal sealed class SessionRemover
             committed.Add(removal);
         }
         List<SessionRemovalResult> before = deleter.Finish();
-        deleter.Start(batch, committed);
+        // The attachment rows go before the files they name; the index rows, which name none, wait for more.
+        deleter.Start(batch, committed, () => mainRows.DeleteAttachmentRows(removedSessions));
         return before;
     }
 
@@ -341,14 +340,15 @@ internal sealed class SessionRemover
         ChatDatabase chat,
         MainDatabase main,
         List<PlannedRemoval> batch,
-        FileDeleter deleter
+        FileDeleter deleter,
+        MainRowDeleter mainRows
     )
     {
         List<SessionRemovalResult> before;
         Exception? failed = null;
         try
         {
-            before = RemoveBatch(chat, main, batch, deleter);
+            before = RemoveBatch(chat, main, batch, deleter, mainRows);
         }
         catch (EvonicException e)
         {
@@ -367,34 +367,6 @@ internal sealed class SessionRemover
     {
         double scaled = sessions * TargetTransaction.TotalMilliseconds / Math.Max(1, took.TotalMilliseconds);
         return (int)Math.Max(10, Math.Min(largest, Math.Min(sessions * 2.0, scaled)));
-    }
-
-    /// <summary>Deletes the <c>session_index</c> rows due (<see cref="MainDatabase.DeleteIndexRows"/>), in one
-    /// transaction timed as the chat batches are.</summary>
-    private void DeleteDueIndexRows(MainDatabase main)
-    {
-        if (_indexRowsDue.Count == 0)
-            return;
-        var clock = Stopwatch.StartNew();
-        main.DeleteIndexRows(_indexRowsDue, _cutoffOf);
-        _wroteFor(clock.Elapsed);
-        _indexBatch = NextBatch(_indexRowsDue.Count, clock.Elapsed, LargestIndexBatch);
-        _indexRowsDue.Clear();
-        main.CheckpointWhenGrown();
-    }
-
-    /// <summary>For a run stopped early: the index rows of sessions already removed, without hiding why the run
-    /// stopped (rows left behind are orphans the next run removes).</summary>
-    private void DeleteDueIndexRowsQuietly(MainDatabase main)
-    {
-        try
-        {
-            DeleteDueIndexRows(main);
-        }
-        catch (EvonicException)
-        {
-            // The failure that stopped the run is the one to report.
-        }
     }
 
     /// <summary>
@@ -469,25 +441,51 @@ internal sealed class SessionRemover
 
         public AttachmentReferences References { get; }
 
-        public void Start(List<PlannedRemoval> batch, List<PlannedRemoval> committed)
+        /// <summary>
+        /// Deletes the committed sessions' logs, then the rows that name their attachment files (<paramref
+        /// name="deleteRows"/>), then their attachments and traces, on the worker. The logs name no rows: they go
+        /// while the rows may wait for the main-database connection. When the rows cannot be deleted no attachment
+        /// file is: the committed sessions fail with that error, and <see cref="Finish"/> rethrows it.
+        /// </summary>
+        public void Start(List<PlannedRemoval> batch, List<PlannedRemoval> committed, Action deleteRows)
         {
             _batch = batch;
             _running = Task.Run(() =>
             {
+                InParallel(committed, removal =>
+                    SessionFiles.DeleteLogIfStillOld(removal.Plan, _cutoffOf(removal.Session), removal.Result)
+                );
                 try
                 {
-                    Parallel.ForEach(committed, new ParallelOptions { MaxDegreeOfParallelism = Unlinks }, removal =>
-                    {
-                        SessionFiles.DeleteLogIfStillOld(removal.Plan, _cutoffOf(removal.Session), removal.Result);
-                        SessionFiles.DeleteAttachments(removal.Plan, removal.Result, References);
-                    });
+                    deleteRows();
                 }
-                catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+                catch (EvonicException e)
                 {
-                    // The caller sees what failed, not Parallel's wrapper around it.
-                    ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+                    foreach (PlannedRemoval removal in committed)
+                    {
+                        removal.Result.Status = RemovalStatus.Failed;
+                        removal.Result.Error = e;
+                    }
+                    throw;
                 }
+                References.Release(committed.SelectMany(r => r.Session.AttachmentRows));
+                InParallel(committed, removal =>
+                    SessionFiles.DeleteAttachments(removal.Plan, removal.Result, References)
+                );
             });
+        }
+
+        private static void InParallel(List<PlannedRemoval> removals, Action<PlannedRemoval> delete)
+        {
+            try
+            {
+                Parallel.ForEach(removals, new ParallelOptions { MaxDegreeOfParallelism = Unlinks }, delete);
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                // The caller sees what failed, not Parallel's wrapper around it.
+                ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
         }
 
         /// <summary>Waits for the batch in hand, and returns its results; rethrows what the worker failed

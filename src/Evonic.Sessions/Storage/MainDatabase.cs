@@ -539,7 +539,7 @@ internal sealed class MainDatabase : EvonicDatabaseFile
             InWriteTransaction(sessions, transaction =>
             {
                 DeleteAttachmentRowsIn(sessions, transaction);
-                DeleteIndexRowsIn(sessions, cutoffOf, transaction);
+                DeleteIndexRowsIn(CutoffsOf(sessions, cutoffOf), transaction);
             });
     }
 
@@ -552,17 +552,23 @@ internal sealed class MainDatabase : EvonicDatabaseFile
     }
 
     /// <summary>
-    /// Deletes the <c>session_index</c> rows of sessions whose chat rows are gone, in one short transaction; each row
-    /// only while its <c>updated_at</c> is older than the session's cutoff. Evonic names sessions by slug and creates
-    /// one again under the same id when its user writes (<c>models/chat.py</c> <c>get_or_create_session</c>), then
-    /// writes its index row anew (<c>_sync_session_index</c>): that row, newer than the cutoff, is the new session's
-    /// and stays.
+    /// Deletes the <c>session_index</c> rows of sessions whose chat rows are gone (each session's id and the cutoff it
+    /// was removed with), in one short transaction; each row only while its <c>updated_at</c> is older than the
+    /// session's cutoff. Evonic names sessions by slug and creates one again under the same id when its user writes
+    /// (<c>models/chat.py</c> <c>get_or_create_session</c>), then writes its index row anew
+    /// (<c>_sync_session_index</c>): that row, newer than the cutoff, is the new session's and stays.
     /// </summary>
-    public void DeleteIndexRows(IReadOnlyCollection<EvonicSession> sessions, Func<EvonicSession, DateTime> cutoffOf)
+    public void DeleteIndexRows(IReadOnlyCollection<KeyValuePair<string, DateTime>> cutoffs)
     {
         if (_hasSessionIndex)
-            InWriteTransaction(sessions, transaction => DeleteIndexRowsIn(sessions, cutoffOf, transaction));
+            InWriteTransaction(cutoffs, transaction => DeleteIndexRowsIn(cutoffs, transaction));
     }
+
+    /// <summary>Each session's id and its cutoff, as <see cref="DeleteIndexRows"/> takes them.</summary>
+    public static List<KeyValuePair<string, DateTime>> CutoffsOf(
+        IEnumerable<EvonicSession> sessions,
+        Func<EvonicSession, DateTime> cutoffOf
+    ) => sessions.Select(s => new KeyValuePair<string, DateTime>(s.SessionId, cutoffOf(s))).ToList();
 
     /// <summary>By rowid for attachments (the rows the listing read, never one added since).</summary>
     internal const string DeleteAttachmentsSql =
@@ -575,9 +581,9 @@ internal sealed class MainDatabase : EvonicDatabaseFile
         + "JOIN session_index i ON "
         + $"i.session_id = b.key WHERE NOT IFNULL({SqliteDatabase.JulianDayOf("i.updated_at")} >= b.value, 0))";
 
-    private void InWriteTransaction(IReadOnlyCollection<EvonicSession> sessions, Action<SqliteTransaction> write)
+    private void InWriteTransaction<T>(IReadOnlyCollection<T> rows, Action<SqliteTransaction> write)
     {
-        if (sessions.Count == 0)
+        if (rows.Count == 0)
             return;
         try
         {
@@ -603,18 +609,14 @@ internal sealed class MainDatabase : EvonicDatabaseFile
             );
     }
 
-    private void DeleteIndexRowsIn(
-        IReadOnlyCollection<EvonicSession> sessions,
-        Func<EvonicSession, DateTime> cutoffOf,
-        SqliteTransaction transaction
-    )
+    private void DeleteIndexRowsIn(IEnumerable<KeyValuePair<string, DateTime>> cutoffs, SqliteTransaction transaction)
     {
         if (!_hasSessionIndex)
             return;
-        string cutoffs = SqlJson.Object(
-            sessions.Select(s => new KeyValuePair<string, double>(s.SessionId, SqliteDatabase.JulianDay(cutoffOf(s))))
+        string julianDays = SqlJson.Object(
+            cutoffs.Select(c => new KeyValuePair<string, double>(c.Key, SqliteDatabase.JulianDay(c.Value)))
         );
-        Execute(transaction, DeleteIndexSql, ("$cutoffs", cutoffs));
+        Execute(transaction, DeleteIndexSql, ("$cutoffs", julianDays));
     }
 
     /// <summary>Runs a statement in the transaction; returns the rows it changed.</summary>

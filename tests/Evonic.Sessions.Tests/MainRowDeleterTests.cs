@@ -1,0 +1,121 @@
+using Evonic.Sessions.Rules;
+using Evonic.Sessions.SampleData;
+using Evonic.Sessions.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Evonic.Sessions.Tests;
+
+/// <summary>
+/// The main database's rows of removed sessions, deleted off the removal's thread with a connection of their own: a
+/// failure there stops the run with its error, as one on the removal's thread does, and leaves nothing the next run
+/// cannot finish; an attachment row that stays keeps its file.
+/// </summary>
+public sealed class MainRowDeleterTests : TempFolderTest
+{
+    private const string FullDisk = "SELECT RAISE(ABORT, 'database or disk is full')";
+
+    private (BulkInstance Bulk, SessionStore Store, AgentInfo Agent) OneAgent(int sessions)
+    {
+        var bulk = BulkInstance.Create(Temp.Combine("bulk"), Now, agents: 1, sessionsPerAgent: sessions, seed: 17);
+        var store = new SessionStore(EvonicInstance.Open(bulk.Root), CleanupPolicy.FromParameter(90), Now);
+        return (bulk, store, store.GetAgents().Single());
+    }
+
+    private static void Exec(BulkInstance bulk, string sql)
+    {
+        using SqliteConnection main = InstanceBuilder.Connect(bulk.Builder.MainDatabasePath);
+        InstanceBuilder.Exec(main, sql);
+    }
+
+    private static List<string> Column(string database, string sql)
+    {
+        using SqliteConnection connection = InstanceBuilder.Connect(database);
+        return InstanceBuilder.Query(connection, sql).Select(r => (string)r[0]!).ToList();
+    }
+
+    private static string ChatDatabase(BulkInstance bulk, AgentInfo agent) =>
+        Path.Combine(bulk.Builder.DataRoot, "agents", agent.Id, "chat.db");
+
+    /// <summary>Index rows whose session has no chat rows left.</summary>
+    private static List<string> IndexRowsWithoutSession(BulkInstance bulk, AgentInfo agent)
+    {
+        var live = Column(ChatDatabase(bulk, agent), "SELECT id FROM chat_sessions").ToHashSet(StringComparer.Ordinal);
+        return Column(bulk.Builder.MainDatabasePath, "SELECT session_id FROM session_index")
+            .Where(id => !live.Contains(id))
+            .ToList();
+    }
+
+    /// <summary>Runs the removal to its end or its failure; returns the failure and the results reported.</summary>
+    private static (EvonicException? Failure, List<SessionRemovalResult> Results) RemoveAll(
+        SessionStore store,
+        AgentInfo agent
+    )
+    {
+        var results = new List<SessionRemovalResult>();
+        try
+        {
+            foreach (SessionRemovalResult result in store.Remove(agent, store.GetSessions(agent)))
+                results.Add(result);
+            return (null, results);
+        }
+        catch (EvonicException e)
+        {
+            return (e, results);
+        }
+    }
+
+    [Fact]
+    public void A_failed_index_transaction_stops_the_removal_with_its_error_and_the_next_run_deletes_the_rows()
+    {
+        // More sessions than the first index transaction takes: it fails while chat batches are still to come.
+        var (bulk, store, agent) = OneAgent(2500);
+        Exec(bulk, $"CREATE TRIGGER full_disk BEFORE DELETE ON session_index BEGIN {FullDisk}; END");
+
+        var (failure, results) = RemoveAll(store, agent);
+
+        Assert.NotNull(failure);
+        Assert.Equal(EvonicErrorKind.DatabaseWriteFailed, failure.Kind);
+        Assert.Equal(bulk.Builder.MainDatabasePath, failure.Target);
+        // Every session reported removed lost its chat rows; their index rows are what the failure left.
+        List<string> left = IndexRowsWithoutSession(bulk, agent);
+        HashSet<string> removed = results
+            .Where(r => r.Status == RemovalStatus.Removed)
+            .Select(r => r.SessionId)
+            .ToHashSet(StringComparer.Ordinal);
+        Assert.NotEmpty(removed);
+        Assert.Subset(left.ToHashSet(StringComparer.Ordinal), removed);
+
+        Exec(bulk, "DROP TRIGGER full_disk");
+        var store2 = new SessionStore(EvonicInstance.Open(bulk.Root), CleanupPolicy.FromParameter(90), Now);
+        var (again, _) = RemoveAll(store2, agent);
+
+        Assert.Null(again);
+        Assert.Empty(IndexRowsWithoutSession(bulk, agent));
+        List<string> live = Column(ChatDatabase(bulk, agent), "SELECT id FROM chat_sessions");
+        Assert.DoesNotContain(bulk.ExpectedRemoved, live.Contains);
+    }
+
+    [Fact]
+    public void An_attachment_row_that_cannot_be_deleted_keeps_its_file_and_fails_its_sessions()
+    {
+        var (bulk, store, agent) = OneAgent(1500);
+        List<string> named = Column(bulk.Builder.MainDatabasePath, "SELECT file_path FROM attachments");
+        Assert.True(named.Count > 20, $"{named.Count} attachment rows");
+        Exec(bulk, $"CREATE TRIGGER full_disk BEFORE DELETE ON attachments BEGIN {FullDisk}; END");
+
+        var (failure, results) = RemoveAll(store, agent);
+
+        Assert.NotNull(failure);
+        Assert.Equal(EvonicErrorKind.DatabaseWriteFailed, failure.Kind);
+        Assert.Equal(bulk.Builder.MainDatabasePath, failure.Target);
+        // Every row still names its file: none was deleted under a row the app may still serve.
+        List<string> stillNamed = Column(bulk.Builder.MainDatabasePath, "SELECT file_path FROM attachments");
+        Assert.Equal(named.Count, stillNamed.Count);
+        Assert.All(stillNamed, p => Assert.True(File.Exists(Path.Combine(bulk.Builder.DataRoot, p)), p));
+        // The sessions whose rows stayed are reported failed with that error, not removed.
+        SessionRemovalResult[] failed = results.Where(r => r.Status == RemovalStatus.Failed).ToArray();
+        Assert.NotEmpty(failed);
+        Assert.All(failed, r => Assert.Same(failure, r.Error));
+        Assert.DoesNotContain(results, r => r.Status == RemovalStatus.Removed && r.Session.AttachmentRows.Count > 0);
+    }
+}
