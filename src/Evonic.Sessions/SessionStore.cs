@@ -488,6 +488,10 @@ public sealed class SessionStore
             path => _busyWals.Add(path),
             ReadHolds,
             _scope != null ? () => _sharedMain ??= MainDatabase.Open(Instance, writable: true) : null,
+            // Opening the main database per agent cost more than the rows' own time at 3 000 sessions.
+            _scope != null
+                ? () => _sharedRowsMain ??= MainDatabase.Open(Instance, writable: true)
+                : null,
             openedAhead: _scope != null ? _scope.OpenedAhead.Take : null
         ).Remove(agent.Id, sessions);
     }
@@ -495,13 +499,14 @@ public sealed class SessionStore
     /// <summary>The scope of <see cref="SharingMainDatabase"/> while it lasts (its caller disposes it).</summary>
     private MainDatabaseScope? _scope;
     private MainDatabase? _sharedMain;
+    private MainDatabase? _sharedRowsMain;
 
     /// <summary>
-    /// Until the returned scope ends, every <see cref="Remove"/> shares one writable connection to the main database,
-    /// and its WAL is truncated once at the end instead of after each agent: a run over many agents opens the main
-    /// database once; and agents' <c>chat.db</c> may be opened ahead (<see cref="ChatDatabasesOpenedAhead"/>), those
-    /// no removal took closing with the scope. Use it only while holding the instance's cleanup lock for the whole
-    /// scope.
+    /// Until the returned scope ends, every <see cref="Remove"/> shares one writable connection to the main database
+    /// (and a second for the rows deleted off its thread, <see cref="MainRowDeleter"/>), and its WAL is truncated once
+    /// at the end instead of after each agent: a run over many agents opens the main database once; and agents'
+    /// <c>chat.db</c> may be opened ahead (<see cref="ChatDatabasesOpenedAhead"/>), those no removal took closing with
+    /// the scope. Use it only while holding the instance's cleanup lock for the whole scope.
     /// </summary>
     internal IDisposable SharingMainDatabase()
     {
@@ -513,6 +518,8 @@ public sealed class SessionStore
     private void EndSharingMainDatabase()
     {
         _scope = null;
+        _sharedRowsMain?.Dispose();
+        _sharedRowsMain = null;
         MainDatabase? main = _sharedMain;
         _sharedMain = null;
         if (main == null)

@@ -34,6 +34,7 @@ internal sealed class MainRowDeleter : IDisposable
     internal const int LargestIndexBatch = 20000;
 
     private readonly Func<MainDatabase> _open;
+    private readonly bool _closes;
     private readonly Func<EvonicSession, DateTime> _cutoffOf;
     private readonly Action<TimeSpan> _wroteFor;
 
@@ -46,13 +47,20 @@ internal sealed class MainRowDeleter : IDisposable
     private int _indexBatch = FirstIndexBatch;
     private Task? _indexRowsRunning;
 
-    /// <param name="open">Opens the connection it writes with (at its first transaction).</param>
+    /// <param name="open">Opens the connection it writes with (at its first transaction), or gives the run's.</param>
+    /// <param name="closes">The connection is this removal's own, closed with it (not the run's).</param>
     /// <param name="cutoffOf">An index row is deleted only while its <c>updated_at</c> is older than its session's
     /// cutoff (<see cref="MainDatabase.DeleteIndexRows"/>).</param>
     /// <param name="wroteFor">Told, from the thread that wrote, how long each transaction held the write lock.</param>
-    public MainRowDeleter(Func<MainDatabase> open, Func<EvonicSession, DateTime> cutoffOf, Action<TimeSpan> wroteFor)
+    public MainRowDeleter(
+        Func<MainDatabase> open,
+        bool closes,
+        Func<EvonicSession, DateTime> cutoffOf,
+        Action<TimeSpan> wroteFor
+    )
     {
         _open = open;
+        _closes = closes;
         _cutoffOf = cutoffOf;
         _wroteFor = wroteFor;
     }
@@ -116,7 +124,8 @@ internal sealed class MainRowDeleter : IDisposable
             // Reported by Finish when the run went on; otherwise the run's own failure is the one to report.
         }
         _indexRowsRunning = null;
-        _main?.Dispose();
+        if (_closes)
+            _main?.Dispose();
     }
 
     /// <summary>One index transaction on the index thread, of the rows due, no more than the batch: rows that came

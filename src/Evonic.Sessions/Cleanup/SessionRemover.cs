@@ -68,6 +68,9 @@ internal sealed class SessionRemover
     /// <param name="readHolds">The sessions of an agent's <c>chat.db</c> a restore holds.</param>
     /// <param name="sharedMain">The run's writable main database, shared by its agents (opened once, its WAL truncated
     /// once by its owner); null: each removal opens its own and truncates its WAL.</param>
+    /// <param name="sharedRowsMain">The run's second writable connection to the main database, shared by its agents,
+    /// for the rows deleted off the removal's thread (<see cref="MainRowDeleter"/>); null: each removal opens its
+    /// own.</param>
     /// <param name="keptBy">The protections that keep a session (an erasure: only work still going on); all when
     /// null.</param>
     /// <param name="openedAhead">The agent's <c>chat.db</c> already opened for writing, its lookups read (<see
@@ -80,6 +83,7 @@ internal sealed class SessionRemover
         Action<string>? walBusy = null,
         Func<string, HashSet<string>>? readHolds = null,
         Func<MainDatabase>? sharedMain = null,
+        Func<MainDatabase>? sharedRowsMain = null,
         SessionProtection? keptBy = null,
         Func<string, ChatDatabase?>? openedAhead = null
     )
@@ -87,6 +91,7 @@ internal sealed class SessionRemover
         _openedAhead = openedAhead;
         _keptBy = keptBy ?? (SessionProtection)~0;
         _sharedMain = sharedMain;
+        _sharedRowsMain = sharedRowsMain;
         _readHolds = readHolds ?? (_ => new HashSet<string>());
         _instance = instance;
         _cutoffOf = cutoffOf;
@@ -106,6 +111,7 @@ internal sealed class SessionRemover
     private readonly Action<string> _walBusy;
     private readonly Func<string, HashSet<string>> _readHolds;
     private readonly Func<MainDatabase>? _sharedMain;
+    private readonly Func<MainDatabase>? _sharedRowsMain;
     private readonly Func<string, ChatDatabase?>? _openedAhead;
     private HashSet<string> _held = new();
 
@@ -124,7 +130,8 @@ internal sealed class SessionRemover
         _held = _readHolds(agentId);
         var deleter = new FileDeleter(_cutoffOf, references);
         using var mainRows = new MainRowDeleter(
-            () => MainDatabase.Open(_instance, writable: true),
+            _sharedRowsMain ?? (() => MainDatabase.Open(_instance, writable: true)),
+            closes: _sharedRowsMain == null,
             _cutoffOf,
             _wroteFor
         );
