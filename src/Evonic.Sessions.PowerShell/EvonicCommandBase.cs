@@ -99,12 +99,22 @@ public abstract class EvonicCommandBase : PSCmdlet
         int done,
         int total,
         int parentActivityId = -1
+    ) => ReportProgress(activityId, activity, () => status, done, total, parentActivityId);
+
+    /// <summary>As above; <paramref name="status"/> is called only for a record that is written.</summary>
+    protected void ReportProgress(
+        int activityId,
+        string activity,
+        Func<string> status,
+        int done,
+        int total,
+        int parentActivityId = -1
     )
     {
         if (done > 0 && done < total && _sinceProgress.ElapsedMilliseconds < 200)
             return;
         _sinceProgress.Restart();
-        var record = new ProgressRecord(activityId, activity, status)
+        var record = new ProgressRecord(activityId, activity, status())
         {
             PercentComplete = total == 0 ? 100 : Math.Min(100, done * 100 / total),
             ParentActivityId = parentActivityId,

@@ -101,7 +101,14 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, IC
 
     private bool WhatIfRequested => SwitchState.IsWhatIf(this);
 
-    protected override void BeginProcessing() =>
+    // Read once, not per session: each read walks the caller's scopes for a preference variable.
+    private bool _skipsPrompt;
+    private bool _verbose;
+
+    protected override void BeginProcessing()
+    {
+        _skipsPrompt = Approval.SkipsPrompt(this, Force);
+        _verbose = SwitchState.IsVerbose(this);
         _run = new CleanupRun(
             this,
             LogPath == null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(LogPath),
@@ -109,6 +116,7 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, IC
             Optimize.IsPresent,
             MyInvocation.MyCommand.Module?.Version?.ToString()
         );
+    }
 
     protected override void ProcessRecord()
     {
@@ -215,7 +223,8 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, IC
 
     /// <summary>One ShouldProcess call per session, so -WhatIf prints one line each and -Confirm asks for
     /// each.</summary>
-    bool ICleanupRunHost.Approve(EvonicSession session) => Approval.Ask(this, Force, session.Describe(), Action);
+    bool ICleanupRunHost.Approve(EvonicSession session) =>
+        Approval.Ask(this, _skipsPrompt, _verbose, session.Describe, Action);
 
     void ICleanupRunHost.Removed(SessionRemovalResult result)
     {
@@ -241,7 +250,7 @@ public sealed class RemoveEvonicOldSessionCommand : EvonicSessionCommandBase, IC
 
     /// <summary>The run's record (agents, activity 1) and, nested under it, the current agent's sessions (activity
     /// 2).</summary>
-    void ICleanupRunHost.Progress(int activityId, string activity, string status, int done, int total)
+    void ICleanupRunHost.Progress(int activityId, string activity, Func<string> status, int done, int total)
     {
         int parent = activityId == 1 ? -1 : 1;
         if (total == 0)

@@ -10,6 +10,20 @@ internal static class SwitchState
         cmdlet.MyInvocation.BoundParameters.TryGetValue(name, out object? value)
         && value is SwitchParameter { IsPresent: true };
 
+    /// <summary>Whether WriteVerbose shows anything, as PowerShell decides it: -Verbose (or -Verbose:$false), else
+    /// -Debug, else $VerbosePreference. A preference that cannot be read counts as shown.</summary>
+    public static bool IsVerbose(PSCmdlet cmdlet)
+    {
+        if (cmdlet.MyInvocation.BoundParameters.ContainsKey("Verbose"))
+            return IsSet(cmdlet, "Verbose");
+        if (IsSet(cmdlet, "Debug"))
+            return true;
+        return !LanguagePrimitives.TryConvertTo(
+                cmdlet.GetVariableValue("VerbosePreference"),
+                out ActionPreference shown
+            ) || shown is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
+    }
+
     public static bool IsWhatIf(PSCmdlet cmdlet) =>
         cmdlet.MyInvocation.BoundParameters.ContainsKey("WhatIf")
             ? IsSet(cmdlet, "WhatIf")

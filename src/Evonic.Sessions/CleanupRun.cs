@@ -80,10 +80,11 @@ public sealed class CleanupRun : IDisposable
         int done = 0;
         foreach (AgentSessions read in store.GetSessionsOfEach(agents, next => OpensAhead(store, next)))
         {
+            int number = done + 1;
             _host.Progress(
                 1,
                 Activity,
-                $"Agent '{read.Agent.Id}' ({done + 1} of {agents.Count})",
+                () => $"Agent '{read.Agent.Id}' ({number} of {agents.Count})",
                 done++,
                 agents.Count
             );
@@ -98,7 +99,7 @@ public sealed class CleanupRun : IDisposable
             }
             AgentDone(read.Agent.Id);
         }
-        _host.Progress(1, Activity, "Done", agents.Count, 0);
+        _host.Progress(1, Activity, () => "Done", agents.Count, 0);
     }
 
     /// <summary>
@@ -138,7 +139,8 @@ public sealed class CleanupRun : IDisposable
         foreach (AgentSessions read in store.GetSessionsOfEach(wanted, next => OpensAhead(store, next)))
         {
             string agentId = read.Agent.Id;
-            _host.Progress(1, Activity, $"Agent '{agentId}' ({done + 1} of {wanted.Count})", done++, wanted.Count);
+            int number = done + 1;
+            _host.Progress(1, Activity, () => $"Agent '{agentId}' ({number} of {wanted.Count})", done++, wanted.Count);
             WarnUnknownTables(store);
             if (read.Error != null)
             {
@@ -167,7 +169,7 @@ public sealed class CleanupRun : IDisposable
             ReturnFreePages(store, read.Agent);
             AgentDone(agentId);
         }
-        _host.Progress(1, Activity, "Done", wanted.Count, 0);
+        _host.Progress(1, Activity, () => "Done", wanted.Count, 0);
     }
 
     /// <summary>Cleanup is disabled (MaxAgeDays 0): says so in the log.</summary>
@@ -363,7 +365,7 @@ public sealed class CleanupRun : IDisposable
             int done = 0;
             foreach (SessionRemovalResult result in store.Remove(agent, approved))
             {
-                _host.Progress(2, activity, result.Session.Describe(), ++done, approved.Count);
+                _host.Progress(2, activity, result.Session.Describe, ++done, approved.Count);
                 _summary.Add(result);
                 if (result.Error != null)
                 {
@@ -377,7 +379,7 @@ public sealed class CleanupRun : IDisposable
                 if (result.Status == RemovalStatus.Removed)
                     _host.Removed(result);
             }
-            _host.Progress(2, activity, "Done", approved.Count, 0);
+            _host.Progress(2, activity, () => "Done", approved.Count, 0);
         }
         catch (EvonicException e)
         {

@@ -31,6 +31,8 @@ public interface ICleanupRunHost
     /// null).</summary>
     void Closing(string text, CleanupReport? report);
 
-    /// <summary>Progress of the run (<paramref name="total"/> 0: the activity is done).</summary>
-    void Progress(int activityId, string activity, string status, int done, int total);
+    /// <summary>Progress of the run (<paramref name="total"/> 0: the activity is done). <paramref name="status"/> is
+    /// called only for a record that is shown: a session's description costs more than its removal's share of a
+    /// throttled progress bar.</summary>
+    void Progress(int activityId, string activity, Func<string> status, int done, int total);
 }

@@ -140,6 +140,36 @@ public sealed class CmdletTests : SampleInstanceTest
         Assert.Empty(ps.Run($"Get-EvonicOldSession -Path '{Root}'").Output);
     }
 
+    [Theory]
+    [InlineData("", "-Verbose", true)]
+    [InlineData("", "", false)]
+    [InlineData("$VerbosePreference = 'Continue'; ", "", true)]
+    [InlineData("$VerbosePreference = 'Continue'; ", "-Verbose:$false", false)]
+    [InlineData("$VerbosePreference = 'SilentlyContinue'; ", "-Verbose", true)]
+    public void Force_names_each_session_it_removes_in_verbose_output_when_verbose_output_is_shown(
+        string preference,
+        string verbose,
+        bool shown
+    )
+    {
+        using var ps = new PowerShellSession(interactive: false);
+        ScriptResult result = ps.Run($"{preference}Remove-EvonicOldSession -Path '{Root}' -Force -PassThru {verbose}");
+
+        Assert.Empty(result.Errors);
+        List<string> named = result
+            .Verbose.Where(v =>
+                v.StartsWith(
+                    "Remove Evonic session with its messages, chat log and attachments: ",
+                    StringComparison.Ordinal
+                )
+            )
+            .Select(v => v.Split("agent '")[1].Split('\'')[0] + "/" + v.Split("session '")[1].Split('\'')[0])
+            .OrderBy(k => k, StringComparer.Ordinal)
+            .ToList();
+        Assert.Equal(Sample.ExpectedRemoved.Count(), result.Output.Count);
+        Assert.Equal(shown ? Keys(result.Output) : new List<string>(), named);
+    }
+
     [Fact]
     public void Confirm_asks_for_each_session_and_keeps_the_ones_declined()
     {

@@ -10,7 +10,8 @@ public sealed record ScriptResult(
     IReadOnlyList<ErrorRecord> Errors,
     IReadOnlyList<string> Warnings,
     IReadOnlyList<string> Information,
-    string HostText
+    string HostText,
+    IReadOnlyList<string> Verbose
 );
 
 /// <summary>
@@ -56,7 +57,8 @@ public sealed class PowerShellSession : IDisposable
             errors,
             shell.Streams.Warning.Select(w => w.Message).ToList(),
             shell.Streams.Information.Select(i => i.MessageData?.ToString() ?? "").ToList(),
-            _hostOutput.ToString()[hostStart..]
+            _hostOutput.ToString()[hostStart..],
+            shell.Streams.Verbose.Select(v => v.Message).ToList()
         );
     }
 

@@ -25,5 +25,5 @@ internal sealed class RecordingHost : ICleanupRunHost
 
     public void Closing(string text, CleanupReport? report) { }
 
-    public void Progress(int activityId, string activity, string status, int done, int total) { }
+    public void Progress(int activityId, string activity, Func<string> status, int done, int total) { }
 }
