@@ -8,11 +8,13 @@ namespace Evonic.Sessions.Bench;
 /// <summary>
 /// Times, in one run and on copies of one instance: SQLite's floor (the sqlite3 CLI running the minimal DELETEs per
 /// agent, then rm of the same files), Remove-EvonicOldSession in the engine, -WhatIf, and a naive per-session loop;
-/// plus Get-EvonicOldSession's time to its first object and the peak memory (RSS) of each cmdlet run.
+/// plus Get-EvonicOldSession's time to its first object and the peak memory (RSS) of each cmdlet run. With
+/// <c>busy</c>, two CPU-bound processes run through the rounds (not the listing, -WhatIf or the naive loop), as
+/// <c>sizes --busy</c> runs them.
 /// </summary>
 public static class Benchmark
 {
-    public static int Run(string pristine, int naiveSeconds, int rounds, bool archive = false)
+    public static int Run(string pristine, int naiveSeconds, int rounds, bool archive = false, bool busy = false)
     {
         var report = new BenchReport(pristine, ".work");
         BenchInstance.Manifest manifest = report.Manifest;
@@ -51,6 +53,9 @@ $w.Close(); ""FIRST $first""; ""SECONDS $($sw.Elapsed.TotalSeconds)""; ""COUNT $
             parallelFloor = double.MaxValue;
         Measured? cmdlet = null,
             archived = null;
+        if (busy)
+            Say("rounds with the machine busy: 2 CPU-bound processes");
+        CpuLoad? load = busy ? CpuLoad.Start(2) : null;
         for (int round = 1; round <= rounds; round++)
         {
             string floorCopy = Copy(pristine, Path.Combine(work, $"floor-{round}"));
@@ -89,6 +94,7 @@ Remove-EvonicOldSession -Path '{cmdletCopy}' -MaxAgeDays 90 -Force -InformationV
                     $"sessions left: cmdlet {left}, floor {leftFloor}, expected "
                         + $"{manifest.Sessions - manifest.Removable}."
                 );
+            Say($"round {round}: cmdlet/floor = {run.Seconds / (floorSql + floorFiles):0.00} (this round's pair)");
             if (cmdlet == null || run.Seconds < cmdlet.Seconds)
                 cmdlet = run;
 
@@ -126,6 +132,7 @@ Remove-EvonicOldSession -Path '{archiveCopy}' -MaxAgeDays 90 -Force -Archive -In
                 Directory.Delete(archiveCopy, recursive: true);
             }
         }
+        load?.Dispose();
 
         string whatIfCopy = Copy(pristine, Path.Combine(work, "naive"));
         Measured whatIf = Host(
@@ -164,7 +171,7 @@ Remove-EvonicOldSession -Path '{whatIfCopy}' -MaxAgeDays 90 -WhatIf
                 + $"{cmdlet.Seconds / parallelFloor:0.00}); 3/2 = {naive / cmdlet.Seconds:0.0} (target >= 10); "
                 + $"-WhatIf/2 = {whatIf.Seconds / cmdlet.Seconds:0.00} (target <= 1)"
         );
-        report.Save($"{manifest.Sessions}-sessions");
+        report.Save($"{manifest.Sessions}-sessions" + (busy ? "-busy" : ""));
         return 0;
     }
 

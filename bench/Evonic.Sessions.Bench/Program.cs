@@ -5,7 +5,7 @@ using Evonic.Sessions.Bench;
 
 // dotnet run -c Release --project bench/Evonic.Sessions.Bench -- <command> <folder> [options]:
 //   generate <folder> [--sessions N] [--agents N] [--messages N] [--seed N]
-//   run <folder> [--naive-seconds N] [--rounds N] [--archive]
+//   run <folder> [--naive-seconds N] [--rounds N] [--archive] [--busy]
 //   sizes <folder> [--sizes 3000,30000] [--rounds 3] [--busy]
 //   plans <folder>
 //   space <folder>
@@ -14,8 +14,8 @@ if (args.Length < 2)
 {
     Console.Error.WriteLine(
         "usage: generate <folder> [--sessions 500000] [--agents 20] [--messages 10000000] [--seed 1] | run <folder> "
-            + "[--naive-seconds 120] [--rounds 2] [--archive] | sizes <folder> [--sizes 3000,30000] [--rounds 3] "
-            + "[--busy] | plans <folder> | space <folder>"
+            + "[--naive-seconds 120] [--rounds 2] [--archive] [--busy] | sizes <folder> [--sizes 3000,30000] "
+            + "[--rounds 3] [--busy] | plans <folder> | space <folder>"
     );
     return 2;
 }
@@ -44,7 +44,8 @@ switch (args[0])
             folder,
             int.Parse(Option("--naive-seconds", "120"), CultureInfo.InvariantCulture),
             int.Parse(Option("--rounds", "2"), CultureInfo.InvariantCulture),
-            args.Contains("--archive")
+            args.Contains("--archive"),
+            args.Contains("--busy")
         );
     case "sizes":
         return SizesBenchmark.Run(
