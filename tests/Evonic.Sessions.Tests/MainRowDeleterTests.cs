@@ -102,6 +102,7 @@ public sealed class MainRowDeleterTests : TempFolderTest
         List<string> named = Column(bulk.Builder.MainDatabasePath, "SELECT file_path FROM attachments");
         Assert.True(named.Count > 20, $"{named.Count} attachment rows");
         Exec(bulk, $"CREATE TRIGGER full_disk BEFORE DELETE ON attachments BEGIN {FullDisk}; END");
+        List<string> sessionsBefore = Column(ChatDatabase(bulk, agent), "SELECT id FROM chat_sessions");
 
         var (failure, results) = RemoveAll(store, agent);
 
@@ -117,5 +118,15 @@ public sealed class MainRowDeleterTests : TempFolderTest
         Assert.NotEmpty(failed);
         Assert.All(failed, r => Assert.Same(failure, r.Error));
         Assert.DoesNotContain(results, r => r.Status == RemovalStatus.Removed && r.Session.AttachmentRows.Count > 0);
+        // Every session whose chat rows went is reported, removed or failed: the batches committed after the failed
+        // one, whose files stay, too.
+        var live = Column(ChatDatabase(bulk, agent), "SELECT id FROM chat_sessions").ToHashSet(StringComparer.Ordinal);
+        var reported = results
+            .Where(r => r.Status is RemovalStatus.Removed or RemovalStatus.Failed)
+            .Select(r => r.SessionId)
+            .ToHashSet(StringComparer.Ordinal);
+        List<string> gone = sessionsBefore.Where(id => !live.Contains(id)).ToList();
+        Assert.NotEmpty(gone);
+        Assert.All(gone, id => Assert.Contains(id, reported));
     }
 }

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Runtime.ExceptionServices;
+using System.Threading;
 using System.Threading.Tasks;
 using Evonic.Sessions.Archive;
 using Evonic.Sessions.Rules;
@@ -12,8 +13,8 @@ using Evonic.Sessions.Storage;
 namespace Evonic.Sessions.Cleanup;
 
 /// <summary>
-/// Removes sessions of one agent: their chat rows in short batched transactions; after each commit, on a worker while
-/// the next batch is written, the batch's logs, its attachment rows, then its attachment files; their
+/// Removes sessions of one agent: their chat rows in short batched transactions; after each commit, on a worker that
+/// runs up to two batches behind the writes, the batch's logs, its attachment rows, then its attachment files; their
 /// <c>session_index</c> rows in fewer, larger transactions on a thread of their own (<see cref="MainRowDeleter"/>);
 /// finally the agent's <c>session_count</c>.
 /// </summary>
@@ -158,7 +159,7 @@ internal sealed class SessionRemover
                 if (IsFull(ready, session))
                 {
                     foreach (
-                        SessionRemovalResult done in RemoveBatchReportingTheOneBefore(
+                        SessionRemovalResult done in RemoveBatchReportingThoseBefore(
                             chat,
                             main,
                             ready,
@@ -170,16 +171,17 @@ internal sealed class SessionRemover
                     ready = new List<PlannedRemoval>();
                 }
             }
-            foreach (
-                SessionRemovalResult done in RemoveBatchReportingTheOneBefore(chat, main, ready, deleter, mainRows)
-            )
+            foreach (SessionRemovalResult done in RemoveBatchReportingThoseBefore(chat, main, ready, deleter, mainRows))
                 yield return done;
             // Old WAL frames may still hold what was removed (the app's own earlier writes of it): truncate the WAL,
-            // or say that the app kept it busy. Done while the worker deletes the last batch's files.
+            // or say that the app kept it busy. Done while the worker deletes the last batches' files.
             if (!chat.TryTruncateWal())
                 _walBusy(chat.Path);
-            foreach (SessionRemovalResult done in deleter.Finish())
+            List<SessionRemovalResult> last = deleter.TakeDone(keep: 0, out EvonicException? filesFailed);
+            foreach (SessionRemovalResult done in last)
                 yield return done;
+            if (filesFailed != null)
+                ExceptionDispatchInfo.Capture(filesFailed).Throw();
             mainRows.Finish();
             completed = true;
             if (owned != null && !owned.TryTruncateWal())
@@ -250,16 +252,20 @@ internal sealed class SessionRemover
 
     /// <summary>
     /// Removes a batch's rows in one write transaction, then hands its files to the deleter, which deletes them while
-    /// the next batch is planned and written. Returns the results of the batch before, whose files are now gone.
+    /// the next batches are planned and written. Returns the results of the batches whose files are now gone, all but
+    /// the last one handed over. When the deleter stopped (<paramref name="filesFailed"/>), this batch's files are not
+    /// handed over: its removed sessions fail with that error, and its results come with the others.
     /// </summary>
     private List<SessionRemovalResult> RemoveBatch(
         ChatDatabase chat,
         MainDatabase main,
         List<PlannedRemoval> batch,
         FileDeleter deleter,
-        MainRowDeleter mainRows
+        MainRowDeleter mainRows,
+        out EvonicException? filesFailed
     )
     {
+        filesFailed = null;
         _files.ForgetCheckedFolders();
         if (batch.Count == 0)
             return new List<SessionRemovalResult>();
@@ -308,7 +314,15 @@ internal sealed class SessionRemover
             removal.Result.MessagesRemoved = messages;
             committed.Add(removal);
         }
-        List<SessionRemovalResult> before = deleter.Finish();
+        List<SessionRemovalResult> before = deleter.TakeDone(FileDeleter.BatchesInHand - 1, out filesFailed);
+        if (filesFailed != null)
+        {
+            // What stopped the deleter (the main database refusing writes) would stop this batch's files too: they
+            // stay, and the next run removes them with what is left of their sessions.
+            FileDeleter.Fail(committed, filesFailed);
+            before.AddRange(batch.Select(b => b.Result));
+            return before;
+        }
         // The attachment rows go before the files they name; the index rows, which name none, wait for more.
         deleter.Start(batch, committed, () => mainRows.DeleteAttachmentRows(removedSessions));
         return before;
@@ -339,11 +353,11 @@ internal sealed class SessionRemover
         );
 
     /// <summary>
-    /// <see cref="RemoveBatch"/>, then the results of the batch before it. When this batch's write fails, the batch
-    /// before is already whole (committed, its files deleted): its results still come, then the failure, so nothing
-    /// removed goes unreported.
+    /// <see cref="RemoveBatch"/>, then the results of the batches before it whose files are gone. When this batch's
+    /// write fails, or the deleter stopped, the batches before are still reported (each committed; its files deleted,
+    /// or its sessions failed with the deleter's error), then the failure, so nothing removed goes unreported.
     /// </summary>
-    private IEnumerable<SessionRemovalResult> RemoveBatchReportingTheOneBefore(
+    private IEnumerable<SessionRemovalResult> RemoveBatchReportingThoseBefore(
         ChatDatabase chat,
         MainDatabase main,
         List<PlannedRemoval> batch,
@@ -352,15 +366,15 @@ internal sealed class SessionRemover
     )
     {
         List<SessionRemovalResult> before;
-        Exception? failed = null;
+        EvonicException? failed;
         try
         {
-            before = RemoveBatch(chat, main, batch, deleter, mainRows);
+            before = RemoveBatch(chat, main, batch, deleter, mainRows, out failed);
         }
         catch (EvonicException e)
         {
             failed = e;
-            before = deleter.Finish();
+            before = deleter.TakeDone(keep: 0, out _);
         }
         foreach (SessionRemovalResult done in before)
             yield return done;
@@ -425,8 +439,9 @@ internal sealed class SessionRemover
     }
 
     /// <summary>
-    /// Deletes the files of one committed batch at a time on a worker thread. Unlinking is most of a cleanup's
-    /// cost; done beside the next batch's database work it uses the second core instead of adding to the time.
+    /// Deletes the files of committed batches on a worker, one batch after another, up to <see
+    /// cref="BatchesInHand"/> behind the writes. Unlinking is most of a cleanup's cost; done beside the next batches'
+    /// database work it uses the second core instead of adding to the time.
     /// </summary>
     private sealed class FileDeleter
     {
@@ -436,9 +451,18 @@ internal sealed class SessionRemover
         /// </summary>
         internal const int Unlinks = 4;
 
+        /// <summary>
+        /// Batches handed over and not yet reported. With one, each write waited for the batch before's files, whose
+        /// attachment rows often wait for an index transaction on the shared connection first (0.5-0.9 s of a busy
+        /// 30 000-session removal, docs/performance.md); with two the worker has two batches' time for each.
+        /// </summary>
+        internal const int BatchesInHand = 2;
+
         private readonly Func<EvonicSession, DateTime> _cutoffOf;
-        private Task? _running;
-        private List<PlannedRemoval> _batch = new();
+
+        /// <summary>Oldest first: the batch and its work, which starts when the work before it has ended.</summary>
+        private readonly Queue<KeyValuePair<List<PlannedRemoval>, Task>> _inHand = new();
+        private Task _lastWork = Task.CompletedTask;
 
         public FileDeleter(Func<EvonicSession, DateTime> cutoffOf, AttachmentReferences references)
         {
@@ -449,37 +473,59 @@ internal sealed class SessionRemover
         public AttachmentReferences References { get; }
 
         /// <summary>
-        /// Deletes the committed sessions' logs, then the rows that name their attachment files (<paramref
-        /// name="deleteRows"/>), then their attachments and traces, on the worker. The logs name no rows: they go
-        /// while the rows may wait for the main-database connection. When the rows cannot be deleted no attachment
-        /// file is: the committed sessions fail with that error, and <see cref="Finish"/> rethrows it.
+        /// Hands over a committed batch: once the batches before it are done, deletes the committed sessions' logs,
+        /// then the rows that name their attachment files (<paramref name="deleteRows"/>), then their attachments and
+        /// traces, on the worker. The logs name no rows: they go while the rows may wait for the main-database
+        /// connection. When the rows cannot be deleted no attachment file is: the committed sessions fail with that
+        /// error, so do those of the batches handed over after it (none of their files is deleted), and <see
+        /// cref="TakeDone"/> returns it.
         /// </summary>
         public void Start(List<PlannedRemoval> batch, List<PlannedRemoval> committed, Action deleteRows)
         {
-            _batch = batch;
-            _running = Task.Run(() =>
-            {
-                InParallel(committed, removal =>
-                    SessionFiles.DeleteLogIfStillOld(removal.Plan, _cutoffOf(removal.Session), removal.Result)
-                );
-                try
+            _lastWork = _lastWork.ContinueWith(
+                before =>
                 {
-                    deleteRows();
-                }
-                catch (EvonicException e)
-                {
-                    foreach (PlannedRemoval removal in committed)
+                    if (before.Exception?.InnerException is { } stopped)
                     {
-                        removal.Result.Status = RemovalStatus.Failed;
-                        removal.Result.Error = e;
+                        if (stopped is EvonicException failure)
+                            Fail(committed, failure);
+                        ExceptionDispatchInfo.Capture(stopped).Throw();
                     }
-                    throw;
-                }
-                References.Release(committed.SelectMany(r => r.Session.AttachmentRows));
-                InParallel(committed, removal =>
-                    SessionFiles.DeleteAttachments(removal.Plan, removal.Result, References)
-                );
-            });
+                    Delete(committed, deleteRows);
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.DenyChildAttach,
+                TaskScheduler.Default
+            );
+            _inHand.Enqueue(new KeyValuePair<List<PlannedRemoval>, Task>(batch, _lastWork));
+        }
+
+        private void Delete(List<PlannedRemoval> committed, Action deleteRows)
+        {
+            InParallel(committed, removal =>
+                SessionFiles.DeleteLogIfStillOld(removal.Plan, _cutoffOf(removal.Session), removal.Result)
+            );
+            try
+            {
+                deleteRows();
+            }
+            catch (EvonicException e)
+            {
+                Fail(committed, e);
+                throw;
+            }
+            References.Release(committed.SelectMany(r => r.Session.AttachmentRows));
+            InParallel(committed, removal => SessionFiles.DeleteAttachments(removal.Plan, removal.Result, References));
+        }
+
+        /// <summary>Committed sessions whose files the deleter will not delete.</summary>
+        public static void Fail(List<PlannedRemoval> committed, EvonicException failure)
+        {
+            foreach (PlannedRemoval removal in committed)
+            {
+                removal.Result.Status = RemovalStatus.Failed;
+                removal.Result.Error = failure;
+            }
         }
 
         private static void InParallel(List<PlannedRemoval> removals, Action<PlannedRemoval> delete)
@@ -495,31 +541,44 @@ internal sealed class SessionRemover
             }
         }
 
-        /// <summary>Waits for the batch in hand, and returns its results; rethrows what the worker failed
-        /// with.</summary>
-        public List<SessionRemovalResult> Finish()
+        /// <summary>
+        /// Waits until at most <paramref name="keep"/> batches are in hand, and returns the results of those done.
+        /// When the deleter stopped, waits for all (each fails at once) and returns all: <paramref name="failure"/>
+        /// is what stopped it. Other exceptions are rethrown.
+        /// </summary>
+        public List<SessionRemovalResult> TakeDone(int keep, out EvonicException? failure)
         {
-            Task? running = _running;
-            _running = null;
-            running?.GetAwaiter().GetResult();
-            List<SessionRemovalResult> results = _batch.Select(b => b.Result).ToList();
-            _batch = new List<PlannedRemoval>();
-            return results;
+            failure = null;
+            var done = new List<SessionRemovalResult>();
+            while (_inHand.Count > (failure == null ? keep : 0))
+            {
+                KeyValuePair<List<PlannedRemoval>, Task> oldest = _inHand.Dequeue();
+                try
+                {
+                    oldest.Value.GetAwaiter().GetResult();
+                }
+                catch (EvonicException e)
+                {
+                    failure ??= e;
+                }
+                done.AddRange(oldest.Key.Select(b => b.Result));
+            }
+            return done;
         }
 
-        /// <summary>For a run stopped early: lets the batch in hand finish, without hiding why the run
+        /// <summary>For a run stopped early: lets the batches in hand finish, without hiding why the run
         /// stopped.</summary>
         public void FinishQuietly()
         {
             try
             {
-                _running?.Wait();
+                _lastWork.Wait();
             }
             catch (AggregateException)
             {
                 // The worker's own failure matters less than the one that stopped the run.
             }
-            _running = null;
+            _inHand.Clear();
         }
     }
 }
