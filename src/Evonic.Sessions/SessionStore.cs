@@ -487,19 +487,13 @@ public sealed class SessionStore
             Archive?.Enabled == true,
             path => _busyWals.Add(path),
             ReadHolds,
-            _scope != null ? () => _sharedMain ??= MainDatabase.Open(Instance, writable: true) : null,
-            // Opening the main database per agent cost more than the rows' own time at 3 000 sessions.
-            _scope != null
-                ? () => _sharedRowsMain ??= MainDatabase.Open(Instance, writable: true)
-                : null,
+            _scope?.Connections,
             openedAhead: _scope != null ? _scope.OpenedAhead.Take : null
         ).Remove(agent.Id, sessions);
     }
 
     /// <summary>The scope of <see cref="SharingMainDatabase"/> while it lasts (its caller disposes it).</summary>
     private MainDatabaseScope? _scope;
-    private MainDatabase? _sharedMain;
-    private MainDatabase? _sharedRowsMain;
 
     /// <summary>
     /// Until the returned scope ends, every <see cref="Remove"/> shares one writable connection to the main database
@@ -515,25 +509,18 @@ public sealed class SessionStore
         return scope;
     }
 
-    private void EndSharingMainDatabase()
-    {
-        _scope = null;
-        _sharedRowsMain?.Dispose();
-        _sharedRowsMain = null;
-        MainDatabase? main = _sharedMain;
-        _sharedMain = null;
-        if (main == null)
-            return;
-        using (main)
-            if (!main.TryTruncateWal())
-                _busyWals.Add(main.Path);
-    }
-
     private sealed class MainDatabaseScope : IDisposable
     {
         private SessionStore? _store;
 
-        public MainDatabaseScope(SessionStore store) => _store = store;
+        public MainDatabaseScope(SessionStore store)
+        {
+            _store = store;
+            Connections = new SharedMainConnections(store.Instance, path => store._busyWals.Add(path));
+        }
+
+        /// <summary>The main database's connections the removals within this scope share.</summary>
+        public SharedMainConnections Connections { get; }
 
         /// <summary>The agents' <c>chat.db</c> opened ahead within this scope; those no removal took close with
         /// it.</summary>
@@ -542,7 +529,9 @@ public sealed class SessionStore
         public void Dispose()
         {
             OpenedAhead.Dispose();
-            _store?.EndSharingMainDatabase();
+            Connections.Dispose();
+            if (_store != null)
+                _store._scope = null;
             _store = null;
         }
     }

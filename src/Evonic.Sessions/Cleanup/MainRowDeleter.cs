@@ -33,8 +33,8 @@ internal sealed class MainRowDeleter : IDisposable
 
     internal const int LargestIndexBatch = 20000;
 
-    private readonly Func<MainDatabase> _open;
-    private readonly bool _closes;
+    private readonly EvonicInstance _instance;
+    private readonly SharedMainConnections? _shared;
     private readonly Func<EvonicSession, DateTime> _cutoffOf;
     private readonly Action<TimeSpan> _wroteFor;
 
@@ -47,20 +47,21 @@ internal sealed class MainRowDeleter : IDisposable
     private int _indexBatch = FirstIndexBatch;
     private Task? _indexRowsRunning;
 
-    /// <param name="open">Opens the connection it writes with (at its first transaction), or gives the run's.</param>
-    /// <param name="closes">The connection is this removal's own, closed with it (not the run's).</param>
+    /// <param name="instance">The instance.</param>
+    /// <param name="shared">The run's connections: it writes with their <see cref="SharedMainConnections.Rows"/>;
+    /// null: it opens a connection of its own at its first transaction, and closes it with itself.</param>
     /// <param name="cutoffOf">An index row is deleted only while its <c>updated_at</c> is older than its session's
     /// cutoff (<see cref="MainDatabase.DeleteIndexRows"/>).</param>
     /// <param name="wroteFor">Told, from the thread that wrote, how long each transaction held the write lock.</param>
     public MainRowDeleter(
-        Func<MainDatabase> open,
-        bool closes,
+        EvonicInstance instance,
+        SharedMainConnections? shared,
         Func<EvonicSession, DateTime> cutoffOf,
         Action<TimeSpan> wroteFor
     )
     {
-        _open = open;
-        _closes = closes;
+        _instance = instance;
+        _shared = shared;
         _cutoffOf = cutoffOf;
         _wroteFor = wroteFor;
     }
@@ -124,7 +125,7 @@ internal sealed class MainRowDeleter : IDisposable
             // Reported by Finish when the run went on; otherwise the run's own failure is the one to report.
         }
         _indexRowsRunning = null;
-        if (_closes)
+        if (_shared == null)
             _main?.Dispose();
     }
 
@@ -155,7 +156,7 @@ internal sealed class MainRowDeleter : IDisposable
     {
         lock (_connectionGate)
         {
-            _main ??= _open();
+            _main ??= _shared?.Rows ?? MainDatabase.Open(_instance, writable: true);
             var clock = Stopwatch.StartNew();
             write(_main);
             TimeSpan held = clock.Elapsed;

@@ -67,11 +67,8 @@ internal sealed class SessionRemover
     /// <param name="archive">Each session goes to Evonic's archive first.</param>
     /// <param name="walBusy">Told of each WAL the app kept too busy to truncate.</param>
     /// <param name="readHolds">The sessions of an agent's <c>chat.db</c> a restore holds.</param>
-    /// <param name="sharedMain">The run's writable main database, shared by its agents (opened once, its WAL truncated
-    /// once by its owner); null: each removal opens its own and truncates its WAL.</param>
-    /// <param name="sharedRowsMain">The run's second writable connection to the main database, shared by its agents,
-    /// for the rows deleted off the removal's thread (<see cref="MainRowDeleter"/>); null: each removal opens its
-    /// own.</param>
+    /// <param name="shared">The run's writable connections to the main database, shared by its agents (its WAL
+    /// truncated once by its owner); null: each removal opens its own and truncates the WAL.</param>
     /// <param name="keptBy">The protections that keep a session (an erasure: only work still going on); all when
     /// null.</param>
     /// <param name="openedAhead">The agent's <c>chat.db</c> already opened for writing, its lookups read (<see
@@ -83,16 +80,14 @@ internal sealed class SessionRemover
         bool archive = false,
         Action<string>? walBusy = null,
         Func<string, HashSet<string>>? readHolds = null,
-        Func<MainDatabase>? sharedMain = null,
-        Func<MainDatabase>? sharedRowsMain = null,
+        SharedMainConnections? shared = null,
         SessionProtection? keptBy = null,
         Func<string, ChatDatabase?>? openedAhead = null
     )
     {
         _openedAhead = openedAhead;
         _keptBy = keptBy ?? (SessionProtection)~0;
-        _sharedMain = sharedMain;
-        _sharedRowsMain = sharedRowsMain;
+        _shared = shared;
         _readHolds = readHolds ?? (_ => new HashSet<string>());
         _instance = instance;
         _cutoffOf = cutoffOf;
@@ -111,8 +106,7 @@ internal sealed class SessionRemover
     private readonly SessionProtection _keptBy;
     private readonly Action<string> _walBusy;
     private readonly Func<string, HashSet<string>> _readHolds;
-    private readonly Func<MainDatabase>? _sharedMain;
-    private readonly Func<MainDatabase>? _sharedRowsMain;
+    private readonly SharedMainConnections? _shared;
     private readonly Func<string, ChatDatabase?>? _openedAhead;
     private HashSet<string> _held = new();
 
@@ -120,8 +114,8 @@ internal sealed class SessionRemover
     {
         ChatDatabase? openedAhead = _openedAhead?.Invoke(agentId);
         using ChatDatabase chat = openedAhead ?? ChatDatabase.Open(_instance, agentId, writable: true);
-        MainDatabase main = _sharedMain?.Invoke() ?? MainDatabase.Open(_instance, writable: true);
-        using MainDatabase? owned = _sharedMain == null ? main : null;
+        MainDatabase main = _shared?.Main ?? MainDatabase.Open(_instance, writable: true);
+        using MainDatabase? owned = _shared == null ? main : null;
         var family = main.ReadFamily(agentId);
         AttachmentReferences references = main.ReadAttachmentReferences(_instance);
         if (openedAhead == null)
@@ -130,12 +124,7 @@ internal sealed class SessionRemover
         // they are what the deleting transaction would read.
         _held = _readHolds(agentId);
         var deleter = new FileDeleter(_cutoffOf, references);
-        using var mainRows = new MainRowDeleter(
-            _sharedRowsMain ?? (() => MainDatabase.Open(_instance, writable: true)),
-            closes: _sharedRowsMain == null,
-            _cutoffOf,
-            _wroteFor
-        );
+        using var mainRows = new MainRowDeleter(_instance, _shared, _cutoffOf, _wroteFor);
         using SessionArchiver? archiver = _archiver = _archiving ? SessionArchiver.Open(_instance, agentId) : null;
         bool completed = false;
         try
