@@ -528,11 +528,13 @@ public sealed class SessionStore
 
         public void Dispose()
         {
-            OpenedAhead.Dispose();
-            Connections.Dispose();
+            // Ended first: a failure closing what it holds (the WAL's truncation) must not leave removals in a scope
+            // whose connections are closed.
             if (_store != null)
                 _store._scope = null;
             _store = null;
+            OpenedAhead.Dispose();
+            Connections.Dispose();
         }
     }
 
