@@ -1,3 +1,4 @@
+using Evonic.Sessions.Cleanup;
 using Evonic.Sessions.Rules;
 using Evonic.Sessions.SampleData;
 using Evonic.Sessions.Storage;
@@ -62,6 +63,34 @@ public sealed class MainRowDeleterTests : TempFolderTest
         {
             return (e, results);
         }
+    }
+
+    [Fact]
+    public void The_index_rows_left_at_an_agents_end_go_once_started_without_waiting_for_Finish()
+    {
+        // Fewer sessions than a first index transaction takes: adding them starts none.
+        var (bulk, store, agent) = OneAgent(60);
+        List<EvonicSession> old = store.GetSessions(agent).Where(s => s.IsRemovable).ToList();
+        Assert.True(old.Count >= 10, $"{old.Count} old sessions");
+        List<EvonicSession> unstarted = old.Take(old.Count / 2).ToList();
+        List<EvonicSession> started = old.Skip(old.Count / 2).ToList();
+        HashSet<string> Indexed() =>
+            Column(bulk.Builder.MainDatabasePath, "SELECT session_id FROM session_index")
+                .ToHashSet(StringComparer.Ordinal);
+        Assert.All(old, s => Assert.Contains(s.SessionId, Indexed()));
+
+        using (var rows = new MainRowDeleter(store.Instance, null, _ => Now, _ => { }))
+            rows.AddIndexRows(unstarted);
+        using (var rows = new MainRowDeleter(store.Instance, null, _ => Now, _ => { }))
+        {
+            rows.AddIndexRows(started);
+            rows.StartRest();
+        }
+
+        // Disposing waits for the transaction running and starts none: only StartRest deleted rows.
+        HashSet<string> left = Indexed();
+        Assert.All(unstarted, s => Assert.Contains(s.SessionId, left));
+        Assert.All(started, s => Assert.DoesNotContain(s.SessionId, left));
     }
 
     [Fact]

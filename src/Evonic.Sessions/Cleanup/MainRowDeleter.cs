@@ -89,6 +89,21 @@ internal sealed class MainRowDeleter : IDisposable
             StartIndexRowsDue();
     }
 
+    /// <summary>
+    /// Starts a transaction for the index rows still due when none is running, without waiting for it: once the agent's
+    /// last chat batch is written no more rows come to join them, so they need not wait for <see cref="Finish"/>.
+    /// Called before the agent's WAL is truncated and its last files are waited for, the transaction runs meanwhile
+    /// instead of after them (at 3 000 sessions, where an agent's rows never fill a first transaction, it was 4-5 ms
+    /// of each agent's end). Throws what the last transaction failed with.
+    /// </summary>
+    public void StartRest()
+    {
+        if (_indexRowsDue.Count == 0 || _indexRowsRunning is { IsCompleted: false })
+            return;
+        WaitForIndexRows();
+        StartIndexRowsDue();
+    }
+
     /// <summary>Deletes the index rows still due and waits for them; throws what the thread failed with.</summary>
     public void Finish()
     {

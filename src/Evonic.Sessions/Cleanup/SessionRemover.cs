@@ -162,6 +162,7 @@ internal sealed class SessionRemover
             }
             foreach (SessionRemovalResult done in RemoveBatchReportingThoseBefore(chat, main, ready, deleter, mainRows))
                 yield return done;
+            mainRows.StartRest();
             // Old WAL frames may still hold what was removed (the app's own earlier writes of it): truncate the WAL,
             // or say that the app kept it busy. Done while the worker deletes the last batches' files.
             if (!chat.TryTruncateWal())
