@@ -94,6 +94,25 @@ public sealed class MainRowDeleterTests : TempFolderTest
     }
 
     [Fact]
+    public void A_failed_index_transaction_is_left_to_Finish_to_report_not_to_the_start_of_the_rest()
+    {
+        // A first transaction of 500 rows that fails, and rows left due after it.
+        var (bulk, store, agent) = OneAgent(900);
+        List<EvonicSession> old = store.GetSessions(agent).Where(s => s.IsRemovable).ToList();
+        Assert.True(old.Count > MainRowDeleter.FirstIndexBatch, $"{old.Count} old sessions");
+        Exec(bulk, $"CREATE TRIGGER full_disk BEFORE DELETE ON session_index BEGIN {FullDisk}; END");
+        using var rows = new MainRowDeleter(store.Instance, null, _ => Now, _ => { });
+        rows.AddIndexRows(old);
+        Thread.Sleep(1000); // the failing transaction has ended
+
+        // Thrown here, it would stop the removal before the agent's last results were reported.
+        rows.StartRest();
+
+        EvonicException failure = Assert.Throws<EvonicException>(rows.Finish);
+        Assert.Equal(EvonicErrorKind.DatabaseWriteFailed, failure.Kind);
+    }
+
+    [Fact]
     public void A_failed_index_transaction_stops_the_removal_with_its_error_and_the_next_run_deletes_the_rows()
     {
         // More sessions than the first index transaction takes: it fails while chat batches are still to come.
